@@ -1,0 +1,59 @@
+"""The campaign platform: petitions and letters to officials."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from campaign import config, database, dispatch, security
+from campaign.extensions import csrf, db, migrate
+from campaign.taskqueue import celery_init_app
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the Flask application; test_config overrides the environment."""
+    settings = {**config.DEFAULTS, **config.from_environment()}
+    settings.update(test_config or {})
+    app = Flask(
+        __name__,
+        instance_path=settings["INSTANCE_PATH"],
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_mapping(settings)
+    database.prepare_instance(app)
+
+    db.init_app(app)
+    database.tune_engine(app)
+    migrate.init_app(app, db, directory=str(database.MIGRATIONS))
+    csrf.init_app(app)
+    celery_init_app(app)
+    dispatch.init_app(app)
+    security.init_app(app)
+    if app.config["TRUSTED_PROXY_HOPS"]:
+        hops = app.config["TRUSTED_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+    _register_blueprints(app)
+    from campaign import cli, errors, templating
+
+    errors.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Attach one blueprint per domain."""
+    from campaign.campaigns.routes import bp as campaigns_bp
+    from campaign.counts.routes import bp as counts_bp
+    from campaign.dev.routes import bp as dev_bp
+    from campaign.signing.routes import bp as signing_bp
+
+    app.register_blueprint(campaigns_bp)
+    app.register_blueprint(signing_bp)
+    app.register_blueprint(counts_bp)
+    app.register_blueprint(dev_bp)

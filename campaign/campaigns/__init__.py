@@ -1,0 +1,1 @@
+"""Campaigns: the model, the public pages and (later) the builder and moderation."""

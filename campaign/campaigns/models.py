@@ -1,0 +1,75 @@
+"""The campaign model."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Enum, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from campaign import clock
+from campaign.extensions import db
+
+
+class CampaignKind(enum.StrEnum):
+    """What a supporter does on the campaign: sign a petition or send a letter."""
+
+    PETITION = "petition"
+    LETTER = "letter"
+
+
+class CampaignStatus(enum.StrEnum):
+    """Where a campaign is in its life."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    """Store an enum by its value, as a short string checked by the database."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Campaign(db.Model):  # type: ignore[name-defined,misc]
+    """A petition or a letter campaign."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (CheckConstraint("goal > 0", name="goal_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[CampaignKind] = mapped_column(_enum(CampaignKind, "campaign_kind"))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(500))
+    body_markdown: Mapped[str] = mapped_column(Text, default="")
+    goal: Mapped[int] = mapped_column(default=1000)
+    status: Mapped[CampaignStatus] = mapped_column(
+        _enum(CampaignStatus, "campaign_status"), default=CampaignStatus.DRAFT, index=True
+    )
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    opens_at: Mapped[datetime | None]
+    closes_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+    def is_open_at(self, moment: datetime) -> bool:
+        """Tell whether supporters may sign at the given moment."""
+        if self.status != CampaignStatus.OPEN:
+            return False
+        if self.opens_at is not None and moment < self.opens_at:
+            return False
+        return self.closes_at is None or moment < self.closes_at
+
+    @property
+    def is_letter(self) -> bool:
+        """Tell whether signing sends letters to officials."""
+        return self.kind == CampaignKind.LETTER

@@ -1,0 +1,31 @@
+"""The `campaign` command: the Flask CLI of the app, with the platform's own commands."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from campaign.campaigns.demo import seed_demo
+
+
+def init_app(app: Flask) -> None:
+    """Register the platform's commands."""
+
+    @app.cli.command("seed-demo")
+    def seed_demo_command() -> None:
+        """Seed the demo campaigns into an empty database."""
+        added = seed_demo()
+        click.echo(f"Seeded {added} demo campaigns." if added else "Database not empty: nothing seeded.")
+
+
+def _create_app() -> Flask:
+    """The app, for the CLI."""
+    from campaign import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app)
+def main() -> None:
+    """Manage the campaign platform."""

@@ -1,0 +1,80 @@
+"""Configuration: embedded defaults, overridden by the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+# Where the embedded default keeps its SQLite database, broker folder and mail.
+DEFAULT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
+
+
+def database_uri(url: str) -> str:
+    """Name psycopg 3 as the driver for a plain postgresql:// URL."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def from_environment(environ: os._Environ[str] | dict[str, str] | None = None) -> dict[str, Any]:
+    """Build the configuration mapping from the environment and the embedded defaults."""
+    env = os.environ if environ is None else environ
+    instance = Path(env.get("INSTANCE_PATH", str(DEFAULT_INSTANCE)))
+    secret = env.get("SECRET_KEY") or _development_secret(instance)
+    return {
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_uri(
+            env.get("DATABASE_URL", f"sqlite:///{instance / 'campaign.sqlite'}")
+        ),
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "SMTP_URL": env.get("SMTP_URL") or None,
+        "MAIL_FROM": env.get("MAIL_FROM", "Campaigns <campaigns@localhost>"),
+        "BASE_URL": env.get("BASE_URL", f"http://localhost:{env.get('PORT', '5000')}").rstrip("/"),
+        "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", "0") or 0),
+        "SESSION_COOKIE_SECURE": env.get("BASE_URL", "").startswith("https://"),
+        "CELERY_KEY_PREFIX": env.get("CELERY_KEY_PREFIX", ""),
+    }
+
+
+def _development_secret(instance: Path) -> str:
+    """Return a random secret kept in the instance folder, for the embedded default only."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    secret = os.urandom(32).hex()
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret
+
+
+# Values that are not read from the environment; tests and deployments may
+# still override any of them through the mapping passed to create_app().
+DEFAULTS: dict[str, Any] = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    "MAX_CONTENT_LENGTH": 64 * 1024,  # a sign form is a few hundred bytes
+    # How long a confirmation link works.
+    "CONFIRM_TOKEN_MAX_AGE": 14 * 24 * 3600,
+    # Version of the consent wording shown beside the checkboxes; stored with
+    # every signature so we can tell what each person agreed to.
+    "CONSENT_VERSION": "2026-11",
+    # Email checks: no DNS lookups by default (tests, offline laptops).
+    "EMAIL_CHECK_DELIVERABILITY": False,
+    # Outbox delivery.
+    "SMTP_TIMEOUT": 10,
+    "OUTBOX_MAX_ATTEMPTS": 8,
+    "OUTBOX_SWEEP_SECONDS": 15,
+    "OUTBOX_SWEEP_GRACE_SECONDS": 10,
+    "OUTBOX_STUCK_SECONDS": 300,
+    # After a failed publish, skip the broker for this long and let the sweep
+    # hand the rows over: a request must not wait on a broker that is down.
+    "PUBLISH_BACKOFF_SECONDS": 5,
+    "COUNTS_FOLD_SECONDS": 2,
+    "COUNTS_FOLD_BATCH": 5000,
+}

@@ -1,0 +1,1 @@
+"""Counts: signature counters and the folding that keeps them."""

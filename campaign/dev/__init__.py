@@ -1,0 +1,1 @@
+"""Development helpers of the embedded default: the local mailbox page."""

@@ -1,0 +1,1 @@
+"""Mail: composing messages and the outbox they wait in until a worker sends them."""

@@ -1,0 +1,57 @@
+"""The outbox: every message the platform owes, written in the transaction that owes it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from campaign import clock
+from campaign.campaigns.models import _enum
+from campaign.extensions import db
+
+
+class OutboxStatus(enum.StrEnum):
+    """Where a message is on its way out."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(db.Model):  # type: ignore[name-defined,misc]
+    """One email owed to one recipient, sent at most once."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        # The sweep looks only at what is still owed.
+        Index(
+            "ix_outbox_owed",
+            "next_attempt_at",
+            postgresql_where=text("status IN ('pending', 'sending')"),
+            sqlite_where=text("status IN ('pending', 'sending')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    # Whatever owes the message names it; a second row for the same purpose
+    # is refused by this key, so retries and repeats never send twice.
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    recipient: Mapped[str] = mapped_column(String(400))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    reply_to: Mapped[str | None] = mapped_column(String(400))
+    status: Mapped[OutboxStatus] = mapped_column(
+        _enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=clock.now)
+    claimed_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    sent_at: Mapped[datetime | None]
+    message_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -1,0 +1,127 @@
+"""Getting a composed message out: over SMTP, or into a folder on disk."""
+
+from __future__ import annotations
+
+import smtplib
+import threading
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+
+class TemporaryFailure(Exception):
+    """The server or the network failed in a way worth retrying (4xx, a dropped connection)."""
+
+
+class PermanentFailure(Exception):
+    """The server refused the message for good (5xx)."""
+
+
+class Transport(Protocol):
+    """Anything that can hand a message over."""
+
+    def send(self, message: EmailMessage) -> None:
+        """Deliver the message or raise TemporaryFailure or PermanentFailure."""
+
+
+class FileTransport:
+    """Keeps each message as an .eml file: the embedded default, read by the dev mail page."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def send(self, message: EmailMessage) -> None:
+        """Write the message to a file named after its Message-ID."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = message["Message-ID"].strip("<>").replace("/", "_")
+        path = self.folder / f"{name}.eml"
+        temporary = path.with_suffix(".tmp")
+        temporary.write_bytes(bytes(message))
+        temporary.replace(path)
+
+
+class SmtpTransport:
+    """Sends over one SMTP connection per thread, reopened when the server drops it."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        parts = urlsplit(url)
+        self.host = parts.hostname or "localhost"
+        self.port = parts.port or (465 if parts.scheme == "smtps" else 25)
+        self.use_ssl = parts.scheme == "smtps"
+        self.use_starttls = parts.scheme == "smtp+starttls"
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        self.timeout = timeout
+        self._local = threading.local()
+
+    def send(self, message: EmailMessage) -> None:
+        """Send the message; reconnect once if a reused connection has gone stale."""
+        attempts = 2 if getattr(self._local, "connection", None) is not None else 1
+        for attempt in range(attempts):
+            try:
+                self._send(message)
+                return
+            except smtplib.SMTPServerDisconnected:
+                self._close()
+                if attempt == attempts - 1:
+                    raise TemporaryFailure("server disconnected") from None
+            except Exception:
+                self._close()
+                raise
+
+    def _send(self, message: EmailMessage) -> None:
+        """Send on the thread's connection, classifying what the server answers."""
+        connection = self._connection()
+        try:
+            refused = connection.send_message(message)
+        except smtplib.SMTPRecipientsRefused as error:
+            code = max(code for code, _ in error.recipients.values())
+            raise _classified(code, "recipient refused") from None
+        except smtplib.SMTPResponseException as error:
+            raise _classified(error.smtp_code, "server refused") from None
+        except smtplib.SMTPServerDisconnected:
+            raise
+        except (OSError, smtplib.SMTPException) as error:
+            raise TemporaryFailure(type(error).__name__) from None
+        if refused:  # one recipient per message, so any refusal is the whole message
+            code = max(code for code, _ in refused.values())
+            raise _classified(code, "recipient refused")
+
+    def _connection(self) -> smtplib.SMTP:
+        """Open (or reuse) this thread's connection."""
+        connection: smtplib.SMTP | None = getattr(self._local, "connection", None)
+        if connection is not None:
+            return connection
+        try:
+            if self.use_ssl:
+                connection = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout)
+            else:
+                connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                if self.use_starttls:
+                    connection.starttls()
+            if self.username and self.password:
+                connection.login(self.username, self.password)
+        except smtplib.SMTPResponseException as error:
+            raise _classified(error.smtp_code, "server refused the session") from None
+        except (OSError, smtplib.SMTPException) as error:
+            raise TemporaryFailure(f"cannot connect: {type(error).__name__}") from None
+        self._local.connection = connection
+        return connection
+
+    def _close(self) -> None:
+        """Drop this thread's connection."""
+        connection = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if connection is not None:
+            try:
+                connection.close()
+            except OSError:
+                pass
+
+
+def _classified(code: int, what: str) -> Exception:
+    """Turn an SMTP reply code into a temporary or permanent failure."""
+    if 500 <= code < 600:
+        return PermanentFailure(f"{what}: {code}")
+    return TemporaryFailure(f"{what}: {code}")

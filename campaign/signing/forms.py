@@ -1,0 +1,119 @@
+"""The sign form, with field names following OSDI."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+POSTAL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-]{0,15}$")
+SOURCE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
+
+@cache
+def country_choices() -> list[tuple[str, str]]:
+    """Every ISO 3166-1 country as (alpha-2 code, name), sorted by name."""
+    countries = sorted(pycountry.countries, key=lambda country: country.name)
+    return [("", "Choose your country")] + [(c.alpha_2, c.name) for c in countries]
+
+
+def printable(_form: Any, field: Any) -> None:
+    """Refuse control characters (newlines, NUL) in one-line fields."""
+    if field.data and any(not ch.isprintable() for ch in field.data):
+        raise ValidationError("Please use letters, numbers and punctuation only.")
+
+
+def no_control_characters(_form: Any, field: Any) -> None:
+    """Refuse NUL and other control characters in free text, allowing line breaks."""
+    if field.data and any(not ch.isprintable() and ch not in "\r\n\t" for ch in field.data):
+        raise ValidationError("This text contains characters we cannot accept.")
+
+
+def strip(value: str | None) -> str | None:
+    """Trim surrounding white space from what people type."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class SignForm(FlaskForm):
+    """What a supporter fills in to sign."""
+
+    given_name = StringField(
+        "First name",
+        filters=[strip],
+        validators=[DataRequired("Please enter your first name."), Length(max=100), printable],
+    )
+    family_name = StringField(
+        "Last name",
+        filters=[strip],
+        validators=[DataRequired("Please enter your last name."), Length(max=100), printable],
+    )
+    email = StringField(
+        "Email",
+        filters=[strip],
+        validators=[DataRequired("Please enter your email address."), Length(max=254)],
+    )
+    country = SelectField(
+        "Country", choices=country_choices, validators=[DataRequired("Please choose your country.")]
+    )
+    postal_code = StringField("Postal code", filters=[strip], validators=[Optional(), Length(max=16)])
+    region = StringField("Region", filters=[strip], validators=[Optional(), Length(max=8)])
+    comment = TextAreaField(
+        "Why are you signing? (optional)",
+        filters=[strip],
+        validators=[Optional(), Length(max=1000), no_control_characters],
+    )
+    comment_public = BooleanField("Show my comment on this page, with my first name")
+    message = TextAreaField(
+        "Your own words to the officials",
+        filters=[strip],
+        validators=[Optional(), Length(max=5000), no_control_characters],
+    )
+    email_opt_in = BooleanField("Email me updates about this campaign")
+    source = HiddenField(filters=[strip])
+    # Left empty by people, who never see it; filled in by many bots.
+    website = StringField("Leave this field empty", filters=[strip])
+
+    def validate_email(self, field: Any) -> None:
+        """Check the address's syntax (and, if configured, its domain) and normalize it."""
+        try:
+            checked = validate_email(
+                field.data,
+                check_deliverability=current_app.config["EMAIL_CHECK_DELIVERABILITY"],
+            )
+        except EmailNotValidError as error:
+            raise ValidationError(f"Please check your email address: {error}") from None
+        field.data = checked.normalized
+
+    def validate_postal_code(self, field: Any) -> None:
+        """Accept the letters, digits, spaces and dashes postal codes are made of."""
+        if field.data and not POSTAL_CODE.match(field.data):
+            raise ValidationError("Please check your postal code.")
+
+    def validate_region(self, field: Any) -> None:
+        """Accept an ISO 3166-2 subdivision of the chosen country."""
+        if not field.data:
+            field.data = None
+            return
+        code = field.data.upper()
+        subdivision = pycountry.subdivisions.get(code=code)
+        if subdivision is None or subdivision.country_code != self.country.data:
+            raise ValidationError("Please choose a region of your country.")
+        field.data = code
+
+    @property
+    def is_bot(self) -> bool:
+        """Tell whether the honeypot was filled in."""
+        return bool(self.website.data)
+
+    @property
+    def clean_source(self) -> str | None:
+        """The campaign link's source tag, if it is a plausible one."""
+        source = self.source.data
+        return source if source and SOURCE.match(source) else None

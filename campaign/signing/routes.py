@@ -1,0 +1,104 @@
+"""Signing: the form's POST, the check-your-inbox page, and confirmation."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from campaign import clock
+from campaign.campaigns.routes import render_campaign
+from campaign.campaigns.service import public_campaign_or_404
+from campaign.extensions import db
+from campaign.signing import service
+from campaign.signing.forms import SignForm
+from campaign.signing.tokens import check_confirmation_token
+
+bp = Blueprint("signing", __name__)
+
+
+@bp.post("/campaigns/<slug>/sign")
+def sign(slug: str) -> BaseResponse | tuple[str, int]:
+    """Take a signature; everyone who gets past the form sees the same next page."""
+    campaign = public_campaign_or_404(slug)
+    if not campaign.is_open_at(clock.now()):
+        return render_campaign(campaign, SignForm(), status=409)
+    form = SignForm()
+    if not form.validate():
+        return render_campaign(campaign, form, status=400)
+    if not form.is_bot:
+        service.sign(campaign, _signature_request(form))
+        db.session.commit()
+    return redirect(url_for("signing.check_inbox", slug=campaign.slug), code=303)
+
+
+def _signature_request(form: SignForm) -> service.SignatureRequest:
+    """Turn the validated form into the service's request."""
+    return service.SignatureRequest(
+        given_name=form.given_name.data or "",
+        family_name=form.family_name.data or "",
+        email=form.email.data or "",
+        country=form.country.data or "",
+        postal_code=form.postal_code.data or "",
+        region=form.region.data or None,
+        comment=form.comment.data or None,
+        is_comment_public=bool(form.comment_public.data),
+        message=form.message.data or None,
+        has_email_opt_in=bool(form.email_opt_in.data),
+        source=form.clean_source,
+        client_address=request.remote_addr or "",
+    )
+
+
+@bp.get("/campaigns/<slug>/check-your-inbox")
+def check_inbox(slug: str) -> str:
+    """Ask the supporter to open the email we sent."""
+    campaign = public_campaign_or_404(slug)
+    return render_template("signing/check_inbox.html", campaign=campaign)
+
+
+@bp.get("/confirm/<token>")
+def confirm(token: str) -> Response | tuple[str, int]:
+    """Show the confirm button; a GET changes nothing, since mail scanners follow links."""
+    check = check_confirmation_token(token)
+    if not check.is_valid:
+        return _bad_token(token, check.is_expired)
+    signature = service.signature_or_none(check.signature_id)
+    if signature is None:
+        return _bad_token(token, is_expired=False)
+    return _private(render_template("signing/confirm.html", token=token, campaign=signature.campaign))
+
+
+@bp.post("/confirm/<token>")
+def confirm_post(token: str) -> BaseResponse | tuple[str, int]:
+    """Confirm the signature the token names; confirming twice is harmless."""
+    check = check_confirmation_token(token)
+    if not check.is_valid or check.signature_id is None:
+        return _bad_token(token, check.is_expired)
+    signature = service.confirm(check.signature_id)
+    if signature is None:
+        return _bad_token(token, is_expired=False)
+    db.session.commit()
+    return redirect(url_for("campaigns.thanks", slug=signature.campaign.slug), code=303)
+
+
+@bp.post("/confirm/<token>/renew")
+def renew(token: str) -> tuple[str, int] | Response:
+    """Send a fresh link in place of an expired one."""
+    check = check_confirmation_token(token)
+    if check.signature_id is None:
+        abort(400)
+    service.resend_confirmation(check.signature_id)
+    db.session.commit()
+    return _private(render_template("signing/renewed.html"))
+
+
+def _bad_token(token: str, is_expired: bool) -> tuple[str, int]:
+    """A friendly page for a link that is too old or was altered."""
+    return render_template("signing/bad_token.html", token=token, is_expired=is_expired), 400
+
+
+def _private(html: str) -> Response:
+    """A page reached through a personal link: never cached, never stored."""
+    response = Response(html)
+    response.headers["Cache-Control"] = "no-store"
+    return response

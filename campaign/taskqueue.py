@@ -1,0 +1,86 @@
+"""The Celery app bound to the Flask app, configured from the Flask config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """Create the Celery app whose tasks run inside the Flask app context."""
+
+    class FlaskTask(Task):  # type: ignore[misc]
+        def __call__(self, *args: object, **kwargs: object) -> object:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.config_from_object(celery_settings(app))
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app
+
+
+def celery_settings(app: Flask) -> dict[str, Any]:
+    """Translate the Flask config into Celery settings."""
+    settings: dict[str, Any] = {
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "task_ignore_result": True,
+        # Every task is idempotent (it checks state before acting), so a task
+        # is acknowledged after it ran and redelivered if a worker dies.
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "broker_connection_retry_on_startup": True,
+        "broker_connection_timeout": 2,
+        "worker_hijack_root_logger": False,
+        "beat_schedule": beat_schedule(app),
+        "timezone": "UTC",
+    }
+    redis_url = app.config["REDIS_URL"]
+    if redis_url:
+        settings["broker_url"] = redis_url
+        settings["broker_transport_options"] = {
+            "global_keyprefix": app.config["CELERY_KEY_PREFIX"],
+            "socket_connect_timeout": 1,
+            "socket_timeout": 5,
+            "visibility_timeout": 3600,
+        }
+    else:
+        settings["broker_url"] = "filesystem://"
+        settings["broker_transport_options"] = filesystem_broker(Path(app.instance_path))
+    settings.update(app.config.get("CELERY", {}))
+    return settings
+
+
+def filesystem_broker(instance: Path) -> dict[str, Any]:
+    """The folder broker of the embedded default: no server, shared by web, worker and beat."""
+    queue = instance / "broker" / "queue"
+    processed = instance / "broker" / "processed"
+    queue.mkdir(parents=True, exist_ok=True)
+    processed.mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(queue),
+        "data_folder_out": str(queue),
+        "processed_folder": str(processed),
+        "store_processed": False,
+        "polling_interval": 0.25,
+    }
+
+
+def beat_schedule(app: Flask) -> dict[str, Any]:
+    """The periodic tasks; `celery -A worker beat` runs them, exactly one beat at a time."""
+    return {
+        "sweep the outbox": {
+            "task": "mail.sweep_outbox",
+            "schedule": float(app.config["OUTBOX_SWEEP_SECONDS"]),
+        },
+        "fold signatures into counts": {
+            "task": "counts.fold_signatures",
+            "schedule": float(app.config["COUNTS_FOLD_SECONDS"]),
+        },
+    }

@@ -1,0 +1,38 @@
+"""Celery tasks: thin, named, idempotent. They take ids and call domain code."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from flask import current_app
+from sqlalchemy.exc import OperationalError
+
+from campaign.counts import service as counts
+from campaign.mail import service as mail
+
+# A database that is briefly away (a failover, a busy SQLite) is worth
+# retrying; anything else is a bug and must show up as a failed task.
+TRANSIENT = (OperationalError,)
+RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": True, "max_retries": 5}
+
+
+@shared_task(name="mail.send_message", **RETRY)
+def send_message(message_id: int) -> str:
+    """Send one outbox message, unless it was sent or claimed already."""
+    return str(mail.deliver(message_id))
+
+
+@shared_task(name="mail.sweep_outbox", **RETRY)
+def sweep_outbox() -> int:
+    """Hand the broker the messages still owed; reclaim those stuck mid-send."""
+    return mail.sweep()
+
+
+@shared_task(name="counts.fold_signatures", **RETRY)
+def fold_signatures() -> int:
+    """Fold changed signatures into the counters until none is left."""
+    batch = current_app.config["COUNTS_FOLD_BATCH"]
+    folded = total = counts.fold_signatures(batch)
+    while folded == batch:
+        folded = counts.fold_signatures(batch)
+        total += folded
+    return total
