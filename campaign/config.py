@@ -21,6 +21,8 @@ def database_uri(url: str) -> str:
 def from_environment(environ: os._Environ[str] | dict[str, str] | None = None) -> dict[str, Any]:
     """Build the configuration mapping from the environment and the embedded defaults."""
     env = os.environ if environ is None else environ
+    tunables = {key: int(env[key]) for key, value in DEFAULTS.items()
+                if key in env and isinstance(value, int) and not isinstance(value, bool)}
     instance = Path(env.get("INSTANCE_PATH", str(DEFAULT_INSTANCE)))
     secret = env.get("SECRET_KEY") or _development_secret(instance)
     return {
@@ -36,6 +38,7 @@ def from_environment(environ: os._Environ[str] | dict[str, str] | None = None) -
         "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", "0") or 0),
         "SESSION_COOKIE_SECURE": env.get("BASE_URL", "").startswith("https://"),
         "CELERY_KEY_PREFIX": env.get("CELERY_KEY_PREFIX", ""),
+        **tunables,
     }
 
 
@@ -51,8 +54,9 @@ def _development_secret(instance: Path) -> str:
     return secret
 
 
-# Values that are not read from the environment; tests and deployments may
-# still override any of them through the mapping passed to create_app().
+# Tunables: any whole number among them may be set by an environment variable
+# of the same name (OUTBOX_SWEEP_SECONDS=5); tests may also pass a mapping to
+# create_app().
 DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SESSION_COOKIE_HTTPONLY": True,

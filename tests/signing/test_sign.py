@@ -1,0 +1,181 @@
+"""Signing through the form: what a supporter sees and what is stored."""
+
+from sqlalchemy import func, select
+
+from campaign.campaigns.models import CampaignStatus
+from campaign.mail.models import OutboxMessage
+from campaign.signing.models import Person, Signature, SignatureStatus
+from tests.conftest import csrf_token
+
+
+def signatures(db):
+    return db.session.execute(select(Signature)).scalars().all()
+
+
+def outbox(db):
+    return db.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
+
+
+def test_signing_stores_a_pending_signature_and_owes_a_confirmation(db, make_campaign, sign):
+    campaign = make_campaign(slug="recognize")
+    response = sign("recognize", email="Anahit.P+share@Gmail.com", source="whatsapp",
+                    email_opt_in="y", comment="For my family", comment_public="y")
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/campaigns/recognize/check-your-inbox"
+    [signature] = signatures(db)
+    assert signature.campaign_id == campaign.id
+    assert signature.status == SignatureStatus.PENDING
+    assert (signature.given_name, signature.family_name, signature.country) == ("Anahit", "Petrosyan", "AM")
+    assert signature.source == "whatsapp"
+    assert signature.has_email_opt_in and signature.is_comment_public
+    assert signature.consent_version
+    assert signature.person.canonical_email == "anahitp@gmail.com"
+    assert len(signature.client_hash) == 64 and "127.0.0.1" not in signature.client_hash
+    [message] = outbox(db)
+    assert message.kind == "confirmation"
+    assert message.recipient == "Anahit <Anahit.P+share@gmail.com>"
+    assert "/confirm/" in message.body
+
+
+def test_the_check_your_inbox_page_tells_what_to_do(client, make_campaign, sign):
+    make_campaign(slug="recognize", title="Recognize Artsakh")
+    page = client.get(sign("recognize").headers["Location"])
+    assert page.status_code == 200
+    assert "Check your inbox" in page.get_data(as_text=True)
+
+
+def test_consents_are_off_unless_ticked(db, make_campaign, sign):
+    make_campaign(slug="recognize")
+    sign("recognize", comment="quiet")
+    [signature] = signatures(db)
+    assert not signature.has_email_opt_in
+    assert not signature.is_comment_public
+
+
+def test_the_same_gmail_written_differently_signs_once_and_sees_the_same_answer(db, make_campaign, sign):
+    make_campaign(slug="recognize")
+    first = sign("recognize", email="anahit.petrosyan@gmail.com")
+    again = sign("recognize", email="Anahit.Petrosyan+again@googlemail.com")
+
+    assert (again.status_code, again.headers["Location"]) == (first.status_code, first.headers["Location"])
+    assert again.get_data() == first.get_data()
+    assert len(signatures(db)) == 1
+    assert db.session.execute(select(func.count(Person.id))).scalar_one() == 1
+    # Still pending: the repeat signer is sent a fresh link rather than told anything on the page.
+    kinds = [m.kind for m in outbox(db)]
+    assert kinds == ["confirmation", "confirmation"]
+
+
+def test_a_repeat_after_confirming_is_told_by_email_only(db, make_campaign, sign):
+    make_campaign(slug="recognize")
+    first = sign("recognize")
+    [signature] = signatures(db)
+    signature.status = SignatureStatus.VALIDATED
+    db.session.commit()
+
+    again = sign("recognize")
+    assert again.headers["Location"] == first.headers["Location"]
+    assert [m.kind for m in outbox(db)] == ["confirmation", "already-signed"]
+    # A third attempt within the hour writes nothing more: no inbox flooding.
+    sign("recognize")
+    assert len(outbox(db)) == 2
+
+
+def test_one_person_may_sign_different_campaigns(db, make_campaign, sign):
+    make_campaign(slug="one")
+    make_campaign(slug="two")
+    sign("one")
+    sign("two")
+    assert len(signatures(db)) == 2
+    assert db.session.execute(select(func.count(Person.id))).scalar_one() == 1
+
+
+def test_the_honeypot_gets_the_usual_answer_and_stores_nothing(db, make_campaign, sign):
+    make_campaign(slug="recognize")
+    response = sign("recognize", website="http://spam.example")
+    assert response.status_code == 303
+    assert signatures(db) == [] and outbox(db) == []
+
+
+def test_missing_and_malformed_fields_come_back_with_messages(db, make_campaign, sign):
+    make_campaign(slug="recognize")
+    response = sign("recognize", given_name="", email="not-an-address", country="ZZ",
+                    postal_code="<script>")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Please enter your first name." in page
+    assert "Please check your email address" in page
+    assert "Not a valid choice" in page
+    assert "Please check your postal code." in page
+    assert 'aria-invalid="true"' in page
+    assert signatures(db) == [] and outbox(db) == []
+
+
+def test_oversized_values_are_refused(db, make_campaign, sign):
+    make_campaign(slug="recognize")
+    response = sign("recognize", family_name="x" * 101, comment="y" * 1001)
+    assert response.status_code == 400
+    assert "Field cannot be longer than 100 characters." in response.get_data(as_text=True)
+    assert signatures(db) == []
+
+
+def test_a_huge_body_is_refused_before_it_is_read(db, client, make_campaign):
+    make_campaign(slug="recognize")
+    response = client.post("/campaigns/recognize/sign", data={"comment": "x" * 200_000})
+    assert response.status_code == 413
+    assert signatures(db) == []
+
+
+def test_newlines_in_a_name_cannot_reach_a_mail_header(db, make_campaign, sign):
+    make_campaign(slug="recognize")
+    response = sign("recognize", given_name="Ana\r\nBcc: victim@example.org")
+    assert response.status_code == 400
+    assert "Please use letters, numbers and punctuation only." in response.get_data(as_text=True)
+    assert outbox(db) == []
+
+
+def test_a_region_must_belong_to_the_country(db, make_campaign, sign):
+    make_campaign(slug="recognize")
+    assert sign("recognize", country="CA", region="US-NY").status_code == 400
+    assert sign("recognize", country="CA", region="ca-on").status_code == 303
+    assert signatures(db)[0].region == "CA-ON"
+
+
+def test_a_form_without_its_csrf_token_is_refused(db, client, make_campaign):
+    make_campaign(slug="recognize")
+    response = client.post("/campaigns/recognize/sign", data={
+        "given_name": "A", "family_name": "B", "email": "a@example.org", "country": "AM"})
+    assert response.status_code == 400
+    assert "Please try again" in response.get_data(as_text=True)
+    assert signatures(db) == []
+
+
+def test_a_campaign_closed_while_the_form_was_open_takes_no_signature(db, client, make_campaign):
+    campaign = make_campaign(slug="closed")
+    token = csrf_token(client.get("/campaigns/closed").get_data(as_text=True))
+    campaign.status = CampaignStatus.CLOSED
+    db.session.commit()
+    response = client.post("/campaigns/closed/sign", data={
+        "csrf_token": token, "given_name": "A", "family_name": "B",
+        "email": "a@example.org", "country": "AM"})
+    assert response.status_code == 409
+    assert "closed" in response.get_data(as_text=True)
+    assert signatures(db) == []
+
+
+def test_a_draft_is_not_public(client, make_campaign):
+    make_campaign(slug="open")
+    make_campaign(slug="draft", status=CampaignStatus.DRAFT)
+    token = csrf_token(client.get("/campaigns/open").get_data(as_text=True))
+    assert client.get("/campaigns/draft").status_code == 404
+    assert client.post("/campaigns/draft/sign", data={"csrf_token": token}).status_code == 404
+    assert client.get("/campaigns/draft/count.json").status_code == 404
+
+
+def test_a_script_in_a_name_is_shown_as_text(db, make_campaign, sign):
+    make_campaign(slug="recognize")
+    response = sign("recognize", given_name="<script>alert(1)</script>", email="bad")
+    page = response.get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
