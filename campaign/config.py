@@ -14,15 +14,18 @@ def database_uri(url: str) -> str:
     """Name psycopg 3 as the driver for a plain postgresql:// URL."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
 def from_environment(environ: os._Environ[str] | dict[str, str] | None = None) -> dict[str, Any]:
     """Build the configuration mapping from the environment and the embedded defaults."""
     env = os.environ if environ is None else environ
-    tunables = {key: int(env[key]) for key, value in DEFAULTS.items()
-                if key in env and isinstance(value, int) and not isinstance(value, bool)}
+    tunables = {
+        key: int(env[key])
+        for key, value in DEFAULTS.items()
+        if key in env and isinstance(value, int) and not isinstance(value, bool)
+    }
     instance = Path(env.get("INSTANCE_PATH", str(DEFAULT_INSTANCE)))
     secret = env.get("SECRET_KEY") or _development_secret(instance)
     return {

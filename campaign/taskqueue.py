@@ -12,7 +12,7 @@ from flask import Flask
 def celery_init_app(app: Flask) -> Celery:
     """Create the Celery app whose tasks run inside the Flask app context."""
 
-    class FlaskTask(Task):  # type: ignore[misc]
+    class FlaskTask(Task):
         def __call__(self, *args: object, **kwargs: object) -> object:
             with app.app_context():
                 return self.run(*args, **kwargs)
@@ -46,7 +46,7 @@ def celery_settings(app: Flask) -> dict[str, Any]:
         settings["broker_url"] = redis_url
         settings["broker_transport_options"] = {
             "global_keyprefix": app.config["CELERY_KEY_PREFIX"],
-            "socket_connect_timeout": 1,
+            "socket_connect_timeout": 0.5,
             "socket_timeout": 5,
             "visibility_timeout": 3600,
         }

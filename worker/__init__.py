@@ -7,4 +7,4 @@ from campaign import create_app
 flask_app = create_app()
 celery_app = flask_app.extensions["celery"]
 
-from worker import tasks  # noqa: E402  registers the tasks on the app
+from worker import tasks as tasks  # noqa: E402  registers the tasks on the app

@@ -39,7 +39,7 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
     )
 
 
-class Campaign(db.Model):  # type: ignore[name-defined,misc]
+class Campaign(db.Model):  # type: ignore[name-defined]
     """A petition or a letter campaign."""
 
     __tablename__ = "campaigns"

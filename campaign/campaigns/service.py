@@ -16,8 +16,27 @@ from campaign.extensions import db
 # Organizers write Markdown; what reaches the page is HTML that nh3 allows.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 _ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "a", "ul", "ol", "li", "blockquote", "h2", "h3", "h4",
-    "table", "thead", "tbody", "tr", "th", "td", "hr", "code", "pre",
+    "p",
+    "br",
+    "strong",
+    "em",
+    "a",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "h2",
+    "h3",
+    "h4",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "hr",
+    "code",
+    "pre",
 }
 
 
@@ -37,11 +56,15 @@ def render_markdown(source: str) -> Markup:
 
 def open_campaigns() -> Sequence[Campaign]:
     """The campaigns open for signing, newest first."""
-    return db.session.execute(
-        select(Campaign)
-        .where(Campaign.status == CampaignStatus.OPEN)
-        .order_by(Campaign.created_at.desc(), Campaign.id.desc())
-    ).scalars().all()
+    return (
+        db.session.execute(
+            select(Campaign)
+            .where(Campaign.status == CampaignStatus.OPEN)
+            .order_by(Campaign.created_at.desc(), Campaign.id.desc())
+        )
+        .scalars()
+        .all()
+    )
 
 
 def public_campaign_or_404(slug: str) -> Campaign:

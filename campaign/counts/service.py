@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy import select, text, update
 
 from campaign import clock
+from campaign.counts.models import CampaignCount, CountryCount
 from campaign.database import insert
 from campaign.extensions import db
-from campaign.counts.models import CampaignCount, CountryCount
 from campaign.signing.models import Signature, SignatureStatus
 
 # A signature the counters have not caught up with: validated but not yet
@@ -37,9 +37,7 @@ def fold_signatures(batch: int) -> int:
     (skipping rows another folder holds) and rechecks the predicate on the
     locked row, so two folders running at once never count a row twice.
     """
-    claimable = (
-        select(Signature.id).where(TO_FOLD).limit(batch).with_for_update(skip_locked=True)
-    )
+    claimable = select(Signature.id).where(TO_FOLD).limit(batch).with_for_update(skip_locked=True)
     claimed = db.session.execute(
         update(Signature)
         .where(Signature.id.in_(claimable.scalar_subquery()), TO_FOLD)
@@ -100,4 +98,3 @@ def read_totals(campaign_ids: list[int]) -> dict[int, int]:
         )
     ).all()
     return {campaign_id: total for campaign_id, total in rows}
-

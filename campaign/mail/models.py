@@ -22,7 +22,7 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class OutboxMessage(db.Model):  # type: ignore[name-defined,misc]
+class OutboxMessage(db.Model):  # type: ignore[name-defined]
     """One email owed to one recipient, sent at most once."""
 
     __tablename__ = "outbox"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import threading
 from email.message import EmailMessage
@@ -114,10 +115,8 @@ class SmtpTransport:
         connection = getattr(self._local, "connection", None)
         self._local.connection = None
         if connection is not None:
-            try:
+            with contextlib.suppress(OSError):
                 connection.close()
-            except OSError:
-                pass
 
 
 def _classified(code: int, what: str) -> Exception:

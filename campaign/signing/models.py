@@ -13,7 +13,7 @@ from campaign.campaigns.models import Campaign, _enum
 from campaign.extensions import db
 
 
-class Person(db.Model):  # type: ignore[name-defined,misc]
+class Person(db.Model):  # type: ignore[name-defined]
     """Someone who signed, known by one canonical email address."""
 
     __tablename__ = "people"
@@ -32,7 +32,7 @@ class SignatureStatus(enum.StrEnum):
     INVALIDATED = "invalidated"
 
 
-class Signature(db.Model):  # type: ignore[name-defined,misc]
+class Signature(db.Model):  # type: ignore[name-defined]
     """One person's signature on one campaign."""
 
     __tablename__ = "signatures"
@@ -44,9 +44,7 @@ class Signature(db.Model):  # type: ignore[name-defined,misc]
         Index(
             "ix_signatures_to_fold",
             "campaign_id",
-            postgresql_where=text(
-                "(status = 'validated') <> is_counted"
-            ),
+            postgresql_where=text("(status = 'validated') <> is_counted"),
             sqlite_where=text("(status = 'validated') <> is_counted"),
         ),
     )

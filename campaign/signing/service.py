@@ -6,6 +6,7 @@ import enum
 import hashlib
 import hmac
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, url_for
 from sqlalchemy import select, update
@@ -88,9 +89,7 @@ def _person_id(email: str) -> int:
     ).scalar()
     if inserted is not None:
         return int(inserted)
-    return db.session.execute(
-        select(Person.id).where(Person.canonical_email == canonical)
-    ).scalar_one()
+    return db.session.execute(select(Person.id).where(Person.canonical_email == canonical)).scalar_one()
 
 
 def _insert_signature(campaign: Campaign, person_id: int, request: SignatureRequest) -> int | None:
@@ -146,7 +145,10 @@ def resend_confirmation(signature_id: int) -> bool:
         return False
     bucket = clock.now().strftime("%Y%m%d%H")
     _queue_confirmation(
-        signature.campaign, signature.id, signature.person.email, signature.given_name,
+        signature.campaign,
+        signature.id,
+        signature.person.email,
+        signature.given_name,
         f":renew:{bucket}",
     )
     return True
@@ -191,6 +193,7 @@ def client_hash(client_address: str) -> str:
     return hmac.new(key, client_address.encode(), hashlib.sha256).hexdigest()
 
 
-def absolute_url(endpoint: str, **values: object) -> str:
+def absolute_url(endpoint: str, **values: Any) -> str:
     """A link for an email, on the configured BASE_URL."""
-    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+    path: str = url_for(endpoint, **values)
+    return current_app.config["BASE_URL"] + path

@@ -41,6 +41,8 @@ def check_confirmation_token(token: str) -> TokenCheck:
         return TokenCheck(_as_id(serializer.loads(token, max_age=max_age)))
     except SignatureExpired as expired:
         # The signature was ours, only too old: we may still offer a new link.
+        if not isinstance(expired.payload, bytes):
+            return TokenCheck(None)
         try:
             payload = serializer.load_payload(expired.payload)
         except BadSignature:

@@ -17,8 +17,15 @@ def test_32_identical_requests_at_once_make_one_signature(app, db, make_campaign
     forms = []
     for browser in browsers:
         token = csrf_token(browser.get("/campaigns/surge").get_data(as_text=True))
-        forms.append({"csrf_token": token, "given_name": "Anahit", "family_name": "Petrosyan",
-                      "email": "anahit.p@gmail.com", "country": "AM"})
+        forms.append(
+            {
+                "csrf_token": token,
+                "given_name": "Anahit",
+                "family_name": "Petrosyan",
+                "email": "anahit.p@gmail.com",
+                "country": "AM",
+            }
+        )
     start = threading.Barrier(REQUESTS)
     answers: list = [None] * REQUESTS
 

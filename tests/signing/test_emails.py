@@ -7,8 +7,12 @@ from campaign.signing.emails import canonical_email
 
 
 def test_gmail_dots_tags_and_case_are_one_person():
-    variants = ["Anahit.Petrosyan+artsakh@gmail.com", "anahitpetrosyan@GMAIL.com",
-                "a.n.a.h.i.t.petrosyan@googlemail.com", " anahit.petrosyan+x+y@gmail.com "]
+    variants = [
+        "Anahit.Petrosyan+artsakh@gmail.com",
+        "anahitpetrosyan@GMAIL.com",
+        "a.n.a.h.i.t.petrosyan@googlemail.com",
+        " anahit.petrosyan+x+y@gmail.com ",
+    ]
     assert {canonical_email(v) for v in variants} == {"anahitpetrosyan@gmail.com"}
 
 

@@ -18,8 +18,14 @@ def outbox(db):
 
 def test_signing_stores_a_pending_signature_and_owes_a_confirmation(db, make_campaign, sign):
     campaign = make_campaign(slug="recognize")
-    response = sign("recognize", email="Anahit.P+share@Gmail.com", source="whatsapp",
-                    email_opt_in="y", comment="For my family", comment_public="y")
+    response = sign(
+        "recognize",
+        email="Anahit.P+share@Gmail.com",
+        source="whatsapp",
+        email_opt_in="y",
+        comment="For my family",
+        comment_public="y",
+    )
 
     assert response.status_code == 303
     assert response.headers["Location"] == "/campaigns/recognize/check-your-inbox"
@@ -100,8 +106,7 @@ def test_the_honeypot_gets_the_usual_answer_and_stores_nothing(db, make_campaign
 
 def test_missing_and_malformed_fields_come_back_with_messages(db, make_campaign, sign):
     make_campaign(slug="recognize")
-    response = sign("recognize", given_name="", email="not-an-address", country="ZZ",
-                    postal_code="<script>")
+    response = sign("recognize", given_name="", email="not-an-address", country="ZZ", postal_code="<script>")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Please enter your first name." in page
@@ -144,8 +149,10 @@ def test_a_region_must_belong_to_the_country(db, make_campaign, sign):
 
 def test_a_form_without_its_csrf_token_is_refused(db, client, make_campaign):
     make_campaign(slug="recognize")
-    response = client.post("/campaigns/recognize/sign", data={
-        "given_name": "A", "family_name": "B", "email": "a@example.org", "country": "AM"})
+    response = client.post(
+        "/campaigns/recognize/sign",
+        data={"given_name": "A", "family_name": "B", "email": "a@example.org", "country": "AM"},
+    )
     assert response.status_code == 400
     assert "Please try again" in response.get_data(as_text=True)
     assert signatures(db) == []
@@ -156,9 +163,16 @@ def test_a_campaign_closed_while_the_form_was_open_takes_no_signature(db, client
     token = csrf_token(client.get("/campaigns/closed").get_data(as_text=True))
     campaign.status = CampaignStatus.CLOSED
     db.session.commit()
-    response = client.post("/campaigns/closed/sign", data={
-        "csrf_token": token, "given_name": "A", "family_name": "B",
-        "email": "a@example.org", "country": "AM"})
+    response = client.post(
+        "/campaigns/closed/sign",
+        data={
+            "csrf_token": token,
+            "given_name": "A",
+            "family_name": "B",
+            "email": "a@example.org",
+            "country": "AM",
+        },
+    )
     assert response.status_code == 409
     assert "closed" in response.get_data(as_text=True)
     assert signatures(db) == []

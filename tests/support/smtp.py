@@ -78,8 +78,11 @@ class SmtpCapture:
     def to(self, address: str) -> list[EmailMessage]:
         """The messages received for one address."""
         with self._lock:
-            return [m for m, rcpts in zip(self.messages, self.envelopes, strict=True)
-                    if address.lower() in (r.lower() for r in rcpts)]
+            return [
+                m
+                for m, rcpts in zip(self.messages, self.envelopes, strict=True)
+                if address.lower() in (r.lower() for r in rcpts)
+            ]
 
     def wait_for(self, address: str, count: int = 1, timeout: float = 15.0) -> list[EmailMessage]:
         """Wait until `count` messages reached the address; return them."""

@@ -42,12 +42,29 @@ def process(args: list[str], env: dict[str, str] | None, log: Path) -> Iterator[
 def start_celery(kind: str, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     """Start `celery -A worker worker` (or beat) and wait until it is ready."""
     if kind == "worker":
-        args = [CELERY, "-A", "worker", "worker", "--pool=threads", "--concurrency=4",
-                "--loglevel=info", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        args = [
+            CELERY,
+            "-A",
+            "worker",
+            "worker",
+            "--pool=threads",
+            "--concurrency=4",
+            "--loglevel=info",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
         ready = "ready."
     else:
-        args = [CELERY, "-A", "worker", "beat", "--loglevel=info",
-                "--schedule", str(log.with_suffix(".schedule"))]
+        args = [
+            CELERY,
+            "-A",
+            "worker",
+            "beat",
+            "--loglevel=info",
+            "--schedule",
+            str(log.with_suffix(".schedule")),
+        ]
         ready = "beat: Starting"
     start = log.stat().st_size if log.exists() else 0
     with process(args, env, log) as child:
@@ -62,8 +79,7 @@ def start_celery(kind: str, env: dict[str, str], log: Path) -> Iterator[subproce
 @contextmanager
 def redis_server(port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     """A private Redis server on a port of its own, that a test may stop and start."""
-    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "no"]
+    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     with process(args, None, log) as child:
         deadline = time.monotonic() + 10
         while True:

@@ -1,0 +1,35 @@
+"""Composing messages: nothing a person typed can forge a header."""
+
+from campaign.mail import service as mail
+from campaign.mail.models import OutboxMessage
+
+
+def test_line_breaks_and_nul_never_reach_a_header(app):
+    assert mail.header_safe("Ana\r\nBcc: victim@example.org\x00") == "Ana Bcc: victim@example.org"
+    with app.app_context():
+        recipient = mail.address("Ana\nBcc: x@example.org", "ana@example.org")
+        message = mail.compose(
+            OutboxMessage(
+                recipient=recipient,
+                subject=mail.header_safe("Hi\r\nX-Evil: 1"),
+                body="Hello",
+                message_id=mail.message_id_for("k"),
+            )
+        )
+    raw = bytes(message).decode()
+    assert "\nBcc:" not in raw and "\nX-Evil:" not in raw
+    assert message["To"].addresses[0].addr_spec == "ana@example.org"
+
+
+def test_the_message_id_is_the_same_on_every_retry(app):
+    with app.app_context():
+        first = mail.message_id_for("confirm:42")
+        assert first == mail.message_id_for("confirm:42")
+        assert first != mail.message_id_for("confirm:43")
+        assert first.endswith("@example.org>")
+
+
+def test_backoff_grows_and_is_capped():
+    delays = [mail.backoff(n).total_seconds() for n in range(1, 12)]
+    assert delays[:4] == [30, 60, 120, 240]
+    assert max(delays) == 7200
