@@ -51,9 +51,11 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.campaigns.routes import bp as campaigns_bp
     from campaign.counts.routes import bp as counts_bp
     from campaign.dev.routes import bp as dev_bp
+    from campaign.health import bp as health_bp
     from campaign.signing.routes import bp as signing_bp
 
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(signing_bp)
     app.register_blueprint(counts_bp)
     app.register_blueprint(dev_bp)
+    app.register_blueprint(health_bp)

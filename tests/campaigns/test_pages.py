@@ -97,3 +97,8 @@ def test_a_failure_gets_a_friendly_500_without_details(app, client, db):
     body = response.get_data(as_text=True)
     assert "something went wrong" in body
     assert "Traceback" not in body and "campaigns_away" not in body
+
+
+def test_the_health_check_answers_when_the_database_does(client, db):
+    response = client.get("/healthz")
+    assert (response.status_code, response.get_data(as_text=True)) == (200, "ok\n")

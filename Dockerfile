@@ -1,0 +1,24 @@
+# One image for web, worker and beat; docker-compose.yml chooses the command.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    INSTANCE_PATH=/var/lib/campaign
+
+RUN useradd --system --create-home --home-dir /app campaign \
+    && mkdir -p /var/lib/campaign && chown campaign /var/lib/campaign
+WORKDIR /app
+
+COPY pyproject.toml README.md ./
+COPY campaign ./campaign
+COPY worker ./worker
+RUN pip install .
+
+COPY migrations ./migrations
+COPY templates ./templates
+COPY static ./static
+
+USER campaign
+EXPOSE 8000
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "4", "--threads", "4", "--access-logfile", "-", "campaign:create_app()"]
