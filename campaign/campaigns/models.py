@@ -56,6 +56,8 @@ class Campaign(db.Model):  # type: ignore[name-defined]
         _enum(CampaignStatus, "campaign_status"), default=CampaignStatus.DRAFT, index=True
     )
     language: Mapped[str] = mapped_column(String(16), default="en")
+    # Where milestone notices go until campaigns belong to organizations.
+    contact_email: Mapped[str | None] = mapped_column(String(320))
     opens_at: Mapped[datetime | None]
     closes_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -14,8 +14,15 @@ from tests.support.workers import free_port
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("celery_worker")]
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -78,13 +85,16 @@ def test_sign_confirm_and_watch_the_count_move(browser, site, db, mailbox, make_
     expect(page.get_by_role("heading", name="Thank you, your signature is confirmed")).to_be_visible()
     # The page polls count.json: the count moves without a reload.
     expect(page.locator(".count-value")).to_have_text("1", timeout=15_000)
-    expect(page.get_by_role("link", name="WhatsApp")).to_have_attribute("href", re.compile("source%3Dwhatsapp"))
+    expect(page.get_by_role("link", name="WhatsApp")).to_have_attribute(
+        "href", re.compile("source%3Dwhatsapp")
+    )
     expect(page.get_by_role("button", name="Copy link")).to_be_visible()
     assert errors == []
 
 
-def test_signing_works_without_javascript_and_errors_are_shown_by_field(browser, site, db, mailbox,
-                                                                         make_campaign):
+def test_signing_works_without_javascript_and_errors_are_shown_by_field(
+    browser, site, db, mailbox, make_campaign
+):
     make_campaign(slug="no-js", title="Without JavaScript")
     page, _ = open_page(browser, javascript=False)
     page.goto(f"{site}/campaigns/no-js")
