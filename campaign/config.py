@@ -40,7 +40,8 @@ def from_environment(environ: os._Environ[str] | dict[str, str] | None = None) -
         "BASE_URL": env.get("BASE_URL", f"http://localhost:{env.get('PORT', '5000')}").rstrip("/"),
         "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", "0") or 0),
         "SESSION_COOKIE_SECURE": env.get("BASE_URL", "").startswith("https://"),
-        "CELERY_KEY_PREFIX": env.get("CELERY_KEY_PREFIX", ""),
+        # Every Redis key of ours (broker and cache) starts with it, so runs can share a server.
+        "REDIS_KEY_PREFIX": env.get("REDIS_KEY_PREFIX", env.get("CELERY_KEY_PREFIX", "")),
         **tunables,
     }
 
@@ -83,5 +84,7 @@ DEFAULTS: dict[str, Any] = {
     # hand the rows over: a request must not wait on a broker that is down.
     "PUBLISH_BACKOFF_SECONDS": 5,
     "COUNTS_FOLD_SECONDS": 2,
+    # How long a process serves a campaign's public view before reading it again.
+    "PUBLIC_VIEW_SECONDS": 5,
     "COUNTS_FOLD_BATCH": 5000,
 }

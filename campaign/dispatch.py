@@ -20,10 +20,20 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from campaign import cache
+
 log = logging.getLogger(__name__)
 
 _DEFERRED = "deferred_tasks"
 _broker_down_until = 0.0
+# Tasks that do all outstanding work whenever they run (such as folding the
+# counts) need not be published once per commit: task name -> seconds.
+_coalesced: dict[str, float] = {}
+
+
+def coalesce(task_name: str, seconds: float) -> None:
+    """Publish this task at most once per window, delayed by the window, however many commits ask."""
+    _coalesced[task_name] = seconds
 
 
 def defer(session: Session, task_name: str, *args: int) -> None:
@@ -61,7 +71,19 @@ def reset_backoff() -> None:
 def _after_commit(session: Session) -> None:
     """Publish what the committed transaction deferred."""
     for task_name, args in session.info.pop(_DEFERRED, []):
-        publish(task_name, args)
+        window = _coalesced.get(task_name)
+        if window is None:
+            publish(task_name, args)
+        elif _first_in_window(task_name, window):
+            # Runs after the window, so it also takes in what the commits
+            # during the window asked for.
+            publish(task_name, args, countdown=window)
+
+
+def _first_in_window(task_name: str, window: float) -> bool:
+    """Claim this window for the task in Redis; without Redis every commit publishes."""
+    claim = cache.key("coalesce", task_name)
+    return cache.attempt(lambda r: bool(r.set(claim, 1, nx=True, px=int(window * 1000))), True)
 
 
 def _after_rollback(session: Session) -> None:

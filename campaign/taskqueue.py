@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 
 
@@ -45,7 +46,7 @@ def celery_settings(app: Flask) -> dict[str, Any]:
     if redis_url:
         settings["broker_url"] = redis_url
         settings["broker_transport_options"] = {
-            "global_keyprefix": app.config["CELERY_KEY_PREFIX"],
+            "global_keyprefix": app.config["REDIS_KEY_PREFIX"],
             "socket_connect_timeout": 0.5,
             "socket_timeout": 5,
             "visibility_timeout": 3600,
@@ -82,5 +83,9 @@ def beat_schedule(app: Flask) -> dict[str, Any]:
         "fold signatures into counts": {
             "task": "counts.fold_signatures",
             "schedule": float(app.config["COUNTS_FOLD_SECONDS"]),
+        },
+        "reconcile the counts every night": {
+            "task": "counts.reconcile",
+            "schedule": crontab(hour=3, minute=17),
         },
     }

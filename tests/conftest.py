@@ -29,7 +29,7 @@ os.environ.update(
     {
         "DATABASE_URL": POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + DATABASE_NAME,
         "REDIS_URL": REDIS_URL,
-        "CELERY_KEY_PREFIX": f"campaign-test-{RUN_ID}:",
+        "REDIS_KEY_PREFIX": f"campaign-test-{RUN_ID}:",
         "SECRET_KEY": f"test-secret-{RUN_ID}",
         "BASE_URL": "http://localhost",
         "INSTANCE_PATH": str(INSTANCE / "instance"),
@@ -68,7 +68,7 @@ def redis_client() -> Iterator[redis.Redis]:
     """The shared Redis; this run's keys are removed at the end."""
     client = redis.Redis.from_url(REDIS_URL)
     yield client
-    keys = list(client.scan_iter(match=os.environ["CELERY_KEY_PREFIX"] + "*"))
+    keys = list(client.scan_iter(match=os.environ["REDIS_KEY_PREFIX"] + "*"))
     if keys:
         client.delete(*keys)
     client.close()
@@ -108,9 +108,25 @@ def db(observer: Any) -> Iterator[Any]:
     with observer.app_context():
         yield database
         database.session.rollback()
-        tables = ", ".join(t.name for t in database.metadata.sorted_tables)
+        tables = ", ".join(database.session.execute(database.text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        )).scalars())
         database.session.execute(database.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         database.session.commit()
+        forget_caches()
+
+
+def forget_caches() -> None:
+    """Forget what this run cached, in Redis and in this process, so ids can start again."""
+    from campaign.campaigns import pages, service
+
+    service.forget_views()
+    pages.forget_skeletons()
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(match=os.environ["REDIS_KEY_PREFIX"] + "campaign:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
 
 
 @pytest.fixture

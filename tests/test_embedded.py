@@ -22,7 +22,7 @@ def embedded(tmp_path):
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "SMTP_URL", "CELERY_KEY_PREFIX"}
+        if k not in {"DATABASE_URL", "REDIS_URL", "SMTP_URL", "REDIS_KEY_PREFIX", "CELERY_KEY_PREFIX"}
     }
     env["INSTANCE_PATH"] = str(tmp_path / "instance")
     for command in (["db", "upgrade"], ["seed-demo"]):

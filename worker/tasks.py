@@ -27,7 +27,7 @@ def sweep_outbox() -> int:
     return mail.sweep()
 
 
-@shared_task(name="counts.fold_signatures", **RETRY)
+@shared_task(name=counts.FOLD_TASK, **RETRY)
 def fold_signatures() -> int:
     """Fold changed signatures into the counters until none is left."""
     batch = current_app.config["COUNTS_FOLD_BATCH"]
@@ -36,3 +36,9 @@ def fold_signatures() -> int:
         folded = counts.fold_signatures(batch)
         total += folded
     return total
+
+
+@shared_task(name="counts.reconcile", **RETRY)
+def reconcile_counts() -> int:
+    """Recount the campaigns that changed since last night and repair any drift; return how many drifted."""
+    return len(counts.reconcile())

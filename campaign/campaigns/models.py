@@ -39,6 +39,17 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
     )
 
 
+def takes_signatures(
+    status: CampaignStatus, opens_at: datetime | None, closes_at: datetime | None, moment: datetime
+) -> bool:
+    """Tell whether a campaign in this state takes signatures at the given moment."""
+    if status != CampaignStatus.OPEN:
+        return False
+    if opens_at is not None and moment < opens_at:
+        return False
+    return closes_at is None or moment < closes_at
+
+
 class Campaign(db.Model):  # type: ignore[name-defined]
     """A petition or a letter campaign."""
 
@@ -65,11 +76,7 @@ class Campaign(db.Model):  # type: ignore[name-defined]
 
     def is_open_at(self, moment: datetime) -> bool:
         """Tell whether supporters may sign at the given moment."""
-        if self.status != CampaignStatus.OPEN:
-            return False
-        if self.opens_at is not None and moment < self.opens_at:
-            return False
-        return self.closes_at is None or moment < self.closes_at
+        return takes_signatures(self.status, self.opens_at, self.closes_at, moment)
 
     @property
     def is_letter(self) -> bool:

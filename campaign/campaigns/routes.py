@@ -4,47 +4,33 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from campaign import clock
-from campaign.campaigns import service
-from campaign.campaigns.models import Campaign
-from campaign.counts.service import read_count, read_totals
-from campaign.signing.forms import SignForm
+from campaign.campaigns import pages, service
+from campaign.counts.service import read_count, read_totals, trending
 
 bp = Blueprint("campaigns", __name__)
 
 
 @bp.get("/")
 def index() -> str:
-    """List the open campaigns."""
+    """List the open campaigns, the ones signed most in the last hour first."""
     campaigns = service.open_campaigns()
-    totals = read_totals([c.id for c in campaigns])
-    return render_template("campaigns/index.html", campaigns=campaigns, totals=totals)
+    ids = [c.id for c in campaigns]
+    recent = trending(ids)
+    ordered = sorted(campaigns, key=lambda c: recent.get(c.id, 0), reverse=True)
+    return render_template("campaigns/index.html", campaigns=ordered, totals=read_totals(ids), recent=recent)
 
 
 @bp.get("/campaigns/<slug>")
-def show(slug: str) -> tuple[str, int]:
+def show(slug: str) -> str:
     """Show a campaign and its sign form."""
-    campaign = service.public_campaign_or_404(slug)
-    form = SignForm(source=request.args.get("source", ""))
-    return render_campaign(campaign, form)
-
-
-def render_campaign(campaign: Campaign, form: SignForm, status: int = 200) -> tuple[str, int]:
-    """Render the campaign page, with the form as given (fresh or with errors)."""
-    return (
-        render_template(
-            "campaigns/show.html",
-            campaign=campaign,
-            form=form,
-            count=read_count(campaign.id),
-            is_open=campaign.is_open_at(clock.now()),
-        ),
-        status,
-    )
+    return pages.campaign_page(service.public_view_or_404(slug), request.args.get("source"))
 
 
 @bp.get("/campaigns/<slug>/thanks")
 def thanks(slug: str) -> str:
     """Thank a supporter who confirmed, with the count and ways to share."""
-    campaign = service.public_campaign_or_404(slug)
-    return render_template("campaigns/thanks.html", campaign=campaign, count=read_count(campaign.id))
+    view = service.public_view_or_404(slug)
+    count = read_count(view.id)
+    return render_template(
+        "campaigns/thanks.html", campaign=view, count_html=pages.count_html(count, count.goal or view.goal)
+    )

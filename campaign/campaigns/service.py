@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 import nh3
-from flask import abort
+from flask import abort, current_app
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import select
 
-from campaign.campaigns.models import Campaign, CampaignStatus
+from campaign.campaigns.models import Campaign, CampaignKind, CampaignStatus, takes_signatures
 from campaign.extensions import db
 
 # Organizers write Markdown; what reaches the page is HTML that nh3 allows.
@@ -78,3 +81,83 @@ def public_campaign_or_404(slug: str) -> Campaign:
     if campaign is None:
         abort(404)
     return campaign
+
+
+@dataclass(frozen=True)
+class CampaignView:
+    """What the public pages show of a campaign, with its Markdown already rendered."""
+
+    id: int
+    slug: str
+    kind: CampaignKind
+    title: str
+    summary: str
+    body_html: Markup
+    goal: int
+    status: CampaignStatus
+    language: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, campaign: Campaign) -> CampaignView:
+        """Take the public view of a campaign."""
+        return cls(
+            campaign.id,
+            campaign.slug,
+            campaign.kind,
+            campaign.title,
+            campaign.summary,
+            render_markdown(campaign.body_markdown),
+            campaign.goal,
+            campaign.status,
+            campaign.language,
+            campaign.opens_at,
+            campaign.closes_at,
+            campaign.updated_at,
+        )
+
+    def is_open_at(self, moment: datetime) -> bool:
+        """Tell whether supporters may sign at the given moment."""
+        return takes_signatures(self.status, self.opens_at, self.closes_at, moment)
+
+    @property
+    def is_letter(self) -> bool:
+        """Tell whether signing sends letters to officials."""
+        return self.kind == CampaignKind.LETTER
+
+
+# slug -> (expires at, view). Each process keeps the views it served for a few
+# seconds, so a page view costs no query; a moderation decision reaches every
+# process within PUBLIC_VIEW_SECONDS.
+_views: dict[str, tuple[float, CampaignView | None]] = {}
+
+
+def public_view_or_404(slug: str, *, fresh: bool = False) -> CampaignView:
+    """The public view of the campaign with this slug (open or closed, never a draft), cached briefly.
+
+    Writes ask for a fresh one: a campaign closed a second ago takes no signature.
+    """
+    now = time.monotonic()
+    cached = None if fresh else _views.get(slug)
+    if cached is None or cached[0] < now:
+        campaign = db.session.execute(
+            select(Campaign).where(
+                Campaign.slug == slug,
+                Campaign.status.in_([CampaignStatus.OPEN, CampaignStatus.CLOSED]),
+            )
+        ).scalar_one_or_none()
+        view = CampaignView.of(campaign) if campaign else None
+        cached = (now + current_app.config["PUBLIC_VIEW_SECONDS"], view)
+        if len(_views) > 10_000:
+            _views.clear()
+        _views[slug] = cached
+    if cached[1] is None:
+        abort(404)
+    return cached[1]
+
+
+def forget_views() -> None:
+    """Drop every cached view (tests, and after an edit in this process)."""
+    _views.clear()

@@ -22,6 +22,9 @@ class CampaignCount(db.Model):  # type: ignore[name-defined]
     # When the nightly reconciliation last recounted it; a campaign whose
     # counter moved since then is recounted next night.
     reconciled_at: Mapped[datetime | None]
+    # Raised by every change, under the row's lock: readers of the Redis copy
+    # keep the newest version and an ETag names it.
+    version: Mapped[int] = mapped_column(default=0)
 
 
 class CountryCount(db.Model):  # type: ignore[name-defined]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 
-from campaign.campaigns.service import public_campaign_or_404
+from campaign.campaigns.service import public_view_or_404
 from campaign.counts.service import read_count
 
 bp = Blueprint("counts", __name__)
@@ -13,15 +13,20 @@ bp = Blueprint("counts", __name__)
 @bp.get("/campaigns/<slug>/count.json")
 def count_json(slug: str) -> Response:
     """The campaign's validated signatures, in all and per country."""
-    campaign = public_campaign_or_404(slug)
-    count = read_count(campaign.id)
+    view = public_view_or_404(slug)
+    count = read_count(view.id)
     response = jsonify(
-        slug=campaign.slug,
+        slug=view.slug,
         count=count.total,
-        goal=campaign.goal,
+        goal=count.goal or view.goal,
         by_country=count.by_country,
         updated_at=count.updated_at.isoformat() + "Z" if count.updated_at else None,
     )
+    # Counts move every few seconds: shared caches may keep one briefly and
+    # serve it stale while they fetch the next; pollers revalidate by ETag.
+    response.set_etag(f"{view.id}-{count.version}")
     response.cache_control.public = True
     response.cache_control.max_age = 2
+    response.cache_control.stale_while_revalidate = 10
+    response.make_conditional(request)
     return response

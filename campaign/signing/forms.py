@@ -115,5 +115,9 @@ class SignForm(FlaskForm):
     @property
     def clean_source(self) -> str | None:
         """The campaign link's source tag, if it is a plausible one."""
-        source = self.source.data
-        return source if source and SOURCE.match(source) else None
+        return self.plausible_source(self.source.data) or None
+
+    @staticmethod
+    def plausible_source(source: str | None) -> str:
+        """A source tag as given, if it looks like one; otherwise empty."""
+        return source if source and SOURCE.match(source) else ""

@@ -6,8 +6,8 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign import clock
-from campaign.campaigns.routes import render_campaign
-from campaign.campaigns.service import public_campaign_or_404
+from campaign.campaigns.pages import page_with_errors
+from campaign.campaigns.service import public_view_or_404
 from campaign.extensions import db
 from campaign.signing import service
 from campaign.signing.forms import SignForm
@@ -19,12 +19,12 @@ bp = Blueprint("signing", __name__)
 @bp.post("/campaigns/<slug>/sign")
 def sign(slug: str) -> BaseResponse | tuple[str, int]:
     """Take a signature; everyone who gets past the form sees the same next page."""
-    campaign = public_campaign_or_404(slug)
+    campaign = public_view_or_404(slug, fresh=True)
     if not campaign.is_open_at(clock.now()):
-        return render_campaign(campaign, SignForm(), status=409)
+        return page_with_errors(campaign, SignForm()), 409
     form = SignForm()
     if not form.validate():
-        return render_campaign(campaign, form, status=400)
+        return page_with_errors(campaign, form), 400
     if not form.is_bot:
         service.sign(campaign, _signature_request(form))
         db.session.commit()
@@ -52,8 +52,7 @@ def _signature_request(form: SignForm) -> service.SignatureRequest:
 @bp.get("/campaigns/<slug>/check-your-inbox")
 def check_inbox(slug: str) -> str:
     """Ask the supporter to open the email we sent."""
-    campaign = public_campaign_or_404(slug)
-    return render_template("signing/check_inbox.html", campaign=campaign)
+    return render_template("signing/check_inbox.html", campaign=public_view_or_404(slug))
 
 
 @bp.get("/confirm/<token>")

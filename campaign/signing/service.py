@@ -6,15 +6,16 @@ import enum
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select, update
 
 from campaign import clock, dispatch
 from campaign.campaigns.models import Campaign
+from campaign.campaigns.service import CampaignView
 from campaign.database import insert
 from campaign.extensions import db
+from campaign.links import absolute_url
 from campaign.mail import service as mail
 from campaign.signing.emails import canonical_email
 from campaign.signing.models import Person, Signature, SignatureStatus
@@ -49,7 +50,7 @@ class SignatureRequest:
     client_address: str = ""
 
 
-def sign(campaign: Campaign, request: SignatureRequest) -> SignOutcome:
+def sign(campaign: Campaign | CampaignView, request: SignatureRequest) -> SignOutcome:
     """Record a pending signature and owe its confirmation email; a repeat is told by email."""
     person_id = _person_id(request.email)
     signature_id = _insert_signature(campaign, person_id, request)
@@ -92,7 +93,9 @@ def _person_id(email: str) -> int:
     return db.session.execute(select(Person.id).where(Person.canonical_email == canonical)).scalar_one()
 
 
-def _insert_signature(campaign: Campaign, person_id: int, request: SignatureRequest) -> int | None:
+def _insert_signature(
+    campaign: Campaign | CampaignView, person_id: int, request: SignatureRequest
+) -> int | None:
     """Insert the pending signature; None when this person has signed already."""
     statement = (
         insert(Signature)
@@ -123,7 +126,7 @@ def _insert_signature(campaign: Campaign, person_id: int, request: SignatureRequ
 
 
 def _queue_confirmation(
-    campaign: Campaign, signature_id: int, email: str, given_name: str, suffix: str
+    campaign: Campaign | CampaignView, signature_id: int, email: str, given_name: str, suffix: str
 ) -> None:
     """Owe the email whose link confirms the signature."""
     mail.queue(
@@ -191,9 +194,3 @@ def client_hash(client_address: str) -> str:
     """A keyed hash of the client address: comparable between rows, not reversible without the key."""
     key = hashlib.sha256(b"client-address:" + current_app.config["SECRET_KEY"].encode()).digest()
     return hmac.new(key, client_address.encode(), hashlib.sha256).hexdigest()
-
-
-def absolute_url(endpoint: str, **values: Any) -> str:
-    """A link for an email, on the configured BASE_URL."""
-    path: str = url_for(endpoint, **values)
-    return current_app.config["BASE_URL"] + path

@@ -34,6 +34,7 @@ def upgrade():
     )
     with op.batch_alter_table('campaign_counts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reconciled_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('version', sa.Integer(), nullable=False, server_default='0'))
 
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
         batch_op.add_column(sa.Column('contact_email', sa.String(length=320), nullable=True))
@@ -47,6 +48,7 @@ def downgrade():
         batch_op.drop_column('contact_email')
 
     with op.batch_alter_table('campaign_counts', schema=None) as batch_op:
+        batch_op.drop_column('version')
         batch_op.drop_column('reconciled_at')
 
     op.drop_table('region_counts')

@@ -16,7 +16,7 @@ def test_signing_survives_a_broker_outage_and_mail_follows_its_return(db, mailbo
     from campaign import create_app
 
     port = free_port()
-    broker = {"REDIS_URL": f"redis://127.0.0.1:{port}/0", "CELERY_KEY_PREFIX": f"outage-{RUN_ID}:"}
+    broker = {"REDIS_URL": f"redis://127.0.0.1:{port}/0", "REDIS_KEY_PREFIX": f"outage-{RUN_ID}:"}
     outage_app = create_app({"TESTING": True, **broker})
     make_campaign(slug="outage")
     browser = outage_app.test_client()

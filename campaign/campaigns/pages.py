@@ -1,0 +1,84 @@
+"""The campaign page, rendered once per campaign version and filled in per request.
+
+Rendering the page (its Markdown, a form with every country) costs far more
+than serving it. Each process renders a skeleton once, with marks where the
+per-request parts go (the CSRF token, the link's source tag, the live count),
+and fills them in by joining strings.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from flask import get_template_attribute, render_template
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+
+from campaign import clock
+from campaign.campaigns.service import CampaignView
+from campaign.counts.service import CountSnapshot, read_count
+from campaign.signing.forms import SignForm
+
+_MARK = "\ue000{}\ue000"
+_CSRF, _SOURCE, _COUNT = (_MARK.format(name) for name in ("csrf", "source", "count"))
+_SPLIT = re.compile("(\ue000[a-z]+\ue000)")
+
+# (campaign id, its version, whether it is open) -> the page cut at its marks
+_skeletons: dict[tuple[int, datetime, bool], list[str]] = {}
+
+
+def count_html(count: CountSnapshot, goal: int) -> Markup:
+    """The count, the goal and the progress bar (a macro's output, escaped by Jinja)."""
+    html: Markup = get_template_attribute("_forms.html", "progress")(count, goal)
+    return html
+
+
+def render(view: CampaignView, form: SignForm, *, csrf: str, source: str, count: Markup) -> str:
+    """Render the campaign page with the given form and per-request parts."""
+    form.source.data = source
+    return render_template(
+        "campaigns/show.html",
+        campaign=view,
+        form=form,
+        csrf_value=csrf,
+        count_html=count,
+        is_open=view.is_open_at(clock.now()),
+    )
+
+
+def campaign_page(view: CampaignView, source: str | None) -> str:
+    """The campaign page with a fresh form: from the skeleton, filled in for this request."""
+    key = (view.id, view.updated_at, view.is_open_at(clock.now()))
+    parts = _skeletons.get(key)
+    if parts is None:
+        form = SignForm(formdata=None, meta={"csrf": False})
+        html = render(view, form, csrf=_CSRF, source=_SOURCE, count=Markup(_COUNT))  # noqa: S704 - a constant
+        parts = _SPLIT.split(html)
+        if len(_skeletons) > 1000:
+            _skeletons.clear()
+        _skeletons[key] = parts
+    count = read_count(view.id)
+    values = {
+        _CSRF: generate_csrf(),
+        _SOURCE: str(escape(SignForm.plausible_source(source))),
+        _COUNT: count_html(count, count.goal or view.goal),
+    }
+    return "".join(values.get(part, part) for part in parts)
+
+
+def page_with_errors(view: CampaignView, form: SignForm) -> str:
+    """The campaign page showing the form as submitted, with its errors."""
+    count = read_count(view.id)
+    return render(
+        view,
+        form,
+        csrf=generate_csrf(),
+        source=form.clean_source or "",
+        count=count_html(count, count.goal or view.goal),
+    )
+
+
+def forget_skeletons() -> None:
+    """Drop every rendered skeleton (tests; a campaign's new version is a new key anyway)."""
+    _skeletons.clear()
