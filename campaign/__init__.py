@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from campaign import config, database, dispatch, security
+from campaign import accounts, config, database, dispatch, security
 from campaign.extensions import csrf, db, migrate
 from campaign.taskqueue import celery_init_app
 
@@ -33,6 +33,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     celery_init_app(app)
     dispatch.init_app(app)
     security.init_app(app)
+    accounts.init_app(app)
     if app.config["TRUSTED_PROXY_HOPS"]:
         hops = app.config["TRUSTED_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
@@ -48,6 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     """Attach one blueprint per domain."""
+    from campaign.accounts.routes import bp as accounts_bp
     from campaign.campaigns.routes import bp as campaigns_bp
     from campaign.counts.routes import bp as counts_bp
     from campaign.dev.routes import bp as dev_bp
@@ -59,3 +61,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(counts_bp)
     app.register_blueprint(dev_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(accounts_bp)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from flask import Flask, current_app, has_app_context
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from limits.storage import Storage
+from limits.strategies import RateLimiter
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -25,6 +31,41 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class AppLimiter(Limiter):
+    """Flask-Limiter, with each app keeping its own storage.
+
+    Flask-Limiter keeps the storage of the last app it was given on the one
+    Limiter object; a second app in the process (as tests make, one of them
+    pointed at a Redis that is away) would take over every other app's limits.
+    Here each app uses its own, and outside any app context the first app's.
+    """
+
+    def init_app(self, app: Flask) -> None:
+        """Initialise as usual, then remember this app's storage and strategy."""
+        first = (self._storage, self._limiter)
+        super().init_app(app)
+        app.extensions["limiter_backend"] = (self._storage, self._limiter)
+        if first[0] is not None:
+            self._storage, self._limiter = first
+
+    @property
+    def storage(self) -> Storage:
+        """The storage of the current app."""
+        backend = current_app.extensions.get("limiter_backend") if has_app_context() else None
+        return backend[0] if backend else super().storage
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """The strategy of the current app (or the in-memory fallback while the storage is away)."""
+        backend = current_app.extensions.get("limiter_backend") if has_app_context() else None
+        if backend and not (self._storage_dead and self._in_memory_fallback_enabled):
+            return backend[1]
+        return super().limiter
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True)
 csrf = CSRFProtect()
+login_manager = LoginManager()
+# Storage (Redis or memory) and limits are configured in campaign.accounts.init_app.
+limiter = AppLimiter(key_func=get_remote_address)

@@ -1,0 +1,60 @@
+"""Accounts: users, roles, organizations, login, two-factor and the decorators that guard routes."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_limiter import RateLimitExceeded
+
+from campaign.extensions import limiter, login_manager
+
+# Defaults of the settings this package reads; tests and deployments may override them.
+SETTINGS = {
+    # Failed sign-ins allowed per address and per account (limits' notation).
+    "LOGIN_RATE_LIMIT_PER_ADDRESS": "30 per 15 minutes",
+    "LOGIN_RATE_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
+    # Wrong second-factor codes allowed per account.
+    "TWO_FACTOR_RATE_LIMIT": "10 per 15 minutes",
+    # Password reset and invitation requests per address.
+    "ACCOUNT_EMAIL_RATE_LIMIT": "10 per hour",
+    # How long after the password step the second factor may be given.
+    "LOGIN_TWO_FACTOR_WINDOW_SECONDS": 300,
+    "PASSWORD_RESET_MAX_AGE": 3600,
+    "INVITATION_MAX_AGE": 7 * 24 * 3600,
+}
+
+
+def init_app(app: Flask) -> None:
+    """Set up Flask-Login, the rate limiter, the two-factor gate and the `user` commands."""
+    from campaign.accounts import access, commands
+    from campaign.accounts import models as models  # the tables, for Alembic and the app
+
+    for key, value in SETTINGS.items():
+        app.config.setdefault(key, value)
+    _init_limiter(app)
+    login_manager.init_app(app)
+    # Sessions are revoked by their version number (see User.get_id); Flask-Login's
+    # IP-based "session protection" would only sign people out on a phone's network change.
+    login_manager.session_protection = None
+    app.before_request(access.two_factor_gate)
+    app.register_error_handler(RateLimitExceeded, _too_many_requests)
+    app.jinja_env.globals["signed_in_user"] = access.signed_in_user
+    commands.init_app(app)
+
+
+def _init_limiter(app: Flask) -> None:
+    """Keep rate limits in Redis when there is one (shared by every web process), else in memory."""
+    redis_url = app.config.get("REDIS_URL")
+    prefix = app.config.get("REDIS_KEY_PREFIX") or app.config.get("CELERY_KEY_PREFIX") or ""
+    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    if redis_url:
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"key_prefix": f"{prefix}LIMITS"})
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Redis away: count in memory for a while rather than refuse every sign-in.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    limiter.init_app(app)
+
+
+def _too_many_requests(error: RateLimitExceeded) -> tuple[str, int]:
+    """A clear page for too many attempts."""
+    return render_template("accounts/too_many_requests.html"), 429

@@ -1,0 +1,133 @@
+"""Who may reach what: the decorators later features use, the two-factor gate, safe redirects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import abort, current_app, has_request_context, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
+
+from campaign.accounts import service
+from campaign.accounts.models import User
+from campaign.extensions import login_manager
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Where a signed-in admin or staff member without a verified second factor may go.
+TWO_FACTOR_GATE_OPEN = frozenset(
+    {
+        "static",
+        "accounts.two_factor_setup",
+        "accounts.two_factor_verify",
+        "accounts.logout",
+        "health.healthz",
+    }
+)
+
+
+def safe_next(target: str | None) -> str | None:
+    """The target if it is a path on this site; None for anything that could lead elsewhere."""
+    if not target or len(target) > 2000:
+        return None
+    # Browsers read a backslash as a slash and drop tabs and line breaks, so
+    # "/\evil.example" or "/\t/evil.example" would become "//evil.example".
+    if any(ch == "\\" or ord(ch) < 33 or ord(ch) == 127 for ch in target):
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def current_path() -> str:
+    """The path and query of this request, to come back to after signing in."""
+    return request.full_path.rstrip("?") if request.query_string else request.path
+
+
+def signed_in_user() -> User | None:
+    """The signed-in user, without touching the session of a visitor who has none (keeps pages cacheable)."""
+    if not has_request_context() or current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return None
+    return cast(User, current_user._get_current_object()) if current_user.is_authenticated else None
+
+
+def login_required(view: F) -> F:
+    """Send visitors who are not signed in to the login page, then back."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        """Check, then run the view."""
+        if not current_user.is_authenticated:
+            return redirect(url_for("accounts.login", next=current_path()))
+        return view(*args, **kwargs)
+
+    return cast(F, wrapped)
+
+
+def role_required(*roles: str) -> Callable[[F], F]:
+    """Allow only signed-in users with one of these platform roles; others get a 403."""
+
+    def decorate(view: F) -> F:
+        """Wrap the view."""
+
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            """Check, then run the view."""
+            if not current_user.is_authenticated:
+                return redirect(url_for("accounts.login", next=current_path()))
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return cast(F, wrapped)
+
+    return decorate
+
+
+def two_factor_fresh_required(max_age_seconds: int = 300) -> Callable[[F], F]:
+    """Ask for a second factor again unless it was given within max_age_seconds."""
+
+    def decorate(view: F) -> F:
+        """Wrap the view."""
+
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            """Check, then run the view."""
+            if not current_user.is_authenticated:
+                return redirect(url_for("accounts.login", next=current_path()))
+            if not current_user.has_two_factor:
+                return redirect(url_for("accounts.two_factor_setup"))
+            if not service.has_fresh_two_factor(max_age_seconds):
+                return redirect(url_for("accounts.two_factor_verify", next=current_path()))
+            return view(*args, **kwargs)
+
+        return cast(F, wrapped)
+
+    return decorate
+
+
+def two_factor_gate() -> BaseResponse | None:
+    """Keep admins and staff on the two-factor pages until they have given a second factor."""
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return None
+    if request.endpoint in TWO_FACTOR_GATE_OPEN or not current_user.is_authenticated:
+        return None
+    if not current_user.needs_two_factor or service.is_two_factor_verified():
+        return None
+    if current_user.has_two_factor:
+        return redirect(url_for("accounts.two_factor_verify", next=current_path()))
+    return redirect(url_for("accounts.two_factor_setup"))
+
+
+@login_manager.user_loader
+def _load_user(session_id: str) -> User | None:
+    """The session's user, unless the session was revoked or the user disabled."""
+    return service.load_session_user(session_id)
+
+
+@login_manager.unauthorized_handler
+def _unauthorized() -> BaseResponse:
+    """Send the visitor to the login page, with a relative way back."""
+    return redirect(url_for("accounts.login", next=current_path()))

@@ -1,0 +1,58 @@
+"""The `campaign user` commands: create a user, disable one."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from campaign.accounts import service
+from campaign.accounts.models import Role
+from campaign.extensions import db
+
+user_commands = AppGroup("user", help="Manage the accounts of organizers, staff and admins.")
+
+
+@user_commands.command("create")
+@click.argument("email")
+@click.option(
+    "--role", type=click.Choice([role.value for role in Role]), required=True, help="The user's role."
+)
+@click.option(
+    "--name", "display_name", default="", help="The name shown to others (default: from the email)."
+)
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of standard input."
+)
+def create_user_command(email: str, role: str, display_name: str, password_stdin: bool) -> None:
+    """Create a user; the password comes from stdin (--password-stdin) or a prompt."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = service.create_user(email, password, Role(role), display_name)
+    except service.AccountError as problem:
+        db.session.rollback()
+        raise click.ClickException(str(problem)) from None
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}.")
+
+
+@user_commands.command("disable")
+@click.argument("email")
+def disable_user_command(email: str) -> None:
+    """Stop a user from signing in and end their sessions."""
+    user = service.user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account has the address {email}.")
+    service.disable_user(user)
+    db.session.commit()
+    click.echo(f"Disabled {user.email}; their sessions are ended.")
+
+
+def init_app(app: Flask) -> None:
+    """Add the `user` commands to the app's CLI."""
+    app.cli.add_command(user_commands)

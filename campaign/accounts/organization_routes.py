@@ -1,0 +1,123 @@
+"""Organizations: creating one, its members, inviting people, accepting an invitation."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
+
+from campaign.accounts import organizations, service
+from campaign.accounts.access import login_required
+from campaign.accounts.forms import InvitationForm, NewAccountForm, OrganizationForm
+from campaign.accounts.models import Invitation, MemberRole, Organization
+from campaign.accounts.routes import _limit, bp, page, signed_in
+from campaign.extensions import db, limiter
+
+
+@bp.route("/organizations", methods=["GET", "POST"])
+@login_required
+def organization_list() -> BaseResponse:
+    """The user's organizations, and a form to start one."""
+    user = signed_in()
+    form = OrganizationForm()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return page(
+            "organizations.html", status, form=form, organizations=organizations.organizations_of(user)
+        )
+    organization = organizations.create_organization(form.name.data or "", user)
+    db.session.commit()
+    return redirect(url_for("accounts.organization", organization_id=organization.id), code=303)
+
+
+def _visible_organization(organization_id: int) -> Organization:
+    """The organization, if the user may see it; a 404 otherwise, so its existence stays private."""
+    organization = db.get_or_404(Organization, organization_id)
+    if not organizations.can_view(signed_in(), organization):
+        abort(404)
+    return organization
+
+
+@bp.get("/organizations/<int:organization_id>")
+@login_required
+def organization(organization_id: int) -> BaseResponse:
+    """An organization's members and open invitations."""
+    found = _visible_organization(organization_id)
+    return _organization_page(found, InvitationForm(), 200)
+
+
+def _organization_page(organization: Organization, form: InvitationForm, status: int) -> BaseResponse:
+    """Render the organization page."""
+    return page(
+        "organization.html",
+        status,
+        organization=organization,
+        members=organizations.members(organization),
+        invitations=organizations.pending_invitations(organization),
+        can_manage=organizations.can_manage(signed_in(), organization),
+        form=form,
+    )
+
+
+@bp.post("/organizations/<int:organization_id>/invitations")
+@login_required
+@limiter.limit(_limit("ACCOUNT_EMAIL_RATE_LIMIT"))
+def invite(organization_id: int) -> BaseResponse:
+    """Invite someone by email (owners, staff and admins)."""
+    found = _visible_organization(organization_id)
+    if not organizations.can_manage(signed_in(), found):
+        abort(403)
+    form = InvitationForm()
+    if not form.validate_on_submit():
+        return _organization_page(found, form, 400)
+    try:
+        organizations.invite(found, form.email.data or "", MemberRole(form.role.data), signed_in())
+    except service.InvalidEmail as problem:
+        form.email.errors = [str(problem)]
+        return _organization_page(found, form, 400)
+    db.session.commit()
+    return redirect(url_for("accounts.organization", organization_id=found.id), code=303)
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def invitation(token: str) -> BaseResponse:
+    """Accept an invitation: signed in with the invited address, or by creating the account."""
+    try:
+        found = organizations.invitation_for_token(token)
+    except organizations.InvitationUnusable as problem:
+        return page("bad_link.html", 400, message=str(problem))
+    if current_user.is_authenticated:
+        return _accept_signed_in(found, token)
+    if service.user_by_email(found.email) is not None:
+        return page("invitation.html", invitation=found, token=token, has_account=True)
+    return _accept_new_account(found, token)
+
+
+def _accept_signed_in(found: Invitation, token: str) -> BaseResponse:
+    """Show the join button, or join."""
+    if request.method == "GET":
+        return page("invitation.html", invitation=found, token=token, has_account=True)
+    try:
+        organizations.accept(found, signed_in())
+    except organizations.InvitationUnusable as problem:
+        return page("bad_link.html", 403, message=str(problem))
+    db.session.commit()
+    return redirect(url_for("accounts.organization", organization_id=found.organization_id), code=303)
+
+
+def _accept_new_account(found: Invitation, token: str) -> BaseResponse:
+    """Create the invited person's account and sign them in."""
+    form = NewAccountForm()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return page("invitation.html", status, invitation=found, token=token, form=form, has_account=False)
+    try:
+        user = organizations.accept_as_new_user(found, form.display_name.data or "", form.password.data or "")
+    except service.WeakPassword as problem:
+        form.password.errors = [str(problem)]
+        return page("invitation.html", 400, invitation=found, token=token, form=form, has_account=False)
+    except service.DuplicateEmail:
+        return page("invitation.html", 409, invitation=found, token=token, has_account=True)
+    service.begin_session(user, two_factor_verified=False)
+    db.session.commit()
+    return redirect(url_for("accounts.organization", organization_id=found.organization_id), code=303)

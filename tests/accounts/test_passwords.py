@@ -1,0 +1,81 @@
+"""Password reset by email: the link arrives, works once, and ends the old sessions."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from campaign.mail.models import OutboxMessage
+from tests.accounts.conftest import PASSWORD, log_in, post_form
+from tests.conftest import csrf_token
+
+NEW_PASSWORD = "amber orchard compass 77"
+
+
+def reset_path(message) -> str:
+    """The path of the reset link in an email."""
+    return re.search(r"http://localhost(/password/reset/\S+)", message.get_content()).group(1)
+
+
+def test_a_password_is_reset_from_the_emailed_link(app, client, make_user, mailbox, celery_worker):
+    make_user("lusine@example.org")
+    old_session = app.test_client()
+    log_in(old_session, "lusine@example.org")
+
+    asked = post_form(client, "/password/forgot", email="Lusine@example.org")
+    assert asked.status_code == 200
+    assert "Check your inbox" in asked.get_data(as_text=True)
+    [message] = mailbox.wait_for("lusine@example.org")
+    assert message["Subject"] == "Choose a new password"
+    path = reset_path(message)
+
+    form = client.get(path)
+    assert form.status_code == 200
+    assert form.headers["Cache-Control"] == "no-store"
+    token = csrf_token(form.get_data(as_text=True))
+    done = client.post(path, data={"csrf_token": token, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert done.status_code == 200
+    assert "Your password is changed" in done.get_data(as_text=True)
+
+    assert log_in(app.test_client(), "lusine@example.org", PASSWORD).status_code == 401
+    assert log_in(app.test_client(), "lusine@example.org", NEW_PASSWORD).status_code == 303
+    # The sessions from before the reset are over.
+    assert old_session.get("/account").status_code == 302
+    # The link worked once.
+    assert client.get(path).status_code == 400
+    again = client.post(path, data={"csrf_token": token, "password": "x" * 20, "confirm": "x" * 20})
+    assert again.status_code == 400
+
+
+def test_an_unknown_address_gets_the_same_answer_and_no_email(db, client, make_user):
+    make_user("ani@example.org")
+    unknown = post_form(client, "/password/forgot", email="nobody@example.org")
+    known = post_form(client, "/password/forgot", email="ani@example.org")
+    assert unknown.status_code == known.status_code == 200
+    assert "Check your inbox" in unknown.get_data(as_text=True)
+    recipients = db.session.execute(select(OutboxMessage.recipient)).scalars().all()
+    assert len(recipients) == 1 and "ani@example.org" in recipients[0]
+
+
+def test_a_weak_new_password_is_refused(db, app, client, make_user):
+    make_user("ani@example.org")
+    post_form(client, "/password/forgot", email="ani@example.org")
+    body = db.session.execute(select(OutboxMessage.body)).scalar_one()
+    path = re.search(r"http://localhost(/password/reset/\S+)", body).group(1)
+    for weak, message in (
+        ("short", "at least 12 characters"),
+        ("passwordpassword", "too easy to guess"),
+        ("ani@example.org-2026", "does not contain your email"),
+    ):
+        answer = post_form(client, path, password=weak, confirm=weak)
+        assert answer.status_code == 400
+        assert message in answer.get_data(as_text=True)
+    mismatch = post_form(client, path, password=NEW_PASSWORD, confirm=NEW_PASSWORD + "!")
+    assert mismatch.status_code == 400
+    assert "The passwords differ." in mismatch.get_data(as_text=True)
+    assert log_in(app.test_client(), "ani@example.org").status_code == 303
+
+
+def test_a_forged_link_is_refused(client):
+    assert client.get("/password/reset/not-a-token").status_code == 400
