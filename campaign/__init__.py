@@ -55,10 +55,12 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.dev.routes import bp as dev_bp
     from campaign.health import bp as health_bp
     from campaign.signing.routes import bp as signing_bp
+    from campaign.targets.routes import bp as targets_bp
 
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(signing_bp)
     app.register_blueprint(counts_bp)
     app.register_blueprint(dev_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(targets_bp)
     app.register_blueprint(accounts_bp)

@@ -80,11 +80,21 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_SWEEP_SECONDS": 15,
     "OUTBOX_SWEEP_GRACE_SECONDS": 10,
     "OUTBOX_STUCK_SECONDS": 300,
+    # A pump claims this many due messages at a time and hands over to a new
+    # pump after this many seconds, so one task never runs for long.
+    "OUTBOX_PUMP_BATCH": 50,
+    "OUTBOX_PUMP_SECONDS": 30,
     # After a failed publish, skip the broker for this long and let the sweep
     # hand the rows over: a request must not wait on a broker that is down.
     "PUBLISH_BACKOFF_SECONDS": 5,
     "COUNTS_FOLD_SECONDS": 2,
     # How long a process serves a campaign's public view before reading it again.
     "PUBLIC_VIEW_SECONDS": 5,
+    # How long a process reuses a count it read (count.json, the pages).
+    "COUNT_LOCAL_SECONDS": 1,
+    # How long an export's file may be downloaded before it is deleted.
+    "EXPORT_TTL_HOURS": 24,
+    # Calls per token to the JSON API.
+    "API_RATE_LIMIT": "600/minute",
     "COUNTS_FOLD_BATCH": 5000,
 }

@@ -88,4 +88,14 @@ def beat_schedule(app: Flask) -> dict[str, Any]:
             "task": "counts.reconcile",
             "schedule": crontab(hour=3, minute=17),
         },
+        # Hourly, so each campaign's digest leaves at the start of its window;
+        # a digest's key holds the date, so an official gets one a day.
+        "send letter digests": {
+            "task": "letters.send_digests",
+            "schedule": crontab(minute=7),
+        },
+        "ask letter writers whether officials replied": {
+            "task": "letters.ask_for_replies",
+            "schedule": crontab(hour=10, minute=23),
+        },
     }

@@ -35,6 +35,8 @@ os.environ.update(
         "INSTANCE_PATH": str(INSTANCE / "instance"),
         "MAIL_FROM": "Campaigns <campaigns@example.org>",
         "OUTBOX_SWEEP_GRACE_SECONDS": "0",
+        # Tests read counts right after folding; one test turns this back on.
+        "COUNT_LOCAL_SECONDS": "0",
     }
 )
 os.environ.pop("SMTP_URL", None)
@@ -108,9 +110,14 @@ def db(observer: Any) -> Iterator[Any]:
     with observer.app_context():
         yield database
         database.session.rollback()
-        tables = ", ".join(database.session.execute(database.text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-        )).scalars())
+        tables = ", ".join(
+            database.session.execute(
+                database.text(
+                    "SELECT tablename FROM pg_tables"
+                    " WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                )
+            ).scalars()
+        )
         database.session.execute(database.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         database.session.commit()
         forget_caches()
@@ -119,9 +126,11 @@ def db(observer: Any) -> Iterator[Any]:
 def forget_caches() -> None:
     """Forget what this run cached, in Redis and in this process, so ids can start again."""
     from campaign.campaigns import pages, service
+    from campaign.counts.service import forget_local_counts
 
     service.forget_views()
     pages.forget_skeletons()
+    forget_local_counts()
     client = redis.Redis.from_url(REDIS_URL)
     keys = list(client.scan_iter(match=os.environ["REDIS_KEY_PREFIX"] + "campaign:*"))
     if keys:

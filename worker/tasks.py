@@ -7,7 +7,9 @@ from flask import current_app
 from sqlalchemy.exc import OperationalError
 
 from campaign.counts import service as counts
+from campaign.extensions import db
 from campaign.mail import service as mail
+from campaign.targets import digests, followups
 
 # A database that is briefly away (a failover, a busy SQLite) is worth
 # retrying; anything else is a bug and must show up as a failed task.
@@ -15,10 +17,11 @@ TRANSIENT = (OperationalError,)
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": True, "max_retries": 5}
 
 
-@shared_task(name="mail.send_message", **RETRY)
-def send_message(message_id: int) -> str:
-    """Send one outbox message, unless it was sent or claimed already."""
-    return str(mail.deliver(message_id))
+@shared_task(name=mail.PUMP_TASK, **RETRY)
+def pump_outbox() -> int:
+    """Send what the outbox owes now, over one connection, each message at most once."""
+    config = current_app.config
+    return mail.pump(batch=config["OUTBOX_PUMP_BATCH"], seconds=config["OUTBOX_PUMP_SECONDS"])
 
 
 @shared_task(name="mail.sweep_outbox", **RETRY)
@@ -42,3 +45,21 @@ def fold_signatures() -> int:
 def reconcile_counts() -> int:
     """Recount the campaigns that changed since last night and repair any drift; return how many drifted."""
     return len(counts.reconcile())
+
+
+@shared_task(name="letters.send_digests", **RETRY)
+def send_letter_digests() -> int:
+    """Owe today's digest to each official whose digest campaigns have letters waiting."""
+    owed = digests.send_digests()
+    db.session.commit()
+    return owed
+
+
+@shared_task(name="letters.ask_for_replies", **RETRY)
+def ask_for_replies() -> int:
+    """Ask writers whether their officials replied, 14 days after delivery (reminding at 21)."""
+    asked = followups.ask_for_replies()
+    db.session.commit()
+    return asked
+
+

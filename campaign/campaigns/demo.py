@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignStatus
 from campaign.extensions import db
+from campaign.targets.demo import seed_letters
 
 RECOGNIZE_ARTSAKH = """\
 In the autumn of 2020, during the war over Nagorno-Karabakh, towns and villages
@@ -80,5 +81,7 @@ def seed_demo() -> int:
         return 0
     for values in DEMO_CAMPAIGNS:
         db.session.add(Campaign(status=CampaignStatus.OPEN, language="en", **values))
+    db.session.flush()
+    seed_letters()
     db.session.commit()
     return len(DEMO_CAMPAIGNS)

@@ -9,6 +9,7 @@ and fills them in by joining strings.
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime
 
 from flask import get_template_attribute, render_template
@@ -24,8 +25,12 @@ _MARK = "\ue000{}\ue000"
 _CSRF, _SOURCE, _COUNT = (_MARK.format(name) for name in ("csrf", "source", "count"))
 _SPLIT = re.compile("(\ue000[a-z]+\ue000)")
 
-# (campaign id, its version, whether it is open) -> the page cut at its marks
-_skeletons: dict[tuple[int, datetime, bool], list[str]] = {}
+# (campaign id, its version, whether it is open) -> (rendered at, the page cut
+# at its marks). A skeleton also shows rows the campaign's version does not
+# cover (the officials of a letter campaign), so it is rendered again after
+# SKELETON_SECONDS whatever happens.
+_skeletons: dict[tuple[int, datetime, bool], tuple[float, list[str]]] = {}
+SKELETON_SECONDS = 60.0
 
 
 def count_html(count: CountSnapshot, goal: int) -> Markup:
@@ -50,14 +55,17 @@ def render(view: CampaignView, form: SignForm, *, csrf: str, source: str, count:
 def campaign_page(view: CampaignView, source: str | None) -> str:
     """The campaign page with a fresh form: from the skeleton, filled in for this request."""
     key = (view.id, view.updated_at, view.is_open_at(clock.now()))
-    parts = _skeletons.get(key)
-    if parts is None:
+    now = time.monotonic()
+    kept = _skeletons.get(key)
+    if kept is not None and kept[0] > now - SKELETON_SECONDS:
+        parts = kept[1]
+    else:
         form = SignForm(formdata=None, meta={"csrf": False})
         html = render(view, form, csrf=_CSRF, source=_SOURCE, count=Markup(_COUNT))  # noqa: S704 - a constant
         parts = _SPLIT.split(html)
         if len(_skeletons) > 1000:
             _skeletons.clear()
-        _skeletons[key] = parts
+        _skeletons[key] = (now, parts)
     count = read_count(view.id)
     values = {
         _CSRF: generate_csrf(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -109,7 +110,7 @@ class CampaignView:
             campaign.kind,
             campaign.title,
             campaign.summary,
-            render_markdown(campaign.body_markdown),
+            _rendered_body(campaign.id, campaign.updated_at, campaign.body_markdown),
             campaign.goal,
             campaign.status,
             campaign.language,
@@ -126,6 +127,12 @@ class CampaignView:
     def is_letter(self) -> bool:
         """Tell whether signing sends letters to officials."""
         return self.kind == CampaignKind.LETTER
+
+
+@functools.lru_cache(maxsize=256)
+def _rendered_body(campaign_id: int, updated_at: datetime, body_markdown: str) -> Markup:
+    """A campaign's body as HTML, rendered once per version of the campaign."""
+    return render_markdown(body_markdown)
 
 
 # slug -> (expires at, view). Each process keeps the views it served for a few

@@ -45,6 +45,9 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     reply_to: Mapped[str | None] = mapped_column(String(400))
+    # Shown as the From display name (a signer writing to an official); the
+    # address is always the platform's own.
+    sender_name: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[OutboxStatus] = mapped_column(
         _enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
     )

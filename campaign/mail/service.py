@@ -5,14 +5,15 @@ from __future__ import annotations
 import enum
 import hashlib
 import logging
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from pathlib import Path
 
 from flask import current_app, render_template
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from campaign import clock, dispatch
 from campaign.database import insert
@@ -28,7 +29,9 @@ from campaign.mail.transport import (
 
 log = logging.getLogger(__name__)
 
-SEND_TASK = "mail.send_message"
+PUMP_TASK = "mail.pump"
+# Every commit that owes mail asks for a pump; a fifth of a second of them share one.
+dispatch.coalesce(PUMP_TASK, seconds=0.2)
 
 
 class Delivery(enum.StrEnum):
@@ -53,9 +56,27 @@ def address(display_name: str, email: str) -> str:
 def queue(
     *, kind: str, dedupe_key: str, recipient: str, subject: str, template: str, **context: object
 ) -> int | None:
-    """Write a message into the outbox; it leaves after the commit. None if already owed."""
+    """Render a mail template into the outbox; it leaves after the commit. None if already owed."""
     body = render_template(f"mail/{template}", **context)
-    statement = (
+    return write(kind=kind, dedupe_key=dedupe_key, recipient=recipient, subject=subject, body=body)
+
+
+def write(
+    *,
+    kind: str,
+    dedupe_key: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    due_at: datetime | None = None,
+    sender_name: str | None = None,
+    reply_to: str | None = None,
+    now: datetime | None = None,
+) -> int | None:
+    """Write a message into the outbox, due now or later; None if one with this key is owed already."""
+    now = now or clock.now()
+    due = due_at or now
+    message_id: int | None = db.session.execute(
         insert(OutboxMessage)
         .values(
             kind=kind,
@@ -63,18 +84,20 @@ def queue(
             recipient=recipient,
             subject=header_safe(subject),
             body=body,
+            sender_name=header_safe(sender_name) if sender_name else None,
+            reply_to=reply_to,
             message_id=message_id_for(dedupe_key),
             status=OutboxStatus.PENDING,
             attempts=0,
-            next_attempt_at=clock.now(),
-            created_at=clock.now(),
+            next_attempt_at=due,
+            created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(OutboxMessage.id)
-    )
-    message_id: int | None = db.session.execute(statement).scalar()
-    if message_id is not None:
-        dispatch.defer(db.session(), SEND_TASK, message_id)
+    ).scalar()
+    # A row due later waits for the sweep, which starts a pump when it falls due.
+    if message_id is not None and due <= now:
+        dispatch.defer(db.session(), PUMP_TASK)
     return message_id
 
 
@@ -88,7 +111,11 @@ def message_id_for(dedupe_key: str) -> str:
 def compose(row: OutboxMessage) -> EmailMessage:
     """Build the email of an outbox row."""
     message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
+    sender = current_app.config["MAIL_FROM"]
+    if row.sender_name:
+        # Someone writing through the platform: their name, our address.
+        sender = address(row.sender_name, parseaddr(sender)[1])
+    message["From"] = sender
     message["To"] = row.recipient
     message["Subject"] = row.subject
     message["Date"] = formatdate(localtime=False)
@@ -122,7 +149,62 @@ def deliver(message_id: int) -> Delivery:
     """Send one outbox row at most once: claim it, send it, record the outcome."""
     if not _claim(message_id):
         return Delivery.SKIPPED
-    row = db.session.get_one(OutboxMessage, message_id)
+    return _send_claimed(db.session.get_one(OutboxMessage, message_id))
+
+
+def pump(batch: int, seconds: float) -> int:
+    """Send what is due, a batch of claimed rows at a time, for at most `seconds`; return how many.
+
+    Any number of pumps may run at once: each claims rows no other has
+    claimed. When time runs out with rows still due, another pump is started.
+    """
+    deadline = time.monotonic() + seconds
+    handled = 0
+    while time.monotonic() < deadline:
+        claimed = _claim_batch(batch)
+        for row in claimed:
+            _send_claimed(row)
+        handled += len(claimed)
+        if len(claimed) < batch:
+            return handled
+    dispatch.publish(PUMP_TASK, ())
+    return handled
+
+
+def _claim_batch(batch: int) -> list[OutboxMessage]:
+    """Mark up to `batch` due rows as being sent, skipping rows another pump holds."""
+    now = clock.now()
+    due = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+    ids = (
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
+    )
+    db.session.commit()
+    if not ids:
+        return []
+    rows = (
+        db.session.execute(select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id))
+        .scalars()
+        .all()
+    )
+    return list(rows)
+
+
+def _send_claimed(row: OutboxMessage) -> Delivery:
+    """Send a row this process claimed and record the outcome, committed before the next one."""
     try:
         transport().send(compose(row))
     except TemporaryFailure as error:
@@ -131,14 +213,24 @@ def deliver(message_id: int) -> Delivery:
         row.status = OutboxStatus.FAILED
         row.last_error = str(error)[:500]
         outcome = Delivery.FAILED
+        _after_permanent_failure(row)
     else:
         row.status = OutboxStatus.SENT
         row.sent_at = clock.now()
         row.last_error = None
         outcome = Delivery.SENT
     db.session.commit()
-    log.info("outbox message %s: %s", message_id, outcome)
+    log.info("outbox message %s: %s", row.id, outcome)
     return outcome
+
+
+def _after_permanent_failure(row: OutboxMessage) -> None:
+    """Let the domain that owed a refused message react, in the same transaction."""
+    # Imported here because the targets domain builds on this module.
+    from campaign.targets import service as targets
+
+    if row.kind in targets.LETTER_KINDS:
+        targets.record_bounce(row)
 
 
 def _claim(message_id: int) -> bool:
@@ -179,7 +271,7 @@ def backoff(attempts: int) -> timedelta:
 
 
 def sweep(limit: int = 1000) -> int:
-    """Reclaim rows stuck mid-send and hand the broker what is owed; return how many."""
+    """Reclaim rows stuck mid-send and start a pump for what is due; return how many are due."""
     config = current_app.config
     now = clock.now()
     stuck_before = now - timedelta(seconds=config["OUTBOX_STUCK_SECONDS"])
@@ -200,14 +292,15 @@ def sweep(limit: int = 1000) -> int:
     db.session.commit()
     due_before = now - timedelta(seconds=config["OUTBOX_SWEEP_GRACE_SECONDS"])
     owed = db.session.execute(
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= due_before)
-        .order_by(OutboxMessage.next_attempt_at)
-        .limit(limit)
-    ).scalars()
-    handed = 0
-    for message_id in owed:
-        if not dispatch.publish(SEND_TASK, (message_id,)):
-            break  # the broker is away; the next sweep tries again
-        handed += 1
-    return handed
+        select(func.count()).select_from(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= due_before)
+            .limit(limit)
+            .subquery()
+        )
+    ).scalar_one()
+    # One pump sends them all (and starts more if it runs out of time); if the
+    # broker is away the next sweep tries again.
+    if owed and not dispatch.publish(PUMP_TASK, ()):
+        return 0
+    return int(owed)

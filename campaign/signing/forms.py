@@ -10,7 +10,7 @@ import pycountry
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 POSTAL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-]{0,15}$")
@@ -18,10 +18,22 @@ SOURCE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
 
 @cache
-def country_choices() -> list[tuple[str, str]]:
-    """Every ISO 3166-1 country as (alpha-2 code, name), sorted by name."""
+def country_choices() -> list[SelectChoice]:
+    """Every ISO 3166-1 country as a choice of its alpha-2 code, sorted by name."""
     countries = sorted(pycountry.countries, key=lambda country: country.name)
-    return [("", "Choose your country")] + [(c.alpha_2, c.name) for c in countries]
+    return [SelectChoice("", "Choose your country")] + [SelectChoice(c.alpha_2, c.name) for c in countries]
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """Every ISO 3166-1 alpha-2 code."""
+    return frozenset(choice.value for choice in country_choices() if choice.value)
+
+
+def known_country(_form: Any, field: Any) -> None:
+    """Accept only an ISO 3166-1 alpha-2 country code."""
+    if field.data not in country_codes():
+        raise ValidationError("Please choose your country from the list.")
 
 
 def printable(_form: Any, field: Any) -> None:
@@ -59,8 +71,12 @@ class SignForm(FlaskForm):
         filters=[strip],
         validators=[DataRequired("Please enter your email address."), Length(max=254)],
     )
+    # validate_choice walks all 250 choices on every request; a set lookup does the same.
     country = SelectField(
-        "Country", choices=country_choices, validators=[DataRequired("Please choose your country.")]
+        "Country",
+        choices=country_choices(),
+        validate_choice=False,
+        validators=[DataRequired("Please choose your country."), known_country],
     )
     postal_code = StringField("Postal code", filters=[strip], validators=[Optional(), Length(max=16)])
     region = StringField("Region", filters=[strip], validators=[Optional(), Length(max=8)])
@@ -76,6 +92,8 @@ class SignForm(FlaskForm):
         validators=[Optional(), Length(max=5000), no_control_characters],
     )
     email_opt_in = BooleanField("Email me updates about this campaign")
+    # Letter campaigns only: unchecked, the officials never see the signer's address.
+    reply_to_opt_in = BooleanField("Let the officials reply to me: show them my email address")
     source = HiddenField(filters=[strip])
     # Left empty by people, who never see it; filled in by many bots.
     website = StringField("Leave this field empty", filters=[strip])

@@ -20,6 +20,7 @@ from campaign.mail import service as mail
 from campaign.signing.emails import canonical_email
 from campaign.signing.models import Person, Signature, SignatureStatus
 from campaign.signing.tokens import confirmation_token
+from campaign.targets import service as targets
 
 FOLD_TASK = "counts.fold_signatures"
 
@@ -46,6 +47,8 @@ class SignatureRequest:
     is_comment_public: bool = False
     message: str | None = None
     has_email_opt_in: bool = False
+    # Letter campaigns: the officials may reply to the signer's address.
+    has_reply_to_opt_in: bool = False
     source: str | None = None
     client_address: str = ""
 
@@ -55,6 +58,10 @@ def sign(campaign: Campaign | CampaignView, request: SignatureRequest) -> SignOu
     person_id = _person_id(request.email)
     signature_id = _insert_signature(campaign, person_id, request)
     if signature_id is not None:
+        if request.has_reply_to_opt_in:
+            # Only a new signature records it: signing again with someone
+            # else's address must not expose that address to officials.
+            targets.record_reply_consent(signature_id)
         _queue_confirmation(campaign, signature_id, request.email, request.given_name, "")
         return SignOutcome.NEW
     existing = db.session.execute(
@@ -173,6 +180,8 @@ def confirm(signature_id: int) -> Signature | None:
     )
     if getattr(result, "rowcount", 0):
         dispatch.defer(db.session(), FOLD_TASK)
+        # Letters to officials are owed in the same transaction as the confirmation.
+        targets.write_letters(signature_id, now)
     return db.session.get(Signature, signature_id)
 
 

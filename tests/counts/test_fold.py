@@ -7,6 +7,7 @@ from sqlalchemy import insert, select, update
 from campaign.counts import service as counts
 from campaign.signing import service as signing
 from campaign.signing.models import Person, Signature, SignatureStatus
+from tests.conftest import wait_until
 
 COUNTRIES = ["AM", "FR", "CA", "US"]
 
@@ -99,9 +100,12 @@ def test_folders_racing_count_every_signature_exactly_once(app, db, make_campaig
     for thread in threads:
         thread.join(timeout=120)
 
-    assert sum(folded) == 3000
+    # The session's worker may be folding some of them too (rows it holds are
+    # skipped here): the counters are what must end exact, never over.
+    assert 0 < sum(folded) <= 3000
     for campaign in campaigns:
-        snapshot = counts.read_count(campaign.id)
+        wait_until(lambda c=campaign: counts.snapshot_from_database(c.id).total >= 1500)
+        snapshot = counts.snapshot_from_database(campaign.id)
         assert snapshot.total == 1500
         assert sum(snapshot.by_country.values()) == 1500
     assert counts.fold_signatures(batch=1000) == 0

@@ -180,3 +180,16 @@ def test_two_beats_at_once_count_nothing_twice(db, make_campaign):
     assert snapshot.total == 600
     assert snapshot.by_country == {"AM": 150, "CA": 150, "FR": 150, "US": 150}
     assert counts.reconcile() == []
+
+
+def test_each_process_keeps_a_count_for_a_moment(db, app, client, make_campaign):
+    campaign = make_campaign(slug="moment")
+    app.config["COUNT_LOCAL_SECONDS"] = 1
+    try:
+        assert client.get("/campaigns/moment/count.json").json["count"] == 0
+        add_signatures(db, campaign, 2)
+        counts.fold_signatures(batch=1000)
+        assert client.get("/campaigns/moment/count.json").json["count"] == 0
+        wait_until(lambda: client.get("/campaigns/moment/count.json").json["count"] == 2, timeout=3)
+    finally:
+        app.config["COUNT_LOCAL_SECONDS"] = 0

@@ -111,7 +111,7 @@ def test_missing_and_malformed_fields_come_back_with_messages(db, make_campaign,
     assert response.status_code == 400
     assert "Please enter your first name." in page
     assert "Please check your email address" in page
-    assert "Not a valid choice" in page
+    assert "Please choose your country from the list." in page
     assert "Please check your postal code." in page
     assert 'aria-invalid="true"' in page
     assert signatures(db) == [] and outbox(db) == []

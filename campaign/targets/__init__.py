@@ -1,0 +1,1 @@
+"""Letters to officials: the officials directory, routing and respectful delivery."""

@@ -1,0 +1,50 @@
+"""Reading what a signer typed so far into the sign form, for the letter preview."""
+
+from __future__ import annotations
+
+import pycountry
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from campaign.signing.forms import SignForm
+
+
+class OfficialsQuery(FlaskForm):
+    """Which officials a signer from a country and region would write to (a GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    country = StringField(validators=[DataRequired(), Regexp(r"^[A-Za-z]{2}$")])
+    region = StringField(validators=[Optional(), Length(max=8)])
+
+    def validate_country(self, field: StringField) -> None:
+        """Accept an ISO 3166-1 alpha-2 code."""
+        if pycountry.countries.get(alpha_2=(field.data or "").upper()) is None:
+            raise ValidationError("Unknown country.")
+        field.data = (field.data or "").upper()
+
+    def validate_region(self, field: StringField) -> None:
+        """Accept an ISO 3166-2 subdivision of the country, or nothing."""
+        if not field.data:
+            field.data = None
+            return
+        subdivision = pycountry.subdivisions.get(code=field.data.upper())
+        if subdivision is None or subdivision.country_code != (self.country.data or "").upper():
+            raise ValidationError("Unknown region.")
+        field.data = field.data.upper()
+
+
+def signer_fields(form: SignForm) -> dict[str, str | None]:
+    """The letter's signer fields as typed so far; None for what is still empty or invalid."""
+    errors = form.errors if isinstance(form.errors, dict) else {}
+
+    def value(name: str) -> str | None:
+        data = getattr(form, name).data
+        return data if isinstance(data, str) and data and name not in errors else None
+
+    return {
+        name: value(name)
+        for name in ("given_name", "family_name", "country", "region", "postal_code", "message")
+    }

@@ -1,0 +1,113 @@
+"""Letter text: organizer templates filled in safely, and the preview a signer sees before signing.
+
+Organizer text is a string.Template: `$name` and friends are replaced, nothing
+else is evaluated, and a signer's words are inserted once and never read as a
+template themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from string import Template
+
+import pycountry
+
+from campaign.mail.service import header_safe
+from campaign.signing.models import Signature
+from campaign.targets.models import LetterCampaign, Official
+
+# The placeholders an organizer may use, and how the preview shows each one
+# before the signer has filled in the form.
+PLACEHOLDERS: dict[str, str] = {
+    "name": "[your name]",
+    "given_name": "[your first name]",
+    "family_name": "[your last name]",
+    "place": "[your region and country]",
+    "postal_code": "[your postal code]",
+    "message": "[your own words]",
+    "official_name": "[the official's name]",
+    "official_title": "[the official's title]",
+}
+
+# Added under every letter so an official knows how it reached them.
+FOOTER = "\n\n-- \nSent on behalf of $name through $site.\n"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a previewed template: literal text, or a placeholder with its value if known."""
+
+    text: str
+    slot: str | None = None
+
+
+def render(template: str, values: Mapping[str, str]) -> str:
+    """Fill in the placeholders; unknown ones and stray dollar signs stay as written."""
+    return Template(template).safe_substitute(values)
+
+
+def body_template(settings: LetterCampaign, site: str) -> str:
+    """The organizer's body with the platform's footer under it."""
+    return settings.body_template.strip() + Template(FOOTER).safe_substitute(site=site)
+
+
+def letter_text(settings: LetterCampaign, values: Mapping[str, str], site: str) -> tuple[str, str]:
+    """The subject and body of one letter, footer included."""
+    return render(settings.subject_template, values).strip(), render(body_template(settings, site), values)
+
+
+def segments(template: str, values: Mapping[str, str | None]) -> list[Segment]:
+    """Split a template into literal text and placeholders (None: not known yet), for a preview."""
+    pieces: list[Segment] = []
+    position = 0
+    for match in Template.pattern.finditer(template):
+        pieces.append(Segment(template[position : match.start()]))
+        name = match.group("named") or match.group("braced")
+        if match.group("escaped") is not None:
+            pieces.append(Segment("$"))
+        elif name in PLACEHOLDERS:
+            value = values.get(name)
+            pieces.append(Segment(PLACEHOLDERS[name] if value is None else value, slot=name))
+        else:
+            pieces.append(Segment(match.group(0)))
+        position = match.end()
+    pieces.append(Segment(template[position:]))
+    return [piece for piece in pieces if piece.text or piece.slot]
+
+
+def place_of(country: str, region: str | None) -> str:
+    """'Ontario, Canada' from 'CA' and 'CA-ON'; the country alone without a region."""
+    found = pycountry.countries.get(alpha_2=country)
+    country_name = found.name if found else country
+    subdivision = pycountry.subdivisions.get(code=region) if region else None
+    return f"{subdivision.name}, {country_name}" if subdivision else country_name
+
+
+def signer_values(signature: Signature, settings: LetterCampaign) -> dict[str, str]:
+    """What a signature puts into the letter."""
+    # Names and codes are one line each, wherever they end up.
+    given_name, family_name = header_safe(signature.given_name), header_safe(signature.family_name)
+    return {
+        "name": f"{given_name} {family_name}".strip(),
+        "given_name": given_name,
+        "family_name": family_name,
+        "place": place_of(signature.country, signature.region),
+        "postal_code": header_safe(signature.postal_code),
+        "message": (signature.message or "") if settings.is_signer_editable else "",
+    }
+
+
+def official_values(official: Official) -> dict[str, str]:
+    """What an official puts into the letter."""
+    return {"official_name": official.name, "official_title": official.title}
+
+
+def message_hash(message: str | None) -> str | None:
+    """A hash of a paragraph with case, punctuation and spacing removed: copies share it."""
+    if not message:
+        return None
+    words = re.sub(r"[\W_]+", " ", message.casefold()).split()
+    return hashlib.sha256(" ".join(words).encode()).hexdigest() if words else None

@@ -1,0 +1,62 @@
+"""The letter a signer sees before signing: the templates with what they typed so far, and to whom."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from campaign.extensions import db
+from campaign.targets import letters
+from campaign.targets.models import Official, Targeting
+from campaign.targets.service import letter_settings, officials_for
+
+
+@dataclass(frozen=True)
+class LetterPreview:
+    """What a signer is about to send: the letter with what they typed so far, and to whom."""
+
+    subject: list[letters.Segment]
+    body: list[letters.Segment]
+    is_routed: bool
+    is_signer_editable: bool
+    # The fixed list, or the routed officials once the signer's country is known.
+    officials: list[Official]
+    # For routed campaigns: the regions that have officials of their own, as (code, name).
+    regions: list[tuple[str, str]]
+
+
+def build_preview(campaign_id: int, signer: dict[str, str | None]) -> LetterPreview | None:
+    """The preview of a campaign's letter, for a signer who filled in these fields (None: not yet)."""
+    settings = letter_settings(campaign_id)
+    if settings is None:
+        return None
+    country, region = signer.get("country"), signer.get("region")
+    values: dict[str, str | None] = {
+        "given_name": signer.get("given_name"),
+        "family_name": signer.get("family_name"),
+        "postal_code": signer.get("postal_code"),
+        "message": signer.get("message") if settings.is_signer_editable else "",
+        "place": letters.place_of(country, region) if country else None,
+    }
+    if values["given_name"] and values["family_name"]:
+        values["name"] = f"{values['given_name']} {values['family_name']}"
+    is_routed = settings.targeting == Targeting.ROUTED
+    return LetterPreview(
+        subject=letters.segments(settings.subject_template, values),
+        body=letters.segments(letters.body_template(settings, current_app.config["BASE_URL"]), values),
+        is_routed=is_routed,
+        is_signer_editable=settings.is_signer_editable,
+        officials=officials_for(settings, country, region) if (country or not is_routed) else [],
+        regions=routed_regions() if is_routed else [],
+    )
+
+
+def routed_regions() -> list[tuple[str, str]]:
+    """The regions with officials of their own, as (ISO 3166-2 code, 'Region, Country'), by name."""
+    codes = db.session.execute(
+        select(Official.region, Official.country).where(Official.region.is_not(None)).distinct()
+    ).all()
+    named = [(str(code), letters.place_of(country, code)) for code, country in codes]
+    return sorted(named, key=lambda pair: pair[1])

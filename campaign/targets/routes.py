@@ -1,0 +1,108 @@
+"""Letters on the public pages: the preview a signer sees before signing, the routed officials,
+and the directory's command-line tools (`campaign officials import|status`)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+import click
+from flask import Blueprint, abort, jsonify, make_response, render_template, request
+from werkzeug.wrappers import Response as BaseResponse
+
+from campaign.campaigns.pages import page_with_errors
+from campaign.campaigns.service import public_view_or_404
+from campaign.extensions import db
+from campaign.signing.forms import SignForm
+from campaign.targets import directory, followups, service
+from campaign.targets.forms import OfficialsQuery, signer_fields
+from campaign.targets.models import ReplyAnswer
+from campaign.targets.preview import LetterPreview, build_preview
+
+bp = Blueprint("targets", __name__, cli_group="officials")
+
+
+@bp.app_template_global()
+def letter_preview(campaign_id: int, form: SignForm) -> LetterPreview | None:
+    """The letter a signer is about to send, filled in with what the form holds so far."""
+    return build_preview(campaign_id, signer_fields(form))
+
+
+@bp.post("/campaigns/<slug>/letter-preview")
+def preview(slug: str) -> tuple[str, int]:
+    """Show the campaign page with the letter filled in from the form: the preview without JavaScript."""
+    campaign = public_view_or_404(slug)
+    if not campaign.is_letter:
+        abort(404)
+    form = SignForm()
+    status = 200 if form.validate() else 400
+    return page_with_errors(campaign, form), status
+
+
+@bp.get("/campaigns/<slug>/officials.json")
+def officials(slug: str) -> BaseResponse | tuple[BaseResponse, int]:
+    """The officials a signer from ?country=CA&region=CA-ON would write to (public office holders)."""
+    settings = service.letter_settings(public_view_or_404(slug).id)
+    if settings is None:
+        abort(404)
+    query = OfficialsQuery(request.args)
+    if not query.validate():
+        return jsonify({"errors": query.errors}), 400
+    found = service.officials_for(settings, query.country.data, query.region.data)
+    return jsonify({"officials": [{"name": o.name, "title": o.title, "body": o.body} for o in found]})
+
+
+@bp.cli.command("import")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+def import_command(csv_file: TextIO) -> None:
+    """Add officials from a CSV file (name, title, country, email; body, region, party, photo_url, ocd_id)."""
+    try:
+        report = directory.import_csv(
+            csv_file, progress=lambda rows: click.echo(f"{rows} rows read", err=True)
+        )
+    except directory.InvalidOfficial as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Added {report.added}; {len(report.duplicates)} duplicates; {len(report.rejected)} rejected.")
+    for line in report.duplicates:
+        click.echo(f"line {line}: already in the directory", err=True)
+    for line, reason in report.rejected:
+        click.echo(f"line {line}: rejected: {reason}", err=True)
+    if report.rejected:
+        sys.exit(1)
+
+
+@bp.cli.command("status")
+@click.argument("slug")
+def status_command(slug: str) -> None:
+    """Show per official how a letter campaign's letters are doing."""
+    settings = service.settings_by_slug(slug)
+    if settings is None:
+        raise click.ClickException(f"no letter campaign {slug!r}")
+    click.echo("official\t" + "\t".join(service.DELIVERY_STATES))
+    for row in service.delivery_status(settings.campaign_id):
+        counts = "\t".join(str(row.count(state)) for state in service.DELIVERY_STATES)
+        bad = " (address bad)" if row.official.is_email_bad else ""
+        click.echo(f"{row.official.name}{bad}\t{counts}")
+
+
+@bp.route("/letters/replied/<token>", methods=["GET", "POST"])
+def replied(token: str) -> BaseResponse | tuple[str, int]:
+    """Ask (GET) and record (POST) whether a writer's officials replied; a GET changes nothing."""
+    signature_id = followups.signature_of_token(token)
+    campaign = followups.campaign_asked(signature_id) if signature_id is not None else None
+    if signature_id is None or campaign is None:
+        abort(404)
+    answered = False
+    if request.method == "POST":
+        try:
+            answer = ReplyAnswer(request.form.get("answer", ""))
+        except ValueError:
+            abort(400)
+        answered = followups.record_answer(signature_id, answer)
+        db.session.commit()
+    response = make_response(
+        render_template("targets/replied.html", token=token, campaign=campaign, answered=answered)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

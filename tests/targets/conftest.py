@@ -1,0 +1,116 @@
+"""Fixtures for letters: a small directory of officials and letter campaigns."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from campaign.mail.models import OutboxMessage
+from tests.conftest import csrf_token
+
+OFFICIALS = [
+    # (key, name, title, country, region, email)
+    ("ca-foreign", "Alex Federal", "Minister of Foreign Affairs", "CA", None, "ca-foreign@example.org"),
+    ("ca-trade", "Jordan Federal", "Minister of Trade", "CA", None, "ca-trade@example.org"),
+    ("ca-on", "Morgan Ontario", "Member of Provincial Parliament", "CA", "CA-ON", "ca-on@example.org"),
+    ("ca-qc", "Camille Quebec", "Member of the National Assembly", "CA", "CA-QC", "ca-qc@example.org"),
+    ("fr", "Claire France", "Minister for Foreign Affairs", "FR", None, "fr@example.org"),
+]
+
+SUBJECT = "Suspend the permits, from $name"
+BODY = "Dear $official_name,\n\nI write from $place.\n\n$message\n\nYours,\n$name\n"
+
+
+@pytest.fixture
+def officials(db: Any) -> dict[str, Any]:
+    """The directory: two federal Canadian ministers, one official each for Ontario and Quebec, one French."""
+    from campaign.targets.models import Official
+
+    found = {}
+    for key, name, title, country, region, email in OFFICIALS:
+        official = Official(name=name, title=title, body="", country=country, region=region, email=email)
+        db.session.add(official)
+        found[key] = official
+    db.session.commit()
+    return found
+
+
+@pytest.fixture
+def make_letter_campaign(db: Any, make_campaign: Callable[..., Any]) -> Callable[..., Any]:
+    """Create an open letter campaign with its letter settings (routed unless told otherwise)."""
+    from campaign.campaigns.models import CampaignKind
+    from campaign.targets.models import LetterCampaign, LetterTarget, Targeting
+
+    def make(slug: str = "letters", targets: list[Any] | None = None, **settings: Any) -> Any:
+        campaign = make_campaign(
+            slug=slug, kind=CampaignKind.LETTER, contact_email=settings.pop("contact_email", None)
+        )
+        letter = LetterCampaign(
+            campaign_id=campaign.id,
+            subject_template=settings.pop("subject_template", SUBJECT),
+            body_template=settings.pop("body_template", BODY),
+            targeting=Targeting.FIXED if targets is not None else Targeting.ROUTED,
+            **settings,
+        )
+        db.session.add(letter)
+        db.session.flush()
+        for official in targets or []:
+            db.session.add(LetterTarget(campaign_id=campaign.id, official_id=official.id))
+        db.session.commit()
+        return letter
+
+    return make
+
+
+@pytest.fixture
+def make_signature(db: Any) -> Callable[..., Any]:
+    """Create a signature directly in the database (validated unless told otherwise)."""
+    from campaign.signing.models import Person, Signature, SignatureStatus
+
+    def make(campaign_id: int, email: str, **values: Any) -> Any:
+        person = Person(email=email, canonical_email=email)
+        db.session.add(person)
+        db.session.flush()
+        signature = Signature(
+            campaign_id=campaign_id,
+            person_id=person.id,
+            status=values.pop("status", SignatureStatus.VALIDATED),
+            given_name=values.pop("given_name", "Anahit"),
+            family_name=values.pop("family_name", "Petrosyan"),
+            country=values.pop("country", "CA"),
+            region=values.pop("region", "CA-ON"),
+            consent_version="test",
+            client_hash=values.pop("client_hash", "x"),
+            **values,
+        )
+        db.session.add(signature)
+        db.session.commit()
+        return signature
+
+    return make
+
+
+@pytest.fixture
+def confirm_link(client: Any, db: Any) -> Callable[[str], None]:
+    """Press the confirm button of the confirmation email sent to an address."""
+
+    def confirm(email: str) -> Any:
+        db.session.expire_all()
+        body = (
+            db.session.execute(
+                select(OutboxMessage.body)
+                .where(OutboxMessage.kind == "confirmation", OutboxMessage.recipient.contains(email))
+                .order_by(OutboxMessage.id.desc())
+            )
+            .scalars()
+            .first()
+        )
+        path = re.search(r"http://localhost(/confirm/\S+)", body).group(1)
+        page = client.get(path)
+        return client.post(path, data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+
+    return confirm
