@@ -50,9 +50,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     """Attach one blueprint per domain."""
     from campaign.accounts.routes import bp as accounts_bp
+    from campaign.api.pages import bp as api_tokens_bp
+    from campaign.api.routes import bp as api_bp
     from campaign.campaigns.routes import bp as campaigns_bp
     from campaign.counts.routes import bp as counts_bp
     from campaign.dev.routes import bp as dev_bp
+    from campaign.exports.routes import bp as exports_bp
     from campaign.health import bp as health_bp
     from campaign.signing.routes import bp as signing_bp
     from campaign.targets.routes import bp as targets_bp
@@ -64,3 +67,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(targets_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(api_tokens_bp)
+    app.register_blueprint(exports_bp)

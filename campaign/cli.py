@@ -11,6 +11,11 @@ from campaign.campaigns.demo import seed_demo
 
 def init_app(app: Flask) -> None:
     """Register the platform's commands."""
+    from campaign.api import commands as token_commands
+    from campaign.exports import commands as export_commands
+
+    export_commands.init_app(app)
+    token_commands.init_app(app)
 
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:

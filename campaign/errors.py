@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+import json
+
+from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -19,9 +21,13 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
     return render_template("errors/csrf.html"), 400
 
 
-def _http_error(error: HTTPException) -> tuple[str, int]:
-    """Any 4xx or 5xx raised on purpose."""
+def _http_error(error: HTTPException) -> tuple[str, int] | Response:
+    """Any 4xx or 5xx raised on purpose; as JSON under the API's prefix."""
     code = error.code or 500
+    if request.path.startswith("/api/"):
+        return Response(
+            json.dumps({"error": error.description or error.name}), status=code, mimetype="application/json"
+        )
     if code == 404:
         return render_template("errors/404.html"), 404
     if code >= 500:

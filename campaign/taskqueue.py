@@ -84,6 +84,7 @@ def beat_schedule(app: Flask) -> dict[str, Any]:
             "task": "counts.fold_signatures",
             "schedule": float(app.config["COUNTS_FOLD_SECONDS"]),
         },
+        "delete expired exports": {"task": "exports.expire", "schedule": 600.0},
         "reconcile the counts every night": {
             "task": "counts.reconcile",
             "schedule": crontab(hour=3, minute=17),

@@ -7,6 +7,7 @@ from flask import current_app
 from sqlalchemy.exc import OperationalError
 
 from campaign.counts import service as counts
+from campaign.exports import service as exports
 from campaign.extensions import db
 from campaign.mail import service as mail
 from campaign.targets import digests, followups
@@ -63,3 +64,13 @@ def ask_for_replies() -> int:
     return asked
 
 
+@shared_task(name=exports.RUN_TASK, **RETRY)
+def run_export(export_id: int) -> str:
+    """Write one requested export's file, unless it was written already."""
+    return str(exports.run_export(export_id))
+
+
+@shared_task(name="exports.expire", **RETRY)
+def expire_exports() -> int:
+    """Delete the files of exports past their time."""
+    return exports.expire_exports()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, String, Text
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign import clock
@@ -69,6 +69,10 @@ class Campaign(db.Model):  # type: ignore[name-defined]
     language: Mapped[str] = mapped_column(String(16), default="en")
     # Where milestone notices go until campaigns belong to organizations.
     contact_email: Mapped[str | None] = mapped_column(String(320))
+    # The organization that runs it: its members see and export its signers.
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
     opens_at: Mapped[datetime | None]
     closes_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -1,0 +1,94 @@
+"""The record-signature and record-outreach helpers: a person plus the action, through the sign path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from campaign import clock
+from campaign.api.resources import ApiError
+from campaign.campaigns.models import Campaign
+from campaign.extensions import db
+from campaign.signing import service as signing
+from campaign.signing.emails import canonical_email
+from campaign.signing.forms import SignForm
+from campaign.signing.models import Person, Signature
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or a 400 that says what is wrong with it."""
+    if not request.is_json:
+        raise ApiError(415, "send the body as application/json")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "the body must be a JSON object")
+    return body
+
+
+def _first(value: Any) -> dict[str, Any]:
+    """The first object of a list, or an empty one."""
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return value[0]
+    return {}
+
+
+def _text(value: Any) -> str:
+    """A JSON value as form text (only strings and numbers count)."""
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+
+
+def record(campaign: Campaign, body: dict[str, Any], *, message_key: str, comment_key: str) -> Signature:
+    """Validate the helper's body like the sign form, record it with double opt-in, return the signature."""
+    person = body.get("person")
+    if not isinstance(person, dict):
+        raise ApiError(400, "a person object is required")
+    email = _first(person.get("email_addresses"))
+    postal = _first(person.get("postal_addresses"))
+    referrer = body.get("referrer_data") if isinstance(body.get("referrer_data"), dict) else {}
+    form = SignForm(
+        formdata=MultiDict(
+            {
+                "given_name": _text(person.get("given_name")),
+                "family_name": _text(person.get("family_name")),
+                "email": _text(email.get("address")),
+                "country": _text(postal.get("country")).upper(),
+                "postal_code": _text(postal.get("postal_code")),
+                "region": _text(postal.get("region")),
+                "comment": _text(body.get(comment_key)),
+                "message": _text(body.get(message_key)),
+                "email_opt_in": "y" if email.get("status") == "subscribed" else "",
+                "source": _text(referrer.get("source")) if isinstance(referrer, dict) else "",
+            }
+        ),
+        meta={"csrf": False},
+    )
+    if not form.validate():
+        raise ApiError(400, "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()))
+    if not campaign.is_open_at(clock.now()):
+        raise ApiError(409, "this campaign is not open for signatures")
+    request_data = signing.SignatureRequest(
+        given_name=form.given_name.data or "",
+        family_name=form.family_name.data or "",
+        email=form.email.data or "",
+        country=form.country.data or "",
+        postal_code=form.postal_code.data or "",
+        region=form.region.data or None,
+        comment=form.comment.data or None,
+        message=form.message.data or None,
+        has_email_opt_in=bool(form.email_opt_in.data),
+        source=form.clean_source,
+        client_address=request.remote_addr or "",
+    )
+    signing.sign(campaign, request_data)
+    db.session.flush()
+    return db.session.execute(
+        select(Signature)
+        .join(Person, Person.id == Signature.person_id)
+        .where(
+            Signature.campaign_id == campaign.id,
+            Person.canonical_email == canonical_email(request_data.email),
+        )
+    ).scalar_one()

@@ -1,0 +1,1 @@
+"""Exports: staff exports of signature lists, streamed to CSV, audited, short-lived."""

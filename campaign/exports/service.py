@@ -1,0 +1,410 @@
+"""Exporting signature lists: streamed to a CSV file, audited, inert in a spreadsheet, short-lived.
+
+On PostgreSQL the rows stream out of `COPY (SELECT …) TO STDOUT`, so a
+million signatures never sit in memory and never become Python objects; on
+SQLite they stream through a server-side cursor and the csv module. Every
+text cell that a spreadsheet would run as a formula gets a leading quote.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import logging
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any, cast
+
+import psycopg
+import pycountry
+from flask import current_app
+from sqlalchemy import ColumnElement, Select, case, func, literal, select, update
+from sqlalchemy.sql.functions import coalesce
+
+from campaign import clock, dispatch
+from campaign.audit.service import record
+from campaign.campaigns.models import Campaign
+from campaign.exports.models import Export, ExportStatus
+from campaign.extensions import db
+from campaign.signing.models import Person, Signature, SignatureStatus
+
+log = logging.getLogger(__name__)
+
+RUN_TASK = "exports.run"
+# A spreadsheet runs a cell beginning with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
+# How many rows between two progress updates.
+PROGRESS_EVERY = 20_000
+
+
+class ExportError(ValueError):
+    """The export cannot be made as asked; the message says why."""
+
+
+def _inert(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A text column whose formula-like values get a leading quote (in SQL, for COPY)."""
+    return case(
+        (func.substr(column, 1, 1).in_(FORMULA_STARTS[:-1]), literal("'") + column),
+        else_=column,
+    )
+
+
+# name -> (heading, expression, is free text that needs defusing)
+COLUMNS: dict[str, tuple[str, Any, bool]] = {
+    "id": ("Signature ID", Signature.id, False),
+    "given_name": ("First name", Signature.given_name, True),
+    "family_name": ("Last name", Signature.family_name, True),
+    "email": ("Email", Person.email, True),
+    "country": ("Country", Signature.country, False),
+    "region": ("Region", coalesce(Signature.region, ""), False),
+    "postal_code": ("Postal code", Signature.postal_code, True),
+    "status": ("Status", Signature.status, False),
+    "created_at": ("Signed at (UTC)", Signature.created_at, False),
+    "validated_at": ("Confirmed at (UTC)", Signature.validated_at, False),
+    "email_opt_in": ("Agreed to updates", Signature.has_email_opt_in, False),
+    "consent_version": ("Consent wording", Signature.consent_version, False),
+    "source": ("Source", coalesce(Signature.source, ""), True),
+    "comment": ("Comment", coalesce(Signature.comment, ""), True),
+    "message": ("Own words", coalesce(Signature.message, ""), True),
+}
+DEFAULT_COLUMNS = ["given_name", "family_name", "email", "country", "postal_code", "validated_at"]
+STATUSES = ("validated", "pending", "invalidated", "all")
+
+
+@dataclass(frozen=True)
+class ExportFilters:
+    """Which signatures go into an export."""
+
+    status: str = "validated"
+    signed_from: date | None = None
+    signed_to: date | None = None
+    country: str | None = None
+    region: str | None = None
+    opted_in_only: bool = False
+    source: str | None = None
+
+    def check(self) -> None:
+        """Refuse filters that make no sense, with a message for the person who chose them."""
+        if self.status not in STATUSES:
+            raise ExportError(f"Unknown status {self.status!r}: choose one of {', '.join(STATUSES)}.")
+        if self.signed_from and self.signed_to and self.signed_from > self.signed_to:
+            raise ExportError("The start date is after the end date.")
+        if self.country and pycountry.countries.get(alpha_2=self.country) is None:
+            raise ExportError(f"Unknown country code {self.country!r}.")
+
+    def as_json(self) -> dict[str, Any]:
+        """The filters as stored with the export and in the audit log."""
+        return {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(self).items() if v}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ExportFilters:
+        """Read stored filters."""
+        values = dict(data)
+        for key in ("signed_from", "signed_to"):
+            if values.get(key):
+                values[key] = date.fromisoformat(values[key])
+        return cls(**values)
+
+
+def check_columns(columns: list[str]) -> list[str]:
+    """The chosen columns, or the defaults; an unknown name is refused."""
+    unknown = [c for c in columns if c not in COLUMNS]
+    if unknown:
+        raise ExportError(f"Unknown columns: {', '.join(unknown)}.")
+    return columns or list(DEFAULT_COLUMNS)
+
+
+def rows_query(campaign_id: int, filters: ExportFilters, columns: list[str], *, defused: bool) -> Select[Any]:
+    """The SELECT of an export, in signature order."""
+    expressions = []
+    for name in columns:
+        _heading, expression, is_text = COLUMNS[name]
+        value = _inert(expression) if defused and is_text else expression
+        expressions.append(value.label(name))
+    query = select(*expressions).join(Person, Person.id == Signature.person_id)
+    return _filtered(query, campaign_id, filters).order_by(Signature.id)
+
+
+def _filtered(query: Select[Any], campaign_id: int, filters: ExportFilters) -> Select[Any]:
+    """Apply the filters to a query over signatures."""
+    query = query.where(Signature.campaign_id == campaign_id)
+    if filters.status != "all":
+        query = query.where(Signature.status == SignatureStatus(filters.status))
+    if filters.signed_from:
+        query = query.where(Signature.created_at >= _midnight(filters.signed_from))
+    if filters.signed_to:
+        query = query.where(Signature.created_at < _midnight(filters.signed_to) + timedelta(days=1))
+    if filters.country:
+        query = query.where(Signature.country == filters.country)
+    if filters.region:
+        query = query.where(Signature.region == filters.region)
+    if filters.opted_in_only:
+        query = query.where(Signature.has_email_opt_in.is_(True))
+    if filters.source:
+        query = query.where(Signature.source == filters.source)
+    return query
+
+
+def _midnight(day: date) -> datetime:
+    """The start of a day (UTC, as stored)."""
+    return datetime.combine(day, datetime.min.time())
+
+
+def request_export(
+    campaign: Campaign,
+    *,
+    actor: str,
+    user_id: int | None,
+    filters: ExportFilters,
+    columns: list[str],
+    is_excel: bool = False,
+    is_gzip: bool = False,
+) -> Export:
+    """Record and audit an export request; a worker makes the file after the commit."""
+    export = _new_export(campaign, actor, user_id, filters, columns, is_excel, is_gzip)
+    dispatch.defer(db.session(), RUN_TASK, export.id)
+    return export
+
+
+def _new_export(
+    campaign: Campaign,
+    actor: str,
+    user_id: int | None,
+    filters: ExportFilters,
+    columns: list[str],
+    is_excel: bool,
+    is_gzip: bool,
+) -> Export:
+    """Create the export's row and its audit event, in the caller's transaction."""
+    filters.check()
+    chosen = check_columns(columns)
+    now = clock.now()
+    export = Export(
+        campaign_id=campaign.id,
+        requested_by=actor,
+        user_id=user_id,
+        filters=filters.as_json(),
+        columns=chosen,
+        is_excel=is_excel,
+        is_gzip=is_gzip,
+        status=ExportStatus.QUEUED,
+        written_rows=0,
+        created_at=now,
+        expires_at=now + timedelta(hours=current_app.config["EXPORT_TTL_HOURS"]),
+    )
+    db.session.add(export)
+    db.session.flush()
+    record(
+        actor,
+        "export.requested",
+        f"campaign:{campaign.id}",
+        export_id=export.id,
+        filters=export.filters,
+        columns=chosen,
+        excel=is_excel,
+        gzip=is_gzip,
+    )
+    return export
+
+
+def run_export(export_id: int) -> ExportStatus:
+    """Write the export's file, once; a second run of the same export does nothing."""
+    claimed = db.session.execute(
+        update(Export)
+        .where(Export.id == export_id, Export.status == ExportStatus.QUEUED)
+        .values(status=ExportStatus.RUNNING)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    export = db.session.get_one(Export, export_id)
+    if not getattr(claimed, "rowcount", 0):
+        return export.status
+    file_name = f"{secrets.token_hex(16)}.csv" + (".gz" if export.is_gzip else "")
+    path = export_folder() / file_name
+    try:
+        written = write_file(export, path)
+    except Exception:
+        path.unlink(missing_ok=True)
+        log.exception("export %s failed", export_id)
+        _finish(export_id, ExportStatus.FAILED, error="The export failed; please ask for it again.")
+        raise
+    _finish(export_id, ExportStatus.DONE, file_name=file_name, written_rows=written)
+    return ExportStatus.DONE
+
+
+def write_file(export: Export, path: Path) -> int:
+    """Stream the export's rows into a CSV file at path; return how many rows."""
+    filters = ExportFilters.from_json(export.filters)
+    total = db.session.execute(
+        _filtered(select(func.count()).select_from(Signature), export.campaign_id, filters)
+    ).scalar_one()
+    _progress(export.id, total_rows=total)
+    with _open(path, export.is_gzip) as out:
+        if export.is_excel:
+            out.write("\ufeff".encode())  # a byte-order mark, so Excel reads UTF-8
+        headings = [COLUMNS[name][0] for name in export.columns]
+        if db.engine.dialect.name == "postgresql":
+            return _copy_rows(export, filters, headings, out)
+        return _csv_rows(export, filters, headings, out)
+
+
+@contextmanager
+def _open(path: Path, is_gzip: bool) -> Iterator[IO[bytes]]:
+    """A binary file for the export, compressed if asked; readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = path.open("xb")
+    path.chmod(0o600)
+    try:
+        if is_gzip:
+            with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=5) as zipped:
+                yield zipped  # type: ignore[misc]
+        else:
+            yield raw
+    finally:
+        raw.close()
+
+
+def _copy_rows(export: Export, filters: ExportFilters, headings: list[str], out: IO[bytes]) -> int:
+    """PostgreSQL: let the server format the CSV and stream it here."""
+    query = rows_query(export.campaign_id, filters, export.columns, defused=True)
+    compiled = query.compile(dialect=db.engine.dialect, compile_kwargs={"render_postcompile": True})
+    heading_row = io.StringIO()
+    csv.writer(heading_row, lineterminator="\n").writerow(headings)
+    out.write(heading_row.getvalue().encode())
+    rows = 0
+    # Only psycopg speaks COPY; the statement's parameters are bound client-side.
+    raw = cast(psycopg.Connection[Any], db.session.connection().connection.dbapi_connection)
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY ({compiled}) TO STDOUT (FORMAT CSV)", compiled.params) as copy,
+    ):
+        buffer = bytearray()
+        for block in copy:
+            buffer += block
+            rows += 1  # COPY hands over one row per block
+            if rows % PROGRESS_EVERY == 0:
+                out.write(buffer)
+                buffer.clear()
+                _progress(export.id, written_rows=rows)
+        out.write(buffer)
+    db.session.commit()
+    return rows
+
+
+def _csv_rows(export: Export, filters: ExportFilters, headings: list[str], out: IO[bytes]) -> int:
+    """Any other database: stream rows through the csv module, defusing text in Python."""
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(headings)
+    query = rows_query(export.campaign_id, filters, export.columns, defused=False)
+    rows = 0
+    for row in db.session.execute(query.execution_options(yield_per=5000)):
+        writer.writerow([inert(value) for value in row])
+        rows += 1
+        if rows % PROGRESS_EVERY == 0:
+            _progress(export.id, written_rows=rows)
+    text.flush()
+    text.detach()
+    return rows
+
+
+def inert(value: object) -> object:
+    """A cell value a spreadsheet will show rather than run."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    return value
+
+
+def _progress(export_id: int, **values: int) -> None:
+    """Record progress on a connection of its own, so the page sees it while rows stream."""
+    with db.engine.begin() as connection:
+        connection.execute(update(Export).where(Export.id == export_id).values(**values))
+
+
+def _finish(export_id: int, status: ExportStatus, **values: object) -> None:
+    """Record how the export ended."""
+    db.session.rollback()
+    db.session.execute(
+        update(Export)
+        .where(Export.id == export_id)
+        .values(status=status, finished_at=clock.now(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def export_folder() -> Path:
+    """Where export files wait to be downloaded."""
+    return Path(current_app.config.get("EXPORT_FOLDER") or Path(current_app.instance_path) / "exports")
+
+
+def download(export: Export, *, actor: str) -> Path:
+    """Audit a download of a finished export and return its file (raise if it is gone)."""
+    if export.status != ExportStatus.DONE or not export.file_name or export.expires_at <= clock.now():
+        raise ExportError("This export is not available: it has expired or is not finished.")
+    path = export_folder() / export.file_name
+    if not path.is_file():
+        raise ExportError("This export's file is gone; please ask for it again.")
+    record(
+        actor,
+        "export.downloaded",
+        f"export:{export.id}",
+        campaign_id=export.campaign_id,
+        rows=export.written_rows,
+    )
+    db.session.commit()  # the record is written before a byte of data leaves
+    return path
+
+
+def expire_exports(now: datetime | None = None) -> int:
+    """Delete the files of exports past their time; return how many."""
+    moment = now or clock.now()
+    expired = (
+        db.session.execute(
+            select(Export).where(
+                Export.expires_at <= moment,
+                Export.status.in_([ExportStatus.DONE, ExportStatus.FAILED, ExportStatus.QUEUED]),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for export in expired:
+        if export.file_name:
+            (export_folder() / export.file_name).unlink(missing_ok=True)
+        export.status = ExportStatus.EXPIRED
+        export.file_name = None
+    db.session.commit()
+    return len(expired)
+
+
+def export_campaign_to(
+    campaign: Campaign,
+    destination: Path,
+    *,
+    actor: str,
+    filters: ExportFilters,
+    columns: list[str],
+    is_excel: bool = False,
+    is_gzip: bool = False,
+) -> int:
+    """The command line's export: audited like any other, written straight to a file; return rows."""
+    export = _new_export(campaign, actor, None, filters, columns, is_excel, is_gzip)
+    db.session.commit()
+    export.status = ExportStatus.RUNNING
+    db.session.commit()
+    try:
+        written = write_file(export, destination)
+    except Exception:
+        destination.unlink(missing_ok=True)
+        _finish(export.id, ExportStatus.FAILED, error="The export failed.")
+        raise
+    _finish(export.id, ExportStatus.DONE, written_rows=written)
+    return written
