@@ -42,6 +42,9 @@ os.environ.update(
 os.environ.pop("SMTP_URL", None)
 
 from tests.support.smtp import SmtpCapture  # noqa: E402
+
+# The browser and site fixtures of the page tests.
+pytest_plugins = ["tests.support.browser"]
 from tests.support.workers import free_port, start_celery  # noqa: E402
 
 

@@ -69,19 +69,8 @@ def record(campaign: Campaign, body: dict[str, Any], *, message_key: str, commen
         raise ApiError(400, "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()))
     if not campaign.is_open_at(clock.now()):
         raise ApiError(409, "this campaign is not open for signatures")
-    request_data = signing.SignatureRequest(
-        given_name=form.given_name.data or "",
-        family_name=form.family_name.data or "",
-        email=form.email.data or "",
-        country=form.country.data or "",
-        postal_code=form.postal_code.data or "",
-        region=form.region.data or None,
-        comment=form.comment.data or None,
-        message=form.message.data or None,
-        has_email_opt_in=bool(form.email_opt_in.data),
-        source=form.clean_source,
-        client_address=request.remote_addr or "",
-    )
+    # The API has no consent box for replies: officials never get the signer's address from it.
+    request_data = form.to_request(client_address=request.remote_addr or "", is_letter=False)
     signing.sign(campaign, request_data)
     db.session.flush()
     return db.session.execute(

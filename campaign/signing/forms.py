@@ -13,6 +13,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from campaign.signing.service import SignatureRequest
+
 POSTAL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-]{0,15}$")
 SOURCE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
@@ -124,6 +126,24 @@ class SignForm(FlaskForm):
         if subdivision is None or subdivision.country_code != self.country.data:
             raise ValidationError("Please choose a region of your country.")
         field.data = code
+
+    def to_request(self, *, client_address: str, is_letter: bool) -> SignatureRequest:
+        """The validated form as the signing service's request."""
+        return SignatureRequest(
+            given_name=self.given_name.data or "",
+            family_name=self.family_name.data or "",
+            email=self.email.data or "",
+            country=self.country.data or "",
+            postal_code=self.postal_code.data or "",
+            region=self.region.data or None,
+            comment=self.comment.data or None,
+            is_comment_public=bool(self.comment_public.data),
+            message=self.message.data or None,
+            has_email_opt_in=bool(self.email_opt_in.data),
+            has_reply_to_opt_in=is_letter and bool(self.reply_to_opt_in.data),
+            source=self.clean_source,
+            client_address=client_address,
+        )
 
     @property
     def is_bot(self) -> bool:

@@ -26,28 +26,10 @@ def sign(slug: str) -> BaseResponse | tuple[str, int]:
     if not form.validate():
         return page_with_errors(campaign, form), 400
     if not form.is_bot:
-        service.sign(campaign, _signature_request(form, is_letter=campaign.is_letter))
+        request_data = form.to_request(client_address=request.remote_addr or "", is_letter=campaign.is_letter)
+        service.sign(campaign, request_data)
         db.session.commit()
     return redirect(url_for("signing.check_inbox", slug=campaign.slug), code=303)
-
-
-def _signature_request(form: SignForm, *, is_letter: bool) -> service.SignatureRequest:
-    """Turn the validated form into the service's request."""
-    return service.SignatureRequest(
-        given_name=form.given_name.data or "",
-        family_name=form.family_name.data or "",
-        email=form.email.data or "",
-        country=form.country.data or "",
-        postal_code=form.postal_code.data or "",
-        region=form.region.data or None,
-        comment=form.comment.data or None,
-        is_comment_public=bool(form.comment_public.data),
-        message=form.message.data or None,
-        has_email_opt_in=bool(form.email_opt_in.data),
-        has_reply_to_opt_in=is_letter and bool(form.reply_to_opt_in.data),
-        source=form.clean_source,
-        client_address=request.remote_addr or "",
-    )
 
 
 @bp.get("/campaigns/<slug>/check-your-inbox")
