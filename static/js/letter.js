@@ -55,15 +55,20 @@
   var note = preview.querySelector("[data-routing-note]");
   var url = preview.getAttribute("data-officials-url");
 
+  // Answers can arrive out of order (country, then region, chosen quickly):
+  // only the answer to the latest question may fill the list.
+  var asked = 0;
+
   function route() {
     if (!note || !list || !window.fetch) { return; }
     var country = text("country");
     if (!country) { return; }
     var query = "?country=" + encodeURIComponent(country) + "&region=" + encodeURIComponent(text("region"));
+    var question = ++asked;
     fetch(url + query, { headers: { "Accept": "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
-        if (!data) { return; }
+        if (!data || question !== asked) { return; }
         list.textContent = "";
         data.officials.forEach(function (official) {
           var item = document.createElement("li");
