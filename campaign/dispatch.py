@@ -29,6 +29,8 @@ _broker_down_until = 0.0
 # Tasks that do all outstanding work whenever they run (such as folding the
 # counts) need not be published once per commit: task name -> seconds.
 _coalesced: dict[str, float] = {}
+# task name -> when this process last published it for a window
+_published_at: dict[str, float] = {}
 
 
 def coalesce(task_name: str, seconds: float) -> None:
@@ -81,7 +83,13 @@ def _after_commit(session: Session) -> None:
 
 
 def _first_in_window(task_name: str, window: float) -> bool:
-    """Claim this window for the task in Redis; without Redis every commit publishes."""
+    """Claim this window for the task, in this process, then in Redis (without Redis, claim it here)."""
+    now = time.monotonic()
+    # A publish from this process in this window covers the commit already:
+    # under a surge most commits need not even ask Redis.
+    if now - _published_at.get(task_name, -window) < window:
+        return False
+    _published_at[task_name] = now
     claim = cache.key("coalesce", task_name)
     return cache.attempt(lambda r: bool(r.set(claim, 1, nx=True, px=int(window * 1000))), True)
 

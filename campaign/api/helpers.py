@@ -71,7 +71,10 @@ def record(campaign: Campaign, body: dict[str, Any], *, message_key: str, commen
         raise ApiError(409, "this campaign is not open for signatures")
     # The API has no consent box for replies: officials never get the signer's address from it.
     request_data = form.to_request(client_address=request.remote_addr or "", is_letter=False)
-    signing.sign(campaign, request_data)
+    try:
+        signing.sign(campaign, request_data)
+    except signing.CampaignClosed:
+        raise ApiError(409, "this campaign is not open for signatures") from None
     db.session.flush()
     return db.session.execute(
         select(Signature)

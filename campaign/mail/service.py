@@ -13,10 +13,9 @@ from email.utils import formatdate, parseaddr
 from pathlib import Path
 
 from flask import current_app, render_template
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from campaign import clock, dispatch
-from campaign.database import insert
 from campaign.extensions import db
 from campaign.mail.models import OutboxMessage, OutboxStatus
 from campaign.mail.transport import (
@@ -61,6 +60,18 @@ def queue(
     return write(kind=kind, dedupe_key=dedupe_key, recipient=recipient, subject=subject, body=body)
 
 
+# Plain SQL that SQLite and PostgreSQL both speak: every signature writes one
+# of these, and building the statement through the ORM cost more than sending it.
+_WRITE = text("""
+INSERT INTO outbox (kind, dedupe_key, recipient, subject, body, sender_name, reply_to, status,
+                    attempts, next_attempt_at, message_id, created_at)
+VALUES (:kind, :dedupe_key, :recipient, :subject, :body, :sender_name, :reply_to, 'pending',
+        0, :due, :message_id, :now)
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id
+""")
+
+
 def write(
     *,
     kind: str,
@@ -77,23 +88,19 @@ def write(
     now = now or clock.now()
     due = due_at or now
     message_id: int | None = db.session.execute(
-        insert(OutboxMessage)
-        .values(
-            kind=kind,
-            dedupe_key=dedupe_key,
-            recipient=recipient,
-            subject=header_safe(subject),
-            body=body,
-            sender_name=header_safe(sender_name) if sender_name else None,
-            reply_to=reply_to,
-            message_id=message_id_for(dedupe_key),
-            status=OutboxStatus.PENDING,
-            attempts=0,
-            next_attempt_at=due,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(OutboxMessage.id)
+        _WRITE,
+        {
+            "kind": kind,
+            "dedupe_key": dedupe_key,
+            "recipient": recipient,
+            "subject": header_safe(subject),
+            "body": body,
+            "sender_name": header_safe(sender_name) if sender_name else None,
+            "reply_to": reply_to,
+            "message_id": message_id_for(dedupe_key),
+            "due": due,
+            "now": now,
+        },
     ).scalar()
     # A row due later waits for the sweep, which starts a pump when it falls due.
     if message_id is not None and due <= now:

@@ -19,7 +19,7 @@ bp = Blueprint("signing", __name__)
 @bp.post("/campaigns/<slug>/sign")
 def sign(slug: str) -> BaseResponse | tuple[str, int]:
     """Take a signature; everyone who gets past the form sees the same next page."""
-    campaign = public_view_or_404(slug, fresh=True)
+    campaign = public_view_or_404(slug)
     if not campaign.is_open_at(clock.now()):
         return page_with_errors(campaign, SignForm()), 409
     form = SignForm()
@@ -27,7 +27,12 @@ def sign(slug: str) -> BaseResponse | tuple[str, int]:
         return page_with_errors(campaign, form), 400
     if not form.is_bot:
         request_data = form.to_request(client_address=request.remote_addr or "", is_letter=campaign.is_letter)
-        service.sign(campaign, request_data)
+        try:
+            service.sign(campaign, request_data)
+        except service.CampaignClosed:
+            # Closed since this process last read it: the database has the last word.
+            db.session.rollback()
+            return page_with_errors(public_view_or_404(slug, fresh=True), SignForm()), 409
         db.session.commit()
     return redirect(url_for("signing.check_inbox", slug=campaign.slug), code=303)
 

@@ -6,12 +6,14 @@ import enum
 import hashlib
 import hmac
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from campaign import clock, dispatch
-from campaign.campaigns.models import Campaign
+from campaign.campaigns.models import Campaign, takes_signatures
 from campaign.campaigns.service import CampaignView
 from campaign.database import insert
 from campaign.extensions import db
@@ -53,10 +55,54 @@ class SignatureRequest:
     client_address: str = ""
 
 
+class CampaignClosed(Exception):
+    """The campaign takes no signature now (closed, not yet open, or taken down)."""
+
+
+# PostgreSQL does the sign request's work in one round trip: check that the
+# campaign is open, find or create the person, insert the signature. The
+# unique constraints still decide; a row another request is inserting at the
+# same moment makes ON CONFLICT wait for it.
+_SIGN = text("""
+WITH open_campaign AS (
+    SELECT id FROM campaigns
+    WHERE id = :campaign_id AND status = 'open'
+      AND (opens_at IS NULL OR opens_at <= :now) AND (closes_at IS NULL OR closes_at > :now)
+), new_person AS (
+    INSERT INTO people (email, canonical_email, created_at)
+    SELECT :email, :canonical_email, :now FROM open_campaign
+    ON CONFLICT (canonical_email) DO NOTHING
+    RETURNING id
+), person AS (
+    SELECT id FROM new_person
+    UNION ALL
+    SELECT people.id FROM people, open_campaign WHERE people.canonical_email = :canonical_email
+    LIMIT 1
+), new_signature AS (
+    INSERT INTO signatures (
+        campaign_id, person_id, status, given_name, family_name, country, postal_code, region,
+        comment, is_comment_public, message, has_email_opt_in, consent_version, source,
+        client_hash, is_counted, created_at)
+    SELECT :campaign_id, person.id, 'pending', :given_name, :family_name, :country, :postal_code,
+        :region, :comment, :is_comment_public, :message, :has_email_opt_in, :consent_version,
+        :source, :client_hash, false, :now
+    FROM person
+    ON CONFLICT (campaign_id, person_id) DO NOTHING
+    RETURNING id
+)
+SELECT (SELECT count(*) FROM open_campaign) AS is_open,
+       (SELECT id FROM person) AS person_id,
+       (SELECT id FROM new_signature) AS signature_id
+""")
+
+
 def sign(campaign: Campaign | CampaignView, request: SignatureRequest) -> SignOutcome:
-    """Record a pending signature and owe its confirmation email; a repeat is told by email."""
-    person_id = _person_id(request.email)
-    signature_id = _insert_signature(campaign, person_id, request)
+    """Record a pending signature and owe its confirmation email; a repeat is told by email.
+
+    Raises CampaignClosed when the campaign takes no signature at this moment.
+    """
+    now = clock.now()
+    person_id, signature_id = _insert_person_and_signature(campaign, request, now)
     if signature_id is not None:
         if request.has_reply_to_opt_in:
             # Only a new signature records it: signing again with someone
@@ -69,7 +115,7 @@ def sign(campaign: Campaign | CampaignView, request: SignatureRequest) -> SignOu
     ).scalar_one()
     # One repeat email per hour at most: signing again must not become a way
     # to flood someone's inbox.
-    bucket = clock.now().strftime("%Y%m%d%H")
+    bucket = now.strftime("%Y%m%d%H")
     if existing.status == SignatureStatus.PENDING:
         _queue_confirmation(campaign, existing.id, request.email, request.given_name, f":{bucket}")
         return SignOutcome.REPEAT_PENDING
@@ -84,6 +130,56 @@ def sign(campaign: Campaign | CampaignView, request: SignatureRequest) -> SignOu
         campaign_url=absolute_url("campaigns.show", slug=campaign.slug),
     )
     return SignOutcome.REPEAT_SIGNED
+
+
+def _insert_person_and_signature(
+    campaign: Campaign | CampaignView, request: SignatureRequest, now: datetime
+) -> tuple[int, int | None]:
+    """The person's id and the new signature's (None for a repeat); CampaignClosed if it is not open."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        row = db.session.execute(_SIGN, _signature_values(campaign, request, now)).one()
+        if not row.is_open:
+            raise CampaignClosed
+        if row.person_id is not None:
+            return int(row.person_id), row.signature_id
+        # The person was created by a request that committed after this
+        # statement began, so it could not see them: a new statement can.
+    elif not _is_open(campaign.id, now):
+        raise CampaignClosed
+    person_id = _person_id(request.email)
+    return person_id, _insert_signature(campaign, person_id, request)
+
+
+def _signature_values(
+    campaign: Campaign | CampaignView, request: SignatureRequest, now: datetime
+) -> dict[str, Any]:
+    """The parameters of the one-statement sign."""
+    return {
+        "campaign_id": campaign.id,
+        "now": now,
+        "email": request.email,
+        "canonical_email": canonical_email(request.email),
+        "given_name": request.given_name,
+        "family_name": request.family_name,
+        "country": request.country,
+        "postal_code": request.postal_code,
+        "region": request.region,
+        "comment": request.comment,
+        "is_comment_public": request.is_comment_public and bool(request.comment),
+        "message": request.message,
+        "has_email_opt_in": request.has_email_opt_in,
+        "consent_version": current_app.config["CONSENT_VERSION"],
+        "source": request.source,
+        "client_hash": client_hash(request.client_address),
+    }
+
+
+def _is_open(campaign_id: int, now: datetime) -> bool:
+    """Read afresh whether the campaign takes signatures now."""
+    row = db.session.execute(
+        select(Campaign.status, Campaign.opens_at, Campaign.closes_at).where(Campaign.id == campaign_id)
+    ).one_or_none()
+    return row is not None and takes_signatures(row.status, row.opens_at, row.closes_at, now)
 
 
 def _person_id(email: str) -> int:
