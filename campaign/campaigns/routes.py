@@ -6,8 +6,12 @@ from flask import Blueprint, render_template, request
 
 from campaign.campaigns import pages, service
 from campaign.counts.service import read_count, read_totals, trending
+from campaign.extensions import limiter
 
 bp = Blueprint("campaigns", __name__)
+# Public reads under a surge: no rate-limit bookkeeping on them (the proxy
+# in front may limit abusive clients; a cached answer costs less than a check).
+limiter.exempt(bp)
 
 
 @bp.get("/")

@@ -6,8 +6,12 @@ from flask import Blueprint, Response, jsonify, request
 
 from campaign.campaigns.service import public_view_or_404
 from campaign.counts.service import read_count
+from campaign.extensions import limiter
 
 bp = Blueprint("counts", __name__)
+# Public reads under a surge: no rate-limit bookkeeping on them (the proxy
+# in front may limit abusive clients; a cached answer costs less than a check).
+limiter.exempt(bp)
 
 
 @bp.get("/campaigns/<slug>/count.json")
