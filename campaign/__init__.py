@@ -58,6 +58,7 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.exports.routes import bp as exports_bp
     from campaign.health import bp as health_bp
     from campaign.signing.routes import bp as signing_bp
+    from campaign.targets.pages import bp as letters_bp
     from campaign.targets.routes import bp as targets_bp
 
     app.register_blueprint(campaigns_bp)
@@ -66,6 +67,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dev_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(targets_bp)
+    app.register_blueprint(letters_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(api_tokens_bp)

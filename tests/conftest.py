@@ -141,6 +141,16 @@ def forget_caches() -> None:
     client.close()
 
 
+@pytest.fixture(autouse=True)
+def fresh_limits(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Forget the rate limiter's counts after each test that used the app, so tests do not add up."""
+    yield
+    if "app" in request.fixturenames:
+        from campaign.extensions import limiter
+
+        limiter.reset()
+
+
 @pytest.fixture
 def client(app: Any, db: Any) -> Any:
     """A browser-like test client."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -13,15 +13,6 @@ import pytest
 from tests.conftest import csrf_token
 
 PASSWORD = "violet harbor lantern 42"
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits(app: Any) -> Iterator[None]:
-    """Forget the rate limiter's counts after each test, so tests do not add up."""
-    yield
-    from campaign.extensions import limiter
-
-    limiter.reset()
 
 
 @pytest.fixture

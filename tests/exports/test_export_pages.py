@@ -4,39 +4,15 @@ import csv
 import io
 import re
 
-import pyotp
 import pytest
 
-from campaign import clock
 from campaign.accounts.models import Role
-from campaign.accounts.service import create_user
 from campaign.audit.models import AuditEvent
 from campaign.exports.models import Export, ExportStatus
-from tests.accounts.conftest import PASSWORD, code_at, log_in, post_form
+from tests.accounts.conftest import post_form
 from tests.conftest import wait_until
 from tests.exports.test_exports import HOSTILE, add_signers
-
-
-def signed_in(app, db, email, role, *, two_factor=True):
-    """A browser signed in as a new user of this role (with two-factor given, when it is on)."""
-    secret = pyotp.random_base32()
-    user = create_user(email, PASSWORD, role)
-    if two_factor:
-        user.totp_secret, user.totp_enabled_at = secret, clock.now()
-    db.session.commit()
-    browser = app.test_client()
-    log_in(browser, email)
-    if two_factor:
-        post_form(browser, "/login/two-factor", code=code_at(secret))
-    return browser, user
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits(app):
-    yield
-    from campaign.extensions import limiter
-
-    limiter.reset()
+from tests.support.people import signed_in
 
 
 @pytest.mark.usefixtures("celery_worker")

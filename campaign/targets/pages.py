@@ -1,0 +1,80 @@
+"""Pages for people who run letter campaigns: per-official delivery, replies, letters held for review."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
+
+from campaign.accounts.access import login_required, role_required, signed_in_user
+from campaign.accounts.models import User
+from campaign.accounts.organizations import membership
+from campaign.audit.service import record
+from campaign.campaigns.models import Campaign
+from campaign.extensions import db
+from campaign.signing.models import Signature
+from campaign.targets import followups, service
+from campaign.targets.models import Letter, Official
+
+bp = Blueprint("letters", __name__)
+
+
+def _user() -> User:
+    """The signed-in user (the decorators guarantee one)."""
+    user = signed_in_user()
+    if user is None:
+        abort(401)
+    return user
+
+
+def campaign_for(user: User, campaign_id: int) -> Campaign:
+    """A campaign the user runs (a member of its organization) or oversees (staff); 404 otherwise."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    if user.is_staff:
+        return campaign
+    if campaign.organization_id is None or membership(user, campaign.organization_id) is None:
+        abort(404)
+    return campaign
+
+
+@bp.get("/organize/campaigns/<int:campaign_id>/letters")
+@login_required
+def delivery(campaign_id: int) -> str:
+    """How each official's letters are doing, and whether officials replied."""
+    campaign = campaign_for(_user(), campaign_id)
+    if not campaign.is_letter:
+        abort(404)
+    return render_template(
+        "targets/delivery.html", campaign=campaign, rows=service.delivery_status(campaign.id),
+        states=service.DELIVERY_STATES, replies=followups.reply_rates(campaign.id),
+    )
+
+
+@bp.get("/staff/letters/held")
+@role_required("staff", "admin")
+def held() -> str:
+    """Letters held for review (copied paragraphs, bursts from one address), oldest first."""
+    letters = db.session.execute(
+        select(Letter, Official.name, Campaign.title, Signature.message)
+        .join(Official, Official.id == Letter.official_id)
+        .join(Campaign, Campaign.id == Letter.campaign_id)
+        .join(Signature, Signature.id == Letter.signature_id)
+        .where(Letter.is_held.is_(True), Letter.outbox_id.is_(None))
+        .order_by(Letter.id)
+        .limit(200)
+    ).all()
+    return render_template("targets/held.html", letters=letters)
+
+
+@bp.post("/staff/letters/<int:letter_id>/release")
+@role_required("staff", "admin")
+def release(letter_id: int) -> BaseResponse:
+    """Send a held letter after all; the decision is audited."""
+    if not service.release_held(letter_id):
+        abort(404)
+    record(f"user:{_user().id}", "letter.released", f"letter:{letter_id}")
+    db.session.commit()
+    flash("The letter was released and will be sent within its official's cap.")
+    return redirect(url_for("letters.held"), code=303)
