@@ -47,7 +47,13 @@ pytest: install browser
 
 test: lint pytest
 
+# The load generator is Debian's wrk; as root we install it, elsewhere ask for it.
 bench: install
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "Please install wrk (Debian: apt-get install wrk)"; exit 1; fi; \
+	fi
 	$(BIN)/python -m bench
 
 clean:

@@ -1,0 +1,88 @@
+"""The baselines: a bare Flask hello world, and a bare Flask app doing one INSERT through psycopg.
+
+Served by `gunicorn bench.bare_app:app` with the same settings as the platform.
+The table has the columns of `signatures` (and its primary key and unique key),
+in the run's own bench database, so the INSERT costs what one signature row costs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from flask import Flask, redirect, request
+from werkzeug.wrappers import Response
+
+SCHEMA = """
+CREATE SEQUENCE IF NOT EXISTS bare_person_seq;
+CREATE TABLE IF NOT EXISTS bare_signatures (
+    id serial PRIMARY KEY,
+    campaign_id integer NOT NULL,
+    person_id integer NOT NULL DEFAULT nextval('bare_person_seq'),
+    status varchar(16) NOT NULL,
+    given_name varchar(100) NOT NULL,
+    family_name varchar(100) NOT NULL,
+    country varchar(2) NOT NULL,
+    postal_code varchar(16) NOT NULL,
+    region varchar(8),
+    comment text,
+    is_comment_public boolean NOT NULL,
+    message text,
+    has_email_opt_in boolean NOT NULL,
+    consent_version varchar(32) NOT NULL,
+    source varchar(64),
+    client_hash varchar(64) NOT NULL,
+    is_counted boolean NOT NULL,
+    created_at timestamp NOT NULL,
+    validated_at timestamp,
+    invalidated_at timestamp,
+    UNIQUE (campaign_id, person_id)
+);
+"""
+
+INSERT = """
+INSERT INTO bare_signatures (campaign_id, status, given_name, family_name, country, postal_code,
+    is_comment_public, has_email_opt_in, consent_version, client_hash, is_counted, created_at)
+VALUES (1, 'pending', %s, %s, %s, %s, false, false, 'bench', %s, false, %s)
+"""
+
+app = Flask(__name__)
+_local = threading.local()
+
+
+def connection() -> psycopg.Connection[Any]:
+    """This thread's database connection, opened on first use."""
+    existing: psycopg.Connection[Any] | None = getattr(_local, "connection", None)
+    if existing is None or existing.closed:
+        existing = psycopg.connect(os.environ["BARE_DATABASE_URL"], autocommit=True)
+        _local.connection = existing
+    return existing
+
+
+@app.get("/")
+def hello() -> str:
+    """Hello world: the ceiling of a page view."""
+    return "Hello, World!"
+
+
+@app.post("/sign")
+def sign() -> Response:
+    """One INSERT of the posted form: the ceiling of a sign request."""
+    form = request.form
+    client_hash = hashlib.sha256((request.remote_addr or "").encode()).hexdigest()
+    connection().execute(
+        INSERT,
+        (
+            form.get("given_name", ""),
+            form.get("family_name", ""),
+            form.get("country", ""),
+            form.get("postal_code", ""),
+            client_hash,
+            datetime.now(UTC).replace(tzinfo=None),
+        ),
+    )
+    return redirect("/thanks", code=303)

@@ -1,0 +1,266 @@
+"""(d) Freshness: from a confirmation's answer to the moment count.json includes it, at ~300 confirmations/s.
+
+Pending signatures are created in bulk and their confirmation tokens minted with
+the app's own function; a few threads confirm them at a steady rate over
+keep-alive connections while a poller reads count.json every ~50 ms. The i-th
+completed confirmation is fresh at the first poll (answered after it completed)
+whose count reaches i.
+"""
+
+from __future__ import annotations
+
+import bisect
+import http.client
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+
+from flask import Flask
+
+from bench import cpu, population, stats
+from bench.measure import settle
+from bench.stack import HOST, Stack, fetch_form
+
+SLUG = "bench-fresh"
+
+
+@dataclass
+class FreshRound:
+    """One round: how many confirmations, at what rate, and their freshness in seconds."""
+
+    sent: int
+    confirmed: int
+    errors: int
+    rate: float
+    latencies: list[float] = field(default_factory=list)
+    unseen: int = 0
+    cpu_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def p50(self) -> float:
+        """Median freshness, seconds."""
+        return stats.percentile(self.latencies, 0.5)
+
+    @property
+    def p99(self) -> float:
+        """99th percentile freshness, seconds."""
+        return stats.percentile(self.latencies, 0.99)
+
+
+@dataclass
+class FreshResult:
+    """All rounds of the freshness benchmark."""
+
+    target_rate: float
+    rounds: list[FreshRound] = field(default_factory=list)
+
+    def cpu_table(self) -> dict[str, float]:
+        """Median CPU ms per confirmation of each component over the rounds."""
+        keys = sorted({key for r in self.rounds for key in r.cpu_ms})
+        return {key: stats.median([r.cpu_ms.get(key, 0.0) for r in self.rounds]) for key in keys}
+
+    def median(self, attribute: str) -> float:
+        """Median over rounds of a round's attribute."""
+        return stats.median([getattr(r, attribute) for r in self.rounds])
+
+
+def prepare(stack: Stack, app: Flask) -> list[list[str]]:
+    """Create the campaign and its pending signatures; return their tokens per round, warm-up first."""
+    settings = stack.settings
+    per_round = int(settings.confirm_rate * settings.confirm_seconds)
+    warmup = int(settings.confirm_rate * min(settings.warmup, settings.confirm_seconds))
+    campaign_id = population.make_campaign(app, SLUG, "A campaign for the freshness benchmark")
+    with stack.connect() as connection:
+        ids = population.add_signatures(
+            connection, campaign_id, "fresh", warmup + per_round * settings.rounds, "pending"
+        )
+    from campaign.signing.tokens import confirmation_token
+
+    with app.test_request_context():
+        tokens = [confirmation_token(signature_id) for signature_id in ids]
+    rounds = [tokens[:warmup]]
+    for number in range(settings.rounds):
+        start = warmup + number * per_round
+        rounds.append(tokens[start : start + per_round])
+    return rounds
+
+
+def run(stack: Stack, token_rounds: list[list[str]]) -> FreshResult:
+    """Confirm round after round (the first is a warm-up) and measure freshness."""
+    settings = stack.settings
+    result = FreshResult(settings.confirm_rate)
+    csrf, cookie = fetch_form(stack.app_url, SLUG)
+    for number, tokens in enumerate(token_rounds):
+        settle(stack, settings.drain_timeout)
+        before = cpu.snapshot(stack)
+        fresh = _round(stack, tokens, csrf, cookie)
+        fresh.cpu_ms = cpu.per_request(before, cpu.snapshot(stack), fresh.confirmed)
+        if number:
+            result.rounds.append(fresh)
+            print(
+                f"  freshness round {number}: {fresh.confirmed} confirmed at {fresh.rate:.0f}/s, "
+                f"p50 {fresh.p50:.2f} s, p99 {fresh.p99:.2f} s",
+                flush=True,
+            )
+    return result
+
+
+def _round(stack: Stack, tokens: list[str], csrf: str, cookie: str) -> FreshRound:
+    """Confirm these tokens at the set rate while polling count.json."""
+    settings = stack.settings
+    base = _read_count(_connection(stack))
+    poller = _Poller(stack, base, settings.poll_interval)
+    poller.start()
+    threads = max(1, settings.confirm_threads)
+    completions: list[list[float]] = [[] for _ in range(threads)]
+    errors = [0] * threads
+    started = time.monotonic() + 0.2
+    # A round lasts its set time: what the app cannot take in it is left unconfirmed.
+    deadline = started + settings.confirm_seconds
+    workers = [
+        threading.Thread(
+            target=_confirm,
+            args=(
+                stack,
+                deadline,
+                tokens[j::threads],
+                csrf,
+                cookie,
+                started + j / settings.confirm_rate,
+                threads / settings.confirm_rate,
+                completions[j],
+                errors,
+                j,
+            ),
+        )
+        for j in range(threads)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    done = sorted(t for times in completions for t in times)
+    poller.wait_for(base + len(done), timeout=30)
+    poller.stop()
+    elapsed = (done[-1] - started) if done else 0.0
+    attempted = len(done) + sum(errors)
+    fresh = FreshRound(attempted, len(done), sum(errors), len(done) / elapsed if elapsed > 0 else 0.0)
+    times = [t for t, _ in poller.polls]
+    for i, completed in enumerate(done, start=1):
+        first = bisect.bisect_left(times, completed)
+        seen = next((t for t, count in poller.polls[first:] if count - base >= i), None)
+        if seen is None:
+            fresh.unseen += 1
+        else:
+            fresh.latencies.append(seen - completed)
+    return fresh
+
+
+def _confirm(
+    stack: Stack,
+    deadline: float,
+    tokens: list[str],
+    csrf: str,
+    cookie: str,
+    first_at: float,
+    interval: float,
+    completions: list[float],
+    errors: list[int],
+    index: int,
+) -> None:
+    """Confirm each token at its scheduled moment over one keep-alive connection."""
+    connection = _connection(stack)
+    body = f"csrf_token={csrf}"
+    for n, token in enumerate(tokens):
+        if time.monotonic() > deadline:
+            break
+        delay = first_at + n * interval - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": cookie,
+            "X-Forwarded-For": f"10.200.{index}.{n % 250 + 1}",
+        }
+        status = _post(connection, f"/confirm/{token}", body, headers)
+        if status is None:  # a dropped keep-alive connection: open a new one, try once more
+            connection = _connection(stack)
+            status = _post(connection, f"/confirm/{token}", body, headers)
+        if status == 303:
+            completions.append(time.monotonic())
+        else:
+            errors[index] += 1
+    connection.close()
+
+
+def _post(
+    connection: http.client.HTTPConnection, path: str, body: str, headers: dict[str, str]
+) -> int | None:
+    """POST and read the answer; None when the connection failed."""
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    except (OSError, http.client.HTTPException):
+        connection.close()
+        return None
+
+
+def _connection(stack: Stack) -> http.client.HTTPConnection:
+    """A keep-alive connection to the app."""
+    return http.client.HTTPConnection(HOST, stack.app_port, timeout=10)
+
+
+def _read_count(connection: http.client.HTTPConnection) -> int:
+    """What count.json says now."""
+    connection.request("GET", f"/campaigns/{SLUG}/count.json")
+    response = connection.getresponse()
+    data = json.loads(response.read())
+    return int(data["count"])
+
+
+class _Poller(threading.Thread):
+    """Reads count.json every interval, keeping (answer time, count)."""
+
+    def __init__(self, stack: Stack, base: int, interval: float) -> None:
+        """Poll the app of this stack every interval, starting from the count `base`."""
+        super().__init__(daemon=True)
+        self.stack = stack
+        self.interval = interval
+        self.polls: list[tuple[float, int]] = []
+        self.latest = base
+        self._stop_event = threading.Event()
+        self._seen = threading.Condition()
+
+    def run(self) -> None:
+        """Poll until stopped."""
+        connection = _connection(self.stack)
+        next_at = time.monotonic()
+        while not self._stop_event.is_set():
+            try:
+                count = _read_count(connection)
+            except (OSError, http.client.HTTPException, ValueError):
+                connection.close()
+                connection = _connection(self.stack)
+                continue
+            with self._seen:
+                self.polls.append((time.monotonic(), count))
+                self.latest = count
+                self._seen.notify_all()
+            next_at += self.interval
+            self._stop_event.wait(max(0.0, next_at - time.monotonic()))
+        connection.close()
+
+    def wait_for(self, count: int, timeout: float) -> None:
+        """Wait until a poll saw at least `count`, or the timeout passed."""
+        deadline = time.monotonic() + timeout
+        with self._seen:
+            while self.latest < count and time.monotonic() < deadline:
+                self._seen.wait(0.1)
+
+    def stop(self) -> None:
+        """Stop polling."""
+        self._stop_event.set()
+        self.join()

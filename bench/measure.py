@@ -1,0 +1,90 @@
+"""What the benchmarks share: pairs of wrk runs (app and baseline) and waiting for the worker to catch up."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bench import cpu, stats
+from bench.stack import Stack
+from bench.wrk import WrkResult
+
+
+@dataclass
+class Measured:
+    """A wrk run with the CPU milliseconds each request cost, per component."""
+
+    result: WrkResult
+    cpu_ms: dict[str, float]
+
+
+def with_cpu(stack: Stack, load: Callable[[], WrkResult]) -> Measured:
+    """Run a load and account the CPU every component spent on it."""
+    before = cpu.snapshot(stack)
+    result = load()
+    after = cpu.snapshot(stack)
+    return Measured(result, cpu.per_request(before, after, result.requests))
+
+
+@dataclass
+class Pair:
+    """Rounds of the app and of its baseline, run back to back under the same load."""
+
+    name: str
+    app: list[WrkResult] = field(default_factory=list)
+    baseline: list[WrkResult] = field(default_factory=list)
+    app_cpu: list[dict[str, float]] = field(default_factory=list)
+    baseline_cpu: list[dict[str, float]] = field(default_factory=list)
+
+    def add(self, app: Measured, baseline: Measured) -> None:
+        """Keep one round."""
+        self.app.append(app.result)
+        self.app_cpu.append(app.cpu_ms)
+        self.baseline.append(baseline.result)
+        self.baseline_cpu.append(baseline.cpu_ms)
+
+    def cpu_table(self, rounds: list[dict[str, float]]) -> dict[str, float]:
+        """Median CPU ms per request of each component over the rounds."""
+        keys = sorted({key for cpu_ms in rounds for key in cpu_ms})
+        return {key: stats.median([cpu_ms.get(key, 0.0) for cpu_ms in rounds]) for key in keys}
+
+    def app_rate(self) -> float:
+        """Median requests a second of the app."""
+        return stats.median([r.rate for r in self.app])
+
+    def baseline_rate(self) -> float:
+        """Median requests a second of the baseline."""
+        return stats.median([r.rate for r in self.baseline])
+
+    def ratio(self) -> float:
+        """Median over rounds of app rate / baseline rate in the same round."""
+        return stats.median(
+            [stats.ratio(a.rate, b.rate) for a, b in zip(self.app, self.baseline, strict=False)]
+        )
+
+    def app_latency(self, which: str) -> float:
+        """Median over rounds of the app's p50_ms / p99_ms."""
+        return stats.median([getattr(r, which) for r in self.app])
+
+    def baseline_latency(self, which: str) -> float:
+        """Median over rounds of the baseline's p50_ms / p99_ms."""
+        return stats.median([getattr(r, which) for r in self.baseline])
+
+
+def settle(stack: Stack, timeout: float) -> float:
+    """Wait until the worker has sent the mail owed and folded the signatures; return the seconds waited."""
+    # A baseline must not run while the app's worker is still busy with what the
+    # previous app round left behind, or the baseline pays for the app's work.
+    started = time.monotonic()
+    with stack.connect() as connection:
+        while time.monotonic() - started < timeout:
+            owed = connection.execute(
+                "SELECT (SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')"
+                "        AND next_attempt_at <= (now() AT TIME ZONE 'utc') + interval '1 second')"
+                " + (SELECT count(*) FROM signatures WHERE (status = 'validated') <> is_counted)"
+            ).fetchone()
+            if owed is None or not owed[0]:
+                break
+            time.sleep(0.25)
+    return time.monotonic() - started

@@ -1,0 +1,23 @@
+-- Posts the real sign form: the CSRF token and session cookie of a real page,
+-- a unique email per request (run tag, thread id, per-thread counter) and a
+-- distinct client address in X-Forwarded-For.
+-- Arguments: path, run tag, url-encoded CSRF token, cookie.
+local path, tag, prefix, headers
+
+function init(args)
+  path = args[1]
+  tag = args[2]
+  prefix = "csrf_token=" .. args[3] ..
+    "&given_name=Anahit&family_name=Petrosyan&country=AM&postal_code=0010&email="
+  headers = {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = args[4],
+  }
+end
+
+function request()
+  counter = counter + 1
+  headers["X-Forwarded-For"] = client_address()
+  local email = string.format("wrk-%s-%d-%d%%40example.org", tag, thread_id, counter)
+  return wrk.format("POST", path, headers, prefix .. email)
+end
