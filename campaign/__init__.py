@@ -52,11 +52,13 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.accounts.routes import bp as accounts_bp
     from campaign.api.pages import bp as api_tokens_bp
     from campaign.api.routes import bp as api_bp
+    from campaign.builder.routes import bp as builder_bp
     from campaign.campaigns.routes import bp as campaigns_bp
     from campaign.counts.routes import bp as counts_bp
     from campaign.dev.routes import bp as dev_bp
     from campaign.exports.routes import bp as exports_bp
     from campaign.health import bp as health_bp
+    from campaign.moderation.routes import bp as moderation_bp
     from campaign.signing.routes import bp as signing_bp
     from campaign.targets.pages import bp as letters_bp
     from campaign.targets.routes import bp as targets_bp
@@ -72,3 +74,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(api_tokens_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(builder_bp)
+    app.register_blueprint(moderation_bp)

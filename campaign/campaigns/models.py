@@ -23,8 +23,17 @@ class CampaignStatus(enum.StrEnum):
     """Where a campaign is in its life."""
 
     DRAFT = "draft"
+    IN_REVIEW = "in_review"  # submitted by its organizers, waiting for staff
     OPEN = "open"
     CLOSED = "closed"
+    TAKEN_DOWN = "taken_down"  # removed by staff: hidden from the public, takes no signature
+
+
+class OutcomeKind(enum.StrEnum):
+    """How a campaign ended: its demand was met, or the decision makers answered."""
+
+    VICTORY = "victory"
+    RESPONSE = "response"
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -75,6 +84,23 @@ class Campaign(db.Model):  # type: ignore[name-defined]
     )
     opens_at: Mapped[datetime | None]
     closes_at: Mapped[datetime | None]
+    # What supporters are offered to post when they share it.
+    share_text: Mapped[str] = mapped_column(String(280), default="", server_default="")
+    # The re-encoded image's random file name (campaign.builder.images); None without one.
+    image_name: Mapped[str | None] = mapped_column(String(64), unique=True)
+    image_width: Mapped[int | None]
+    image_height: Mapped[int | None]
+    # The lifecycle (campaign.builder.lifecycle): who submitted it, what staff decided.
+    submitted_at: Mapped[datetime | None]
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    approved_at: Mapped[datetime | None]
+    rejection_reason: Mapped[str | None] = mapped_column(String(2000))
+    taken_down_at: Mapped[datetime | None]
+    takedown_reason: Mapped[str | None] = mapped_column(String(2000))
+    closed_at: Mapped[datetime | None]
+    outcome_kind: Mapped[OutcomeKind | None] = mapped_column(_enum(OutcomeKind, "campaign_outcome"))
+    outcome_markdown: Mapped[str | None] = mapped_column(Text)
+    outcome_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 

@@ -47,8 +47,11 @@ def delivery(campaign_id: int) -> str:
     if not campaign.is_letter:
         abort(404)
     return render_template(
-        "targets/delivery.html", campaign=campaign, rows=service.delivery_status(campaign.id),
-        states=service.DELIVERY_STATES, replies=followups.reply_rates(campaign.id),
+        "targets/delivery.html",
+        campaign=campaign,
+        rows=service.delivery_status(campaign.id),
+        states=service.DELIVERY_STATES,
+        replies=followups.reply_rates(campaign.id),
     )
 
 

@@ -1,0 +1,1 @@
+"""The campaign builder: organizers write, illustrate, submit and close their campaigns."""

@@ -1,0 +1,188 @@
+"""The builder's forms: the campaign, its image, its outcome, and the bare buttons."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from campaign import clock
+from campaign.builder.letters import LetterDraft, unknown_placeholders
+from campaign.builder.service import SLUG_PATTERN, CampaignDraft
+from campaign.campaigns.models import CampaignKind, OutcomeKind
+from campaign.targets.models import Targeting
+
+# The languages a campaign page can be written in (BCP 47 tags and their own names).
+LANGUAGES = [
+    ("en", "English"),
+    ("hy", "Հայերեն (Armenian)"),
+    ("fr", "Français (French)"),
+    ("de", "Deutsch (German)"),
+    ("es", "Español (Spanish)"),
+    ("it", "Italiano (Italian)"),
+    ("nl", "Nederlands (Dutch)"),
+    ("ru", "Русский (Russian)"),
+    ("fa", "فارسی (Persian)"),
+    ("ar", "العربية (Arabic)"),
+    ("el", "Ελληνικά (Greek)"),
+]
+
+
+class CampaignForm(FlaskForm):
+    """What a campaign says and asks for."""
+
+    title = StringField(
+        "Title", validators=[DataRequired("Please give the campaign a title."), Length(max=200)]
+    )
+    slug = StringField(
+        "Web address (the part after /campaigns/)",
+        validators=[
+            Optional(),
+            Length(max=80),
+            Regexp(SLUG_PATTERN, message="Use lower-case letters, digits and single dashes."),
+        ],
+    )
+    summary = TextAreaField(
+        "Summary (one or two sentences)",
+        validators=[DataRequired("Please write a summary."), Length(max=500)],
+    )
+    body_markdown = TextAreaField("Text (Markdown)", validators=[Length(max=20_000)])
+    goal = IntegerField(
+        "Signature goal",
+        default=1000,
+        validators=[DataRequired("Please set a goal."), NumberRange(min=1, max=100_000_000)],
+    )
+    closes_on = DateField("Last day to sign (UTC, optional)", validators=[Optional()])
+    language = SelectField("Language of the page", choices=[SelectChoice(c, n) for c, n in LANGUAGES])
+    share_text = TextAreaField("Text offered to people who share it", validators=[Length(max=280)])
+    save = SubmitField("Save")
+    preview = SubmitField("Preview")
+
+    def validate_closes_on(self, field: Any) -> None:
+        """A deadline lies in the future."""
+        if field.data and closes_at_of(field.data) <= clock.now():
+            raise ValidationError("Please choose a day after today.")
+
+    def draft(self) -> CampaignDraft:
+        """The form's values, for the service."""
+        return CampaignDraft(
+            title=self.title.data or "",
+            summary=self.summary.data or "",
+            body_markdown=self.body_markdown.data or "",
+            goal=int(self.goal.data or 1),
+            closes_at=closes_at_of(self.closes_on.data) if self.closes_on.data else None,
+            language=self.language.data or "en",
+            share_text=self.share_text.data or "",
+            slug=self.slug.data or None,
+        )
+
+
+class NewCampaignForm(CampaignForm):
+    """A new campaign: also which organization runs it and what supporters do."""
+
+    organization_id = SelectField("Organization", coerce=int)
+    kind = SelectField(
+        "Kind",
+        choices=[
+            SelectChoice(CampaignKind.PETITION.value, "Petition"),
+            SelectChoice(CampaignKind.LETTER.value, "Letter to officials"),
+        ],
+    )
+
+
+class LetterForm(FlaskForm):
+    """The letters a letter campaign sends: their templates and to whom."""
+
+    subject_template = StringField(
+        "Subject", validators=[DataRequired("Please write a subject."), Length(max=300)]
+    )
+    body_template = TextAreaField(
+        "Letter", validators=[DataRequired("Please write the letter."), Length(max=10_000)]
+    )
+    is_signer_editable = BooleanField("Signers may add their own paragraph ($message)")
+    targeting = SelectField(
+        "Officials",
+        choices=[
+            SelectChoice(Targeting.ROUTED.value, "Each signer's own officials (by country and region)"),
+            SelectChoice(Targeting.FIXED.value, "The officials chosen below"),
+        ],
+    )
+    official_ids = SelectMultipleField(
+        "Chosen officials", coerce=int, option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False)
+    )
+
+    def validate_subject_template(self, field: Any) -> None:
+        """Only placeholders letters can fill in."""
+        _check_placeholders(field.data or "")
+
+    def validate_body_template(self, field: Any) -> None:
+        """Only placeholders letters can fill in."""
+        _check_placeholders(field.data or "")
+
+    def draft(self) -> LetterDraft:
+        """The form's values, for the service."""
+        return LetterDraft(
+            subject_template=self.subject_template.data or "",
+            body_template=self.body_template.data or "",
+            is_signer_editable=bool(self.is_signer_editable.data),
+            targeting=Targeting(self.targeting.data),
+            official_ids=list(self.official_ids.data or []),
+        )
+
+
+def _check_placeholders(template: str) -> None:
+    """Raise a ValidationError naming any placeholder letters cannot fill in."""
+    unknown = unknown_placeholders(template)
+    if unknown:
+        raise ValidationError("Unknown placeholders: " + ", ".join(f"${name}" for name in unknown) + ".")
+
+
+class ImageForm(FlaskForm):
+    """An image for the campaign's page and its shares."""
+
+    image = FileField("Image (JPEG, PNG or WebP)", validators=[FileRequired("Please choose an image.")])
+
+
+class OutcomeForm(FlaskForm):
+    """How the campaign ended."""
+
+    kind = SelectField(
+        "Outcome",
+        choices=[
+            SelectChoice(OutcomeKind.VICTORY.value, "Victory: the demand was met"),
+            SelectChoice(OutcomeKind.RESPONSE.value, "The decision makers responded"),
+        ],
+    )
+    text = TextAreaField(
+        "What happened (Markdown)",
+        validators=[DataRequired("Please say what happened."), Length(max=10_000)],
+    )
+
+
+class ButtonForm(FlaskForm):
+    """A button that changes something (submit, close, remove the image): only its CSRF token."""
+
+
+def closes_at_of(day: date) -> datetime:
+    """The moment a campaign whose last day is `day` closes: the following midnight, UTC."""
+    return datetime.combine(day + timedelta(days=1), time())
+
+
+def last_day_of(closes_at: datetime | None) -> date | None:
+    """The last day to sign of a campaign closing at this moment (the inverse of closes_at_of)."""
+    return (closes_at - timedelta(microseconds=1)).date() if closes_at else None

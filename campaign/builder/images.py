@@ -1,0 +1,130 @@
+"""Campaign images: checked, re-encoded without metadata, stored under a random name.
+
+What an organizer uploads is never served as it came: Pillow decodes it
+(JPEG, PNG or WebP only, within size and pixel limits), turns it upright,
+scales it down and encodes a fresh file from the pixels alone, so EXIF
+(GPS positions, camera serials), ICC profiles and text chunks are left behind.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import secrets
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from flask import current_app
+from PIL import Image, ImageOps
+
+# Pillow's format name -> (file extension, MIME type, encoder options).
+FORMATS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "JPEG": ("jpg", "image/jpeg", {"quality": 85, "optimize": True}),
+    "PNG": ("png", "image/png", {"optimize": True}),
+    "WEBP": ("webp", "image/webp", {"quality": 85}),
+}
+MIME_TYPES = {ext: mime for ext, mime, _ in FORMATS.values()}
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32}\.(jpg|png|webp)$")
+# Defaults; each may be set in the app's configuration.
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+DEFAULT_MAX_PIXELS = 40_000_000
+DEFAULT_MAX_SIDE = 2000
+
+
+class BadImage(ValueError):
+    """The upload is not an image we accept; the message says why."""
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    """A re-encoded image, ready to store."""
+
+    data: bytes
+    extension: str
+    width: int
+    height: int
+
+
+def limit(name: str, default: int) -> int:
+    """A limit from the configuration (CAMPAIGN_IMAGE_MAX_BYTES and the like), or its default."""
+    return int(current_app.config.get(f"CAMPAIGN_IMAGE_{name}", default))
+
+
+def max_bytes() -> int:
+    """The largest upload accepted, in bytes."""
+    return limit("MAX_BYTES", DEFAULT_MAX_BYTES)
+
+
+def clean(stream: IO[bytes]) -> CleanImage:
+    """Decode an upload within the limits and encode it again from its pixels alone."""
+    data = stream.read(max_bytes() + 1)
+    if len(data) > max_bytes():
+        raise BadImage(f"The image is larger than {max_bytes() // (1024 * 1024)} MB.")
+    if not data:
+        raise BadImage("The file is empty.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=list(FORMATS)) as image:
+                return _reencode(image)
+    except BadImage:
+        raise
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise BadImage("This file is not a JPEG, PNG or WebP image we can read.") from None
+
+
+def _reencode(image: Image.Image) -> CleanImage:
+    """Check the decoded header's limits, then draw the pixels into a fresh file of the same type."""
+    source_format = image.format or ""
+    if source_format not in FORMATS:
+        raise BadImage("Please upload a JPEG, PNG or WebP image.")
+    width, height = image.size
+    if width * height > limit("MAX_PIXELS", DEFAULT_MAX_PIXELS):
+        raise BadImage("The image has too many pixels; please upload a smaller one.")
+    image.load()
+    upright = ImageOps.exif_transpose(image) or image
+    has_alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
+    mode = "RGBA" if has_alpha and source_format != "JPEG" else "RGB"
+    pixels = upright.convert(mode)
+    pixels.thumbnail((limit("MAX_SIDE", DEFAULT_MAX_SIDE),) * 2)
+    # A new image made from raw pixels carries no info, EXIF or profile of the upload.
+    fresh = Image.frombytes(mode, pixels.size, pixels.tobytes())
+    extension, _, options = FORMATS[source_format]
+    out = io.BytesIO()
+    fresh.save(out, format=source_format, **options)
+    return CleanImage(out.getvalue(), extension, fresh.width, fresh.height)
+
+
+def folder() -> Path:
+    """Where campaign images are kept: CAMPAIGN_IMAGE_FOLDER, or a folder in the instance folder."""
+    configured = current_app.config.get("CAMPAIGN_IMAGE_FOLDER")
+    return Path(configured) if configured else Path(current_app.instance_path) / "campaign-images"
+
+
+def store(image: CleanImage) -> str:
+    """Write the image under a new random name (atomically) and return the name."""
+    name = f"{secrets.token_urlsafe(24)}.{image.extension}"
+    target = folder()
+    target.mkdir(parents=True, exist_ok=True)
+    partial = target / f".{name}.part"
+    partial.write_bytes(image.data)
+    os.replace(partial, target / name)
+    return name
+
+
+def path_of(name: str) -> Path | None:
+    """The stored file of a well-formed image name, if it exists."""
+    if not NAME_PATTERN.match(name):
+        return None
+    path = folder() / name
+    return path if path.is_file() else None
+
+
+def delete(name: str | None) -> None:
+    """Remove a stored image that nothing shows any more."""
+    path = path_of(name) if name else None
+    if path is not None:
+        path.unlink(missing_ok=True)

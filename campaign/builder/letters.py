@@ -1,0 +1,73 @@
+"""The letter part of a letter campaign in the builder: its templates and the officials it writes to.
+
+The settings themselves (LetterCampaign, LetterTarget) and everything that
+happens after signing belong to campaign.targets; the builder only writes them
+while the campaign is a draft.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from string import Template
+
+from sqlalchemy import delete, select
+
+from campaign.builder import lifecycle
+from campaign.campaigns.models import Campaign
+from campaign.extensions import db
+from campaign.targets.letters import PLACEHOLDERS
+from campaign.targets.models import LetterCampaign, LetterTarget, Official, Targeting
+
+# The directory can be large; the builder offers this many officials to pick from.
+OFFICIALS_OFFERED = 500
+
+
+@dataclass(frozen=True)
+class LetterDraft:
+    """What an organizer chose for the letters."""
+
+    subject_template: str
+    body_template: str
+    is_signer_editable: bool
+    targeting: Targeting
+    official_ids: list[int]
+
+
+def unknown_placeholders(template: str) -> list[str]:
+    """The $placeholders in a template that letters cannot fill in."""
+    return sorted(set(Template(template).get_identifiers()) - set(PLACEHOLDERS))
+
+
+def officials_offered() -> list[Official]:
+    """The officials an organizer may address, by country and name."""
+    query = select(Official).where(Official.is_email_bad.is_(False)).order_by(Official.country, Official.name)
+    return list(db.session.execute(query.limit(OFFICIALS_OFFERED)).scalars())
+
+
+def settings_of(campaign: Campaign) -> LetterCampaign:
+    """The campaign's letter settings (a letter campaign made in the builder always has them)."""
+    return db.session.get_one(LetterCampaign, campaign.id)
+
+
+def target_ids(campaign: Campaign) -> list[int]:
+    """The officials on the campaign's fixed list."""
+    query = select(LetterTarget.official_id).where(LetterTarget.campaign_id == campaign.id)
+    return list(db.session.execute(query).scalars())
+
+
+def update(campaign: Campaign, draft: LetterDraft) -> None:
+    """Save the letter settings of a draft; a fixed list needs at least one official."""
+    if not lifecycle.is_editable(campaign):
+        raise lifecycle.LifecycleError("Only a draft can be edited: staff approved what the public sees.")
+    if draft.targeting == Targeting.FIXED and not draft.official_ids:
+        raise lifecycle.LifecycleError("Please choose at least one official, or write to each signer's own.")
+    settings = settings_of(campaign)
+    settings.subject_template = draft.subject_template.strip()
+    settings.body_template = draft.body_template
+    settings.is_signer_editable = draft.is_signer_editable
+    settings.targeting = draft.targeting
+    db.session.execute(delete(LetterTarget).where(LetterTarget.campaign_id == campaign.id))
+    if draft.targeting == Targeting.FIXED:
+        chosen = sorted(set(draft.official_ids))
+        db.session.add_all(LetterTarget(campaign_id=campaign.id, official_id=i) for i in chosen)
+    db.session.flush()

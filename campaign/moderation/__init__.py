@@ -1,0 +1,1 @@
+"""Moderation: staff review campaigns before they open, and take down what must not stay up."""
