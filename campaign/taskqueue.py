@@ -85,6 +85,8 @@ def beat_schedule(app: Flask) -> dict[str, Any]:
             "schedule": float(app.config["COUNTS_FOLD_SECONDS"]),
         },
         "delete expired exports": {"task": "exports.expire", "schedule": 600.0},
+        # An update whose queuing task was lost (a worker died) is picked up again.
+        "resume updates being sent": {"task": "updates.resume_sending", "schedule": 60.0},
         "reconcile the counts every night": {
             "task": "counts.reconcile",
             "schedule": crontab(hour=3, minute=17),

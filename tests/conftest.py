@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 import redis
+from sqlalchemy.exc import OperationalError
 
 RUN_ID = uuid.uuid4().hex[:10]
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,8 +122,19 @@ def db(observer: Any) -> Iterator[Any]:
                 )
             ).scalars()
         )
-        database.session.execute(database.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        database.session.commit()
+        # The session's worker may still be finishing a task of this test: a
+        # lock wait or deadlock there is retried rather than failing the next test.
+        for attempt in range(5):
+            try:
+                database.session.execute(database.text("SET LOCAL lock_timeout = '5s'"))
+                database.session.execute(database.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                database.session.commit()
+                break
+            except OperationalError:
+                database.session.rollback()
+                if attempt == 4:
+                    raise
+                time.sleep(0.5)
         forget_caches()
 
 

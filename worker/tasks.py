@@ -11,6 +11,7 @@ from campaign.exports import service as exports
 from campaign.extensions import db
 from campaign.mail import service as mail
 from campaign.targets import digests, followups
+from campaign.updates import service as updates
 
 # A database that is briefly away (a failover, a busy SQLite) is worth
 # retrying; anything else is a bug and must show up as a failed task.
@@ -74,3 +75,15 @@ def run_export(export_id: int) -> str:
 def expire_exports() -> int:
     """Delete the files of exports past their time."""
     return exports.expire_exports()
+
+
+@shared_task(name=updates.QUEUE_TASK, **RETRY)
+def queue_update(update_id: int) -> int:
+    """Queue an update's outbox rows for its signers, a batch per transaction; safe to run twice."""
+    return updates.queue_update(update_id)
+
+
+@shared_task(name="updates.resume_sending", **RETRY)
+def resume_updates() -> int:
+    """Hand the broker again any update left sending without progress (a lost task)."""
+    return updates.resume_stalled()

@@ -48,6 +48,8 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     # Shown as the From display name (a signer writing to an official); the
     # address is always the platform's own.
     sender_name: Mapped[str | None] = mapped_column(String(200))
+    # The one-click unsubscribe link (RFC 8058) of mail sent to a list, such as updates to signers.
+    list_unsubscribe: Mapped[str | None] = mapped_column(String(400))
     status: Mapped[OutboxStatus] = mapped_column(
         _enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
     )

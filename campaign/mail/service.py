@@ -63,10 +63,10 @@ def queue(
 # Plain SQL that SQLite and PostgreSQL both speak: every signature writes one
 # of these, and building the statement through the ORM cost more than sending it.
 _WRITE = text("""
-INSERT INTO outbox (kind, dedupe_key, recipient, subject, body, sender_name, reply_to, status,
-                    attempts, next_attempt_at, message_id, created_at)
-VALUES (:kind, :dedupe_key, :recipient, :subject, :body, :sender_name, :reply_to, 'pending',
-        0, :due, :message_id, :now)
+INSERT INTO outbox (kind, dedupe_key, recipient, subject, body, sender_name, reply_to, list_unsubscribe,
+                    status, attempts, next_attempt_at, message_id, created_at)
+VALUES (:kind, :dedupe_key, :recipient, :subject, :body, :sender_name, :reply_to, :list_unsubscribe,
+        'pending', 0, :due, :message_id, :now)
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id
 """)
@@ -82,6 +82,7 @@ def write(
     due_at: datetime | None = None,
     sender_name: str | None = None,
     reply_to: str | None = None,
+    list_unsubscribe: str | None = None,
     now: datetime | None = None,
 ) -> int | None:
     """Write a message into the outbox, due now or later; None if one with this key is owed already."""
@@ -97,6 +98,7 @@ def write(
             "body": body,
             "sender_name": header_safe(sender_name) if sender_name else None,
             "reply_to": reply_to,
+            "list_unsubscribe": list_unsubscribe,
             "message_id": message_id_for(dedupe_key),
             "due": due,
             "now": now,
@@ -130,7 +132,16 @@ def compose(row: OutboxMessage) -> EmailMessage:
     message["Auto-Submitted"] = "auto-generated"
     if row.reply_to:
         message["Reply-To"] = row.reply_to
+    if row.list_unsubscribe:
+        # RFC 8058 one-click unsubscribe: the receiver POSTs to this link.
+        link = "".join(ch for ch in header_safe(row.list_unsubscribe) if ch not in "<> ")
+        message["List-Unsubscribe"] = f"<{link}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(row.body)
+    if row.list_unsubscribe:
+        # A link longer than a folded line would otherwise become RFC 2047
+        # encoded words, which receivers do not decode in this header.
+        message.policy = message.policy.clone(max_line_length=998)
     return message
 
 

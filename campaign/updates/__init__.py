@@ -1,0 +1,1 @@
+"""Updates to signers, one-click unsubscribes, and the organizer's dashboard."""

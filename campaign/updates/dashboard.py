@@ -1,0 +1,225 @@
+"""The organizer's dashboard: every figure comes from a counter or from one grouped query.
+
+Nothing here walks a campaign's signatures in Python: totals and countries
+come from the counters, the hourly series from the five-minute windows, and
+the rest from GROUP BY queries whose answers have a few dozen rows at most.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import pycountry
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.sql.functions import coalesce
+
+from campaign import clock
+from campaign.campaigns.models import Campaign
+from campaign.counts.models import CampaignCount, CountryCount, RecentCount
+from campaign.extensions import db
+from campaign.mail.models import OutboxMessage, OutboxStatus
+from campaign.signing.models import Signature, SignatureStatus
+from campaign.targets.service import DELIVERY_STATES, OfficialDelivery, delivery_status
+from campaign.updates.charts import Chart, column_chart, row_chart
+from campaign.updates.models import Update, UpdateMessage
+from campaign.updates.service import CANCELLED
+
+DAYS = 30
+HOURS = 24
+TOP = 10
+MAIL_STATES = ("sent", "queued", "bounced", "cancelled")
+
+
+@dataclass
+class Series:
+    """Labelled values, drawn as a chart and listed as a table."""
+
+    title: str
+    label_heading: str
+    points: list[tuple[str, int]]
+    chart: Chart
+
+    @property
+    def total(self) -> int:
+        """The sum of the values."""
+        return sum(value for _, value in self.points)
+
+
+@dataclass
+class Dashboard:
+    """What the organizer of one campaign sees."""
+
+    campaign: Campaign
+    validated: int
+    by_status: dict[str, int]
+    daily: Series
+    hourly: Series
+    countries: Series
+    sources: Series
+    update_mail: dict[str, int]
+    letters: dict[str, int]
+    officials: list[OfficialDelivery] = field(default_factory=list)
+
+    @property
+    def signatures(self) -> int:
+        """Every signature, whatever its state."""
+        return sum(self.by_status.values())
+
+    @property
+    def confirmation_rate(self) -> int | None:
+        """Validated signatures as a share of all, in percent; None before the first one."""
+        if not self.signatures:
+            return None
+        return round(self.by_status.get(SignatureStatus.VALIDATED.value, 0) * 100 / self.signatures)
+
+
+def build(campaign: Campaign, now: datetime | None = None) -> Dashboard:
+    """Gather the dashboard of a campaign."""
+    moment = now or clock.now()
+    officials = delivery_status(campaign.id)
+    return Dashboard(
+        campaign=campaign,
+        validated=validated_total(campaign.id),
+        by_status=signatures_by_status(campaign.id),
+        daily=_series("Confirmed signatures per day", "Day", daily_signatures(campaign.id, moment), True),
+        hourly=_series(
+            "Confirmed signatures per hour", "Hour (UTC)", hourly_signatures(campaign.id, moment), True
+        ),
+        countries=_series("Confirmed signatures by country", "Country", by_country(campaign.id), False),
+        sources=_series("Confirmed signatures by source", "Source", by_source(campaign.id), False),
+        update_mail=update_mail(campaign.id),
+        letters={state: sum(o.count(state) for o in officials) for state in DELIVERY_STATES},
+        officials=officials,
+    )
+
+
+def _series(title: str, heading: str, points: list[tuple[str, int]], is_time: bool) -> Series:
+    """A series with its chart."""
+    chart = column_chart(points) if is_time else row_chart(points)
+    return Series(title, heading, points, chart)
+
+
+def validated_total(campaign_id: int) -> int:
+    """The campaign's counter of validated signatures."""
+    total = db.session.execute(
+        select(CampaignCount.total).where(CampaignCount.campaign_id == campaign_id)
+    ).scalar_one_or_none()
+    return int(total or 0)
+
+
+def signatures_by_status(campaign_id: int) -> dict[str, int]:
+    """How many signatures are pending, validated and invalidated."""
+    rows = db.session.execute(
+        select(Signature.status, func.count())
+        .where(Signature.campaign_id == campaign_id)
+        .group_by(Signature.status)
+    ).all()
+    return {str(status.value if hasattr(status, "value") else status): int(n) for status, n in rows}
+
+
+def daily_signatures(campaign_id: int, now: datetime, days: int = DAYS) -> list[tuple[str, int]]:
+    """Signatures confirmed on each of the last `days` days (UTC), oldest first, empty days included."""
+    first = now.date() - timedelta(days=days - 1)
+    day = func.date(Signature.validated_at)
+    rows = db.session.execute(
+        select(day, func.count())
+        .where(
+            Signature.campaign_id == campaign_id,
+            Signature.status == SignatureStatus.VALIDATED,
+            Signature.validated_at >= datetime.combine(first, datetime.min.time()),
+        )
+        .group_by(day)
+    ).all()
+    counts = {str(value)[:10]: int(n) for value, n in rows}
+    days_shown = [first + timedelta(days=offset) for offset in range(days)]
+    return [(_day_label(d), counts.get(d.isoformat(), 0)) for d in days_shown]
+
+
+def _day_label(day: date) -> str:
+    """A short, unambiguous day: 2026-11-28."""
+    return day.isoformat()
+
+
+def hourly_signatures(campaign_id: int, now: datetime, hours: int = HOURS) -> list[tuple[str, int]]:
+    """Signatures confirmed in each of the last `hours` hours, from the five-minute windows."""
+    this_hour = now.replace(minute=0, second=0, microsecond=0)
+    first = this_hour - timedelta(hours=hours - 1)
+    rows = db.session.execute(
+        select(RecentCount.window_at, RecentCount.total).where(
+            RecentCount.campaign_id == campaign_id, RecentCount.window_at >= first
+        )
+    ).all()
+    counts: dict[datetime, int] = {}
+    for window_at, total in rows:  # at most twelve windows an hour
+        hour = window_at.replace(minute=0, second=0, microsecond=0)
+        counts[hour] = counts.get(hour, 0) + int(total)
+    shown = [first + timedelta(hours=offset) for offset in range(hours)]
+    return [(f"{h:%d %H}:00", max(0, counts.get(h, 0))) for h in shown]
+
+
+def by_country(campaign_id: int, top: int = TOP) -> list[tuple[str, int]]:
+    """The countries with the most confirmed signatures (from their counters), the rest as one line."""
+    rows = db.session.execute(
+        select(CountryCount.country, CountryCount.total)
+        .where(CountryCount.campaign_id == campaign_id, CountryCount.total > 0)
+        .order_by(CountryCount.total.desc(), CountryCount.country)
+    ).all()
+    shown = [(_country_name(code), int(total)) for code, total in rows[:top]]
+    rest = sum(int(total) for _, total in rows[top:])
+    return [*shown, ("Other countries", rest)] if rest else shown
+
+
+def _country_name(code: str) -> str:
+    """A country's English name, or its code if unknown."""
+    country = pycountry.countries.get(alpha_2=code)
+    return f"{country.name} ({code})" if country else code
+
+
+def by_source(campaign_id: int, top: int = TOP) -> list[tuple[str, int]]:
+    """The sources (the link's tag) that brought the most confirmed signatures."""
+    source = coalesce(Signature.source, "")
+    rows = db.session.execute(
+        select(source, func.count())
+        .where(Signature.campaign_id == campaign_id, Signature.status == SignatureStatus.VALIDATED)
+        .group_by(source)
+        .order_by(func.count().desc(), source)
+        .limit(top)
+    ).all()
+    return [(value or "(direct)", int(n)) for value, n in rows]
+
+
+def update_mail(campaign_id: int) -> dict[str, int]:
+    """The campaign's updates to signers by delivery state: sent, queued, bounced, cancelled."""
+    return _mail_counts(Update.campaign_id == campaign_id)
+
+
+def delivery_of(update_id: int) -> dict[str, int]:
+    """One update's emails by delivery state: sent, queued, bounced, cancelled."""
+    return _mail_counts(Update.id == update_id)
+
+
+def _mail_counts(condition: ColumnElement[bool]) -> dict[str, int]:
+    """Update emails chosen by the condition, counted by delivery state in one grouped query."""
+    is_cancelled = OutboxMessage.last_error == CANCELLED
+    rows = db.session.execute(
+        select(OutboxMessage.status, is_cancelled, func.count())
+        .select_from(UpdateMessage)
+        .join(Update, Update.id == UpdateMessage.update_id)
+        .join(OutboxMessage, OutboxMessage.id == UpdateMessage.outbox_id)
+        .where(condition)
+        .group_by(OutboxMessage.status, is_cancelled)
+    ).all()
+    counts = dict.fromkeys(MAIL_STATES, 0)
+    for status, cancelled, n in rows:
+        counts[_mail_state(status, bool(cancelled))] += int(n)
+    return counts
+
+
+def _mail_state(status: OutboxStatus, is_cancelled: bool) -> str:
+    """The state of one update email, as an organizer names it."""
+    if status == OutboxStatus.SENT:
+        return "sent"
+    if status == OutboxStatus.FAILED:
+        return "cancelled" if is_cancelled else "bounced"
+    return "queued"

@@ -1,0 +1,30 @@
+"""The organizer's forms: writing an update, and the button that sends it."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+# Markdown an organizer may write in one update.
+BODY_MAX = 20_000
+
+
+class UpdateForm(FlaskForm):
+    """The subject and the Markdown body of an update."""
+
+    subject = StringField(
+        "Subject",
+        validators=[DataRequired("Write a subject."), Length(max=200, message="At most 200 characters.")],
+    )
+    body = TextAreaField(
+        "Message (Markdown)",
+        validators=[
+            DataRequired("Write the message."),
+            Length(max=BODY_MAX, message=f"At most {BODY_MAX:,} characters."),
+        ],
+    )
+
+
+class SendForm(FlaskForm):
+    """The confirmation that sends an update: its CSRF token is its only field."""

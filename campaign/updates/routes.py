@@ -1,0 +1,204 @@
+"""Organizer pages (updates to signers, the dashboard) and the one-click unsubscribe link."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
+
+from campaign.accounts.access import login_required
+from campaign.accounts.models import User
+from campaign.campaigns.models import Campaign
+from campaign.campaigns.service import render_markdown
+from campaign.extensions import csrf, db
+from campaign.updates import dashboard, service
+from campaign.updates.forms import SendForm, UpdateForm
+from campaign.updates.models import Update, UpdateStatus
+from campaign.updates.tokens import read_unsubscribe_token
+
+bp = Blueprint("updates", __name__)
+# An update's Markdown may be long and, in Armenian or Arabic, several bytes a
+# character, percent-encoded: more than the sign form's limit allows. The two
+# forms that carry it check their CSRF token themselves (FlaskForm.validate),
+# because the site-wide check would read the body before the limit is raised.
+UPDATE_FORM_MAX_BYTES = 512 * 1024
+
+
+def _user() -> User:
+    """The signed-in user (every organizer route is guarded by login_required)."""
+    return cast(User, current_user._get_current_object())
+
+
+def _campaign_or_404(campaign_id: int) -> Campaign:
+    """The campaign, if the user may manage it; a 404 otherwise, so another's campaign stays unseen."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or not service.may_manage(_user(), campaign):
+        abort(404)
+    return campaign
+
+
+def _update_or_404(campaign: Campaign, update_id: int) -> Update:
+    """An update of this campaign; any other id is a 404."""
+    found = db.session.get(Update, update_id)
+    if found is None or found.campaign_id != campaign.id:
+        abort(404)
+    return found
+
+
+def _page(template: str, status: int = 200, **context: Any) -> Response:
+    """An organizer's or a signer's private page: never cached, never stored."""
+    response = Response(render_template(f"updates/{template}", **context), status=status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.before_request
+def _allow_long_updates() -> None:
+    """Let the update forms carry a long message."""
+    if request.endpoint in ("updates.create", "updates.edit"):
+        request.max_content_length = UPDATE_FORM_MAX_BYTES
+
+
+@bp.get("/organize/overview")
+@login_required
+def campaigns() -> Response:
+    """The campaigns the user may manage, each with its dashboard and updates."""
+    return _page("campaigns.html", campaigns=service.manageable_campaigns(_user()))
+
+
+@bp.get("/organize/campaigns/<int:campaign_id>/dashboard")
+@login_required
+def show_dashboard(campaign_id: int) -> Response:
+    """The campaign's figures: signatures over time, by country and source, mail and letters."""
+    campaign = _campaign_or_404(campaign_id)
+    return _page("dashboard.html", board=dashboard.build(campaign))
+
+
+@bp.get("/organize/campaigns/<int:campaign_id>/updates")
+@login_required
+def index(campaign_id: int) -> Response:
+    """The campaign's updates, and the form for a new one."""
+    campaign = _campaign_or_404(campaign_id)
+    return _index(campaign, UpdateForm())
+
+
+def _index(campaign: Campaign, form: UpdateForm, status: int = 200) -> Response:
+    """Render the updates page."""
+    return _page(
+        "index.html",
+        status,
+        campaign=campaign,
+        form=form,
+        updates=service.updates_of(campaign.id),
+        recipients=service.count_recipients(campaign.id),
+    )
+
+
+@bp.post("/organize/campaigns/<int:campaign_id>/updates")
+@csrf.exempt
+@login_required
+def create(campaign_id: int) -> BaseResponse:
+    """Save a new update as a draft, then show its preview."""
+    campaign = _campaign_or_404(campaign_id)
+    form = UpdateForm()
+    if not form.validate():
+        return _index(campaign, form, 400)
+    draft = service.create_draft(campaign, _user(), form.subject.data or "", form.body.data or "")
+    db.session.commit()
+    return redirect(url_for("updates.show", campaign_id=campaign.id, update_id=draft.id), code=303)
+
+
+@bp.get("/organize/campaigns/<int:campaign_id>/updates/<int:update_id>")
+@login_required
+def show(campaign_id: int, update_id: int) -> Response:
+    """A draft's preview with its edit and send forms, or the progress of sending; refreshes while sending."""
+    campaign = _campaign_or_404(campaign_id)
+    found = _update_or_404(campaign, update_id)
+    form = UpdateForm(data={"subject": found.subject, "body": found.body_markdown})
+    return _show(campaign, found, form)
+
+
+def _show(
+    campaign: Campaign, found: Update, form: UpdateForm, status: int = 200, error: str = ""
+) -> Response:
+    """Render an update's page."""
+    is_draft = found.status == UpdateStatus.DRAFT
+    return _page(
+        "show.html",
+        status,
+        campaign=campaign,
+        update=found,
+        form=form,
+        send_form=SendForm(),
+        error=error,
+        preview_html=render_markdown(found.body_markdown),
+        email_text=_sample_email(campaign, found),
+        recipients=service.count_recipients(campaign.id) if is_draft else found.total_recipients,
+        is_sending=found.status == UpdateStatus.SENDING,
+        delivery=None if is_draft else dashboard.delivery_of(found.id),
+    )
+
+
+def _sample_email(campaign: Campaign, found: Update) -> str:
+    """The plain-text email as a signer named Anahit would receive it."""
+    sender = service.sender_name(campaign)
+    return service.email_body(found, campaign, sender, "Anahit", "https://…/u/…")
+
+
+@bp.post("/organize/campaigns/<int:campaign_id>/updates/<int:update_id>/edit")
+@csrf.exempt
+@login_required
+def edit(campaign_id: int, update_id: int) -> BaseResponse:
+    """Change a draft, then show its preview again."""
+    campaign = _campaign_or_404(campaign_id)
+    found = _update_or_404(campaign, update_id)
+    form = UpdateForm()
+    if not form.validate():
+        return _show(campaign, found, form, 400)
+    try:
+        service.edit_draft(found, form.subject.data or "", form.body.data or "")
+    except service.UpdateError as error:
+        db.session.rollback()
+        return _show(campaign, found, form, 409, str(error))
+    db.session.commit()
+    return redirect(url_for("updates.show", campaign_id=campaign.id, update_id=found.id), code=303)
+
+
+@bp.post("/organize/campaigns/<int:campaign_id>/updates/<int:update_id>/send")
+@login_required
+def send(campaign_id: int, update_id: int) -> BaseResponse:
+    """Send a draft to its signers; a worker queues it in batches. Sending twice sends once."""
+    campaign = _campaign_or_404(campaign_id)
+    found = _update_or_404(campaign, update_id)
+    form = SendForm()
+    if not form.validate():
+        return _show(campaign, found, UpdateForm(), 400)
+    service.start_sending(found)
+    db.session.commit()
+    return redirect(url_for("updates.show", campaign_id=campaign.id, update_id=found.id), code=303)
+
+
+@bp.get("/u/<token>")
+def unsubscribe_page(token: str) -> Response:
+    """Offer the unsubscribe button; a GET changes nothing, since mail scanners follow links."""
+    subscription = read_unsubscribe_token(token)
+    campaign = db.session.get(Campaign, subscription.campaign_id) if subscription else None
+    if subscription is None or campaign is None:
+        return _page("bad_link.html", 400)
+    is_done = service.is_unsubscribed(campaign.id, subscription.person_id)
+    return _page("unsubscribe.html", campaign=campaign, token=token, is_done=is_done)
+
+
+@bp.post("/u/<token>")
+@csrf.exempt
+def unsubscribe(token: str) -> Response:
+    """Unsubscribe at once (RFC 8058 one-click): the signed token is the only credential, no cookie needed."""
+    subscription = read_unsubscribe_token(token)
+    if subscription is None or not service.unsubscribe(subscription.campaign_id, subscription.person_id):
+        db.session.rollback()
+        return _page("bad_link.html", 400)
+    db.session.commit()
+    campaign = db.session.get_one(Campaign, subscription.campaign_id)
+    return _page("unsubscribe.html", campaign=campaign, token=token, is_done=True)
