@@ -138,6 +138,8 @@ def compose(row: OutboxMessage) -> EmailMessage:
         message["List-Unsubscribe"] = f"<{link}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(row.body)
+    for filename, subtype, content in _attachments(row):
+        message.add_attachment(content, subtype=subtype, filename=filename)
     if row.list_unsubscribe:
         # A link longer than a folded line would otherwise become RFC 2047
         # encoded words, which receivers do not decode in this header.
@@ -178,13 +180,23 @@ def pump(batch: int, seconds: float) -> int:
     """
     deadline = time.monotonic() + seconds
     handled = 0
-    while time.monotonic() < deadline:
-        claimed = _claim_batch(batch)
-        for row in claimed:
-            _send_claimed(row)
-        handled += len(claimed)
-        if len(claimed) < batch:
-            return handled
+    session = db.session()
+    # Each send is committed on its own; the rest of the batch is ours and
+    # unchanged by anyone else, so it need not be read again after each commit.
+    session.expire_on_commit = False
+    try:
+        while time.monotonic() < deadline:
+            claimed = _claim_batch(batch)
+            if len(claimed) == batch:
+                # A backlog: let another worker process pump beside this one.
+                dispatch.publish(PUMP_TASK, ())
+            for row in claimed:
+                _send_claimed(row)
+            handled += len(claimed)
+            if len(claimed) < batch:
+                return handled
+    finally:
+        session.expire_on_commit = True
     dispatch.publish(PUMP_TASK, ())
     return handled
 
@@ -240,6 +252,16 @@ def _send_claimed(row: OutboxMessage) -> Delivery:
     db.session.commit()
     log.info("outbox message %s: %s", row.id, outcome)
     return outcome
+
+
+def _attachments(row: OutboxMessage) -> list[tuple[str, str, str]]:
+    """Text files (name, text subtype, content) the domain that owed the message attaches, built when sent."""
+    # Imported here because the targets domain builds on this module.
+    from campaign.targets import digests
+
+    if row.kind == digests.service.DIGEST_KIND:
+        return [digests.csv_attachment(row.id)]
+    return []
 
 
 def _after_permanent_failure(row: OutboxMessage) -> None:

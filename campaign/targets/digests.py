@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime
 
 from flask import render_template
@@ -9,8 +11,10 @@ from sqlalchemy import select, update
 
 from campaign import clock
 from campaign.campaigns.models import Campaign
+from campaign.exports.service import inert
 from campaign.extensions import db
 from campaign.mail import service as mail
+from campaign.signing.models import Signature
 from campaign.targets import service
 from campaign.targets.models import DeliveryMode, Letter, LetterCampaign, Official
 
@@ -77,3 +81,30 @@ def _queue_digest(campaign_id: int, official_id: int, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     return True
+
+
+def csv_attachment(outbox_id: int) -> tuple[str, str, str]:
+    """The letters of one digest as a CSV file (name, text subtype, content), inert in a spreadsheet."""
+    letters = db.session.execute(
+        select(
+            Letter.created_at,
+            Signature.given_name,
+            Signature.family_name,
+            Signature.postal_code,
+            Signature.region,
+            Signature.country,
+            Signature.message,
+        )
+        .join(Signature, Signature.id == Letter.signature_id)
+        .where(Letter.outbox_id == outbox_id)
+        .order_by(Letter.id)
+    ).all()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(
+        ["Written at (UTC)", "First name", "Last name", "Postal code", "Region", "Country", "Their own words"]
+    )
+    for row in letters:
+        writer.writerow([inert(value) for value in row])
+    # A byte-order mark, so that Excel reads the UTF-8 (Armenian names, accents) right.
+    return "letters.csv", "csv", "\ufeff" + out.getvalue()

@@ -1,5 +1,7 @@
 """Daily digests for officials, and asking writers whether their officials replied."""
 
+import csv
+import io
 import re
 from datetime import datetime, timedelta
 
@@ -41,9 +43,15 @@ def test_a_digest_campaign_sends_each_official_one_email_a_day_with_every_letter
         assert digests.send_digests(today + timedelta(hours=2)) == 0  # one a day
 
     [digest] = mailbox.wait_for("fr@example.org")
-    body = digest.get_content()
+    body = digest.get_body(("plain",)).get_content()
     assert digest["Subject"].startswith("3 letters from")
     assert all(f"Words {n}." in body and f"Writer{n} Petrosyan" in body for n in range(3))
+    [attachment] = digest.iter_attachments()
+    assert attachment.get_filename() == "letters.csv"
+    rows = list(csv.reader(io.StringIO(attachment.get_content().lstrip("\ufeff"))))
+    assert rows[0][:3] == ["Written at (UTC)", "First name", "Last name"]
+    assert [row[1] for row in rows[1:]] == ["Writer0", "Writer1", "Writer2"]
+    assert [row[6] for row in rows[1:]] == ["Words 0.", "Words 1.", "Words 2."]
     with app.app_context():
         assert targets.delivery_status(settings.campaign_id)[0].counts.keys() <= {"queued", "sent"}
 
@@ -54,7 +62,8 @@ def test_a_digest_campaign_sends_each_official_one_email_a_day_with_every_letter
         assert digests.send_digests(today + timedelta(days=1)) == 1
         db.session.commit()
     [_, second] = mailbox.wait_for("fr@example.org", count=2)
-    assert "Late words." in second.get_content() and "Words 0." not in second.get_content()
+    second_body = second.get_body(("plain",)).get_content()
+    assert "Late words." in second_body and "Words 0." not in second_body
 
 
 def test_writers_are_asked_after_fourteen_days_reminded_at_twenty_one_and_answers_are_counted(
