@@ -105,6 +105,8 @@ class Organization(db.Model):  # type: ignore[name-defined]
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # Whether its members may export its campaigns' signers themselves (set by an owner).
+    allows_member_exports: Mapped[bool] = mapped_column(default=False)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organization", cascade="all, delete-orphan"

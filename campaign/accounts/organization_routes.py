@@ -11,6 +11,7 @@ from campaign.accounts.access import login_required
 from campaign.accounts.forms import InvitationForm, NewAccountForm, OrganizationForm
 from campaign.accounts.models import Invitation, MemberRole, Organization
 from campaign.accounts.routes import _limit, bp, page, signed_in
+from campaign.audit.service import record
 from campaign.extensions import db, limiter
 
 
@@ -57,6 +58,25 @@ def _organization_page(organization: Organization, form: InvitationForm, status:
         can_manage=organizations.can_manage(signed_in(), organization),
         form=form,
     )
+
+
+@bp.post("/organizations/<int:organization_id>/exports")
+@login_required
+def member_exports(organization_id: int) -> BaseResponse:
+    """An owner lets members export the organization's signers (or stops them); audited."""
+    found = _visible_organization(organization_id)
+    user = signed_in()
+    if not organizations.can_manage(user, found):
+        abort(403)
+    found.allows_member_exports = request.form.get("allow") == "yes"
+    record(
+        f"user:{user.id}",
+        "organization.exports",
+        f"organization:{found.id}",
+        allowed=found.allows_member_exports,
+    )
+    db.session.commit()
+    return redirect(url_for("accounts.organization", organization_id=found.id), code=303)
 
 
 @bp.post("/organizations/<int:organization_id>/invitations")

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, render_template, send_file, url_for
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
 from campaign import clock
 from campaign.accounts.access import role_required, signed_in_user, two_factor_fresh_required
-from campaign.accounts.models import User
+from campaign.accounts.models import Membership, Organization, User
 from campaign.campaigns.models import Campaign
 from campaign.exports import service
 from campaign.exports.forms import ExportForm
 from campaign.exports.models import Export, ExportStatus
 from campaign.extensions import db
 
+# Staff export any campaign; organizers the campaigns of organizations that allow it.
 bp = Blueprint("exports", __name__, url_prefix="/staff/exports")
-STAFF = ("staff", "admin")
+EXPORTERS = ("staff", "admin", "organizer")
 
 
 def _user() -> User:
@@ -28,10 +29,24 @@ def _user() -> User:
     return user
 
 
+def exportable(user: User) -> Select[int, str]:
+    """The campaigns the user may export: all for staff; for an organizer, those of their
+    organizations that let members export."""
+    query = select(Campaign.id, Campaign.title).order_by(Campaign.title)
+    if user.is_staff:
+        return query
+    allowing = (
+        select(Membership.organization_id)
+        .join(Organization, Organization.id == Membership.organization_id)
+        .where(Membership.user_id == user.id, Organization.allows_member_exports.is_(True))
+    )
+    return query.where(Campaign.organization_id.in_(allowing))
+
+
 def _form() -> ExportForm:
-    """The export form with the campaigns to choose from."""
+    """The export form with the campaigns the user may choose from."""
     form = ExportForm()
-    campaigns = db.session.execute(select(Campaign.id, Campaign.title).order_by(Campaign.title)).all()
+    campaigns = db.session.execute(exportable(_user())).all()
     form.campaign_id.choices = [SelectChoice(str(cid), title) for cid, title in campaigns]
     return form
 
@@ -45,7 +60,7 @@ def _own_export_or_404(export_id: int) -> Export:
 
 
 @bp.get("/")
-@role_required(*STAFF)
+@role_required(*EXPORTERS)
 def index() -> str:
     """The user's recent exports and the form for a new one."""
     return _index(_form())
@@ -64,13 +79,14 @@ def _index(form: ExportForm, status: int = 200) -> str:
 
 
 @bp.post("/")
-@role_required(*STAFF)
+@role_required(*EXPORTERS)
 @two_factor_fresh_required(max_age_seconds=900)
 def create() -> BaseResponse | tuple[str, int]:
     """Ask for an export; a worker writes the file."""
     form = _form()
     if not form.validate():
         return _index(form), 400
+    # The form's choices are the campaigns this user may export: any other id was refused above.
     campaign = db.get_or_404(Campaign, form.campaign_id.data)
     user = _user()
     filters = service.ExportFilters(
@@ -99,7 +115,7 @@ def create() -> BaseResponse | tuple[str, int]:
 
 
 @bp.get("/<int:export_id>")
-@role_required(*STAFF)
+@role_required(*EXPORTERS)
 def show(export_id: int) -> str:
     """An export's progress; the page refreshes itself while the file is being written."""
     export = _own_export_or_404(export_id)
@@ -113,7 +129,7 @@ def show(export_id: int) -> str:
 
 
 @bp.get("/<int:export_id>/download")
-@role_required(*STAFF)
+@role_required(*EXPORTERS)
 @two_factor_fresh_required(max_age_seconds=900)
 def download(export_id: int) -> Response:
     """Send the file to the person who asked for it, after recording the download."""
