@@ -32,6 +32,7 @@ from campaign.campaigns.models import Campaign, CampaignKind, OutcomeKind
 from campaign.campaigns.service import render_markdown
 from campaign.extensions import csrf, db
 from campaign.targets.letters import PLACEHOLDERS
+from campaign.updates import service as updates
 
 bp = Blueprint("builder", __name__)
 csrf.exempt(bp)
@@ -284,14 +285,18 @@ def outcome(campaign_id: int) -> BaseResponse:
     form = OutcomeForm()
     if not form.validate_on_submit():
         return _campaign_page(campaign, 400, outcome_form=form)
+    is_first = campaign.outcome_at is None
     try:
-        lifecycle.publish_outcome(campaign, OutcomeKind(form.kind.data), form.text.data or "")
+        published = lifecycle.publish_outcome(campaign, OutcomeKind(form.kind.data), form.text.data or "")
     except lifecycle.LifecycleError as problem:
         db.session.rollback()
         return _campaign_page(campaign, 409, problem=str(problem))
     service.record(
         service.actor(_user()), "campaign.outcome_published", f"campaign:{campaign.id}", kind=form.kind.data
     )
+    if is_first:
+        # The signers who opted in hear of the outcome once; a correction only changes the page.
+        updates.announce(campaign, f"{published.heading}: {campaign.title}", published.text_markdown, _user())
     db.session.commit()
     return _to_campaign(campaign)
 

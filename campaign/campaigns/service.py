@@ -12,8 +12,9 @@ import nh3
 from flask import abort, current_app
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
+from campaign import clock
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignStatus, takes_signatures
 from campaign.extensions import db
 
@@ -59,11 +60,16 @@ def render_markdown(source: str) -> Markup:
 
 
 def open_campaigns() -> Sequence[Campaign]:
-    """The campaigns open for signing, newest first."""
+    """The campaigns open for signing now (not past their deadline), newest first."""
+    now = clock.now()
     return (
         db.session.execute(
             select(Campaign)
-            .where(Campaign.status == CampaignStatus.OPEN)
+            .where(
+                Campaign.status == CampaignStatus.OPEN,
+                or_(Campaign.opens_at.is_(None), Campaign.opens_at <= now),
+                or_(Campaign.closes_at.is_(None), Campaign.closes_at > now),
+            )
             .order_by(Campaign.created_at.desc(), Campaign.id.desc())
         )
         .scalars()

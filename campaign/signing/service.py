@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import select, text, update
 
 from campaign import clock, dispatch
-from campaign.campaigns.models import Campaign, takes_signatures
+from campaign.campaigns.models import Campaign, CampaignStatus, takes_signatures
 from campaign.campaigns.service import CampaignView
 from campaign.database import insert
 from campaign.extensions import db
@@ -268,17 +268,25 @@ def signature_or_none(signature_id: int | None) -> Signature | None:
 def confirm(signature_id: int) -> Signature | None:
     """Validate a pending signature; confirming again changes nothing."""
     now = clock.now()
+    # A signature given while the campaign was open counts once confirmed, even
+    # after it closed; a campaign taken down (or back in review) takes none.
+    public = select(Campaign.id).where(
+        Campaign.id == Signature.campaign_id,
+        Campaign.status.in_([CampaignStatus.OPEN, CampaignStatus.CLOSED]),
+    )
     result = db.session.execute(
         update(Signature)
-        .where(Signature.id == signature_id, Signature.status == SignatureStatus.PENDING)
+        .where(Signature.id == signature_id, Signature.status == SignatureStatus.PENDING, public.exists())
         .values(status=SignatureStatus.VALIDATED, validated_at=now)
         .execution_options(synchronize_session=False)
     )
-    if getattr(result, "rowcount", 0):
+    signature = db.session.get(Signature, signature_id)
+    if getattr(result, "rowcount", 0) and signature is not None:
         dispatch.defer(db.session(), FOLD_TASK)
-        # Letters to officials are owed in the same transaction as the confirmation.
-        targets.write_letters(signature_id, now)
-    return db.session.get(Signature, signature_id)
+        if signature.campaign.is_open_at(now):
+            # Letters to officials are owed in the same transaction as the confirmation.
+            targets.write_letters(signature_id, now)
+    return signature
 
 
 def invalidate(signature_id: int) -> bool:

@@ -228,3 +228,15 @@ def test_a_signed_in_organizer_is_never_shown_to_other_visitors(app, client, mak
     for path in ("/campaigns/recognize", "/"):
         html = visitor.get(path).get_data(as_text=True)
         assert "Ani" not in html and "ani@example.org" not in html
+
+
+def test_the_account_page_leads_to_the_work_each_role_may_do(app, make_user):
+
+    make_user("organizer@example.org")
+    organizer = app.test_client()
+    log_in(organizer, "organizer@example.org")
+    page = organizer.get("/account").get_data(as_text=True)
+    assert 'href="/organize/"' in page and 'href="/staff/exports/"' in page
+    assert "/staff/moderation/" not in page
+    for link in ("/organize/", "/organize/overview", "/staff/exports/", "/account/tokens/"):
+        assert organizer.get(link).status_code == 200, link

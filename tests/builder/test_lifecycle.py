@@ -93,3 +93,15 @@ def test_an_outcome_cannot_be_published_on_a_draft(db, team):
     assert answer.status_code == 409
     db.session.expire_all()
     assert db.session.get(Campaign, campaign.id).outcome_kind is None
+
+
+def test_the_first_outcome_is_announced_to_signers_and_a_correction_is_not(db, team):
+    from campaign.updates.models import Update
+
+    campaign = open_campaign(db, team)
+    page = f"/organize/campaigns/{campaign.id}"
+    press(team.organizer, page, f"{page}/outcome", kind="victory", text="Parliament recognized Artsakh.")
+    press(team.organizer, page, f"{page}/outcome", kind="victory", text="Parliament recognized the Republic.")
+    [announcement] = db.session.execute(select(Update)).scalars().all()
+    assert announcement.campaign_id == campaign.id
+    assert "Parliament recognized Artsakh." in announcement.body_markdown

@@ -102,3 +102,16 @@ def test_a_failure_gets_a_friendly_500_without_details(app, client, db):
 def test_the_health_check_answers_when_the_database_does(client, db):
     response = client.get("/healthz")
     assert (response.status_code, response.get_data(as_text=True)) == (200, "ok\n")
+
+
+def test_a_campaign_past_its_deadline_leaves_the_home_page(client, make_campaign):
+    from datetime import timedelta
+
+    from campaign import clock
+
+    make_campaign(slug="still-open", title="Still open", closes_at=clock.now() + timedelta(days=1))
+    make_campaign(
+        slug="past-deadline", title="Past its deadline", closes_at=clock.now() - timedelta(minutes=1)
+    )
+    page = client.get("/").get_data(as_text=True)
+    assert "Still open" in page and "Past its deadline" not in page

@@ -3,7 +3,7 @@
 import re
 from urllib.parse import unquote
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Signature, SignatureStatus
@@ -90,3 +90,29 @@ def test_an_expired_link_offers_a_new_one(db, client, app, make_campaign, sign):
     kinds = db.session.execute(select(OutboxMessage.dedupe_key).order_by(OutboxMessage.id)).scalars().all()
     assert len(kinds) == 2 and ":renew:" in kinds[1]
     assert status(db) == SignatureStatus.PENDING
+
+
+def test_a_campaign_taken_down_takes_no_confirmation(db, client, make_campaign, sign):
+    from campaign.campaigns.models import Campaign, CampaignStatus
+
+    make_campaign(slug="recognize")
+    sign("recognize")
+    path = confirm_path(db)
+    token = csrf_token(client.get(path).get_data(as_text=True))
+    db.session.execute(update(Campaign).values(status=CampaignStatus.TAKEN_DOWN))
+    db.session.commit()
+    client.post(path, data={"csrf_token": token})
+    assert status(db) == SignatureStatus.PENDING
+
+
+def test_a_signature_given_while_open_counts_when_confirmed_after_closing(db, client, make_campaign, sign):
+    from campaign.campaigns.models import Campaign, CampaignStatus
+
+    make_campaign(slug="recognize")
+    sign("recognize")
+    path = confirm_path(db)
+    token = csrf_token(client.get(path).get_data(as_text=True))
+    db.session.execute(update(Campaign).values(status=CampaignStatus.CLOSED))
+    db.session.commit()
+    client.post(path, data={"csrf_token": token})
+    assert status(db) == SignatureStatus.VALIDATED
