@@ -117,11 +117,10 @@ class LetterTarget(db.Model):  # type: ignore[name-defined]
 
 
 class LetterSchedule(db.Model):  # type: ignore[name-defined]
-    """The next free sending slot of one campaign's letters to one official."""
+    """The next free sending slot of an official's inbox, shared by every campaign writing to them."""
 
-    __tablename__ = "letter_schedules"
+    __tablename__ = "official_schedules"
 
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
     official_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="CASCADE"), primary_key=True)
     next_slot_at: Mapped[datetime]
 

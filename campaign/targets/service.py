@@ -175,12 +175,16 @@ def sending_moment(settings: LetterCampaign, moment: datetime) -> datetime:
 
 
 def _next_slot(settings: LetterCampaign, official_id: int, now: datetime) -> datetime:
-    """Take the next sending slot for this official: evenly spaced under the hourly cap, in the window."""
-    keys = {"campaign_id": settings.campaign_id, "official_id": official_id}
+    """Take the next sending slot for this official: evenly spaced under the hourly cap, in the window.
+
+    The slot belongs to the official, not to the campaign: three campaigns
+    writing to one minister still reach them at one campaign's pace.
+    """
+    keys = {"official_id": official_id}
     db.session.execute(
         insert(LetterSchedule)
         .values(**keys, next_slot_at=now)
-        .on_conflict_do_nothing(index_elements=["campaign_id", "official_id"])
+        .on_conflict_do_nothing(index_elements=["official_id"])
     )
     # The row lock makes concurrent confirmations take slots one after another.
     schedule = db.session.execute(

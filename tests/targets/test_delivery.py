@@ -140,6 +140,29 @@ def test_the_hourly_cap_spreads_letters_and_the_sweep_sends_them_when_due(
     assert len(mailbox.to("fr@example.org")) == 2
 
 
+def test_two_campaigns_writing_to_one_official_share_its_hourly_cap(
+    app, db, officials, make_letter_campaign, make_signature
+):
+    first = make_letter_campaign(slug="first", targets=[officials["fr"]], hourly_cap=4)
+    second = make_letter_campaign(slug="second", targets=[officials["fr"]], hourly_cap=4)
+    now = clock.now()
+    with app.test_request_context():
+        for campaign_id, email in [
+            (first.campaign_id, "a@example.org"),
+            (second.campaign_id, "b@example.org"),
+            (first.campaign_id, "c@example.org"),
+        ]:
+            targets.write_letters(make_signature(campaign_id, email).id, now)
+        db.session.commit()
+    rows = sorted(letter_rows(db), key=lambda r: r.id)
+    # One inbox, one pace: the second campaign's letter waits its turn behind the first's.
+    assert [r.next_attempt_at - now for r in rows] == [
+        timedelta(0),
+        timedelta(minutes=15),
+        timedelta(minutes=30),
+    ]
+
+
 def test_a_permanent_refusal_marks_the_address_bad_stops_its_letters_and_tells_the_organizer(
     app, db, mailbox, officials, make_letter_campaign, make_signature
 ):
