@@ -283,7 +283,7 @@ def confirm(signature_id: int) -> Signature | None:
     signature = db.session.get(Signature, signature_id)
     if getattr(result, "rowcount", 0) and signature is not None:
         dispatch.defer(db.session(), FOLD_TASK)
-        if signature.campaign.is_open_at(now):
+        if signature.campaign.is_letter and signature.campaign.is_open_at(now):
             # Letters to officials are owed in the same transaction as the confirmation.
             targets.write_letters(signature_id, now)
     return signature
