@@ -15,6 +15,7 @@ from campaign.campaigns.models import Campaign, CampaignStatus
 from campaign.extensions import db
 from campaign.links import absolute_url
 from campaign.mail import service as mail
+from campaign.targets import service as targets
 
 
 def actor(user: User) -> str:
@@ -81,7 +82,10 @@ def reject(campaign: Campaign, staff: User, reason: str) -> int | None:
 def take_down(campaign: Campaign, staff: User, reason: str) -> None:
     """Hide a public campaign, keeping the reason on the campaign and in the audit log."""
     lifecycle.take_down(campaign, reason)
-    record(actor(staff), "campaign.taken_down", f"campaign:{campaign.id}", reason=reason)
+    # Letters still waiting for their official's slot are not sent in its name.
+    stopped = targets.stop_letters(campaign.id, "not sent: the campaign was taken down")
+    details = {"letters_stopped": stopped} if stopped else {}
+    record(actor(staff), "campaign.taken_down", f"campaign:{campaign.id}", reason=reason, **details)
 
 
 def _tell_organizer(campaign: Campaign, reason: str, event_id: int) -> int | None:

@@ -228,6 +228,18 @@ def record_bounce(row: OutboxMessage) -> None:
             _notify_contact(db.session.get_one(Campaign, campaign_id), official, now)
 
 
+def stop_letters(campaign_id: int, reason: str) -> int:
+    """Never send the campaign's letters still waiting in the outbox (it was taken down); return how many."""
+    waiting = select(Letter.outbox_id).where(Letter.campaign_id == campaign_id, Letter.outbox_id.is_not(None))
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(waiting), OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.FAILED, last_error=reason[:500])
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def mark_address_bad(official_id: int, now: datetime | None = None) -> Official:
     """Mark an official's address (and every official sharing it) bad; fail the letters still owed to it."""
     now = now or clock.now()

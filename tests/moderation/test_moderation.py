@@ -180,3 +180,59 @@ def test_a_campaign_whose_deadline_passed_in_review_cannot_be_approved(db, team)
     assert answer.status_code == 409 and "Its deadline has passed" in answer.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Campaign, draft.id).status == CampaignStatus.IN_REVIEW
+
+
+def test_taking_down_a_letter_campaign_stops_the_letters_still_waiting(db, team):
+    from campaign.campaigns.models import CampaignKind
+    from campaign.mail.models import OutboxStatus
+    from campaign.signing.models import Person, Signature
+    from campaign.targets.models import Letter, Official
+
+    campaign = open_campaign(db, team, kind=CampaignKind.LETTER)
+    official = Official(name="A Minister", title="Minister", body="", country="CA", email="m@example.org")
+    person = Person(email="w@example.org", canonical_email="w@example.org")
+    db.session.add_all([official, person])
+    db.session.flush()
+    signature = Signature(
+        campaign_id=campaign.id,
+        person_id=person.id,
+        given_name="W",
+        family_name="X",
+        country="CA",
+        consent_version="t",
+        client_hash="h",
+    )
+    db.session.add(signature)
+    db.session.flush()
+    waiting = OutboxMessage(
+        kind="letter",
+        dedupe_key="letter:waiting",
+        recipient="m@example.org",
+        subject="Please",
+        body="Dear minister",
+        message_id="<w@example.org>",
+        next_attempt_at=clock.now() + timedelta(hours=1),
+    )
+    db.session.add(waiting)
+    db.session.flush()
+    db.session.add(
+        Letter(
+            campaign_id=campaign.id,
+            signature_id=signature.id,
+            official_id=official.id,
+            subject="Please",
+            body="Dear minister",
+            outbox_id=waiting.id,
+        )
+    )
+    db.session.commit()
+    review = f"/staff/moderation/{campaign.id}"
+
+    assert (
+        press(team.staff, review, f"{review}/take-down", reason="Impersonates a ministry.").status_code == 303
+    )
+
+    db.session.expire_all()
+    stopped = db.session.get(OutboxMessage, waiting.id)
+    assert stopped.status == OutboxStatus.FAILED
+    assert stopped.last_error == "not sent: the campaign was taken down"
