@@ -13,11 +13,12 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY campaign ./campaign
 COPY worker ./worker
-RUN pip install .
-
 COPY migrations ./migrations
 COPY templates ./templates
 COPY static ./static
+# Installed in place: the app finds its templates, static files and migrations
+# beside its package, whichever command (gunicorn, celery, campaign) imports it.
+RUN pip install -e .
 
 USER campaign
 EXPOSE 8000
