@@ -23,15 +23,20 @@ def init_app(app: Flask) -> None:
     """Add the security headers to every response."""
     is_https = app.config["BASE_URL"].startswith("https://")
 
+    security_headers = [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        # Confirmation links carry tokens: they must never leave in a Referer.
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ]
+    if is_https:
+        security_headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+
     @app.after_request
     def add_security_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        # Confirmation links carry tokens: they must never leave in a Referer.
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if is_https:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # Every answer gets them; a view that set one of them itself keeps its own.
+        headers.extend((name, value) for name, value in security_headers if name not in headers)
         return response

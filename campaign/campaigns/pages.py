@@ -8,6 +8,7 @@ and fills them in by joining strings.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from datetime import datetime
@@ -35,7 +36,13 @@ SKELETON_SECONDS = 60.0
 
 def count_html(count: CountSnapshot, goal: int) -> Markup:
     """The count, the goal and the progress bar (a macro's output, escaped by Jinja)."""
-    html: Markup = get_template_attribute("_forms.html", "progress")(count, goal)
+    return _progress_html(count.total, goal)
+
+
+@functools.lru_cache(maxsize=4096)
+def _progress_html(total: int, goal: int) -> Markup:
+    """The progress block for one count and goal: the same for every visitor until the count moves."""
+    html: Markup = get_template_attribute("_forms.html", "progress")(CountSnapshot(total), goal)
     return html
 
 
