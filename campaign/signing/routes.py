@@ -61,11 +61,11 @@ def confirm_post(token: str) -> BaseResponse | tuple[str, int]:
     check = check_confirmation_token(token)
     if not check.is_valid or check.signature_id is None:
         return _bad_token(token, check.is_expired)
-    signature = service.confirm(check.signature_id)
-    if signature is None:
+    confirmation = service.confirm(check.signature_id)
+    if confirmation is None:
         return _bad_token(token, is_expired=False)
     db.session.commit()
-    return redirect(url_for("campaigns.thanks", slug=signature.campaign.slug), code=303)
+    return redirect(url_for("campaigns.thanks", slug=confirmation.campaign_slug), code=303)
 
 
 @bp.post("/confirm/<token>/renew")

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import select, text, update
 
 from campaign import clock, dispatch
-from campaign.campaigns.models import Campaign, CampaignStatus, takes_signatures
+from campaign.campaigns.models import Campaign, CampaignKind, CampaignStatus, takes_signatures
 from campaign.campaigns.service import CampaignView
 from campaign.database import insert
 from campaign.extensions import db
@@ -265,8 +265,16 @@ def signature_or_none(signature_id: int | None) -> Signature | None:
     return None if signature_id is None else db.session.get(Signature, signature_id)
 
 
-def confirm(signature_id: int) -> Signature | None:
-    """Validate a pending signature; confirming again changes nothing."""
+@dataclass(frozen=True)
+class Confirmation:
+    """What confirming a signature came to: where its campaign is, and whether it counts from now."""
+
+    campaign_slug: str
+    is_new: bool
+
+
+def confirm(signature_id: int) -> Confirmation | None:
+    """Validate a pending signature; confirming again changes nothing. None if there is no such signature."""
     now = clock.now()
     # A signature given while the campaign was open counts once confirmed, even
     # after it closed; a campaign taken down (or back in review) takes none.
@@ -280,13 +288,22 @@ def confirm(signature_id: int) -> Signature | None:
         .values(status=SignatureStatus.VALIDATED, validated_at=now)
         .execution_options(synchronize_session=False)
     )
-    signature = db.session.get(Signature, signature_id)
-    if getattr(result, "rowcount", 0) and signature is not None:
+    campaign = db.session.execute(
+        select(Campaign.slug, Campaign.kind, Campaign.status, Campaign.opens_at, Campaign.closes_at)
+        .join(Signature, Signature.campaign_id == Campaign.id)
+        .where(Signature.id == signature_id)
+    ).one_or_none()
+    if campaign is None:
+        return None
+    is_new = bool(getattr(result, "rowcount", 0))
+    if is_new:
         dispatch.defer(db.session(), FOLD_TASK)
-        if signature.campaign.is_letter and signature.campaign.is_open_at(now):
+        if campaign.kind == CampaignKind.LETTER and takes_signatures(
+            campaign.status, campaign.opens_at, campaign.closes_at, now
+        ):
             # Letters to officials are owed in the same transaction as the confirmation.
             targets.write_letters(signature_id, now)
-    return signature
+    return Confirmation(campaign.slug, is_new)
 
 
 def invalidate(signature_id: int) -> bool:
