@@ -8,7 +8,6 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
 
 from campaign.extensions import db
 
@@ -43,8 +42,3 @@ def insert(model: Any) -> Any:
     dialect = db.session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
     return module.insert(model)
-
-
-def is_engine(engine: Engine, name: str) -> bool:
-    """Tell whether the engine speaks the given dialect."""
-    return engine.dialect.name == name

@@ -7,8 +7,6 @@ from functools import cache
 import pycountry
 from flask import Flask
 
-from campaign.campaigns.service import render_markdown
-
 
 @cache
 def country_name(code: str) -> str:
@@ -24,7 +22,6 @@ def percent(count: int, goal: int) -> int:
 
 def init_app(app: Flask) -> None:
     """Register filters and globals."""
-    app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.filters["thousands"] = lambda n: f"{n:,}"
     app.jinja_env.globals["percent"] = percent

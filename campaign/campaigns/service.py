@@ -77,19 +77,6 @@ def open_campaigns() -> Sequence[Campaign]:
     )
 
 
-def public_campaign_or_404(slug: str) -> Campaign:
-    """The campaign with this slug, if the public may see it (open or closed, never a draft)."""
-    campaign = db.session.execute(
-        select(Campaign).where(
-            Campaign.slug == slug,
-            Campaign.status.in_([CampaignStatus.OPEN, CampaignStatus.CLOSED]),
-        )
-    ).scalar_one_or_none()
-    if campaign is None:
-        abort(404)
-    return campaign
-
-
 @dataclass(frozen=True)
 class CampaignView:
     """What the public pages show of a campaign, with its Markdown already rendered."""

@@ -39,7 +39,6 @@ class Delivery(enum.StrEnum):
     SENT = "sent"
     RETRY = "retry"
     FAILED = "failed"
-    SKIPPED = "skipped"  # not ours to send: sent already, claimed elsewhere, or not due
 
 
 def header_safe(value: str) -> str:
@@ -165,13 +164,6 @@ def mail_folder() -> Path:
     return Path(current_app.instance_path) / "mail"
 
 
-def deliver(message_id: int) -> Delivery:
-    """Send one outbox row at most once: claim it, send it, record the outcome."""
-    if not _claim(message_id):
-        return Delivery.SKIPPED
-    return _send_claimed(db.session.get_one(OutboxMessage, message_id))
-
-
 def pump(batch: int, seconds: float) -> int:
     """Send what is due, a batch of claimed rows at a time, for at most `seconds`; return how many.
 
@@ -271,27 +263,6 @@ def _after_permanent_failure(row: OutboxMessage) -> None:
 
     if row.kind in targets.LETTER_KINDS:
         targets.record_bounce(row)
-
-
-def _claim(message_id: int) -> bool:
-    """Mark the row as being sent, if it is pending and due; only one claimer wins."""
-    now = clock.now()
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.next_attempt_at <= now,
-        )
-        .values(
-            status=OutboxStatus.SENDING,
-            claimed_at=now,
-            attempts=OutboxMessage.attempts + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return bool(getattr(result, "rowcount", 0))
 
 
 def _retry_later(row: OutboxMessage, error: str) -> Delivery:

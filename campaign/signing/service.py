@@ -15,6 +15,7 @@ from sqlalchemy import select, text, update
 from campaign import clock, dispatch
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignStatus, takes_signatures
 from campaign.campaigns.service import CampaignView
+from campaign.counts.service import FOLD_TASK
 from campaign.database import insert
 from campaign.extensions import db
 from campaign.links import absolute_url
@@ -23,8 +24,6 @@ from campaign.signing.emails import canonical_email
 from campaign.signing.models import Person, Signature, SignatureStatus
 from campaign.signing.tokens import confirmation_token
 from campaign.targets import service as targets
-
-FOLD_TASK = "counts.fold_signatures"
 
 
 class SignOutcome(enum.StrEnum):
