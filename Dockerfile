@@ -7,10 +7,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     INSTANCE_PATH=/var/lib/campaign
 
 RUN useradd --system --create-home --home-dir /app campaign \
-    && mkdir -p /var/lib/campaign && chown campaign /var/lib/campaign
+    && mkdir -p /var/lib/campaign /var/lib/campaign-keys \
+    && chown campaign /var/lib/campaign /var/lib/campaign-keys && chmod 700 /var/lib/campaign-keys
 WORKDIR /app
 
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md gunicorn.conf.py ./
 COPY campaign ./campaign
 COPY worker ./worker
 COPY migrations ./migrations
@@ -22,4 +23,4 @@ RUN pip install -e .
 
 USER campaign
 EXPOSE 8000
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "4", "--threads", "4", "--access-logfile", "-", "campaign:create_app()"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "4", "--threads", "4", "--access-logfile", "-", "campaign:create_app()"]

@@ -20,12 +20,13 @@ install: $(BIN)/.installed
 # server, a Celery worker and beat together; Ctrl-C stops all three.
 run: install
 	$(BIN)/campaign db upgrade
+	$(BIN)/campaign keys init
 	$(BIN)/campaign seed-demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (mail without SMTP_URL: http://$(HOST):$(PORT)/dev/mail)"
 	@trap 'trap - INT TERM EXIT; kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
 	  $(BIN)/celery -A worker worker --loglevel=info --concurrency=2 & \
 	  $(BIN)/celery -A worker beat --loglevel=info --schedule "$${INSTANCE_PATH:-instance}/celerybeat-schedule" & \
-	  PORT=$(PORT) $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 \
+	  PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers 2 --threads 4 \
 	    --access-logfile - 'campaign:create_app()' & \
 	  wait -n
 

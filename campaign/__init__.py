@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from campaign import accounts, config, database, dispatch, security
+from campaign import accounts, config, database, dispatch, logs, security
 from campaign.extensions import csrf, db, migrate
 from campaign.taskqueue import celery_init_app
 
@@ -24,6 +24,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         static_folder="../static",
     )
     app.config.from_mapping(settings)
+    logs.init_app(app)
     database.prepare_instance(app)
 
     db.init_app(app)

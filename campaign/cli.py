@@ -13,8 +13,10 @@ def init_app(app: Flask) -> None:
     """Register the platform's commands."""
     from campaign.api import commands as token_commands
     from campaign.exports import commands as export_commands
+    from campaign.privacy import commands as key_commands
 
     export_commands.init_app(app)
+    key_commands.init_app(app)
     token_commands.init_app(app)
 
     @app.cli.command("seed-demo")

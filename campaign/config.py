@@ -36,12 +36,21 @@ def from_environment(environ: os._Environ[str] | dict[str, str] | None = None) -
         ),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "SMTP_URL": env.get("SMTP_URL") or None,
+        # A PEM file of the CAs an SMTP server's certificate must chain to; unset: the system's.
+        "SMTP_CA_FILE": env.get("SMTP_CA_FILE") or None,
         "MAIL_FROM": env.get("MAIL_FROM", "Campaigns <campaigns@localhost>"),
         "BASE_URL": env.get("BASE_URL", f"http://localhost:{env.get('PORT', '5000')}").rstrip("/"),
         "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", "0") or 0),
+        # "text" lines on a laptop, "json" lines (one object each) in production.
+        "LOG_FORMAT": env.get("LOG_FORMAT", "text"),
         "SESSION_COOKIE_SECURE": env.get("BASE_URL", "").startswith("https://"),
         # Every Redis key of ours (broker and cache) starts with it, so runs can share a server.
         "REDIS_KEY_PREFIX": env.get("REDIS_KEY_PREFIX", env.get("CELERY_KEY_PREFIX", "")),
+        # Sealing (campaign/privacy): private keys only where personal data is read
+        # (worker, API service); the web tier needs the blind-index key alone.
+        "KEYS_PATH": env.get("KEYS_PATH") or None,
+        "SEALING_PRIVATE_KEYS": env.get("SEALING_PRIVATE_KEYS") or None,
+        "BLIND_INDEX_KEY": env.get("BLIND_INDEX_KEY") or None,
         **tunables,
     }
 
@@ -62,7 +71,8 @@ def _development_secret(instance: Path) -> str:
 # of the same name (OUTBOX_SWEEP_SECONDS=5); tests may also pass a mapping to
 # create_app().
 DEFAULTS: dict[str, Any] = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # hide_parameters: a database error never writes a row's values into a log.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
@@ -71,7 +81,12 @@ DEFAULTS: dict[str, Any] = {
     "CONFIRM_TOKEN_MAX_AGE": 14 * 24 * 3600,
     # Version of the consent wording shown beside the checkboxes; stored with
     # every signature so we can tell what each person agreed to.
-    "CONSENT_VERSION": "2026-11",
+    "CONSENT_VERSION": "2026-11",  # campaign/signing/consents.py holds its words
+    # How long the link to a supporter's own page (/my/) works.
+    "MY_TOKEN_MAX_AGE": 30 * 24 * 3600,
+    # Retention: client-address hashes, and signatures of a closed campaign (then anonymised).
+    "CLIENT_HASH_DAYS": 30,
+    "ANONYMISE_AFTER_DAYS": 182,
     # Email checks: no DNS lookups by default (tests, offline laptops).
     "EMAIL_CHECK_DELIVERABILITY": False,
     # Outbox delivery.
@@ -96,5 +111,9 @@ DEFAULTS: dict[str, Any] = {
     "EXPORT_TTL_HOURS": 24,
     # Calls per token to the JSON API.
     "API_RATE_LIMIT": "600/minute",
+    "API_TOKEN_DAYS": 90,  # how long an API token works before a new one is needed
     "COUNTS_FOLD_BATCH": 5000,
+    # How long a process seals with one data key before drawing a new one
+    # (and forgetting the old: after that it cannot open what it sealed).
+    "DATA_KEY_SECONDS": 300,
 }

@@ -97,6 +97,11 @@ def beat_schedule(app: Flask) -> dict[str, Any]:
             "task": "letters.send_digests",
             "schedule": crontab(minute=7),
         },
+        # Supporters' data kept no longer than needed (campaign/privacy/retention.py).
+        "delete and anonymise on schedule": {
+            "task": "privacy.retention",
+            "schedule": crontab(hour=2, minute=41),
+        },
         "ask letter writers whether officials replied": {
             "task": "letters.ask_for_replies",
             "schedule": crontab(hour=10, minute=23),

@@ -86,10 +86,16 @@ def app(database: str, smtp_server: SmtpCapture, redis_client: redis.Redis) -> I
     from flask_migrate import upgrade
 
     from campaign import create_app
+    from campaign.extensions import db as database
+    from campaign.privacy.keys import init_keys
 
     application = create_app({"TESTING": True})
     with application.app_context():
         upgrade()
+        # The embedded default's keys, in this run's instance folder: the
+        # tests and the worker processes they start hold the private key.
+        init_keys()
+        database.session.commit()
     yield application
 
 
@@ -118,16 +124,30 @@ def db(observer: Any) -> Iterator[Any]:
             database.session.execute(
                 database.text(
                     "SELECT tablename FROM pg_tables"
-                    " WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                    " WHERE schemaname = 'public'"
+                    " AND tablename <> 'alembic_version'"
                 )
             ).scalars()
         )
+        # The platform's sealing key outlives each test (its private half is a
+        # file the worker holds); TRUNCATE ... CASCADE would take it with organizations.
+        platform_keys = database.session.execute(
+            database.text("SELECT id, public_key, created_at FROM sealing_keys WHERE organization_id IS NULL")
+        ).all()
         # The session's worker may still be finishing a task of this test: a
         # lock wait or deadlock there is retried rather than failing the next test.
         for attempt in range(5):
             try:
                 database.session.execute(database.text("SET LOCAL lock_timeout = '5s'"))
                 database.session.execute(database.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                for key_id, public_key, created_at in platform_keys:
+                    database.session.execute(
+                        database.text(
+                            "INSERT INTO sealing_keys (id, public_key, created_at) VALUES (:id, :key, :at)"
+                            " ON CONFLICT (id) DO NOTHING"
+                        ),
+                        {"id": key_id, "key": public_key, "at": created_at},
+                    )
                 database.session.commit()
                 break
             except OperationalError:
@@ -142,7 +162,9 @@ def forget_caches() -> None:
     """Forget what this run cached, in Redis and in this process, so ids can start again."""
     from campaign.campaigns import pages, service
     from campaign.counts.service import forget_local_counts
+    from campaign.privacy import keys
 
+    keys.forget()  # an organization's key of this test is gone with its rows
     service.forget_views()
     pages.forget_skeletons()
     forget_local_counts()

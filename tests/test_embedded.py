@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from campaign.privacy import keys, vault
 from tests.conftest import csrf_token, wait_until
 from tests.support.workers import start_celery
 
@@ -25,9 +26,15 @@ def embedded(tmp_path):
         if k not in {"DATABASE_URL", "REDIS_URL", "SMTP_URL", "REDIS_KEY_PREFIX", "CELERY_KEY_PREFIX"}
     }
     env["INSTANCE_PATH"] = str(tmp_path / "instance")
-    for command in (["db", "upgrade"], ["seed-demo"]):
+    for command in (["db", "upgrade"], ["keys", "init"], ["seed-demo"]):
         subprocess.run([CAMPAIGN, *command], env=env, check=True, capture_output=True, timeout=60)
-    return env
+    # A process keeps the keys it read: this test's app reads the fresh instance's
+    # keys, and the tests after it read their own again.
+    keys.forget()
+    vault.forget()
+    yield env
+    keys.forget()
+    vault.forget()
 
 
 def test_a_fresh_laptop_runs_the_whole_path(embedded, tmp_path):

@@ -10,6 +10,7 @@ from campaign.counts import service as counts
 from campaign.exports import service as exports
 from campaign.extensions import db
 from campaign.mail import service as mail
+from campaign.privacy import retention
 from campaign.targets import digests, followups
 from campaign.updates import service as updates
 
@@ -87,3 +88,9 @@ def queue_update(update_id: int) -> int:
 def resume_updates() -> int:
     """Hand the broker again any update left sending without progress (a lost task)."""
     return updates.resume_stalled()
+
+
+@shared_task(name="privacy.retention", **RETRY)
+def apply_retention() -> dict[str, int]:
+    """Delete unconfirmed signatures, clear old hashes and sent mail, anonymise ended campaigns."""
+    return retention.run().as_dict()

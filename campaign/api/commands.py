@@ -1,6 +1,8 @@
-"""`campaign token create EMAIL`: a new API token for a user, printed once."""
+"""`campaign token create EMAIL`: a new API token for a user, printed once with its expiry."""
 
 from __future__ import annotations
+
+import getpass
 
 import click
 from flask import Flask
@@ -25,6 +27,8 @@ def init_app(app: Flask) -> None:
         user = user_by_email(email)
         if user is None or not user.is_active:
             raise click.ClickException(f"No active user {email!r}.")
-        _token, secret = create_token(user, name)
+        token, secret = create_token(user, name, actor=f"cli:{getpass.getuser()}")
         db.session.commit()
+        # The secret alone on stdout, so scripts can capture it; the expiry for the person, on stderr.
         click.echo(secret)
+        click.echo(f"Expires {token.expires_at:%Y-%m-%d %H:%M} UTC.", err=True)

@@ -1,21 +1,22 @@
-"""The record-signature and record-outreach helpers: a person plus the action, through the sign path."""
+"""The record-signature and record-outreach helpers: a person plus the action, through the sign path.
+
+Like the sign form, their answer never tells whether the address had signed before: a caller
+could otherwise learn who signed what by trying addresses. The person is told by email.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import request
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from campaign import clock
 from campaign.api.resources import ApiError
-from campaign.campaigns.models import Campaign
-from campaign.extensions import db
+from campaign.campaigns.models import Campaign, CampaignKind
+from campaign.links import absolute_url
 from campaign.signing import service as signing
-from campaign.signing.emails import canonical_email
 from campaign.signing.forms import SignForm
-from campaign.signing.models import Person, Signature
 
 
 def json_body() -> dict[str, Any]:
@@ -40,8 +41,8 @@ def _text(value: Any) -> str:
     return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
 
 
-def record(campaign: Campaign, body: dict[str, Any], *, message_key: str, comment_key: str) -> Signature:
-    """Validate the helper's body like the sign form, record it with double opt-in, return the signature."""
+def record(campaign: Campaign, body: dict[str, Any], *, message_key: str, comment_key: str) -> None:
+    """Validate the helper's body like the sign form and record it with double opt-in."""
     person = body.get("person")
     if not isinstance(person, dict):
         raise ApiError(400, "a person object is required")
@@ -72,15 +73,21 @@ def record(campaign: Campaign, body: dict[str, Any], *, message_key: str, commen
     # The API has no consent box for replies: officials never get the signer's address from it.
     request_data = form.to_request(client_address=request.remote_addr or "", is_letter=False)
     try:
+        # What sign() came to (new or repeat) is deliberately not passed on.
         signing.sign(campaign, request_data)
     except signing.CampaignClosed:
         raise ApiError(409, "this campaign is not open for signatures") from None
-    db.session.flush()
-    return db.session.execute(
-        select(Signature)
-        .join(Person, Person.id == Signature.person_id)
-        .where(
-            Signature.campaign_id == campaign.id,
-            Person.canonical_email == canonical_email(request_data.email),
-        )
-    ).scalar_one()
+
+
+def receipt(campaign: Campaign) -> dict[str, Any]:
+    """The helper's answer: the same bytes for a new signer and for one who had signed before."""
+    if campaign.kind == CampaignKind.LETTER:
+        parent = ("osdi:advocacy_campaign", absolute_url("api.advocacy_campaign", campaign_id=campaign.id))
+    else:
+        parent = ("osdi:petition", absolute_url("api.petition", petition_id=campaign.id))
+    return {
+        "status": "pending",
+        "message": "Received. An email is on its way to this address: "
+        "a new signature counts once its owner confirms it.",
+        "_links": {parent[0]: {"href": parent[1]}},
+    }

@@ -26,12 +26,20 @@ class ApiToken(db.Model):  # type: ignore[name-defined]
     # The first characters, shown in lists so people can tell tokens apart.
     prefix: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # A token stops working at this moment: a forgotten token in an old script
+    # must not keep reading supporters' data for ever.
+    expires_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
 
     @property
+    def is_expired(self) -> bool:
+        """Tell whether the token's time is over."""
+        return self.expires_at <= clock.now()
+
+    @property
     def is_active(self) -> bool:
         """Tell whether the token still opens the API."""
-        return self.revoked_at is None and self.user.is_active
+        return self.revoked_at is None and not self.is_expired and self.user.is_active

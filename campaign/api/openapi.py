@@ -154,6 +154,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             },
         },
     },
+    "HelperReceipt": {
+        "type": "object",
+        "required": ["status", "message", "_links"],
+        "description": "The same for a new signer and for one who had signed before: "
+        "the person is told by email, never the caller.",
+        "properties": {
+            "status": {"type": "string", "enum": ["pending"]},
+            "message": {"type": "string"},
+            "_links": {"type": "object"},
+        },
+    },
     "OutreachHelper": {
         "type": "object",
         "required": ["person"],
@@ -202,6 +213,22 @@ ERRORS = {
     "404": _error("No such resource in your scope"),
     "429": _error("Too many requests"),
 }
+SIGNER_ERRORS = {
+    "403": _error(
+        "Reading signers needs staff access, or an organization that allows its members to export "
+        "its signers (only that organization's campaigns)"
+    ),
+}
+STATUS = {
+    "name": "status",
+    "in": "query",
+    "schema": {
+        "type": "string",
+        "enum": ["validated", "pending", "invalidated", "all"],
+        "default": "validated",
+    },
+    "description": "Which signatures count: confirmed ones unless pending, invalidated or all are asked for",
+}
 PAGING = [
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
@@ -218,6 +245,16 @@ def ok(schema: str | dict[str, Any], description: str = "OK", status: str = "200
     """A documented success answer in HAL+JSON."""
     body = {"$ref": f"#/components/schemas/{schema}"} if isinstance(schema, str) else schema
     return {status: {"description": description, "content": {HAL: {"schema": body}}}, **ERRORS}
+
+
+def signers(schema: str | dict[str, Any]) -> dict[str, Any]:
+    """The answers of a read of people's data: success, or a 403 where the exports' rules refuse it."""
+    return {**ok(schema), **SIGNER_ERRORS}
+
+
+def accepted(schema: str, description: str) -> dict[str, Any]:
+    """A documented 202 answer in HAL+JSON."""
+    return ok(schema, description, status="202")
 
 
 def id_parameter(name: str) -> dict[str, Any]:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from campaign.accounts.access import login_required, signed_in_user
+from campaign import clock
+from campaign.accounts.access import login_required, signed_in_user, two_factor_fresh_required
 from campaign.accounts.models import User
+from campaign.accounts.service import has_fresh_two_factor
 from campaign.api import tokens
 from campaign.extensions import db
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/account/tokens")
+# A token reads what an export does, so making one asks for the second factor as an export does.
+FRESH_TWO_FACTOR_SECONDS = 900
 
 
 def _user() -> User:
@@ -21,21 +27,35 @@ def _user() -> User:
     return user
 
 
+def _page(user: User, secret: str | None = None, expires_at: datetime | None = None) -> str:
+    """The tokens page: the user's tokens, the form, and a new secret if one was just made."""
+    return render_template(
+        "api/tokens.html",
+        user=user,
+        tokens=tokens.tokens_of(user),
+        secret=secret,
+        expires_at=expires_at,
+        now=clock.now(),
+        has_fresh_two_factor=has_fresh_two_factor(FRESH_TWO_FACTOR_SECONDS),
+    )
+
+
 @bp.get("/")
 @login_required
 def index() -> str:
     """List the user's tokens."""
-    return render_template("api/tokens.html", tokens=tokens.tokens_of(_user()), secret=None)
+    return _page(_user())
 
 
 @bp.post("/")
 @login_required
+@two_factor_fresh_required(max_age_seconds=FRESH_TWO_FACTOR_SECONDS)
 def create() -> str:
     """Create a token and show its secret, this once."""
     user = _user()
-    _token, secret = tokens.create_token(user, request.form.get("name", ""))
+    token, secret = tokens.create_token(user, request.form.get("name", ""), actor=f"user:{user.id}")
     db.session.commit()
-    return render_template("api/tokens.html", tokens=tokens.tokens_of(user), secret=secret)
+    return _page(user, secret, token.expires_at)
 
 
 @bp.post("/<int:token_id>/revoke")

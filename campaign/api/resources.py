@@ -14,14 +14,17 @@ from sqlalchemy.sql.functions import coalesce
 from campaign.accounts.models import Membership, User
 from campaign.campaigns.models import Campaign, CampaignKind
 from campaign.counts.service import read_count
+from campaign.exports.routes import exportable
 from campaign.extensions import db
 from campaign.links import absolute_url
-from campaign.signing.models import Person, Signature, SignatureStatus
+from campaign.signing.models import Person, Personal, Signature, SignatureStatus
 
 VENDOR = "campaigns"
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
 _FILTER = re.compile(r"^\s*(modified_date|created_date)\s+(gt|lt|eq)\s+'([^']{1,40})'\s*$")
+# ?status= on signer reads: validated unless another status is asked for by name.
+STATUS_CHOICES = ("validated", "pending", "invalidated", "all")
 
 
 class ApiError(Exception):
@@ -124,6 +127,46 @@ def in_scope(user: User) -> ColumnElement[bool]:
     return Campaign.organization_id.in_(mine)
 
 
+def statuses_from_args(args: Any) -> frozenset[SignatureStatus]:
+    """The signature statuses a signer read asked for: validated unless ?status= names others."""
+    raw = args.get("status", "validated")
+    if raw == "all":
+        return frozenset(SignatureStatus)
+    if raw not in STATUS_CHOICES:
+        raise ApiError(400, "status must be one of: " + ", ".join(STATUS_CHOICES))
+    return frozenset({SignatureStatus(raw)})
+
+
+def _exportable_ids(user: User) -> Select[Any]:
+    """The ids of the campaigns the user may export, by the exports' own rule."""
+    return exportable(user).with_only_columns(Campaign.id).order_by(None)
+
+
+def personal_scope(user: User) -> ColumnElement[bool]:
+    """The campaigns whose signers the user may read: the ones they may export (all, for staff)."""
+    if user.is_staff:
+        return true()
+    return Campaign.id.in_(_exportable_ids(user))
+
+
+def may_read_signers(user: User, campaign: Campaign | None = None) -> bool:
+    """Tell whether the user may read the signers of this campaign (of any campaign, without one)."""
+    if user.is_staff:
+        return True
+    query = _exportable_ids(user)
+    if campaign is not None:
+        query = query.where(Campaign.id == campaign.id)
+    return db.session.execute(query.limit(1)).first() is not None
+
+
+def signer_scope(user: User) -> str | list[int]:
+    """For the audit: "all" for staff, else the organizations whose signers the user may read."""
+    if user.is_staff:
+        return "all"
+    organizations = select(Campaign.organization_id).where(personal_scope(user)).distinct()
+    return sorted(found for found in db.session.execute(organizations).scalars() if found is not None)
+
+
 def campaign_or_404(user: User, campaign_id: int, kind: CampaignKind) -> Campaign:
     """A campaign of this kind in the user's scope; 404 for anything else, even if it exists."""
     campaign = db.session.execute(
@@ -197,11 +240,11 @@ def signature_modified() -> ColumnElement[datetime]:
     return coalesce(Signature.invalidated_at, Signature.validated_at, Signature.created_at)
 
 
-def signatures_query(campaign: Campaign) -> Select[Any]:
-    """A campaign's confirmed signatures, oldest first."""
+def signatures_query(campaign: Campaign, statuses: frozenset[SignatureStatus]) -> Select[Any]:
+    """A campaign's signatures of these statuses, oldest first."""
     return (
         select(Signature)
-        .where(Signature.campaign_id == campaign.id, Signature.status == SignatureStatus.VALIDATED)
+        .where(Signature.campaign_id == campaign.id, Signature.status.in_(sorted(statuses)))
         .order_by(Signature.id)
     )
 
@@ -234,34 +277,38 @@ def signature(row: Signature) -> dict[str, Any]:
     }
     if is_letter:
         shown.update(
-            {"type": "email", "subject": row.campaign.title, "message": row.message or "", "targets": []}
+            {"type": "email", "subject": row.campaign.title, "message": row.personal.message, "targets": []}
         )
     else:
-        shown["comments"] = row.comment or ""
+        shown["comments"] = row.personal.comment
     return shown
 
 
-def people_query(user: User) -> Select[Any]:
-    """The people who signed the user's campaigns, oldest first."""
+def people_query(user: User, statuses: frozenset[SignatureStatus]) -> Select[Any]:
+    """The people with a signature of these statuses on a campaign whose signers the user may read."""
     signed = (
-        select(Signature.person_id).join(Campaign, Campaign.id == Signature.campaign_id).where(in_scope(user))
+        select(Signature.person_id)
+        .join(Campaign, Campaign.id == Signature.campaign_id)
+        .where(personal_scope(user), Signature.status.in_(sorted(statuses)))
     )
     return select(Person).where(Person.id.in_(signed)).order_by(Person.id)
 
 
 def person(row: Person, user: User) -> dict[str, Any]:
     """A person in OSDI's shape, as the user's campaigns know them."""
+    # Only what a signature the user may read says: a confirmed one first.
     latest = db.session.execute(
         select(Signature)
         .join(Campaign, Campaign.id == Signature.campaign_id)
-        .where(Signature.person_id == row.id, in_scope(user))
-        .order_by(Signature.id.desc())
+        .where(Signature.person_id == row.id, personal_scope(user), Signature.sealed.is_not(None))
+        .order_by((Signature.status == SignatureStatus.VALIDATED).desc(), Signature.id.desc())
         .limit(1)
     ).scalar_one_or_none()
     subscribed = latest is not None and latest.has_email_opt_in
+    personal = latest.personal if latest is not None else Personal()
     postal: list[dict[str, Any]] = []
     if latest is not None:
-        address: dict[str, Any] = {"postal_code": latest.postal_code, "country": latest.country}
+        address: dict[str, Any] = {"postal_code": personal.postal_code, "country": latest.country}
         if latest.region:
             address["region"] = latest.region
         postal.append(address)
@@ -269,28 +316,36 @@ def person(row: Person, user: User) -> dict[str, Any]:
         "identifiers": _identifiers("person", row.id),
         "created_date": iso(row.created_at),
         "modified_date": iso(row.created_at),
-        "given_name": latest.given_name if latest else "",
-        "family_name": latest.family_name if latest else "",
+        "given_name": personal.given_name,
+        "family_name": personal.family_name,
         "email_addresses": [
-            {"address": row.email, "primary": True, "status": "subscribed" if subscribed else "unsubscribed"}
+            {
+                "address": personal.email,
+                "primary": True,
+                "status": "subscribed" if subscribed else "unsubscribed",
+            }
         ],
         "postal_addresses": postal,
         "_links": {"self": {"href": absolute_url("api.person", person_id=row.id)}},
     }
 
 
-def person_or_404(user: User, person_id: int) -> Person:
-    """A person who signed one of the user's campaigns; 404 for anyone else."""
-    found = db.session.execute(people_query(user).where(Person.id == person_id)).scalar_one_or_none()
+def person_or_404(user: User, person_id: int, statuses: frozenset[SignatureStatus]) -> Person:
+    """A person of people_query; 404 for anyone else."""
+    found = db.session.execute(
+        people_query(user, statuses).where(Person.id == person_id)
+    ).scalar_one_or_none()
     if found is None:
         raise ApiError(404, "no such resource")
     return found
 
 
-def signature_or_404(campaign: Campaign, signature_id: int) -> Signature:
-    """One of the campaign's signatures (a pending one too: a helper's answer links to it)."""
+def signature_or_404(
+    campaign: Campaign, signature_id: int, statuses: frozenset[SignatureStatus]
+) -> Signature:
+    """One of the campaign's signatures, if it has one of these statuses; 404 for anything else."""
     found = db.session.execute(
-        select(Signature).where(Signature.campaign_id == campaign.id, Signature.id == signature_id)
+        signatures_query(campaign, statuses).where(Signature.id == signature_id)
     ).scalar_one_or_none()
     if found is None:
         raise ApiError(404, "no such resource")

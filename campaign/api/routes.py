@@ -1,4 +1,9 @@
-"""The OSDI API: thin views over resources.py, each declaring its OpenAPI operation."""
+"""The OSDI API: thin views over resources.py, each declaring its OpenAPI operation.
+
+Signers (people, signatures, outreaches) are read under the exports' rules: staff, or an
+organizer of an organization that allows member exports, for its campaigns only; validated
+signatures unless ?status= asks for others; and every such read is audited before it is answered.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +17,34 @@ from werkzeug.exceptions import HTTPException
 
 from campaign.accounts.models import User
 from campaign.api import helpers, resources
-from campaign.api.openapi import HAL, PAGING, build_spec, collection_schema, documented, id_parameter, ok
+from campaign.api.models import ApiToken
+from campaign.api.openapi import (
+    HAL,
+    PAGING,
+    STATUS,
+    accepted,
+    build_spec,
+    collection_schema,
+    documented,
+    id_parameter,
+    ok,
+    signers,
+)
 from campaign.api.resources import ApiError, Paging
-from campaign.api.tokens import user_for_token
+from campaign.api.tokens import active_token
+from campaign.audit.service import record
 from campaign.campaigns.models import CampaignKind
 from campaign.extensions import csrf, db, limiter
+from campaign.privacy.vault import CannotOpen
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Scripts authenticate by token, not by cookie: there is no session to forge a request in.
 csrf.exempt(bp)
 PUBLIC = frozenset({"api.openapi"})
+NOT_ALLOWED = (
+    "reading signers needs staff access, or an organization that allows its members to export "
+    "its signers; ask an owner of the organization to allow member exports"
+)
 
 
 def _token_key() -> str:
@@ -43,17 +66,51 @@ def authenticate() -> Response | None:
     """Every call but the document needs a valid OSDI-API-Token."""
     if request.endpoint in PUBLIC:
         return None
-    user = user_for_token(request.headers.get("OSDI-API-Token", ""))
-    if user is None:
-        return _error(401, "send a valid token in the OSDI-API-Token header")
-    g.api_user = user
+    token = active_token(request.headers.get("OSDI-API-Token", ""))
+    if token is None:
+        return _error(401, "send a valid, unexpired token in the OSDI-API-Token header")
+    g.api_token = token
     return None
+
+
+def _token() -> ApiToken:
+    """The request's token."""
+    token: ApiToken = g.api_token
+    return token
 
 
 def _user() -> User:
     """The token's user."""
-    user: User = g.api_user
-    return user
+    return _token().user
+
+
+def _signers_campaign(campaign_id: int, kind: CampaignKind) -> resources.Campaign:
+    """A campaign in the token's scope whose signers its user may read: 404 outside, 403 if not allowed."""
+    campaign = resources.campaign_or_404(_user(), campaign_id, kind)
+    if not resources.may_read_signers(_user(), campaign):
+        raise ApiError(403, NOT_ALLOWED)
+    return campaign
+
+
+def _status_arg() -> dict[str, str]:
+    """The status asked for, to keep in the paging links."""
+    return {"status": request.args["status"]} if "status" in request.args else {}
+
+
+def _audited(body: Any, subject: str, ids: list[int], **details: Any) -> Response:
+    """Record who read which signers through which endpoint, commit, then answer."""
+    record(
+        f"user:{_user().id}",
+        "api.signers_read",
+        subject,
+        endpoint=request.endpoint,
+        token_id=_token().id,
+        rows=len(ids),
+        ids=ids,
+        **details,
+    )
+    db.session.commit()  # the record is written before a byte of personal data leaves
+    return hal(body)
 
 
 def _error(status: int, message: str) -> Response:
@@ -66,6 +123,13 @@ def api_error(error: ApiError) -> Response:
     """A refusal the API explains."""
     db.session.rollback()
     return _error(error.status, error.message)
+
+
+@bp.errorhandler(CannotOpen)
+def sealed_here(error: CannotOpen) -> Response:
+    """Personal data asked of a process without the keys (the public web tier): point to the API service."""
+    db.session.rollback()
+    return _error(503, "Names and addresses are served by the API service, which holds the keys.")
 
 
 @bp.errorhandler(HTTPException)
@@ -120,40 +184,59 @@ def petition(petition_id: int) -> Response:
 @bp.get("/petitions/<int(max=2147483647):petition_id>/signatures")
 @documented(
     get={
-        "summary": "A petition's confirmed signatures",
-        "parameters": [id_parameter("petition_id"), *PAGING],
-        "responses": ok(collection_schema("Signature")),
+        "summary": "A petition's signatures (confirmed ones unless status says otherwise)",
+        "parameters": [id_parameter("petition_id"), *PAGING, STATUS],
+        "responses": signers(collection_schema("Signature")),
     }
 )
 def signatures(petition_id: int) -> Response:
-    """A page of a petition's confirmed signatures."""
-    campaign = resources.campaign_or_404(_user(), petition_id, CampaignKind.PETITION)
+    """A page of a petition's signatures."""
+    campaign = _signers_campaign(petition_id, CampaignKind.PETITION)
     return _signature_page(campaign, "signatures", "api.signatures", petition_id=petition_id)
 
 
 def _signature_page(campaign: resources.Campaign, name: str, endpoint: str, **values: int) -> Response:
-    """A page of a campaign's confirmed signatures or outreaches."""
+    """A page of a campaign's signatures or outreaches, of the statuses asked for; audited."""
     paging = Paging.from_args(request.args)
+    statuses = resources.statuses_from_args(request.args)
     query = paging.apply(
-        resources.signatures_query(campaign), resources.Signature.created_at, resources.signature_modified()
+        resources.signatures_query(campaign, statuses),
+        resources.Signature.created_at,
+        resources.signature_modified(),
     )
     rows, total = resources.page_of(query, paging)
     items = [resources.signature(row[0]) for row in rows]
-    return hal(resources.collection(name, items, total, paging, endpoint, **values))
+    body = resources.collection(name, items, total, paging, endpoint, **values, **_status_arg())
+    return _audited(
+        body,
+        f"campaign:{campaign.id}",
+        [row[0].id for row in rows],
+        statuses=sorted(statuses),
+        page=paging.page,
+    )
 
 
 @bp.get("/petitions/<int(max=2147483647):petition_id>/signatures/<int(max=2147483647):signature_id>")
 @documented(
     get={
         "summary": "A signature",
-        "parameters": [id_parameter("petition_id"), id_parameter("signature_id")],
-        "responses": ok("Signature"),
+        "parameters": [id_parameter("petition_id"), id_parameter("signature_id"), STATUS],
+        "responses": signers("Signature"),
     }
 )
 def signature(petition_id: int, signature_id: int) -> Response:
-    """One signature."""
-    campaign = resources.campaign_or_404(_user(), petition_id, CampaignKind.PETITION)
-    return hal(resources.signature(resources.signature_or_404(campaign, signature_id)))
+    """One signature (a confirmed one unless status says otherwise)."""
+    campaign = _signers_campaign(petition_id, CampaignKind.PETITION)
+    return _one_signature(campaign, signature_id)
+
+
+def _one_signature(campaign: resources.Campaign, signature_id: int) -> Response:
+    """One of a campaign's signatures or outreaches, of the statuses asked for; audited."""
+    statuses = resources.statuses_from_args(request.args)
+    found = resources.signature_or_404(campaign, signature_id, statuses)
+    return _audited(
+        resources.signature(found), f"campaign:{campaign.id}", [found.id], statuses=sorted(statuses)
+    )
 
 
 @bp.post("/petitions/<int(max=2147483647):petition_id>/signatures")
@@ -165,16 +248,17 @@ def signature(petition_id: int, signature_id: int) -> Response:
             "required": True,
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SignatureHelper"}}},
         },
-        "responses": ok("Signature", "The signature, pending until the person confirms it"),
+        "responses": accepted(
+            "HelperReceipt", "Received: the same answer whether the person had signed or not"
+        ),
     }
 )
 def record_signature(petition_id: int) -> Response:
-    """Record a signature through the same path as the form."""
+    """Record a signature through the same path as the form; the answer tells nothing about the signer."""
     campaign = resources.campaign_or_404(_user(), petition_id, CampaignKind.PETITION)
-    recorded = helpers.record(campaign, helpers.json_body(), message_key="message", comment_key="comments")
-    body = resources.signature(recorded)
+    helpers.record(campaign, helpers.json_body(), message_key="message", comment_key="comments")
     db.session.commit()
-    return hal(body)
+    return hal(helpers.receipt(campaign), status=202)
 
 
 @bp.get("/advocacy_campaigns")
@@ -216,14 +300,14 @@ def advocacy_campaign(campaign_id: int) -> Response:
 @bp.get("/advocacy_campaigns/<int(max=2147483647):campaign_id>/outreaches")
 @documented(
     get={
-        "summary": "An advocacy campaign's confirmed outreaches",
-        "parameters": [id_parameter("campaign_id"), *PAGING],
-        "responses": ok(collection_schema("Outreach")),
+        "summary": "An advocacy campaign's outreaches (confirmed ones unless status says otherwise)",
+        "parameters": [id_parameter("campaign_id"), *PAGING, STATUS],
+        "responses": signers(collection_schema("Outreach")),
     }
 )
 def outreaches(campaign_id: int) -> Response:
-    """A page of a letter campaign's confirmed outreaches."""
-    campaign = resources.campaign_or_404(_user(), campaign_id, CampaignKind.LETTER)
+    """A page of a letter campaign's outreaches."""
+    campaign = _signers_campaign(campaign_id, CampaignKind.LETTER)
     return _signature_page(campaign, "outreaches", "api.outreaches", campaign_id=campaign_id)
 
 
@@ -231,14 +315,13 @@ def outreaches(campaign_id: int) -> Response:
 @documented(
     get={
         "summary": "An outreach",
-        "parameters": [id_parameter("campaign_id"), id_parameter("outreach_id")],
-        "responses": ok("Outreach"),
+        "parameters": [id_parameter("campaign_id"), id_parameter("outreach_id"), STATUS],
+        "responses": signers("Outreach"),
     }
 )
 def outreach(campaign_id: int, outreach_id: int) -> Response:
-    """One outreach."""
-    campaign = resources.campaign_or_404(_user(), campaign_id, CampaignKind.LETTER)
-    return hal(resources.signature(resources.signature_or_404(campaign, outreach_id)))
+    """One outreach (a confirmed one unless status says otherwise)."""
+    return _one_signature(_signers_campaign(campaign_id, CampaignKind.LETTER), outreach_id)
 
 
 @bp.post("/advocacy_campaigns/<int(max=2147483647):campaign_id>/outreaches")
@@ -250,41 +333,70 @@ def outreach(campaign_id: int, outreach_id: int) -> Response:
             "required": True,
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OutreachHelper"}}},
         },
-        "responses": ok("Outreach", "The outreach, pending until the person confirms it"),
+        "responses": accepted(
+            "HelperReceipt", "Received: the same answer whether the person had written or not"
+        ),
     }
 )
 def record_outreach(campaign_id: int) -> Response:
-    """Record an outreach through the same path as the form."""
+    """Record an outreach through the same path as the form; the answer tells nothing about the writer."""
     campaign = resources.campaign_or_404(_user(), campaign_id, CampaignKind.LETTER)
-    recorded = helpers.record(campaign, helpers.json_body(), message_key="message", comment_key="comments")
-    body = resources.signature(recorded)
+    helpers.record(campaign, helpers.json_body(), message_key="message", comment_key="comments")
     db.session.commit()
-    return hal(body)
+    return hal(helpers.receipt(campaign), status=202)
 
 
 @bp.get("/people")
 @documented(
     get={
-        "summary": "People who signed the token's campaigns",
-        "parameters": PAGING,
-        "responses": ok(collection_schema("Person")),
+        "summary": "People with a confirmed signature (or one of the status asked for) on a campaign "
+        "whose signers the token may read",
+        "parameters": [*PAGING, STATUS],
+        "responses": signers(collection_schema("Person")),
     }
 )
 def people() -> Response:
-    """A page of the people who signed the token's campaigns."""
+    """A page of the people who signed the campaigns whose signers the token's user may read."""
     user = _user()
+    if not resources.may_read_signers(user):
+        raise ApiError(403, NOT_ALLOWED)
     paging = Paging.from_args(request.args)
+    statuses = resources.statuses_from_args(request.args)
     query = paging.apply(
-        resources.people_query(user), resources.Person.created_at, resources.Person.created_at
+        resources.people_query(user, statuses), resources.Person.created_at, resources.Person.created_at
     )
     rows, total = resources.page_of(query, paging)
     items = [resources.person(row[0], user) for row in rows]
-    return hal(resources.collection("people", items, total, paging, "api.people"))
+    body = resources.collection("people", items, total, paging, "api.people", **_status_arg())
+    return _audited(
+        body,
+        "people",
+        [row[0].id for row in rows],
+        scope=resources.signer_scope(user),
+        statuses=sorted(statuses),
+        page=paging.page,
+    )
 
 
 @bp.get("/people/<int(max=2147483647):person_id>")
-@documented(get={"summary": "A person", "parameters": [id_parameter("person_id")], "responses": ok("Person")})
+@documented(
+    get={
+        "summary": "A person",
+        "parameters": [id_parameter("person_id"), STATUS],
+        "responses": signers("Person"),
+    }
+)
 def person(person_id: int) -> Response:
-    """One person."""
+    """One person, if they signed a campaign whose signers the token's user may read."""
     user = _user()
-    return hal(resources.person(resources.person_or_404(user, person_id), user))
+    if not resources.may_read_signers(user):
+        raise ApiError(403, NOT_ALLOWED)
+    statuses = resources.statuses_from_args(request.args)
+    found = resources.person_or_404(user, person_id, statuses)
+    return _audited(
+        resources.person(found, user),
+        f"person:{found.id}",
+        [found.id],
+        scope=resources.signer_scope(user),
+        statuses=sorted(statuses),
+    )

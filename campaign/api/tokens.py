@@ -7,11 +7,13 @@ import secrets
 from collections.abc import Sequence
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from campaign import clock
 from campaign.accounts.models import User
 from campaign.api.models import ApiToken
+from campaign.audit.service import record
 from campaign.extensions import db
 
 PREFIX = "osdi_"
@@ -22,23 +24,34 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(user: User, name: str) -> tuple[ApiToken, str]:
-    """Make a token for the user; the secret is returned once and never stored."""
+def create_token(user: User, name: str, *, actor: str) -> tuple[ApiToken, str]:
+    """Make a token for the user, valid API_TOKEN_DAYS, and audit it; the secret is returned once."""
     secret = PREFIX + secrets.token_urlsafe(32)
+    now = clock.now()
     token = ApiToken(
         user_id=user.id,
         name=name.strip()[:100] or "API token",
         token_hash=_digest(secret),
         prefix=secret[:12],
-        created_at=clock.now(),
+        created_at=now,
+        expires_at=now + timedelta(days=current_app.config["API_TOKEN_DAYS"]),
     )
     db.session.add(token)
     db.session.flush()
+    # A token is a key to supporters' data: who made one, for whom, is on record.
+    record(
+        actor,
+        "api_token.created",
+        f"user:{user.id}",
+        token_id=token.id,
+        expires_at=token.expires_at.isoformat(timespec="seconds"),
+    )
     return token, secret
 
 
-def user_for_token(secret: str) -> User | None:
-    """The active user a token belongs to, or None; notes its use at most once a minute."""
+def active_token(secret: str) -> ApiToken | None:
+    """The token with this secret if it is neither revoked nor expired and its user is active;
+    notes its use at most once a minute."""
     if not secret.startswith(PREFIX) or len(secret) > 200:
         return None
     token = db.session.execute(
@@ -50,7 +63,7 @@ def user_for_token(secret: str) -> User | None:
     if token.last_used_at is None or token.last_used_at < now - timedelta(minutes=1):
         token.last_used_at = now
         db.session.commit()
-    return token.user
+    return token
 
 
 def tokens_of(user: User) -> Sequence[ApiToken]:

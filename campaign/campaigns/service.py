@@ -93,6 +93,8 @@ class CampaignView:
     opens_at: datetime | None
     closes_at: datetime | None
     updated_at: datetime
+    # Whose key its signers' data is sealed to (None: the platform's).
+    organization_id: int | None = None
 
     @classmethod
     def of(cls, campaign: Campaign) -> CampaignView:
@@ -110,6 +112,7 @@ class CampaignView:
             campaign.opens_at,
             campaign.closes_at,
             campaign.updated_at,
+            campaign.organization_id,
         )
 
     def is_open_at(self, moment: datetime) -> bool:

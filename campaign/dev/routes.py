@@ -17,8 +17,8 @@ bp = Blueprint("dev", __name__, url_prefix="/dev")
 
 @bp.before_request
 def only_embedded_and_local() -> None:
-    """Serve the mailbox only without SMTP (mail is on disk) and only to this machine."""
-    if current_app.config["SMTP_URL"]:
+    """Serve the mailbox only in the embedded default (mail is on disk) and only to this machine."""
+    if not _is_embedded():
         abort(404)
     try:
         is_local = ipaddress.ip_address(request.remote_addr or "").is_loopback
@@ -47,6 +47,18 @@ def message(name: str) -> str:
     body = parsed.get_body(("plain",))
     text = body.get_content() if body is not None else ""
     return render_template("dev/message.html", message=parsed, text=text)
+
+
+def _is_embedded() -> bool:
+    """Whether this is the embedded default on a laptop rather than a deployment."""
+    config = current_app.config
+    # TRUSTED_PROXY_HOPS means a reverse proxy is in front; on the same host it
+    # makes every peer look like loopback, and the loopback check would pass.
+    return (
+        not config["SMTP_URL"]
+        and not config["BASE_URL"].lower().startswith("https:")
+        and config["TRUSTED_PROXY_HOPS"] <= 0
+    )
 
 
 def _read(path: Path) -> EmailMessage:

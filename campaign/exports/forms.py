@@ -25,7 +25,7 @@ class ExportForm(FlaskForm):
     opted_in_only = BooleanField("Only signers who agreed to be contacted")
     columns = SelectMultipleField(
         "Columns",
-        choices=[SelectChoice(name, heading) for name, (heading, _, _) in COLUMNS.items()],
+        choices=[SelectChoice(name, heading) for name, (heading, _) in COLUMNS.items()],
         default=DEFAULT_COLUMNS,
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),

@@ -1,9 +1,10 @@
 """Exporting signature lists: streamed to a CSV file, audited, inert in a spreadsheet, short-lived.
 
-On PostgreSQL the rows stream out of `COPY (SELECT …) TO STDOUT`, so a
-million signatures never sit in memory and never become Python objects; on
-SQLite they stream through a server-side cursor and the csv module. Every
-text cell that a spreadsheet would run as a formula gets a leading quote.
+Rows stream through a server-side cursor, so a million signatures never sit
+in memory; the worker that writes the file holds the private keys and opens
+each signature's sealed data (names, email, postal code, comment, own words)
+as it goes. Every text cell that a spreadsheet would run as a formula gets a
+leading quote.
 """
 
 from __future__ import annotations
@@ -18,12 +19,11 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any
 
-import psycopg
 import pycountry
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, case, func, literal, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.sql.functions import coalesce
 
 from campaign import clock, dispatch
@@ -31,7 +31,8 @@ from campaign.audit.service import record
 from campaign.campaigns.models import Campaign
 from campaign.exports.models import Export, ExportStatus
 from campaign.extensions import db
-from campaign.signing.models import Person, Signature, SignatureStatus
+from campaign.privacy.vault import open_values
+from campaign.signing.models import PERSONAL_FIELDS, SEALED_PURPOSE, Signature, SignatureStatus
 
 log = logging.getLogger(__name__)
 
@@ -46,31 +47,23 @@ class ExportError(ValueError):
     """The export cannot be made as asked; the message says why."""
 
 
-def _inert(column: ColumnElement[Any]) -> ColumnElement[Any]:
-    """A text column whose formula-like values get a leading quote (in SQL, for COPY)."""
-    return case(
-        (func.substr(column, 1, 1).in_(FORMULA_STARTS[:-1]), literal("'") + column),
-        else_=column,
-    )
-
-
-# name -> (heading, expression, is free text that needs defusing)
-COLUMNS: dict[str, tuple[str, Any, bool]] = {
-    "id": ("Signature ID", Signature.id, False),
-    "given_name": ("First name", Signature.given_name, True),
-    "family_name": ("Last name", Signature.family_name, True),
-    "email": ("Email", Person.email, True),
-    "country": ("Country", Signature.country, False),
-    "region": ("Region", coalesce(Signature.region, ""), False),
-    "postal_code": ("Postal code", Signature.postal_code, True),
-    "status": ("Status", Signature.status, False),
-    "created_at": ("Signed at (UTC)", Signature.created_at, False),
-    "validated_at": ("Confirmed at (UTC)", Signature.validated_at, False),
-    "email_opt_in": ("Agreed to updates", Signature.has_email_opt_in, False),
-    "consent_version": ("Consent wording", Signature.consent_version, False),
-    "source": ("Source", coalesce(Signature.source, ""), True),
-    "comment": ("Comment", coalesce(Signature.comment, ""), True),
-    "message": ("Own words", coalesce(Signature.message, ""), True),
+# name -> (heading, column, or the index of a sealed field (campaign.signing.models.PERSONAL_FIELDS))
+COLUMNS: dict[str, tuple[str, Any]] = {
+    "id": ("Signature ID", Signature.id),
+    "given_name": ("First name", PERSONAL_FIELDS.index("given_name")),
+    "family_name": ("Last name", PERSONAL_FIELDS.index("family_name")),
+    "email": ("Email", PERSONAL_FIELDS.index("email")),
+    "country": ("Country", Signature.country),
+    "region": ("Region", coalesce(Signature.region, "")),
+    "postal_code": ("Postal code", PERSONAL_FIELDS.index("postal_code")),
+    "status": ("Status", Signature.status),
+    "created_at": ("Signed at (UTC)", Signature.created_at),
+    "validated_at": ("Confirmed at (UTC)", Signature.validated_at),
+    "email_opt_in": ("Agreed to updates", Signature.has_email_opt_in),
+    "consent_version": ("Consent wording", Signature.consent_version),
+    "source": ("Source", coalesce(Signature.source, "")),
+    "comment": ("Comment", PERSONAL_FIELDS.index("comment")),
+    "message": ("Own words", PERSONAL_FIELDS.index("message")),
 }
 DEFAULT_COLUMNS = ["given_name", "family_name", "email", "country", "postal_code", "validated_at"]
 STATUSES = ("validated", "pending", "invalidated", "all")
@@ -119,14 +112,13 @@ def check_columns(columns: list[str]) -> list[str]:
     return columns or list(DEFAULT_COLUMNS)
 
 
-def rows_query(campaign_id: int, filters: ExportFilters, columns: list[str], *, defused: bool) -> Select[Any]:
-    """The SELECT of an export, in signature order."""
-    expressions = []
-    for name in columns:
-        _heading, expression, is_text = COLUMNS[name]
-        value = _inert(expression) if defused and is_text else expression
-        expressions.append(value.label(name))
-    query = select(*expressions).join(Person, Person.id == Signature.person_id)
+def rows_query(campaign_id: int, filters: ExportFilters, columns: list[str]) -> Select[Any]:
+    """The SELECT of an export, in signature order: the plain columns chosen, then the seal."""
+    plain = [COLUMNS[name][1].label(name) for name in columns if not isinstance(COLUMNS[name][1], int)]
+    query = select(*plain, Signature.sealed)
+    if len(plain) < len(columns):
+        # Withdrawn, erased and anonymised signatures name no one: nothing to list.
+        query = query.where(Signature.sealed.is_not(None))
     return _filtered(query, campaign_id, filters).order_by(Signature.id)
 
 
@@ -247,10 +239,7 @@ def write_file(export: Export, path: Path) -> int:
     with _open(path, export.is_gzip) as out:
         if export.is_excel:
             out.write("\ufeff".encode())  # a byte-order mark, so Excel reads UTF-8
-        headings = [COLUMNS[name][0] for name in export.columns]
-        if db.engine.dialect.name == "postgresql":
-            return _copy_rows(export, filters, headings, out)
-        return _csv_rows(export, filters, headings, out)
+        return _csv_rows(export, filters, out)
 
 
 @contextmanager
@@ -269,47 +258,36 @@ def _open(path: Path, is_gzip: bool) -> Iterator[IO[bytes]]:
         raw.close()
 
 
-def _copy_rows(export: Export, filters: ExportFilters, headings: list[str], out: IO[bytes]) -> int:
-    """PostgreSQL: let the server format the CSV and stream it here."""
-    query = rows_query(export.campaign_id, filters, export.columns, defused=True)
-    compiled = query.compile(dialect=db.engine.dialect, compile_kwargs={"render_postcompile": True})
-    heading_row = io.StringIO()
-    csv.writer(heading_row, lineterminator="\n").writerow(headings)
-    out.write(heading_row.getvalue().encode())
-    rows = 0
-    # Only psycopg speaks COPY; the statement's parameters are bound client-side.
-    raw = cast(psycopg.Connection[Any], db.session.connection().connection.dbapi_connection)
-    with (
-        raw.cursor() as cursor,
-        cursor.copy(f"COPY ({compiled}) TO STDOUT (FORMAT CSV)", compiled.params) as copy,
-    ):
-        buffer = bytearray()
-        for block in copy:
-            buffer += block
-            rows += 1  # COPY hands over one row per block
-            if rows % PROGRESS_EVERY == 0:
-                out.write(buffer)
-                buffer.clear()
-                _progress(export.id, written_rows=rows)
-        out.write(buffer)
-    db.session.commit()
-    return rows
-
-
-def _csv_rows(export: Export, filters: ExportFilters, headings: list[str], out: IO[bytes]) -> int:
-    """Any other database: stream rows through the csv module, defusing text in Python."""
+def _csv_rows(export: Export, filters: ExportFilters, out: IO[bytes]) -> int:
+    """Stream rows through the csv module, opening each seal and defusing text as it goes."""
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(headings)
-    query = rows_query(export.campaign_id, filters, export.columns, defused=False)
+    # CRLF, as RFC 4180: the csv module quotes only the line ending's characters, so a \r in a value needs it.
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow([COLUMNS[name][0] for name in export.columns])
+    # Where each chosen column comes from: ("plain", position in the row) or ("sealed", field index).
+    sources: list[tuple[bool, int]] = []
+    position = 0
+    for name in export.columns:
+        source = COLUMNS[name][1]
+        if isinstance(source, int):
+            sources.append((True, source))
+        else:
+            sources.append((False, position))
+            position += 1
+    needs_seal = any(is_sealed for is_sealed, _ in sources)
+    empty = [""] * len(PERSONAL_FIELDS)
+    query = rows_query(export.campaign_id, filters, export.columns)
     rows = 0
     for row in db.session.execute(query.execution_options(yield_per=5000)):
-        writer.writerow([inert(value) for value in row])
+        sealed = row[-1]
+        personal = open_values(sealed, purpose=SEALED_PURPOSE) if needs_seal and sealed is not None else empty
+        writer.writerow([inert(personal[i] if is_sealed else row[i]) for is_sealed, i in sources])
         rows += 1
         if rows % PROGRESS_EVERY == 0:
             _progress(export.id, written_rows=rows)
     text.flush()
     text.detach()
+    db.session.commit()
     return rows
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text, text
+from sqlalchemy import Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign import clock
@@ -41,15 +41,11 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     # Whatever owes the message names it; a second row for the same purpose
     # is refused by this key, so retries and repeats never send twice.
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
-    recipient: Mapped[str] = mapped_column(String(400))
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
-    reply_to: Mapped[str | None] = mapped_column(String(400))
-    # Shown as the From display name (a signer writing to an official); the
-    # address is always the platform's own.
-    sender_name: Mapped[str | None] = mapped_column(String(200))
-    # The one-click unsubscribe link (RFC 8058) of mail sent to a list, such as updates to signers.
-    list_unsubscribe: Mapped[str | None] = mapped_column(String(400))
+    # No address, subject or body in clear: either what the message is about
+    # (a signature, a letter), from which its kind's composer writes it when it
+    # is sent, or the message written in advance and sealed. Cleared once sent.
+    ref_id: Mapped[int | None]
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     status: Mapped[OutboxStatus] = mapped_column(
         _enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
     )

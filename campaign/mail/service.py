@@ -11,12 +11,14 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from pathlib import Path
+from typing import Any
 
 from flask import current_app, render_template
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Select, func, select, text, update
 
 from campaign import clock, dispatch
 from campaign.extensions import db
+from campaign.mail.kinds import Composed, kind_of, register_kind
 from campaign.mail.models import OutboxMessage, OutboxStatus
 from campaign.mail.transport import (
     FileTransport,
@@ -25,10 +27,16 @@ from campaign.mail.transport import (
     TemporaryFailure,
     Transport,
 )
+from campaign.privacy import vault
 
 log = logging.getLogger(__name__)
 
+__all__ = ["Composed", "register_kind"]
+
 PUMP_TASK = "mail.pump"
+# What sealed outbox rows are (campaign.privacy.vault).
+SEALED_PURPOSE = "outbox"
+NO_LONGER_OWED = "not sent: no longer owed"
 # Every commit that owes mail asks for a pump; a fifth of a second of them share one.
 dispatch.coalesce(PUMP_TASK, seconds=0.2)
 
@@ -62,13 +70,19 @@ def queue(
 # Plain SQL that SQLite and PostgreSQL both speak: every signature writes one
 # of these, and building the statement through the ORM cost more than sending it.
 _WRITE = text("""
-INSERT INTO outbox (kind, dedupe_key, recipient, subject, body, sender_name, reply_to, list_unsubscribe,
-                    status, attempts, next_attempt_at, message_id, created_at)
-VALUES (:kind, :dedupe_key, :recipient, :subject, :body, :sender_name, :reply_to, :list_unsubscribe,
-        'pending', 0, :due, :message_id, :now)
+INSERT INTO outbox (kind, dedupe_key, ref_id, sealed, status, attempts, next_attempt_at, message_id,
+                    created_at)
+VALUES (:kind, :dedupe_key, :ref_id, :sealed, 'pending', 0, :due, :message_id, :now)
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id
 """)
+
+
+def owe(
+    *, kind: str, dedupe_key: str, ref_id: int, due_at: datetime | None = None, now: datetime | None = None
+) -> int | None:
+    """Owe a message about `ref_id`, written by its kind's composer when sent; None if already owed."""
+    return _insert(kind, dedupe_key, ref_id, None, due_at, now)
 
 
 def write(
@@ -84,7 +98,28 @@ def write(
     list_unsubscribe: str | None = None,
     now: datetime | None = None,
 ) -> int | None:
-    """Write a message into the outbox, due now or later; None if one with this key is owed already."""
+    """Seal a written message into the outbox, due now or later; None if one with this key is owed already."""
+    composed = Composed(
+        recipient=recipient,
+        subject=header_safe(subject),
+        body=body,
+        sender_name=header_safe(sender_name) if sender_name else None,
+        reply_to=reply_to,
+        list_unsubscribe=list_unsubscribe,
+    )
+    sealed = vault.seal(composed.sealed_values(), purpose=SEALED_PURPOSE, organization_id=None)
+    return _insert(kind, dedupe_key, None, sealed, due_at, now)
+
+
+def _insert(
+    kind: str,
+    dedupe_key: str,
+    ref_id: int | None,
+    sealed: bytes | None,
+    due_at: datetime | None,
+    now: datetime | None,
+) -> int | None:
+    """Insert one outbox row unless its key is owed already; start a pump after the commit if it is due."""
     now = now or clock.now()
     due = due_at or now
     message_id: int | None = db.session.execute(
@@ -92,12 +127,8 @@ def write(
         {
             "kind": kind,
             "dedupe_key": dedupe_key,
-            "recipient": recipient,
-            "subject": header_safe(subject),
-            "body": body,
-            "sender_name": header_safe(sender_name) if sender_name else None,
-            "reply_to": reply_to,
-            "list_unsubscribe": list_unsubscribe,
+            "ref_id": ref_id,
+            "sealed": sealed,
             "message_id": message_id_for(dedupe_key),
             "due": due,
             "now": now,
@@ -116,30 +147,39 @@ def message_id_for(dedupe_key: str) -> str:
     return f"<{digest}@{domain}>"
 
 
-def compose(row: OutboxMessage) -> EmailMessage:
-    """Build the email of an outbox row."""
+def composed(row: OutboxMessage) -> Composed | None:
+    """What an outbox row says: opened from its seal, or written now by its kind; None if no longer owed."""
+    if row.sealed is not None:
+        return Composed.from_values(vault.open_values(row.sealed, purpose=SEALED_PURPOSE))
+    writer = kind_of(row.kind).compose
+    return None if writer is None or row.ref_id is None else writer(row)
+
+
+def compose(row: OutboxMessage, content: Composed) -> EmailMessage:
+    """Build the email of an outbox row from what it says."""
     message = EmailMessage()
     sender = current_app.config["MAIL_FROM"]
-    if row.sender_name:
+    if content.sender_name:
         # Someone writing through the platform: their name, our address.
-        sender = address(row.sender_name, parseaddr(sender)[1])
+        sender = address(content.sender_name, parseaddr(sender)[1])
     message["From"] = sender
-    message["To"] = row.recipient
-    message["Subject"] = row.subject
+    message["To"] = content.recipient
+    message["Subject"] = header_safe(content.subject)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = row.message_id
     message["Auto-Submitted"] = "auto-generated"
-    if row.reply_to:
-        message["Reply-To"] = row.reply_to
-    if row.list_unsubscribe:
+    if content.reply_to:
+        message["Reply-To"] = content.reply_to
+    if content.list_unsubscribe:
         # RFC 8058 one-click unsubscribe: the receiver POSTs to this link.
-        link = "".join(ch for ch in header_safe(row.list_unsubscribe) if ch not in "<> ")
+        link = "".join(ch for ch in header_safe(content.list_unsubscribe) if ch not in "<> ")
         message["List-Unsubscribe"] = f"<{link}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(row.body)
-    for filename, subtype, content in _attachments(row):
-        message.add_attachment(content, subtype=subtype, filename=filename)
-    if row.list_unsubscribe:
+    message.set_content(content.body)
+    attach = kind_of(row.kind).attachments
+    for filename, subtype, text_content in attach(row) if attach else []:
+        message.add_attachment(text_content, subtype=subtype, filename=filename)
+    if content.list_unsubscribe:
         # A link longer than a folded line would otherwise become RFC 2047
         # encoded words, which receivers do not decode in this header.
         message.policy = message.policy.clone(max_line_length=998)
@@ -152,7 +192,9 @@ def transport() -> Transport:
     existing: Transport | None = app.extensions.get("mail_transport")
     if existing is None:
         if app.config["SMTP_URL"]:
-            existing = SmtpTransport(app.config["SMTP_URL"], app.config["SMTP_TIMEOUT"])
+            existing = SmtpTransport(
+                app.config["SMTP_URL"], app.config["SMTP_TIMEOUT"], ca_file=app.config["SMTP_CA_FILE"]
+            )
         else:
             existing = FileTransport(mail_folder())
         app.extensions["mail_transport"] = existing
@@ -228,41 +270,57 @@ def _claim_batch(batch: int) -> list[OutboxMessage]:
 def _send_claimed(row: OutboxMessage) -> Delivery:
     """Send a row this process claimed and record the outcome, committed before the next one."""
     try:
-        transport().send(compose(row))
+        content = composed(row)
+        if content is None:
+            row.status = OutboxStatus.FAILED
+            row.last_error = NO_LONGER_OWED
+            outcome = Delivery.FAILED
+        else:
+            transport().send(compose(row, content))
+    except vault.CannotOpen as error:
+        # A worker without the key (a deployment in progress): another may hold it.
+        log.error("outbox message %s cannot be opened here: %s", row.id, error)
+        outcome = _retry_later(row, "cannot be opened by this worker")
     except TemporaryFailure as error:
         outcome = _retry_later(row, str(error))
     except PermanentFailure as error:
         row.status = OutboxStatus.FAILED
         row.last_error = str(error)[:500]
         outcome = Delivery.FAILED
-        _after_permanent_failure(row)
+        refused = kind_of(row.kind).on_refused
+        if refused is not None:
+            refused(row)
     else:
-        row.status = OutboxStatus.SENT
-        row.sent_at = clock.now()
-        row.last_error = None
-        outcome = Delivery.SENT
+        if content is not None:
+            row.status = OutboxStatus.SENT
+            row.sent_at = clock.now()
+            row.last_error = None
+            outcome = Delivery.SENT
+    if row.status != OutboxStatus.PENDING:
+        row.sealed = None  # sent or given up: what it said is not kept
     db.session.commit()
     log.info("outbox message %s: %s", row.id, outcome)
     return outcome
 
 
-def _attachments(row: OutboxMessage) -> list[tuple[str, str, str]]:
-    """Text files (name, text subtype, content) the domain that owed the message attaches, built when sent."""
-    # Imported here because the targets domain builds on this module.
-    from campaign.targets import digests
+def cancel(ids: Select[Any], reason: str) -> int:
+    """Never send the owed messages among these outbox ids; what they said is dropped. Return how many."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.FAILED, last_error=reason[:500], sealed=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
-    if row.kind == digests.service.DIGEST_KIND:
-        return [digests.csv_attachment(row.id)]
-    return []
 
-
-def _after_permanent_failure(row: OutboxMessage) -> None:
-    """Let the domain that owed a refused message react, in the same transaction."""
-    # Imported here because the targets domain builds on this module.
-    from campaign.targets import service as targets
-
-    if row.kind in targets.LETTER_KINDS:
-        targets.record_bounce(row)
+def delivery_state(status: OutboxStatus | None) -> str:
+    """How a person names where a message is: queued, sent or failed."""
+    if status == OutboxStatus.SENT:
+        return "sent"
+    if status == OutboxStatus.FAILED:
+        return "failed"
+    return "queued"
 
 
 def _retry_later(row: OutboxMessage, error: str) -> Delivery:
@@ -291,7 +349,7 @@ def sweep(limit: int = 1000) -> int:
     db.session.execute(
         update(OutboxMessage)
         .where(stuck, exhausted)
-        .values(status=OutboxStatus.FAILED, last_error="stuck while sending")
+        .values(status=OutboxStatus.FAILED, last_error="stuck while sending", sealed=None)
         .execution_options(synchronize_session=False)
     )
     db.session.execute(

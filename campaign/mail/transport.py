@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import smtplib
+import ssl
 import threading
 from email.message import EmailMessage
 from pathlib import Path
@@ -43,9 +44,13 @@ class FileTransport:
 
 
 class SmtpTransport:
-    """Sends over one SMTP connection per thread, reopened when the server drops it."""
+    """Sends over one SMTP connection per thread, reopened when the server drops it.
 
-    def __init__(self, url: str, timeout: float) -> None:
+    smtps:// and smtp+starttls:// check the server's certificate and host name
+    against the system's CAs, or only those in `ca_file` when given.
+    """
+
+    def __init__(self, url: str, timeout: float, ca_file: str | None = None) -> None:
         parts = urlsplit(url)
         self.host = parts.hostname or "localhost"
         self.port = parts.port or (465 if parts.scheme == "smtps" else 25)
@@ -54,6 +59,7 @@ class SmtpTransport:
         self.username = unquote(parts.username) if parts.username else None
         self.password = unquote(parts.password) if parts.password else None
         self.timeout = timeout
+        self.ca_file = ca_file
         self._local = threading.local()
 
     def send(self, message: EmailMessage) -> None:
@@ -96,19 +102,34 @@ class SmtpTransport:
             return connection
         try:
             if self.use_ssl:
-                connection = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout)
+                connection = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=self._tls_context()
+                )
             else:
                 connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
                 if self.use_starttls:
-                    connection.starttls()
+                    connection.starttls(context=self._tls_context())
             if self.username and self.password:
                 connection.login(self.username, self.password)
+        except ssl.SSLCertVerificationError as error:
+            # Never retried without verification: the password and the mail would go to whoever answered.
+            raise TemporaryFailure(
+                f"cannot connect: the certificate of {self.host} could not be verified"
+                f" ({error.verify_message})"
+            ) from None
         except smtplib.SMTPResponseException as error:
             raise _classified(error.smtp_code, "server refused the session") from None
         except (OSError, smtplib.SMTPException) as error:
             raise TemporaryFailure(f"cannot connect: {type(error).__name__}") from None
         self._local.connection = connection
         return connection
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """A TLS context that checks the certificate chain and the host name."""
+        try:
+            return ssl.create_default_context(cafile=self.ca_file)
+        except OSError as error:  # a missing file, or one that holds no certificate
+            raise TemporaryFailure(f"cannot read the CA file {self.ca_file}: {error}") from None
 
     def _close(self) -> None:
         """Drop this thread's connection."""

@@ -10,9 +10,18 @@ import pycountry
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from campaign.signing import consents
 from campaign.signing.service import SignatureRequest
 
 POSTAL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-]{0,15}$")
@@ -87,15 +96,15 @@ class SignForm(FlaskForm):
         filters=[strip],
         validators=[Optional(), Length(max=1000), no_control_characters],
     )
-    comment_public = BooleanField("Show my comment on this page, with my first name")
+    comment_public = BooleanField(consents.label("comment_public"))
     message = TextAreaField(
         "Your own words to the officials",
         filters=[strip],
         validators=[Optional(), Length(max=5000), no_control_characters],
     )
-    email_opt_in = BooleanField("Email me updates about this campaign")
+    email_opt_in = BooleanField(consents.label("email_opt_in"))
     # Letter campaigns only: unchecked, the officials never see the signer's address.
-    reply_to_opt_in = BooleanField("Let the officials reply to me: show them my email address")
+    reply_to_opt_in = BooleanField(consents.label("reply_to_opt_in"))
     source = HiddenField(filters=[strip])
     # Left empty by people, who never see it; filled in by many bots.
     website = StringField("Leave this field empty", filters=[strip])
@@ -159,3 +168,9 @@ class SignForm(FlaskForm):
     def plausible_source(source: str | None) -> str:
         """A source tag as given, if it looks like one; otherwise empty."""
         return source if source and SOURCE.match(source) else ""
+
+
+class MyLinkForm(FlaskForm):
+    """Ask for the link to one's own page."""
+
+    email = EmailField("Your email address", filters=[strip], validators=[DataRequired(), Length(max=320)])

@@ -3,25 +3,57 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign import clock
 from campaign.campaigns.models import Campaign, _enum
 from campaign.extensions import db
 
+# What a sealed signature holds, in this order (see campaign.privacy.vault).
+SEALED_PURPOSE = "signature"
+PERSONAL_FIELDS = ("email", "given_name", "family_name", "postal_code", "comment", "message")
+
+
+@dataclass(frozen=True)
+class Personal:
+    """A signer's own data, opened from its seal where the private key is held."""
+
+    email: str = ""
+    given_name: str = ""
+    family_name: str = ""
+    postal_code: str = ""
+    comment: str = ""
+    message: str = ""
+
+    def sealed_values(self) -> list[str]:
+        """The values in the order they are sealed."""
+        return [getattr(self, name) for name in PERSONAL_FIELDS]
+
+    @property
+    def name(self) -> str:
+        """Given and family name, as one line."""
+        return f"{self.given_name} {self.family_name}".strip()
+
 
 class Person(db.Model):  # type: ignore[name-defined]
-    """Someone who signed, known by one canonical email address."""
+    """Someone who signed, known only by a keyed hash of their canonical email address.
+
+    The address itself is sealed inside each of their signatures: a stolen
+    dump cannot tell who anyone is, while a second signature is still found.
+    """
 
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(320))
-    canonical_email: Mapped[str] = mapped_column(String(320), unique=True)
+    email_index: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # Asked for no more email of any kind but what they ask for themselves.
+    email_stopped_at: Mapped[datetime | None]
 
 
 class SignatureStatus(enum.StrEnum):
@@ -51,28 +83,44 @@ class Signature(db.Model):  # type: ignore[name-defined]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    # None once the signature is anonymised: it still counts, but names nobody.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
     status: Mapped[SignatureStatus] = mapped_column(
         _enum(SignatureStatus, "signature_status"), default=SignatureStatus.PENDING
     )
-    given_name: Mapped[str] = mapped_column(String(100))
-    family_name: Mapped[str] = mapped_column(String(100))
+    # Email, names, postal code, comment and own words, sealed (campaign.privacy.vault);
+    # None once withdrawn, erased or anonymised.
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Initials, for the staff pages that cannot open the seal ("A. P.").
+    masked_name: Mapped[str | None] = mapped_column(String(16))
+    # A keyed hash of the own words with case and punctuation removed: copies share it.
+    message_hash: Mapped[str | None] = mapped_column(String(64))
     country: Mapped[str] = mapped_column(String(2))
-    postal_code: Mapped[str] = mapped_column(String(16), default="")
     region: Mapped[str | None] = mapped_column(String(8))
-    comment: Mapped[str | None] = mapped_column(Text)
     is_comment_public: Mapped[bool] = mapped_column(default=False)
-    message: Mapped[str | None] = mapped_column(Text)
     has_email_opt_in: Mapped[bool] = mapped_column(default=False)
     consent_version: Mapped[str] = mapped_column(String(32))
     source: Mapped[str | None] = mapped_column(String(64))
     # HMAC of the client address under a server key: enough to spot a burst
     # from one address, useless to whoever steals a dump without the key.
-    client_hash: Mapped[str] = mapped_column(String(64))
+    # Kept 30 days, then cleared.
+    client_hash: Mapped[str | None] = mapped_column(String(64))
     is_counted: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     validated_at: Mapped[datetime | None]
     invalidated_at: Mapped[datetime | None]
+    # Why an invalidated signature stopped counting: withdrawn, erased, staff.
+    removal_reason: Mapped[str | None] = mapped_column(String(16))
+    anonymised_at: Mapped[datetime | None]
 
     campaign: Mapped[Campaign] = relationship()
-    person: Mapped[Person] = relationship()
+    person: Mapped[Person | None] = relationship()
+
+    @cached_property
+    def personal(self) -> Personal:
+        """The signer's own data, opened from the seal (only where the private key is held)."""
+        from campaign.privacy.vault import open_values
+
+        if self.sealed is None:
+            return Personal()
+        return Personal(*open_values(self.sealed, purpose=SEALED_PURPOSE))

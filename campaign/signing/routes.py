@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign import clock
 from campaign.campaigns.pages import page_with_errors
 from campaign.campaigns.service import public_view_or_404
 from campaign.extensions import db
-from campaign.signing import service
-from campaign.signing.forms import SignForm
+from campaign.signing import service, supporters
+from campaign.signing.forms import MyLinkForm, SignForm
 from campaign.signing.tokens import check_confirmation_token
 
 bp = Blueprint("signing", __name__)
@@ -89,3 +89,78 @@ def _private(html: str) -> Response:
     response = Response(html)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/my/")
+def my_request() -> Response:
+    """Ask for the link to one's own page by email."""
+    return _private(render_template("signing/my_request.html", sent=False))
+
+
+@bp.post("/my/")
+def my_request_post() -> Response | tuple[str, int]:
+    """Send the link if anything is held for the address; the answer is the same either way."""
+    form = MyLinkForm()
+    if not form.validate():
+        return render_template("signing/my_request.html", sent=False, form=form), 400
+    supporters.send_link(form.email.data or "")
+    db.session.commit()
+    return _private(render_template("signing/my_request.html", sent=True))
+
+
+@bp.get("/my/<token>")
+def my_page(token: str) -> Response | tuple[str, int]:
+    """What is held for the person the link names; a GET changes nothing."""
+    person_id = supporters.person_of_token(token)
+    if person_id is None:
+        return _my_bad_link()
+    return _private(render_template("signing/my_page.html", token=token, held=supporters.held_for(person_id)))
+
+
+@bp.post("/my/<token>/withdraw/<int:signature_id>")
+def my_withdraw(token: str, signature_id: int) -> BaseResponse | tuple[str, int]:
+    """Withdraw one signature: it stops counting within seconds."""
+    person_id = supporters.person_of_token(token)
+    if person_id is None:
+        return _my_bad_link()
+    if not supporters.withdraw(person_id, signature_id):
+        abort(404)
+    db.session.commit()
+    flash("Your signature was withdrawn: it no longer counts, and what it held about you is deleted.")
+    return redirect(url_for("signing.my_page", token=token), code=303)
+
+
+@bp.post("/my/<token>/stop-email")
+def my_stop_email(token: str) -> BaseResponse | tuple[str, int]:
+    """No more updates or follow-ups from any campaign."""
+    person_id = supporters.person_of_token(token)
+    if person_id is None:
+        return _my_bad_link()
+    supporters.stop_email(person_id)
+    db.session.commit()
+    flash("You will get no more updates or follow-ups from any campaign.")
+    return redirect(url_for("signing.my_page", token=token), code=303)
+
+
+@bp.get("/my/<token>/erase")
+def my_erase_confirm(token: str) -> Response | tuple[str, int]:
+    """The one confirmation step before erasing everything."""
+    if supporters.person_of_token(token) is None:
+        return _my_bad_link()
+    return _private(render_template("signing/my_erase.html", token=token))
+
+
+@bp.post("/my/<token>/erase")
+def my_erase(token: str) -> Response | tuple[str, int]:
+    """Erase everything held for the address."""
+    person_id = supporters.person_of_token(token)
+    if person_id is None:
+        return _my_bad_link()
+    supporters.erase(person_id)
+    db.session.commit()
+    return _private(render_template("signing/my_erased.html"))
+
+
+def _my_bad_link() -> tuple[str, int]:
+    """A link that expired, was altered, or names someone already erased."""
+    return render_template("signing/my_bad_link.html"), 400

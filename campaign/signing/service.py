@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,11 +19,11 @@ from campaign.campaigns.service import CampaignView
 from campaign.counts.service import FOLD_TASK
 from campaign.database import insert
 from campaign.extensions import db
-from campaign.links import absolute_url
 from campaign.mail import service as mail
+from campaign.privacy import vault
+from campaign.signing import messages
 from campaign.signing.emails import canonical_email
-from campaign.signing.models import Person, Signature, SignatureStatus
-from campaign.signing.tokens import confirmation_token
+from campaign.signing.models import SEALED_PURPOSE, Person, Personal, Signature, SignatureStatus
 from campaign.targets import service as targets
 
 
@@ -68,23 +69,21 @@ WITH open_campaign AS (
     WHERE id = :campaign_id AND status = 'open'
       AND (opens_at IS NULL OR opens_at <= :now) AND (closes_at IS NULL OR closes_at > :now)
 ), new_person AS (
-    INSERT INTO people (email, canonical_email, created_at)
-    SELECT :email, :canonical_email, :now FROM open_campaign
-    ON CONFLICT (canonical_email) DO NOTHING
+    INSERT INTO people (email_index, created_at)
+    SELECT :email_index, :now FROM open_campaign
+    ON CONFLICT (email_index) DO NOTHING
     RETURNING id
 ), person AS (
     SELECT id FROM new_person
     UNION ALL
-    SELECT people.id FROM people, open_campaign WHERE people.canonical_email = :canonical_email
+    SELECT people.id FROM people, open_campaign WHERE people.email_index = :email_index
     LIMIT 1
 ), new_signature AS (
     INSERT INTO signatures (
-        campaign_id, person_id, status, given_name, family_name, country, postal_code, region,
-        comment, is_comment_public, message, has_email_opt_in, consent_version, source,
-        client_hash, is_counted, created_at)
-    SELECT :campaign_id, person.id, 'pending', :given_name, :family_name, :country, :postal_code,
-        :region, :comment, :is_comment_public, :message, :has_email_opt_in, :consent_version,
-        :source, :client_hash, false, :now
+        campaign_id, person_id, status, sealed, masked_name, message_hash, country, region,
+        is_comment_public, has_email_opt_in, consent_version, source, client_hash, is_counted, created_at)
+    SELECT :campaign_id, person.id, 'pending', :sealed, :masked_name, :message_hash, :country, :region,
+        :is_comment_public, :has_email_opt_in, :consent_version, :source, :client_hash, false, :now
     FROM person
     ON CONFLICT (campaign_id, person_id) DO NOTHING
     RETURNING id
@@ -107,27 +106,22 @@ def sign(campaign: Campaign | CampaignView, request: SignatureRequest) -> SignOu
             # Only a new signature records it: signing again with someone
             # else's address must not expose that address to officials.
             targets.record_reply_consent(signature_id)
-        _queue_confirmation(campaign, signature_id, request.email, request.given_name, "")
+        messages.owe_confirmation(signature_id, "")
         return SignOutcome.NEW
     existing = db.session.execute(
-        select(Signature).where(Signature.campaign_id == campaign.id, Signature.person_id == person_id)
-    ).scalar_one()
+        select(Signature.id, Signature.status).where(
+            Signature.campaign_id == campaign.id, Signature.person_id == person_id
+        )
+    ).one()
     # One repeat email per hour at most: signing again must not become a way
-    # to flood someone's inbox.
+    # to flood someone's inbox. It is written from what the first signature
+    # holds, never from what this request says.
     bucket = now.strftime("%Y%m%d%H")
     if existing.status == SignatureStatus.PENDING:
-        _queue_confirmation(campaign, existing.id, request.email, request.given_name, f":{bucket}")
+        messages.owe_confirmation(existing.id, f":{bucket}")
         return SignOutcome.REPEAT_PENDING
-    mail.queue(
-        kind="already-signed",
-        dedupe_key=f"already-signed:{existing.id}:{bucket}",
-        recipient=mail.address(request.given_name, request.email),
-        subject=f"You have already signed: {campaign.title}",
-        template="already_signed.txt",
-        campaign=campaign,
-        given_name=request.given_name,
-        campaign_url=absolute_url("campaigns.show", slug=campaign.slug),
-    )
+    key = f"already-signed:{existing.id}:{bucket}"
+    mail.owe(kind=messages.ALREADY_SIGNED_KIND, dedupe_key=key, ref_id=existing.id)
     return SignOutcome.REPEAT_SIGNED
 
 
@@ -145,27 +139,35 @@ def _insert_person_and_signature(
         # statement began, so it could not see them: a new statement can.
     elif not _is_open(campaign.id, now):
         raise CampaignClosed
-    person_id = _person_id(request.email)
-    return person_id, _insert_signature(campaign, person_id, request)
+    values = _signature_values(campaign, request, now)
+    person_id = _person_id(values["email_index"], now)
+    return person_id, _insert_signature(person_id, values)
 
 
 def _signature_values(
     campaign: Campaign | CampaignView, request: SignatureRequest, now: datetime
 ) -> dict[str, Any]:
-    """The parameters of the one-statement sign."""
+    """The parameters of the one-statement sign: personal data sealed, the rest as it is."""
+    personal = Personal(
+        email=request.email,
+        given_name=request.given_name,
+        family_name=request.family_name,
+        postal_code=request.postal_code,
+        comment=request.comment or "",
+        message=request.message or "",
+    )
     return {
         "campaign_id": campaign.id,
         "now": now,
-        "email": request.email,
-        "canonical_email": canonical_email(request.email),
-        "given_name": request.given_name,
-        "family_name": request.family_name,
+        "email_index": email_index(request.email),
+        "sealed": vault.seal(
+            personal.sealed_values(), purpose=SEALED_PURPOSE, organization_id=campaign.organization_id
+        ),
+        "masked_name": masked_name(request.given_name, request.family_name),
+        "message_hash": message_hash(request.message),
         "country": request.country,
-        "postal_code": request.postal_code,
         "region": request.region,
-        "comment": request.comment,
         "is_comment_public": request.is_comment_public and bool(request.comment),
-        "message": request.message,
         "has_email_opt_in": request.has_email_opt_in,
         "consent_version": current_app.config["CONSENT_VERSION"],
         "source": request.source,
@@ -181,44 +183,35 @@ def _is_open(campaign_id: int, now: datetime) -> bool:
     return row is not None and takes_signatures(row.status, row.opens_at, row.closes_at, now)
 
 
-def _person_id(email: str) -> int:
-    """Find or create the person with this address, safely under concurrent requests."""
-    canonical = canonical_email(email)
+def _person_id(index: str, now: datetime) -> int:
+    """Find or create the person with this address's index, safely under concurrent requests."""
     inserted = db.session.execute(
         insert(Person)
-        .values(email=email, canonical_email=canonical, created_at=clock.now())
-        .on_conflict_do_nothing(index_elements=["canonical_email"])
+        .values(email_index=index, created_at=now)
+        .on_conflict_do_nothing(index_elements=["email_index"])
         .returning(Person.id)
     ).scalar()
     if inserted is not None:
         return int(inserted)
-    return db.session.execute(select(Person.id).where(Person.canonical_email == canonical)).scalar_one()
+    return db.session.execute(select(Person.id).where(Person.email_index == index)).scalar_one()
 
 
-def _insert_signature(
-    campaign: Campaign | CampaignView, person_id: int, request: SignatureRequest
-) -> int | None:
+_SIGNATURE_COLUMNS = (
+    "campaign_id", "sealed", "masked_name", "message_hash", "country", "region", "is_comment_public",
+    "has_email_opt_in", "consent_version", "source", "client_hash",
+)
+
+
+def _insert_signature(person_id: int, values: dict[str, Any]) -> int | None:
     """Insert the pending signature; None when this person has signed already."""
     statement = (
         insert(Signature)
         .values(
-            campaign_id=campaign.id,
             person_id=person_id,
             status=SignatureStatus.PENDING,
-            given_name=request.given_name,
-            family_name=request.family_name,
-            country=request.country,
-            postal_code=request.postal_code,
-            region=request.region,
-            comment=request.comment,
-            is_comment_public=request.is_comment_public and bool(request.comment),
-            message=request.message,
-            has_email_opt_in=request.has_email_opt_in,
-            consent_version=current_app.config["CONSENT_VERSION"],
-            source=request.source,
-            client_hash=client_hash(request.client_address),
             is_counted=False,
-            created_at=clock.now(),
+            created_at=values["now"],
+            **{name: values[name] for name in _SIGNATURE_COLUMNS},
         )
         .on_conflict_do_nothing(index_elements=["campaign_id", "person_id"])
         .returning(Signature.id)
@@ -227,35 +220,12 @@ def _insert_signature(
     return None if inserted is None else int(inserted)
 
 
-def _queue_confirmation(
-    campaign: Campaign | CampaignView, signature_id: int, email: str, given_name: str, suffix: str
-) -> None:
-    """Owe the email whose link confirms the signature."""
-    mail.queue(
-        kind="confirmation",
-        dedupe_key=f"confirm:{signature_id}{suffix}",
-        recipient=mail.address(given_name, email),
-        subject=f"Please confirm your signature: {campaign.title}",
-        template="confirmation.txt",
-        campaign=campaign,
-        given_name=given_name,
-        confirm_url=absolute_url("signing.confirm", token=confirmation_token(signature_id)),
-    )
-
-
 def resend_confirmation(signature_id: int) -> bool:
     """Send a fresh link to a pending signature whose link expired; tell whether one was owed."""
     signature = db.session.get(Signature, signature_id)
     if signature is None or signature.status != SignatureStatus.PENDING:
         return False
-    bucket = clock.now().strftime("%Y%m%d%H")
-    _queue_confirmation(
-        signature.campaign,
-        signature.id,
-        signature.person.email,
-        signature.given_name,
-        f":renew:{bucket}",
-    )
+    messages.owe_confirmation(signature.id, f":renew:{clock.now():%Y%m%d%H}")
     return True
 
 
@@ -317,6 +287,23 @@ def invalidate(signature_id: int) -> bool:
         dispatch.defer(db.session(), FOLD_TASK)
         return True
     return False
+
+
+def email_index(email: str) -> str:
+    """The blind index that finds a person again by email, however they write it."""
+    return vault.blind_index(canonical_email(email), purpose="email")
+
+
+def masked_name(given_name: str, family_name: str) -> str:
+    """Initials, for pages that must tell signatures apart without showing who signed."""
+    initials = [f"{name.strip()[:1].upper()}." for name in (given_name, family_name) if name.strip()]
+    return " ".join(initials)[:16]
+
+
+def message_hash(message: str | None) -> str | None:
+    """A keyed hash of a paragraph with case, punctuation and spacing removed: copies share it."""
+    words = re.sub(r"[\W_]+", " ", (message or "").casefold()).split()
+    return vault.blind_index(" ".join(words), purpose="message") if words else None
 
 
 def client_hash(client_address: str) -> str:

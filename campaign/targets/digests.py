@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import render_template
@@ -14,7 +15,9 @@ from campaign.campaigns.models import Campaign
 from campaign.exports.service import inert
 from campaign.extensions import db
 from campaign.mail import service as mail
-from campaign.signing.models import Signature
+from campaign.mail.kinds import Attachment
+from campaign.mail.models import OutboxMessage
+from campaign.signing.models import Signature, SignatureStatus
 from campaign.targets import service
 from campaign.targets.models import DeliveryMode, Letter, LetterCampaign, Official
 
@@ -45,11 +48,9 @@ def send_digests(now: datetime | None = None) -> int:
 
 def _queue_digest(campaign_id: int, official_id: int, now: datetime) -> bool:
     """Owe one official today's digest of one campaign's waiting letters; False if sent today already."""
-    campaign = db.session.get_one(Campaign, campaign_id)
-    official = db.session.get_one(Official, official_id)
     letters = (
         db.session.execute(
-            select(Letter)
+            select(Letter.id)
             .where(
                 Letter.campaign_id == campaign_id,
                 Letter.official_id == official_id,
@@ -62,49 +63,89 @@ def _queue_digest(campaign_id: int, official_id: int, now: datetime) -> bool:
         .scalars()
         .all()
     )
-    outbox_id = mail.write(
+    outbox_id = mail.owe(
         kind=service.DIGEST_KIND,
         dedupe_key=f"letter-digest:{campaign_id}:{official_id}:{now:%Y%m%d}",
-        recipient=mail.address(official.name, official.email),
-        subject=f"{len(letters)} letters from {campaign.title}",
-        body=render_template(
-            "targets/mail/digest.txt", campaign=campaign, official=official, letters=letters
-        ),
+        ref_id=official_id,
         now=now,
     )
     if outbox_id is None:
         return False
     db.session.execute(
         update(Letter)
-        .where(Letter.id.in_([letter.id for letter in letters]))
+        .where(Letter.id.in_(letters))
         .values(outbox_id=outbox_id)
         .execution_options(synchronize_session=False)
     )
     return True
 
 
-def csv_attachment(outbox_id: int) -> tuple[str, str, str]:
+def _digest_letters(outbox_id: int) -> list[Letter]:
+    """The letters a digest carries, leaving out those whose signature stopped counting or was anonymised."""
+    return list(
+        db.session.execute(
+            select(Letter)
+            .join(Signature, Signature.id == Letter.signature_id)
+            .where(
+                Letter.outbox_id == outbox_id,
+                Signature.status == SignatureStatus.VALIDATED,
+                Signature.sealed.is_not(None),
+            )
+            .order_by(Letter.id)
+        ).scalars()
+    )
+
+
+@dataclass(frozen=True)
+class _Written:
+    """One letter of a digest as it is sent."""
+
+    subject: str
+    body: str
+
+
+def _compose_digest(row: OutboxMessage) -> mail.Composed | None:
+    """The day's digest to one official, written from the sealed signatures when it is sent."""
+    letters = _digest_letters(row.id)
+    official = db.session.get(Official, row.ref_id)
+    if not letters or official is None or official.is_email_bad:
+        return None
+    campaign = db.session.get_one(Campaign, letters[0].campaign_id)
+    written = [_Written(*service.letter_text(letter)) for letter in letters]
+    return mail.Composed(
+        recipient=mail.address(official.name, official.email),
+        subject=f"{len(written)} letters from {campaign.title}",
+        body=render_template(
+            "targets/mail/digest.txt", campaign=campaign, official=official, letters=written
+        ),
+    )
+
+
+def csv_attachment(row: OutboxMessage) -> list[Attachment]:
     """The letters of one digest as a CSV file (name, text subtype, content), inert in a spreadsheet."""
-    letters = db.session.execute(
-        select(
-            Letter.created_at,
-            Signature.given_name,
-            Signature.family_name,
-            Signature.postal_code,
-            Signature.region,
-            Signature.country,
-            Signature.message,
-        )
-        .join(Signature, Signature.id == Letter.signature_id)
-        .where(Letter.outbox_id == outbox_id)
-        .order_by(Letter.id)
-    ).all()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(
         ["Written at (UTC)", "First name", "Last name", "Postal code", "Region", "Country", "Their own words"]
     )
-    for row in letters:
-        writer.writerow([inert(value) for value in row])
+    for letter in _digest_letters(row.id):
+        signature, personal = letter.signature, letter.signature.personal
+        settings_allow = service.letter_settings(letter.campaign_id)
+        words = personal.message if settings_allow is None or settings_allow.is_signer_editable else ""
+        cells = [
+            letter.created_at,
+            personal.given_name,
+            personal.family_name,
+            personal.postal_code,
+            signature.region or "",
+            signature.country,
+            words,
+        ]
+        writer.writerow([inert(value) for value in cells])
     # A byte-order mark, so that Excel reads the UTF-8 (Armenian names, accents) right.
-    return "letters.csv", "csv", "\ufeff" + out.getvalue()
+    return [("letters.csv", "csv", "\ufeff" + out.getvalue())]
+
+
+mail.register_kind(
+    service.DIGEST_KIND, compose=_compose_digest, attachments=csv_attachment, on_refused=service.record_bounce
+)

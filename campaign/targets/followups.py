@@ -15,12 +15,14 @@ from campaign.extensions import db
 from campaign.links import absolute_url
 from campaign.mail import service as mail
 from campaign.mail.models import OutboxMessage, OutboxStatus
-from campaign.signing.models import Signature
+from campaign.signing.models import Signature, SignatureStatus
+from campaign.signing.supporters import my_url
 from campaign.targets.models import FollowUp, Letter, ReplyAnswer
 
 ASK_AFTER = timedelta(days=14)
 REMIND_AFTER = timedelta(days=7)  # after asking: 21 days after delivery
 FOLLOWUP_KIND = "letter-followup"
+REMINDER_KIND = "letter-reminder"
 BATCH = 500
 _SALT = "letter-replied"
 
@@ -77,23 +79,36 @@ def ask_for_replies(now: datetime | None = None) -> int:
 
 def _queue_question(signature_id: int, now: datetime, *, is_reminder: bool) -> int:
     """Owe the writer the question (or its one reminder); 1 if newly owed."""
-    signature = db.session.get_one(Signature, signature_id)
-    campaign = db.session.get_one(Campaign, signature.campaign_id)
-    queued = mail.write(
-        kind=FOLLOWUP_KIND,
+    queued = mail.owe(
+        kind=REMINDER_KIND if is_reminder else FOLLOWUP_KIND,
         dedupe_key=f"{FOLLOWUP_KIND}:{signature_id}:{'reminder' if is_reminder else 'ask'}",
-        recipient=mail.address(signature.given_name, signature.person.email),
+        ref_id=signature_id,
+        now=now,
+    )
+    return 0 if queued is None else 1
+
+
+def _compose_question(row: OutboxMessage) -> mail.Composed | None:
+    """Ask a writer whether their officials replied, written from the sealed signature."""
+    signature = db.session.get(Signature, row.ref_id)
+    if signature is None or signature.status != SignatureStatus.VALIDATED or signature.sealed is None:
+        return None
+    if signature.person is None or signature.person.email_stopped_at is not None:
+        return None
+    campaign = db.session.get_one(Campaign, signature.campaign_id)
+    personal = signature.personal
+    return mail.Composed(
+        recipient=mail.address(personal.given_name, personal.email),
         subject=f"Did your officials reply? {campaign.title}",
         body=render_template(
             "targets/mail/followup.txt",
             campaign=campaign,
-            given_name=signature.given_name,
-            is_reminder=is_reminder,
-            answer_url=absolute_url("targets.replied", token=reply_token(signature_id)),
+            given_name=personal.given_name,
+            is_reminder=row.kind == REMINDER_KIND,
+            answer_url=absolute_url("targets.replied", token=reply_token(signature.id)),
+            my_url=my_url(signature.person_id),
         ),
-        now=now,
     )
-    return 0 if queued is None else 1
 
 
 def campaign_asked(signature_id: int) -> Campaign | None:
@@ -121,3 +136,7 @@ def reply_rates(campaign_id: int) -> dict[str, int]:
     ).all()
     answers = {str(answer) if answer else "unanswered": int(count) for answer, count in rows}
     return {"asked": sum(answers.values()), "yes": answers.get("yes", 0), "no": answers.get("no", 0)}
+
+
+mail.register_kind(FOLLOWUP_KIND, compose=_compose_question)
+mail.register_kind(REMINDER_KIND, compose=_compose_question)

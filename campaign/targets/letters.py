@@ -7,8 +7,6 @@ template themselves.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from string import Template
@@ -89,14 +87,15 @@ def place_of(country: str, region: str | None) -> str:
 def signer_values(signature: Signature, settings: LetterCampaign) -> dict[str, str]:
     """What a signature puts into the letter."""
     # Names and codes are one line each, wherever they end up.
-    given_name, family_name = header_safe(signature.given_name), header_safe(signature.family_name)
+    personal = signature.personal
+    given_name, family_name = header_safe(personal.given_name), header_safe(personal.family_name)
     return {
         "name": f"{given_name} {family_name}".strip(),
         "given_name": given_name,
         "family_name": family_name,
         "place": place_of(signature.country, signature.region),
-        "postal_code": header_safe(signature.postal_code),
-        "message": (signature.message or "") if settings.is_signer_editable else "",
+        "postal_code": header_safe(personal.postal_code),
+        "message": personal.message if settings.is_signer_editable else "",
     }
 
 
@@ -104,10 +103,3 @@ def official_values(official: Official) -> dict[str, str]:
     """What an official puts into the letter."""
     return {"official_name": official.name, "official_title": official.title}
 
-
-def message_hash(message: str | None) -> str | None:
-    """A hash of a paragraph with case, punctuation and spacing removed: copies share it."""
-    if not message:
-        return None
-    words = re.sub(r"[\W_]+", " ", message.casefold()).split()
-    return hashlib.sha256(" ".join(words).encode()).hexdigest() if words else None

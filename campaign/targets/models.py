@@ -149,9 +149,9 @@ class Letter(db.Model):  # type: ignore[name-defined]
     # The outbox row carrying it; None while it is held for review.
     # (Several letters share one row when they go in a daily digest.)
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"), index=True)
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
-    # A hash of the signer's normalized paragraph, to spot copies.
+    # No text is kept: the worker writes the letter from the sealed signature
+    # when it is sent, so a withdrawn signature's letter is never sent.
+    # The signature's keyed hash of its paragraph, to spot copies.
     message_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     is_held: Mapped[bool] = mapped_column(default=False)
     bounced_at: Mapped[datetime | None]

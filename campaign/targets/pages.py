@@ -60,7 +60,7 @@ def delivery(campaign_id: int) -> str:
 def held() -> str:
     """Letters held for review (copied paragraphs, bursts from one address), oldest first."""
     letters = db.session.execute(
-        select(Letter, Official.name, Campaign.title, Signature.message)
+        select(Letter, Official.name, Campaign.title, Signature.masked_name, Signature.country)
         .join(Official, Official.id == Letter.official_id)
         .join(Campaign, Campaign.id == Letter.campaign_id)
         .join(Signature, Signature.id == Letter.signature_id)

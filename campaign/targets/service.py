@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from campaign import clock
 from campaign.campaigns.models import Campaign
@@ -15,7 +15,7 @@ from campaign.database import insert
 from campaign.extensions import db
 from campaign.mail import service as mail
 from campaign.mail.models import OutboxMessage, OutboxStatus
-from campaign.signing.models import Signature
+from campaign.signing.models import Signature, SignatureStatus
 from campaign.targets import letters
 from campaign.targets.models import (
     DeliveryMode,
@@ -87,22 +87,17 @@ def write_letters(signature_id: int, now: datetime | None = None) -> int:
     if settings is None:
         return 0
     now = now or clock.now()
-    values = letters.signer_values(signature, settings)
-    digest = letters.message_hash(values["message"])
+    # Only the hash of the paragraph, and only if the signer's words go into the letter.
+    digest = signature.message_hash if settings.is_signer_editable else None
     is_held = _should_hold(signature, digest, now)
     written = 0
     for official in sorted(officials_for(settings, signature.country, signature.region), key=lambda o: o.id):
-        subject, body = letters.letter_text(
-            settings, {**values, **letters.official_values(official)}, current_app.config["BASE_URL"]
-        )
         letter_id = db.session.execute(
             insert(Letter)
             .values(
                 campaign_id=signature.campaign_id,
                 signature_id=signature_id,
                 official_id=official.id,
-                subject=mail.header_safe(subject)[:300],
-                body=body,
                 message_hash=digest,
                 is_held=is_held,
                 created_at=now,
@@ -196,21 +191,45 @@ def _next_slot(settings: LetterCampaign, official_id: int, now: datetime) -> dat
 
 
 def _queue_letter(letter: Letter, settings: LetterCampaign, now: datetime) -> None:
-    """Put one letter into the outbox at the official's next slot, from the signer's name."""
-    signature, official = letter.signature, letter.official
-    name = letters.signer_values(signature, settings)["name"]
-    # The signer's address is shown to the official only with their consent.
-    reply_to = mail.address(name, signature.person.email) if has_reply_consent(signature.id) else None
-    letter.outbox_id = mail.write(
+    """Owe one letter at the official's next slot; the worker writes it when the slot comes."""
+    letter.outbox_id = mail.owe(
         kind=LETTER_KIND,
-        dedupe_key=f"letter:{letter.signature_id}:{official.id}",
-        recipient=mail.address(official.name, official.email),
-        subject=letter.subject,
-        body=letter.body,
+        dedupe_key=f"letter:{letter.signature_id}:{letter.official_id}",
+        ref_id=letter.id,
+        due_at=_next_slot(settings, letter.official_id, now),
+        now=now,
+    )
+
+
+def letter_text(letter: Letter) -> tuple[str, str]:
+    """The subject and body of a letter, written from the sealed signature (where the key is held)."""
+    settings = db.session.get_one(LetterCampaign, letter.campaign_id)
+    values = letters.signer_values(letter.signature, settings)
+    subject, body = letters.letter_text(
+        settings, {**values, **letters.official_values(letter.official)}, current_app.config["BASE_URL"]
+    )
+    return mail.header_safe(subject)[:300], body
+
+
+def _compose_letter(row: OutboxMessage) -> mail.Composed | None:
+    """One letter, from the signer's name at our address; not sent if the signature stopped counting."""
+    letter = db.session.get(Letter, row.ref_id)
+    if letter is None or letter.signature.status != SignatureStatus.VALIDATED or letter.official.is_email_bad:
+        return None
+    if letter.signature.sealed is None:
+        return None  # anonymised: it still counts, but there is no one left to write on behalf of
+    subject, body = letter_text(letter)
+    settings = db.session.get_one(LetterCampaign, letter.campaign_id)
+    personal = letter.signature.personal
+    name = letters.signer_values(letter.signature, settings)["name"]
+    # The signer's address is shown to the official only with their consent.
+    reply_to = mail.address(name, personal.email) if has_reply_consent(letter.signature_id) else None
+    return mail.Composed(
+        recipient=mail.address(letter.official.name, letter.official.email),
+        subject=subject,
+        body=body,
         sender_name=name,
         reply_to=reply_to,
-        due_at=_next_slot(settings, official.id, now),
-        now=now,
     )
 
 
@@ -231,13 +250,7 @@ def record_bounce(row: OutboxMessage) -> None:
 def stop_letters(campaign_id: int, reason: str) -> int:
     """Never send the campaign's letters still waiting in the outbox (it was taken down); return how many."""
     waiting = select(Letter.outbox_id).where(Letter.campaign_id == campaign_id, Letter.outbox_id.is_not(None))
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(waiting), OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.FAILED, last_error=reason[:500])
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return mail.cancel(waiting, reason)
 
 
 def mark_address_bad(official_id: int, now: datetime | None = None) -> Official:
@@ -252,12 +265,7 @@ def mark_address_bad(official_id: int, now: datetime | None = None) -> Official:
         .execution_options(synchronize_session=False)
     )
     owed = select(Letter.outbox_id).where(Letter.official_id.in_(sharing), Letter.outbox_id.is_not(None))
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(owed), OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.FAILED, last_error=BAD_ADDRESS)
-        .execution_options(synchronize_session=False)
-    )
+    mail.cancel(owed, BAD_ADDRESS)
     db.session.refresh(official)
     return official
 
@@ -322,11 +330,7 @@ def _state(is_held: bool, is_bounced: bool, status: OutboxStatus | None) -> str:
         return "bounced"
     if status is None:
         return "held" if is_held else "queued"
-    if status == OutboxStatus.SENT:
-        return "sent"
-    if status == OutboxStatus.FAILED:
-        return "failed"
-    return "queued"
+    return mail.delivery_state(status)
 
 
 def settings_by_slug(slug: str) -> LetterCampaign | None:
@@ -357,8 +361,8 @@ def outreach_of(signature_id: int) -> Outreach | None:
     )
     if not written:
         return None
-    first = written[0]
-    return Outreach(signature_id, first.subject, first.body, [letter.official for letter in written])
+    subject, body = letter_text(written[0])
+    return Outreach(signature_id, subject, body, [letter.official for letter in written])
 
 
 def total_outreaches(campaign_id: int) -> int:
@@ -368,3 +372,20 @@ def total_outreaches(campaign_id: int) -> int:
             select(func.count(func.distinct(Letter.signature_id))).where(Letter.campaign_id == campaign_id)
         ).scalar_one()
     )
+
+
+mail.register_kind(LETTER_KIND, compose=_compose_letter, on_refused=record_bounce)
+
+
+def forget_signatures(signature_ids: list[int], reason: str) -> None:
+    """Signatures withdrawn or erased: their letters still owed are never sent, their consents dropped."""
+    # A digest carries other writers' letters too: it leaves these out when it is written.
+    owed = (
+        select(Letter.outbox_id)
+        .join(OutboxMessage, OutboxMessage.id == Letter.outbox_id)
+        .where(Letter.signature_id.in_(signature_ids), OutboxMessage.kind == LETTER_KIND)
+    )
+    mail.cancel(owed, reason)
+    unsent = delete(Letter).where(Letter.signature_id.in_(signature_ids), Letter.outbox_id.is_(None))
+    db.session.execute(unsent)
+    db.session.execute(delete(ReplyConsent).where(ReplyConsent.signature_id.in_(signature_ids)))

@@ -26,8 +26,9 @@ from campaign.database import insert
 from campaign.extensions import db
 from campaign.links import absolute_url
 from campaign.mail import service as mail
-from campaign.mail.models import OutboxMessage, OutboxStatus
+from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Person, Signature, SignatureStatus
+from campaign.signing.supporters import my_url
 from campaign.updates.models import Unsubscribe, Update, UpdateMessage, UpdateStatus
 from campaign.updates.tokens import unsubscribe_token
 
@@ -105,16 +106,16 @@ def updates_of(campaign_id: int, limit: int = 100) -> Sequence[Update]:
     )
 
 
-def _recipients(campaign_id: int, as_of: datetime) -> Select[int, str, str, str]:
+def _recipients(campaign_id: int, as_of: datetime) -> Select[int | None, int]:
     """Opted-in signers validated by `as_of` who have not unsubscribed, in person-id order."""
     unsubscribed = exists().where(
         Unsubscribe.campaign_id == Signature.campaign_id, Unsubscribe.person_id == Signature.person_id
     )
     return (
-        select(Signature.person_id, Signature.given_name, Signature.family_name, Person.email)
-        .join(Person, Person.id == Signature.person_id)
+        select(Signature.person_id, Signature.id)
         .where(
             Signature.campaign_id == campaign_id,
+            Signature.person_id.is_not(None),
             Signature.status == SignatureStatus.VALIDATED,
             Signature.has_email_opt_in.is_(True),
             Signature.validated_at <= as_of,
@@ -205,23 +206,14 @@ def queue_batch(update_id: int, batch: int) -> tuple[int, int]:
     return len(signers), queued
 
 
-def _write_messages(sending: Update, signers: Sequence[Row[int, str, str, str]]) -> int:
-    """Write one outbox row per signer (none twice) and remember which row carries it to whom."""
+def _write_messages(sending: Update, signers: Sequence[Row[int | None, int]]) -> int:
+    """Owe one message per signer (none twice) and remember which row carries it to whom."""
     if not signers:
         return 0
-    campaign = db.session.get_one(Campaign, sending.campaign_id)
-    sender = sender_name(campaign)
     rows = []
-    for person_id, given_name, family_name, email in signers:
-        link = absolute_url("updates.unsubscribe", token=unsubscribe_token(campaign.id, person_id))
-        outbox_id = mail.write(
-            kind=UPDATE_KIND,
-            dedupe_key=f"update:{sending.id}:{person_id}",
-            recipient=mail.address(f"{given_name} {family_name}", email),
-            subject=sending.subject,
-            body=email_body(sending, campaign, sender, given_name, link),
-            sender_name=sender,
-            list_unsubscribe=link,
+    for person_id, signature_id in signers:
+        outbox_id = mail.owe(
+            kind=UPDATE_KIND, dedupe_key=f"update:{sending.id}:{person_id}", ref_id=signature_id
         )
         if outbox_id is not None:
             rows.append({"update_id": sending.id, "person_id": person_id, "outbox_id": outbox_id})
@@ -238,7 +230,44 @@ def sender_name(campaign: Campaign) -> str | None:
     return organization.name if organization else None
 
 
-def email_body(sending: Update, campaign: Campaign, sender: str | None, given_name: str, link: str) -> str:
+def _compose_update(row: OutboxMessage) -> mail.Composed | None:
+    """One signer's copy of an update, written from the sealed signature; not sent once they opted out."""
+    carrier = db.session.execute(
+        select(UpdateMessage).where(UpdateMessage.outbox_id == row.id)
+    ).scalar_one_or_none()
+    signature = db.session.get(Signature, row.ref_id)
+    if (
+        carrier is None
+        or signature is None
+        or signature.sealed is None
+        or signature.status != SignatureStatus.VALIDATED
+        or not signature.has_email_opt_in
+        or signature.person is None
+        or signature.person.email_stopped_at is not None
+    ):
+        return None
+    sending = db.session.get_one(Update, carrier.update_id)
+    campaign = db.session.get_one(Campaign, sending.campaign_id)
+    sender = sender_name(campaign)
+    personal = signature.personal
+    link = absolute_url("updates.unsubscribe", token=unsubscribe_token(campaign.id, carrier.person_id))
+    return mail.Composed(
+        recipient=mail.address(personal.name, personal.email),
+        subject=sending.subject,
+        body=email_body(sending, campaign, sender, personal.given_name, link, my_url(signature.person_id)),
+        sender_name=sender,
+        list_unsubscribe=link,
+    )
+
+
+def email_body(
+    sending: Update,
+    campaign: Campaign,
+    sender: str | None,
+    given_name: str,
+    link: str,
+    my_link: str | None = None,
+) -> str:
     """The plain-text email of an update to one signer."""
     return render_template(
         "mail/update.txt",
@@ -247,6 +276,7 @@ def email_body(sending: Update, campaign: Campaign, sender: str | None, given_na
         sender=sender or campaign.title,
         given_name=given_name,
         unsubscribe_url=link,
+        my_url=my_link,
         campaign_url=absolute_url("campaigns.show", slug=campaign.slug),
     )
 
@@ -280,12 +310,7 @@ def unsubscribe(campaign_id: int, person_id: int) -> bool:
         .join(Update, Update.id == UpdateMessage.update_id)
         .where(Update.campaign_id == campaign_id, UpdateMessage.person_id == person_id)
     )
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(owed), OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.FAILED, last_error=CANCELLED)
-        .execution_options(synchronize_session=False)
-    )
+    mail.cancel(owed, CANCELLED)
     db.session.flush()
     return True
 
@@ -311,3 +336,6 @@ def resume_stalled(now: datetime | None = None) -> int:
     for update_id in stalled:
         dispatch.publish(QUEUE_TASK, (update_id,))
     return len(stalled)
+
+
+mail.register_kind(UPDATE_KIND, compose=_compose_update)

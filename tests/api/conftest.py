@@ -15,13 +15,21 @@ PASSWORD = "correct horse battery staple 2026"
 
 @pytest.fixture
 def api_user(db: Any) -> Callable[..., tuple[Any, dict[str, str]]]:
-    """A user of the given role (in a new organization if given a name) and the headers of their token."""
+    """A user of the given role (in a new organization if given a name, which lets its members
+    export when told so) and the headers of their token."""
 
-    def make(email: str, role: Role = Role.ORGANIZER, organization: str | None = None) -> tuple[Any, dict]:
+    def make(
+        email: str,
+        role: Role = Role.ORGANIZER,
+        organization: str | None = None,
+        allows_exports: bool = False,
+    ) -> tuple[Any, dict]:
         user = create_user(email, PASSWORD, role)
         db.session.flush()
         org = create_organization(organization, user) if organization else None
-        _token, secret = create_token(user, "tests")
+        if org is not None:
+            org.allows_member_exports = allows_exports
+        _token, secret = create_token(user, "tests", actor="cli:tests")
         db.session.commit()
         return (org or user), {"OSDI-API-Token": secret}
 

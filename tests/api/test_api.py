@@ -90,8 +90,8 @@ def test_signatures_are_listed_with_their_count_and_filtered_by_date(client, db,
 
 
 def test_an_organizer_reaches_only_their_organizations_campaigns(client, db, make_campaign, api_user):
-    ours, our_headers = api_user("ours@example.org", organization="Ours")
-    theirs, their_headers = api_user("theirs@example.org", organization="Theirs")
+    ours, our_headers = api_user("ours@example.org", organization="Ours", allows_exports=True)
+    theirs, their_headers = api_user("theirs@example.org", organization="Theirs", allows_exports=True)
     mine = make_campaign(slug="mine", organization_id=ours.id)
     other = make_campaign(slug="other", organization_id=theirs.id)
     add_signatures(db, other, 1)
@@ -128,9 +128,9 @@ def test_the_record_signature_helper_takes_the_form_path_with_double_opt_in(
     )
 
     recorded = client.post(helper, json=body, headers=headers)
-    assert recorded.status_code == 200, recorded.json
+    assert recorded.status_code == 202, recorded.json
     assert recorded.json["status"] == "pending"
-    assert recorded.json["referrer_data"] == {"source": "partner-site"}
+    assert recorded.json["_links"]["osdi:petition"]["href"].endswith(f"/api/v1/petitions/{campaign.id}")
     again = client.post(
         helper,
         json={
@@ -139,13 +139,19 @@ def test_the_record_signature_helper_takes_the_form_path_with_double_opt_in(
         },
         headers=headers,
     )
-    assert again.json["identifiers"] == recorded.json["identifiers"]
+    assert again.data == recorded.data
     signature = db.session.execute(select(Signature)).scalar_one()
     assert signature.has_email_opt_in and signature.source == "partner-site"
     kinds = db.session.execute(select(OutboxMessage.kind)).scalars().all()
     assert kinds[0] == "confirmation"
+    listed = client.get(
+        f"/api/v1/petitions/{campaign.id}/signatures", query_string={"status": "pending"}, headers=headers
+    ).json["_embedded"]["osdi:signatures"]
+    assert [s["referrer_data"] for s in listed] == [{"source": "partner-site"}]
     person = client.get(
-        recorded.json["_links"]["osdi:person"]["href"].replace("http://localhost", ""), headers=headers
+        listed[0]["_links"]["osdi:person"]["href"].replace("http://localhost", ""),
+        query_string={"status": "pending"},
+        headers=headers,
     ).json
     assert person["email_addresses"][0] == {
         "address": "Anahit.P+api@gmail.com",
@@ -199,9 +205,16 @@ def test_the_record_outreach_helper_keeps_the_writers_words(client, db, make_cam
             "message": "Please suspend the permits.",
         },
     )
-    assert recorded.status_code == 200, recorded.json
-    assert recorded.json["message"] == "Please suspend the permits."
-    assert recorded.json["type"] == "email"
+    assert recorded.status_code == 202, recorded.json
+    assert recorded.json["status"] == "pending" and "osdi:advocacy_campaign" in recorded.json["_links"]
+    outreaches = client.get(
+        f"/api/v1/advocacy_campaigns/{campaign.id}/outreaches",
+        query_string={"status": "all"},
+        headers=headers,
+    ).json["_embedded"]["osdi:outreaches"]
+    assert [(o["message"], o["type"], o["status"]) for o in outreaches] == [
+        ("Please suspend the permits.", "email", "pending")
+    ]
 
 
 def test_tokens_are_stored_hashed_revocable_and_made_by_the_command_line(app, client, db, api_user):
@@ -216,7 +229,8 @@ def test_tokens_are_stored_hashed_revocable_and_made_by_the_command_line(app, cl
 
     printed = app.test_cli_runner().invoke(args=["token", "create", "staff@example.org"])
     assert printed.exit_code == 0
-    new_secret = printed.output.strip()
+    new_secret = printed.stdout.strip()
+    assert "Expires" in printed.stderr
     assert re.fullmatch(r"osdi_[A-Za-z0-9_\-]{40,}", new_secret)
     assert client.get("/api/v1/", headers={"OSDI-API-Token": new_secret}).status_code == 200
     assert "No active user" in app.test_cli_runner().invoke(args=["token", "create", "x@example.org"]).output

@@ -15,6 +15,7 @@ from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Signature, SignatureStatus
 from tests.conftest import INSTANCE, wait_until
 from tests.counts.test_fold import add_signatures
+from tests.support.outbox import composed
 from tests.support.workers import start_celery
 
 
@@ -72,7 +73,7 @@ def test_the_goal_raises_itself_along_the_ladder_and_the_contact_hears_once(db, 
     db.session.refresh(campaign)
     assert campaign.goal == 1000
     assert counts.read_count(campaign.id).goal == 1000
-    [notice] = db.session.execute(select(OutboxMessage)).scalars().all()
+    [notice] = composed(db)
     assert notice.recipient == "organizer@example.org"
     assert notice.subject.startswith("5 signatures")
     # An invalidation and a re-validation around the step do not notify twice.

@@ -6,15 +6,16 @@ import io
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from campaign import clock
 from campaign.audit.models import AuditEvent
 from campaign.exports import service as exports
 from campaign.exports.models import Export, ExportStatus
-from campaign.signing.models import Person, Signature, SignatureStatus
+from campaign.signing.models import SignatureStatus
 from tests.conftest import wait_until
+from tests.support.signers import add_signature
 
 HOSTILE = ['=HYPERLINK("http://evil.example")', "+31 6", "-2+3", "@SUM(A1)", "\tTab", "\rCR"]
 
@@ -22,36 +23,21 @@ HOSTILE = ['=HYPERLINK("http://evil.example")', "+31 6", "-2+3", "@SUM(A1)", "\t
 def add_signers(db, campaign, names, **values):
     """Signatures with the given first names, validated unless told otherwise."""
     start = db.session.execute(text("SELECT count(*) FROM people")).scalar_one()
-    people = (
-        db.session.execute(
-            insert(Person).returning(Person.id),
-            [
-                {"email": f"s{start + i}@example.org", "canonical_email": f"s{start + i}@example.org"}
-                for i in range(len(names))
-            ],
+    for i, name in enumerate(names):
+        add_signature(
+            db,
+            campaign.id,
+            f"s{start + i}@example.org",
+            given_name=name,
+            family_name="Doe",
+            country=values.get("country", "AM"),
+            region=None,
+            consent_version="t",
+            client_hash="h",
+            status=values.get("status", SignatureStatus.VALIDATED),
+            has_email_opt_in=values.get("opt_in", False),
+            validated_at=clock.now(),
         )
-        .scalars()
-        .all()
-    )
-    db.session.execute(
-        insert(Signature),
-        [
-            {
-                "campaign_id": campaign.id,
-                "person_id": pid,
-                "given_name": name,
-                "family_name": "Doe",
-                "country": values.get("country", "AM"),
-                "consent_version": "t",
-                "client_hash": "h",
-                "status": values.get("status", SignatureStatus.VALIDATED),
-                "has_email_opt_in": values.get("opt_in", False),
-                "validated_at": clock.now(),
-            }
-            for pid, name in zip(people, names, strict=True)
-        ],
-    )
-    db.session.commit()
 
 
 def read_csv(path, *, zipped=False):

@@ -9,10 +9,11 @@ from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Signature, SignatureStatus
 from campaign.signing.tokens import confirmation_token
 from tests.conftest import csrf_token
+from tests.support.outbox import bodies
 
 
 def confirm_path(db):
-    body = db.session.execute(select(OutboxMessage.body)).scalars().first()
+    body = bodies(db)[0]
     return re.search(r"http://localhost(/confirm/\S+)", body).group(1)
 
 

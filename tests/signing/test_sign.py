@@ -5,7 +5,9 @@ from sqlalchemy import func, select
 from campaign.campaigns.models import CampaignStatus
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Person, Signature, SignatureStatus
+from campaign.signing.service import email_index
 from tests.conftest import csrf_token
+from tests.support.outbox import composed
 
 
 def signatures(db):
@@ -32,14 +34,17 @@ def test_signing_stores_a_pending_signature_and_owes_a_confirmation(db, make_cam
     [signature] = signatures(db)
     assert signature.campaign_id == campaign.id
     assert signature.status == SignatureStatus.PENDING
-    assert (signature.given_name, signature.family_name, signature.country) == ("Anahit", "Petrosyan", "AM")
+    personal = signature.personal
+    assert (personal.given_name, personal.family_name, signature.country) == ("Anahit", "Petrosyan", "AM")
+    assert personal.comment == "For my family" and signature.masked_name == "A. P."
     assert signature.source == "whatsapp"
     assert signature.has_email_opt_in and signature.is_comment_public
     assert signature.consent_version
-    assert signature.person.canonical_email == "anahitp@gmail.com"
+    assert signature.person.email_index == email_index("anahitp@gmail.com")
     assert len(signature.client_hash) == 64 and "127.0.0.1" not in signature.client_hash
-    [message] = outbox(db)
-    assert message.kind == "confirmation"
+    [row] = outbox(db)
+    assert row.kind == "confirmation" and row.sealed is None and row.ref_id == signature.id
+    [message] = composed(db)
     assert message.recipient == "Anahit <Anahit.P+share@gmail.com>"
     assert "/confirm/" in message.body
 

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from campaign.mail.models import OutboxMessage
 from tests.conftest import csrf_token
+from tests.support.outbox import composed
+from tests.support.signers import add_signature
 
 OFFICIALS = [
     # (key, name, title, country, region, email)
@@ -69,47 +69,26 @@ def make_letter_campaign(db: Any, make_campaign: Callable[..., Any]) -> Callable
 @pytest.fixture
 def make_signature(db: Any) -> Callable[..., Any]:
     """Create a signature directly in the database (validated unless told otherwise)."""
-    from campaign.signing.models import Person, Signature, SignatureStatus
 
     def make(campaign_id: int, email: str, **values: Any) -> Any:
-        person = Person(email=email, canonical_email=email)
-        db.session.add(person)
-        db.session.flush()
-        signature = Signature(
-            campaign_id=campaign_id,
-            person_id=person.id,
-            status=values.pop("status", SignatureStatus.VALIDATED),
-            given_name=values.pop("given_name", "Anahit"),
-            family_name=values.pop("family_name", "Petrosyan"),
-            country=values.pop("country", "CA"),
-            region=values.pop("region", "CA-ON"),
-            consent_version="test",
-            client_hash=values.pop("client_hash", "x"),
-            **values,
-        )
-        db.session.add(signature)
-        db.session.commit()
-        return signature
+        return add_signature(db, campaign_id, email, **values)
 
     return make
 
 
 @pytest.fixture
 def confirm_link(client: Any, db: Any) -> Callable[[str], None]:
-    """Press the confirm button of the confirmation email sent to an address."""
+    """Press the confirm button of the confirmation email sent to an address (again: the same email's)."""
+    # A confirmation is written only while its signature waits for it: pressing
+    # the button a second time uses the link of the email already received.
+    links: dict[str, str] = {}
 
     def confirm(email: str) -> Any:
         db.session.expire_all()
-        body = (
-            db.session.execute(
-                select(OutboxMessage.body)
-                .where(OutboxMessage.kind == "confirmation", OutboxMessage.recipient.contains(email))
-                .order_by(OutboxMessage.id.desc())
-            )
-            .scalars()
-            .first()
-        )
-        path = re.search(r"http://localhost(/confirm/\S+)", body).group(1)
+        bodies = [m.body for m in composed(db, "confirmation") if email in m.recipient]
+        if bodies:
+            links[email] = re.search(r"http://localhost(/confirm/\S+)", bodies[-1]).group(1)
+        path = links[email]
         page = client.get(path)
         return client.post(path, data={"csrf_token": csrf_token(page.get_data(as_text=True))})
 

@@ -11,13 +11,12 @@ from tests.support.people import signed_in
 
 
 def letter_for(db, campaign, official, signature, **values):
-    """A letter row as confirmation writes it."""
+    """A letter row as confirmation writes it (no text: it is written from the sealed signature when sent)."""
     letter = Letter(
         campaign_id=campaign.id,
         signature_id=signature.id,
         official_id=official.id,
-        subject="Suspend the permits",
-        body="Dear minister, ...",
+        message_hash=signature.message_hash,
         **values,
     )
     db.session.add(letter)
@@ -61,7 +60,10 @@ def test_staff_release_a_held_letter_and_the_decision_is_audited(
     staff, staff_user = signed_in(app, db, "staff@example.org", Role.STAFF)
 
     listed = staff.get("/staff/letters/held").get_data(as_text=True)
-    assert "My own words" in listed
+    # Staff see who wrote it by initials and why it was held; the words themselves stay sealed.
+    assert "A. P. (CA)" in listed and officials["ca-on"].name in listed
+    assert "its paragraph is shared with other writers" in listed
+    assert "My own words" not in listed
     token = csrf_token(listed)
     released = staff.post(f"/staff/letters/{letter.id}/release", data={"csrf_token": token})
     assert released.status_code == 303

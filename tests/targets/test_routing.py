@@ -1,14 +1,17 @@
 """Which officials a signer writes to, when letters leave, and what is held back."""
 
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from campaign import clock
 from campaign.mail.models import OutboxMessage
-from campaign.targets import directory, letters
+from campaign.signing.models import Signature
+from campaign.targets import digests, directory, letters
 from campaign.targets import service as targets
-from campaign.targets.models import Letter, LetterCampaign, Official
+from campaign.targets.models import DeliveryMode, Letter, LetterCampaign, Official
+from tests.support.outbox import bodies
 
 
 def names(found):
@@ -166,8 +169,41 @@ def test_a_letter_the_signer_may_not_edit_leaves_their_paragraph_out(
         signature = make_signature(settings.campaign_id, "s@example.org", message="Posted anyway.")
         targets.write_letters(signature.id)
         db.session.commit()
-    body = db.session.execute(select(Letter.body)).scalar_one()
+    [body] = bodies(db, "letter")
     assert "Posted anyway." not in body and "Dear Claire France," in body
+
+
+def test_a_letter_whose_signer_was_anonymised_is_never_written(
+    app, db, officials, make_letter_campaign, make_signature
+):
+    single = make_letter_campaign(slug="single", targets=[officials["fr"]])
+    daily = make_letter_campaign(
+        slug="daily", targets=[officials["ca-qc"]], delivery=DeliveryMode.DIGEST, window_start_hour=8
+    )
+    # Two days ago at nine: the digest is due by the real clock.
+    morning = (clock.now() - timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
+    with app.test_request_context():
+        gone = make_signature(single.campaign_id, "gone@example.org", message="Gone words.").id
+        targets.write_letters(gone)
+        gone_daily = make_signature(daily.campaign_id, "gone@example.org", message="Gone words.").id
+        kept = make_signature(daily.campaign_id, "kept@example.org", message="Kept words.").id
+        for signature_id in (gone_daily, kept):
+            targets.write_letters(signature_id, morning)
+        assert digests.send_digests(morning) == 1
+        db.session.commit()
+    assert len(bodies(db, "letter")) == 1 and "Gone words." in bodies(db, "letter-digest")[0]
+
+    # The campaigns ended long ago: the signatures still count, but name nobody.
+    db.session.execute(
+        update(Signature)
+        .where(Signature.id.in_([gone, gone_daily]))
+        .values(sealed=None, masked_name=None, person_id=None, anonymised_at=clock.now())
+    )
+    db.session.commit()
+    db.session.expire_all()
+    assert bodies(db, "letter") == []
+    [digest] = bodies(db, "letter-digest")
+    assert "Kept words." in digest and "Gone words." not in digest
 
 
 def test_a_large_import_reports_its_progress(db):

@@ -7,13 +7,13 @@ from typing import Any
 
 import pyotp
 import pytest
-from sqlalchemy import insert
 
 from campaign import clock
 from campaign.accounts.models import MemberRole, Membership, Organization, Role
 from campaign.accounts.service import create_user
-from campaign.signing.models import Person, Signature, SignatureStatus
+from campaign.signing.models import SignatureStatus
 from tests.accounts.conftest import PASSWORD, code_at, log_in, post_form
+from tests.support.signers import add_signature
 
 _people = itertools.count(1)
 
@@ -69,28 +69,23 @@ def add_signer(
     source: str | None = None,
     given_name: str = "Ani",
 ) -> int:
-    """One person and their signature on the campaign; returns the person's id."""
-    person_id = db.session.execute(
-        insert(Person).returning(Person.id), {"email": email, "canonical_email": email.lower()}
-    ).scalar_one()
-    db.session.execute(
-        insert(Signature),
-        {
-            "campaign_id": campaign.id,
-            "person_id": person_id,
-            "given_name": given_name,
-            "family_name": "Doe",
-            "country": country,
-            "consent_version": "t",
-            "client_hash": "h",
-            "status": status,
-            "has_email_opt_in": opt_in,
-            "source": source,
-            "validated_at": clock.now() if status != SignatureStatus.PENDING else None,
-        },
+    """One person and their signature on the campaign (names sealed); returns the person's id."""
+    signature = add_signature(
+        db,
+        campaign.id,
+        email,
+        given_name=given_name,
+        family_name="Doe",
+        country=country,
+        region=None,
+        consent_version="t",
+        client_hash="h",
+        status=status,
+        has_email_opt_in=opt_in,
+        source=source,
+        validated_at=clock.now() if status != SignatureStatus.PENDING else None,
     )
-    db.session.commit()
-    return int(person_id)
+    return int(signature.person_id)
 
 
 def finish_sending(db: Any) -> None:

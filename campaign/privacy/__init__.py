@@ -1,0 +1,1 @@
+"""Supporters' personal data: sealed at rest, found again through keyed hashes, deleted on schedule."""

@@ -1,0 +1,56 @@
+"""`campaign keys`: make, rotate and list the keys supporters' data is sealed to."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from campaign.accounts.models import Organization
+from campaign.extensions import db
+from campaign.privacy import keys
+from campaign.privacy.models import SealingKey
+
+
+def _organization_id(slug: str | None) -> int | None:
+    """The id of the organization with this slug (None: the platform); a clear error if there is none."""
+    if slug is None:
+        return None
+    found = db.session.execute(select(Organization.id).where(Organization.slug == slug)).scalar()
+    if found is None:
+        raise click.ClickException(f"No organization {slug!r}.")
+    return int(found)
+
+
+def init_app(app: Flask) -> None:
+    """Register the key commands."""
+
+    @app.cli.group("keys")
+    def keys_group() -> None:
+        """Manage the keys supporters' personal data is sealed to."""
+
+    @keys_group.command("init")
+    def init_command() -> None:
+        """Make the blind-index key and the platform's key pair, if they do not exist yet."""
+        made = keys.init_keys()
+        db.session.commit()
+        where = keys.keys_path()
+        click.echo(f"Made {', '.join(made)} in {where}." if made else "Keys already in place: nothing made.")
+
+    @keys_group.command("rotate")
+    @click.option("--organization", "slug", default=None, help="Organization slug (default: platform).")
+    def rotate_command(slug: str | None) -> None:
+        """Make a new key pair; new data is sealed to it, and the old private key still opens old data."""
+        key_id = keys.create_key(_organization_id(slug))
+        db.session.commit()
+        click.echo(f"New key {key_id}: its private half is in {keys.keys_path()}; give it to every worker.")
+
+    @keys_group.command("list")
+    def list_command() -> None:
+        """List the keys: id, whose, when made, whether retired, and whether this machine holds it."""
+        held = keys.private_keys()
+        for key in db.session.execute(select(SealingKey).order_by(SealingKey.created_at)).scalars():
+            whose = f"organization {key.organization_id}" if key.organization_id else "platform"
+            state = f"retired {key.retired_at:%Y-%m-%d}" if key.retired_at else "current"
+            here = "held here" if key.id in held else "not held here"
+            click.echo(f"{key.id}  {whose}  made {key.created_at:%Y-%m-%d}  {state}  {here}")

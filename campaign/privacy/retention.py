@@ -1,0 +1,147 @@
+"""Deleting on schedule what is no longer needed: each rule a function, run nightly by beat.
+
+- Pending signatures never confirmed: deleted once their confirmation link expired.
+- Outbox rows: what they said is dropped as soon as they are sent or given up (the pump does it;
+  this sweeps anything left over), keeping status, kind and time.
+- Client-address hashes: cleared after CLIENT_HASH_DAYS (30).
+- Signatures of a campaign that ended (closed, past its deadline, or taken down): anonymised
+  ANONYMISE_AFTER_DAYS (about six months) later: the sealed data, initials, the link to the
+  person and the hashes go; status, country and region stay, so the counts stand.
+- People with no signature left: deleted.
+Letters hold no text of their own (the worker writes each one when it is sent), so they
+hold nothing to clear once sent; their signature's anonymisation clears what they were made of.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, exists, func, or_, select, update
+
+from campaign import clock
+from campaign.campaigns.models import Campaign, CampaignStatus
+from campaign.extensions import db
+from campaign.mail.models import OutboxMessage, OutboxStatus
+from campaign.signing.models import Person, Signature, SignatureStatus
+
+
+@dataclass(frozen=True)
+class Swept:
+    """How many rows each rule touched in one run."""
+
+    unconfirmed_deleted: int
+    outbox_cleared: int
+    client_hashes_cleared: int
+    signatures_anonymised: int
+    people_deleted: int
+
+    def as_dict(self) -> dict[str, int]:
+        """The figures, for the task's result and the log."""
+        return asdict(self)
+
+
+def run(now: datetime | None = None) -> Swept:
+    """Apply every rule once, each in its own commit; return what each did."""
+    now = now or clock.now()
+    swept = Swept(
+        unconfirmed_deleted=_committed(delete_unconfirmed(now)),
+        outbox_cleared=_committed(clear_outbox()),
+        client_hashes_cleared=_committed(clear_client_hashes(now)),
+        signatures_anonymised=_committed(anonymise_ended_campaigns(now)),
+        people_deleted=_committed(delete_people_without_signatures()),
+    )
+    return swept
+
+
+def _committed(count: int) -> int:
+    """Commit one rule's work and pass its count on."""
+    db.session.commit()
+    return count
+
+
+def _rowcount(result: object) -> int:
+    """How many rows a bulk statement touched."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def delete_unconfirmed(now: datetime) -> int:
+    """Delete pending signatures whose confirmation link has expired; return how many."""
+    expired = now - timedelta(seconds=current_app.config["CONFIRM_TOKEN_MAX_AGE"])
+    return _rowcount(
+        db.session.execute(
+            delete(Signature)
+            .where(Signature.status == SignatureStatus.PENDING, Signature.created_at < expired)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
+def clear_outbox() -> int:
+    """Drop what sent or failed messages said, if anything is left of it; return how many rows."""
+    return _rowcount(
+        db.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.FAILED]),
+                OutboxMessage.sealed.is_not(None),
+            )
+            .values(sealed=None)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
+def clear_client_hashes(now: datetime) -> int:
+    """Clear the client-address hashes older than CLIENT_HASH_DAYS; return how many."""
+    before = now - timedelta(days=current_app.config["CLIENT_HASH_DAYS"])
+    return _rowcount(
+        db.session.execute(
+            update(Signature)
+            .where(Signature.client_hash.is_not(None), Signature.created_at < before)
+            .values(client_hash=None)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
+def anonymise_ended_campaigns(now: datetime) -> int:
+    """Anonymise the signatures of campaigns that ended ANONYMISE_AFTER_DAYS ago; return how many."""
+    before = now - timedelta(days=current_app.config["ANONYMISE_AFTER_DAYS"])
+    ended_at = func.coalesce(Campaign.taken_down_at, Campaign.closed_at, Campaign.closes_at)
+    ended = select(Campaign.id).where(
+        or_(
+            Campaign.status.in_([CampaignStatus.CLOSED, CampaignStatus.TAKEN_DOWN]),
+            Campaign.closes_at <= now,
+        ),
+        ended_at < before,
+    )
+    return _rowcount(
+        db.session.execute(
+            update(Signature)
+            .where(Signature.campaign_id.in_(ended), Signature.anonymised_at.is_(None))
+            .values(
+                sealed=None,
+                masked_name=None,
+                message_hash=None,
+                person_id=None,
+                client_hash=None,
+                is_comment_public=False,
+                has_email_opt_in=False,
+                anonymised_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
+def delete_people_without_signatures() -> int:
+    """Delete the people no signature names any more; return how many."""
+    return _rowcount(
+        db.session.execute(
+            delete(Person)
+            .where(~exists().where(Signature.person_id == Person.id))
+            .execution_options(synchronize_session=False)
+        )
+    )

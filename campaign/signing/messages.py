@@ -1,0 +1,71 @@
+"""The emails to a signer about their signature, written by the worker from the sealed signature."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from campaign.campaigns.models import Campaign
+from campaign.extensions import db
+from campaign.links import absolute_url
+from campaign.mail import service as mail
+from campaign.mail.models import OutboxMessage
+from campaign.signing.models import Signature, SignatureStatus
+from campaign.signing.tokens import confirmation_token
+
+CONFIRMATION_KIND = "confirmation"
+ALREADY_SIGNED_KIND = "already-signed"
+
+
+def owe_confirmation(signature_id: int, suffix: str) -> None:
+    """Owe the email whose link confirms the signature (suffix: a repeat's or a renewal's bucket)."""
+    mail.owe(kind=CONFIRMATION_KIND, dedupe_key=f"confirm:{signature_id}{suffix}", ref_id=signature_id)
+
+
+def signer_address(signature: Signature) -> str:
+    """The signer as an email recipient: 'Given Family <address>'."""
+    personal = signature.personal
+    return mail.address(personal.given_name, personal.email)
+
+
+def _to_signer(
+    row: OutboxMessage, status: SignatureStatus, subject: str, template: str, **context: object
+) -> mail.Composed | None:
+    """A message to a signer about their signature, while it is still in the status it is about."""
+    signature = db.session.get(Signature, row.ref_id)
+    if signature is None or signature.status != status or signature.sealed is None:
+        return None
+    campaign = db.session.get_one(Campaign, signature.campaign_id)
+    return mail.Composed(
+        recipient=signer_address(signature),
+        subject=f"{subject}: {campaign.title}",
+        body=render_template(
+            template,
+            campaign=campaign,
+            given_name=signature.personal.given_name,
+            campaign_url=absolute_url("campaigns.show", slug=campaign.slug),
+            confirm_url=absolute_url("signing.confirm", token=confirmation_token(signature.id)),
+            my_url=_my_url(signature),
+            **context,
+        ),
+    )
+
+
+def _confirmation(row: OutboxMessage) -> mail.Composed | None:
+    """The confirmation email, while the signature still waits for it."""
+    return _to_signer(row, SignatureStatus.PENDING, "Please confirm your signature", "mail/confirmation.txt")
+
+
+def _already_signed(row: OutboxMessage) -> mail.Composed | None:
+    """The note to someone who signed again: written from the first signature, never from the repeat."""
+    return _to_signer(row, SignatureStatus.VALIDATED, "You have already signed", "mail/already_signed.txt")
+
+
+def _my_url(signature: Signature) -> str | None:
+    """The link to the signer's own page, carried by every email to them."""
+    from campaign.signing.supporters import my_url
+
+    return my_url(signature.person_id)
+
+
+mail.register_kind(CONFIRMATION_KIND, compose=_confirmation)
+mail.register_kind(ALREADY_SIGNED_KIND, compose=_already_signed)

@@ -1,0 +1,173 @@
+"""The supporter's own page: what is held for an address, and withdrawing, stopping email, erasing.
+
+Its link carries a signed, expiring token naming the person; it is in every
+email to a supporter, and anyone can ask for it again by email without
+learning whether an address had signed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app, render_template
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, select, update
+
+from campaign import clock, dispatch
+from campaign.campaigns.models import Campaign
+from campaign.counts.service import FOLD_TASK
+from campaign.extensions import db
+from campaign.links import absolute_url
+from campaign.mail import service as mail
+from campaign.mail.models import OutboxMessage
+from campaign.signing import consents, messages
+from campaign.signing.models import Person, Signature, SignatureStatus
+
+_SALT = "my-page"
+MY_LINK_KIND = "my-link"
+# Outbox kinds that are about one signature (their ref_id is its id).
+_SIGNATURE_KINDS = (messages.CONFIRMATION_KIND, messages.ALREADY_SIGNED_KIND)
+WITHDRAWN = "withdrawn"
+ERASED = "erased"
+
+
+def my_token(person_id: int) -> str:
+    """The token of a person's own page."""
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT).dumps(person_id)
+
+
+def my_url(person_id: int | None) -> str | None:
+    """The link to a person's own page, for the emails they get."""
+    return None if person_id is None else absolute_url("signing.my_page", token=my_token(person_id))
+
+
+def person_of_token(token: str) -> int | None:
+    """The person a token names while it is good; None if it expired, was altered, or they were erased."""
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+    try:
+        payload = serializer.loads(token, max_age=current_app.config["MY_TOKEN_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(payload, int) or isinstance(payload, bool) or db.session.get(Person, payload) is None:
+        return None
+    return payload
+
+
+@dataclass(frozen=True)
+class Held:
+    """One signature as its signer sees it on their page."""
+
+    signature: Signature
+    campaign: Campaign
+    consents: dict[str, str]
+
+    @property
+    def state(self) -> str:
+        """Pending, counted, withdrawn or removed, in words."""
+        if self.signature.status == SignatureStatus.PENDING:
+            return "waiting for your confirmation"
+        if self.signature.status == SignatureStatus.VALIDATED:
+            return "confirmed and counted"
+        return "withdrawn" if self.signature.removal_reason == WITHDRAWN else "no longer counted"
+
+
+def held_for(person_id: int) -> list[Held]:
+    """Every signature held for a person, newest first, with the words of the consents it was given under."""
+    rows = db.session.execute(
+        select(Signature, Campaign)
+        .join(Campaign, Campaign.id == Signature.campaign_id)
+        .where(Signature.person_id == person_id)
+        .order_by(Signature.created_at.desc(), Signature.id.desc())
+    ).all()
+    texts: dict[str, dict[str, str]] = {}
+    held = []
+    for signature, campaign in rows:
+        version = signature.consent_version
+        if version not in texts:
+            texts[version] = consents.texts_of(version)
+        held.append(Held(signature, campaign, texts[version]))
+    return held
+
+
+def withdraw(person_id: int, signature_id: int, now: datetime | None = None) -> bool:
+    """Withdraw one of the person's signatures: it stops counting, nothing owed for it is sent.
+
+    What it held of them is dropped. False if it is not theirs or already withdrawn.
+    """
+    signature = db.session.get(Signature, signature_id)
+    if signature is None or signature.person_id != person_id:
+        return False
+    if signature.status == SignatureStatus.INVALIDATED:
+        return False
+    _remove([signature_id], WITHDRAWN, now or clock.now())
+    return True
+
+
+def stop_email(person_id: int, now: datetime | None = None) -> None:
+    """No more updates or follow-ups to this person from any campaign; what is owed is not sent."""
+    from campaign.updates import service as updates
+
+    stopped = update(Person).where(Person.id == person_id).values(email_stopped_at=now or clock.now())
+    db.session.execute(stopped)
+    campaign_ids = db.session.execute(
+        select(Signature.campaign_id).where(Signature.person_id == person_id)
+    ).scalars()
+    for campaign_id in campaign_ids:
+        updates.unsubscribe(campaign_id, person_id)
+
+
+def erase(person_id: int, now: datetime | None = None) -> int:
+    """Erase everything held for a person: their signatures stop counting and name no one; return how many."""
+    ids = list(db.session.execute(select(Signature.id).where(Signature.person_id == person_id)).scalars())
+    _remove(ids, ERASED, now or clock.now())
+    db.session.execute(
+        update(Signature)
+        .where(Signature.id.in_(ids))
+        .values(person_id=None, client_hash=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(delete(Person).where(Person.id == person_id))
+    return len(ids)
+
+
+def _remove(signature_ids: list[int], reason: str, now: datetime) -> None:
+    """Stop signatures counting (the fold subtracts them), drop their sealed data and their unsent mail."""
+    from campaign.targets import service as targets
+
+    if not signature_ids:
+        return
+    db.session.execute(
+        update(Signature)
+        .where(Signature.id.in_(signature_ids), Signature.status != SignatureStatus.INVALIDATED)
+        .values(status=SignatureStatus.INVALIDATED, invalidated_at=now, removal_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Signature)
+        .where(Signature.id.in_(signature_ids))
+        .values(sealed=None, masked_name=None, message_hash=None)
+        .execution_options(synchronize_session=False)
+    )
+    about_them = select(OutboxMessage.id).where(
+        OutboxMessage.kind.in_(_SIGNATURE_KINDS), OutboxMessage.ref_id.in_(signature_ids)
+    )
+    mail.cancel(about_them, f"not sent: the signature was {reason}")
+    targets.forget_signatures(signature_ids, f"not sent: the signature was {reason}")
+    dispatch.defer(db.session(), FOLD_TASK)
+
+
+def send_link(email: str) -> None:
+    """Email the link to the person's own page, if anything is held for the address (at most once an hour)."""
+    from campaign.signing.service import email_index
+
+    person_id = db.session.execute(select(Person.id).where(Person.email_index == email_index(email))).scalar()
+    if person_id is None:
+        return  # the same answer either way: the page never tells whether an address signed
+    mail.write(
+        kind=MY_LINK_KIND,
+        dedupe_key=f"my-link:{person_id}:{clock.now():%Y%m%d%H}",
+        recipient=mail.address("", email),
+        subject="Your signatures: what we hold about you",
+        body=render_template("mail/my_link.txt", my_url=my_url(person_id)),
+    )

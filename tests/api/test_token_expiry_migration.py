@@ -1,0 +1,66 @@
+"""Migration 0011: tokens made before tokens expired get 90 days from their creation, on both databases."""
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import DATABASE_NAME, POSTGRES_ADMIN_URL
+
+MADE_AT = datetime(2026, 1, 31, 12, 30)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Any, database: str) -> Iterator[str]:
+    """An empty database of each kind, of this test's own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite'}"
+        return
+    name = f"{DATABASE_NAME}_migration"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield database.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_existing_tokens_expire_90_days_after_they_were_made(app: Any, database_url: str) -> None:
+    from flask_migrate import downgrade, upgrade
+
+    from campaign import create_app
+    from campaign.config import database_uri
+    from campaign.extensions import db
+
+    migrated = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri(database_url)})
+    with migrated.app_context():
+        upgrade(revision="0010")
+        db.session.execute(
+            text(
+                "INSERT INTO users (id, email, canonical_email, display_name, password_hash, role,"
+                " is_active, session_version, created_at)"
+                " VALUES (1, 'a@example.org', 'a@example.org', 'A', 'x', 'organizer', true, 1, :at)"
+            ),
+            {"at": MADE_AT},
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at)"
+                " VALUES (1, 'old script', :hash, 'osdi_abcdefg', :at)"
+            ),
+            {"hash": "0" * 64, "at": MADE_AT},
+        )
+        db.session.commit()
+        upgrade(revision="0011")
+        expires_at = db.session.execute(text("SELECT expires_at FROM api_tokens")).scalar_one()
+        db.session.commit()
+        if isinstance(expires_at, str):  # SQLite hands back text
+            expires_at = datetime.fromisoformat(expires_at)
+        assert expires_at == MADE_AT + timedelta(days=90)
+        downgrade(revision="0010")
+        db.session.remove()
+        db.engine.dispose()

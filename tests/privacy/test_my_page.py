@@ -1,0 +1,149 @@
+"""The supporter's own page: see what is held, withdraw, stop email, erase; a GET changes nothing."""
+
+import re
+
+from sqlalchemy import func, select
+
+from campaign.counts import service as counts
+from campaign.mail.models import OutboxMessage
+from campaign.signing.models import Person, Signature, SignatureStatus
+from tests.conftest import csrf_token
+from tests.support.outbox import bodies, composed
+
+
+def my_path(db):
+    """The link to the supporter's own page, from the confirmation email."""
+    return re.search(r"http://localhost(/my/\S+)", bodies(db, "confirmation")[-1]).group(1)
+
+
+def confirm(client, db):
+    path = re.search(r"http://localhost(/confirm/\S+)", bodies(db, "confirmation")[-1]).group(1)
+    page = client.get(path)
+    client.post(path, data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+
+
+def press(client, path, button_path):
+    page = client.get(path)
+    return client.post(button_path, data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+
+
+def test_the_page_shows_each_signature_its_status_and_the_consent_wording_and_changes_nothing(
+    db, client, make_campaign, sign
+):
+    make_campaign(slug="recognize", title="Recognize Artsakh")
+    sign("recognize", email_opt_in="y")
+    path = my_path(db)
+    before = db.session.execute(select(Signature.status, Signature.has_email_opt_in)).all()
+
+    page = client.get(path)
+
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert "Recognize Artsakh" in html and "waiting for your confirmation" in html
+    assert "Email me updates about this campaign" in html and "2026-11" in html
+    db.session.expire_all()
+    assert db.session.execute(select(Signature.status, Signature.has_email_opt_in)).all() == before
+
+
+def test_withdrawing_drops_the_count_and_the_sealed_data(db, client, make_campaign, sign):
+    campaign = make_campaign(slug="recognize")
+    sign("recognize")
+    path = my_path(db)
+    confirm(client, db)
+    counts.fold_signatures(1000)
+    assert counts.read_count(campaign.id).total == 1
+    [signature] = db.session.execute(select(Signature)).scalars().all()
+
+    answer = press(client, path, f"{path}/withdraw/{signature.id}")
+
+    assert answer.status_code == 303
+    db.session.expire_all()
+    signature = db.session.get(Signature, signature.id)
+    assert signature.status == SignatureStatus.INVALIDATED and signature.removal_reason == "withdrawn"
+    assert signature.sealed is None and signature.masked_name is None
+    counts.fold_signatures(1000)
+    assert counts.read_count(campaign.id).total == 0
+    assert "withdrawn" in client.get(path).get_data(as_text=True)
+
+
+def test_someone_elses_signature_cannot_be_withdrawn(db, client, make_campaign, sign):
+    make_campaign(slug="recognize")
+    sign("recognize", email="first@example.org")
+    mine = my_path(db)
+    sign("recognize", email="second@example.org")
+    theirs = max(db.session.execute(select(Signature.id)).scalars())
+
+    assert press(client, mine, f"{mine}/withdraw/{theirs}").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Signature, theirs).status == SignatureStatus.PENDING
+
+
+def test_erasing_takes_a_confirmation_step_then_removes_the_person_and_unsent_mail(
+    db, client, make_campaign, sign
+):
+    campaign = make_campaign(slug="recognize")
+    sign("recognize")
+    path = my_path(db)
+    confirm(client, db)
+    counts.fold_signatures(1000)
+    sign("recognize")  # a repeat: an "already signed" note is owed, not yet sent
+
+    assert client.get(f"{path}/erase").status_code == 200
+    db.session.expire_all()
+    assert db.session.execute(select(func.count(Person.id))).scalar_one() == 1
+
+    answer = press(client, f"{path}/erase", f"{path}/erase")
+
+    assert answer.status_code == 200 and "erased" in answer.get_data(as_text=True).lower()
+    db.session.expire_all()
+    assert db.session.execute(select(func.count(Person.id))).scalar_one() == 0
+    [signature] = db.session.execute(select(Signature)).scalars().all()
+    assert (signature.person_id, signature.sealed, signature.removal_reason) == (None, None, "erased")
+    assert composed(db) == []  # nothing owed is written any more
+    assert all(row.sealed is None for row in db.session.execute(select(OutboxMessage)).scalars())
+    counts.fold_signatures(1000)
+    assert counts.read_count(campaign.id).total == 0
+    assert client.get(path).status_code == 400  # the link names no one now
+
+
+def test_stop_all_email_unsubscribes_from_every_campaign(db, client, make_campaign, sign):
+    make_campaign(slug="one")
+    make_campaign(slug="two")
+    sign("one", email_opt_in="y")
+    sign("two", email_opt_in="y")
+    path = my_path(db)
+
+    press(client, path, f"{path}/stop-email")
+
+    db.session.expire_all()
+    assert not any(db.session.execute(select(Signature.has_email_opt_in)).scalars())
+    assert db.session.execute(select(Person.email_stopped_at)).scalar_one() is not None
+
+
+def test_the_link_is_sent_again_only_to_a_known_address_and_the_answer_is_the_same(
+    db, client, make_campaign, sign
+):
+    make_campaign(slug="recognize")
+    sign("recognize", email="known@example.org")
+    page = client.get("/my/")
+    token = csrf_token(page.get_data(as_text=True))
+
+    known = client.post("/my/", data={"csrf_token": token, "email": "Known@Example.org"})
+    unknown = client.post("/my/", data={"csrf_token": token, "email": "nobody@example.org"})
+
+    assert known.status_code == unknown.status_code == 200
+    assert known.get_data() == unknown.get_data()
+    [link] = composed(db, "my-link")
+    assert link.recipient == "Known@Example.org" and "/my/" in link.body
+
+
+def test_an_altered_or_expired_link_opens_nothing(app, db, client, make_campaign, sign):
+    make_campaign(slug="recognize")
+    sign("recognize")
+    path = my_path(db)
+    assert client.get(path[:-3] + "xyz").status_code == 400
+    app.config["MY_TOKEN_MAX_AGE"] = -1
+    try:
+        assert client.get(path).status_code == 400
+    finally:
+        app.config["MY_TOKEN_MAX_AGE"] = 30 * 24 * 3600
