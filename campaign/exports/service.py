@@ -232,9 +232,8 @@ def run_export(export_id: int) -> ExportStatus:
 def write_file(export: Export, path: Path) -> int:
     """Stream the export's rows into a CSV file at path; return how many rows."""
     filters = ExportFilters.from_json(export.filters)
-    total = db.session.execute(
-        _filtered(select(func.count()).select_from(Signature), export.campaign_id, filters)
-    ).scalar_one()
+    listed = rows_query(export.campaign_id, filters, export.columns).order_by(None).subquery()
+    total = db.session.execute(select(func.count()).select_from(listed)).scalar_one()
     _progress(export.id, total_rows=total)
     with _open(path, export.is_gzip) as out:
         if export.is_excel:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import threading
 import time
 from pathlib import Path
 
@@ -32,7 +31,6 @@ INDEX_FILE = "index.key"
 # How long a process trusts the current public key it read (a rotation reaches every process in this time).
 CURRENT_KEY_SECONDS = 60.0
 
-_lock = threading.Lock()
 _current: dict[int | None, tuple[float, str, PublicKey]] = {}
 _private: dict[str, PrivateKey] | None = None
 _index: bytes | None = None
@@ -175,7 +173,6 @@ def _write_secret(path: Path, value: str) -> None:
 def forget() -> None:
     """Read keys afresh next time (after a rotation, and between tests)."""
     global _private, _index
-    with _lock:
-        _current.clear()
-        _private = None
-        _index = None
+    _current.clear()
+    _private = None
+    _index = None

@@ -40,6 +40,8 @@ NONCE_SIZE = 12
 _writing: dict[str, tuple[float, AESGCM, bytes]] = {}
 # wrapped data key -> AESGCM, in processes that open values
 _opened: dict[bytes, AESGCM] = {}
+# purpose -> the blind-index key of that purpose (derived once per process)
+_index_keys: dict[str, bytes] = {}
 
 
 class CannotOpen(Exception):
@@ -78,7 +80,10 @@ def key_id_of(sealed: bytes) -> str:
 
 def blind_index(value: str, *, purpose: str) -> str:
     """A keyed hash: equal values give equal indexes; useless without the key."""
-    key = hmac.new(keys.index_key(), purpose.encode(), hashlib.sha256).digest()
+    key = _index_keys.get(purpose)
+    if key is None:
+        # One key per purpose: an email's index and a paragraph's never compare.
+        key = _index_keys[purpose] = hmac.new(keys.index_key(), purpose.encode(), hashlib.sha256).digest()
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 
@@ -124,3 +129,4 @@ def forget() -> None:
     """Drop every data key this process holds (tests; after a rotation)."""
     _writing.clear()
     _opened.clear()
+    _index_keys.clear()

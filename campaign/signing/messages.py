@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import render_template
 
 from campaign.campaigns.models import Campaign
@@ -28,7 +30,11 @@ def signer_address(signature: Signature) -> str:
 
 
 def _to_signer(
-    row: OutboxMessage, status: SignatureStatus, subject: str, template: str, **context: object
+    row: OutboxMessage,
+    status: SignatureStatus,
+    subject: str,
+    template: str,
+    **links: Callable[[Signature, Campaign], str],
 ) -> mail.Composed | None:
     """A message to a signer about their signature, while it is still in the status it is about."""
     signature = db.session.get(Signature, row.ref_id)
@@ -42,22 +48,34 @@ def _to_signer(
             template,
             campaign=campaign,
             given_name=signature.personal.given_name,
-            campaign_url=absolute_url("campaigns.show", slug=campaign.slug),
-            confirm_url=absolute_url("signing.confirm", token=confirmation_token(signature.id)),
             my_url=_my_url(signature),
-            **context,
+            **{name: link(signature, campaign) for name, link in links.items()},
         ),
     )
 
 
 def _confirmation(row: OutboxMessage) -> mail.Composed | None:
     """The confirmation email, while the signature still waits for it."""
-    return _to_signer(row, SignatureStatus.PENDING, "Please confirm your signature", "mail/confirmation.txt")
+    return _to_signer(
+        row,
+        SignatureStatus.PENDING,
+        "Please confirm your signature",
+        "mail/confirmation.txt",
+        confirm_url=lambda signature, _campaign: absolute_url(
+            "signing.confirm", token=confirmation_token(signature.id)
+        ),
+    )
 
 
 def _already_signed(row: OutboxMessage) -> mail.Composed | None:
     """The note to someone who signed again: written from the first signature, never from the repeat."""
-    return _to_signer(row, SignatureStatus.VALIDATED, "You have already signed", "mail/already_signed.txt")
+    return _to_signer(
+        row,
+        SignatureStatus.VALIDATED,
+        "You have already signed",
+        "mail/already_signed.txt",
+        campaign_url=lambda _signature, campaign: absolute_url("campaigns.show", slug=campaign.slug),
+    )
 
 
 def _my_url(signature: Signature) -> str | None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign import clock
@@ -108,21 +113,30 @@ def my_request_post() -> Response | tuple[str, int]:
     return _private(render_template("signing/my_request.html", sent=True))
 
 
+def _person_of_link(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
+    """Open a /my/ page only for a link still good: the view gets the person it names."""
+
+    @wraps(view)
+    def wrapped(token: str, **values: Any) -> ResponseReturnValue:
+        person_id = supporters.person_of_token(token)
+        if person_id is None:
+            return _my_bad_link()
+        return view(token=token, person_id=person_id, **values)
+
+    return wrapped
+
+
 @bp.get("/my/<token>")
-def my_page(token: str) -> Response | tuple[str, int]:
+@_person_of_link
+def my_page(token: str, person_id: int) -> Response:
     """What is held for the person the link names; a GET changes nothing."""
-    person_id = supporters.person_of_token(token)
-    if person_id is None:
-        return _my_bad_link()
     return _private(render_template("signing/my_page.html", token=token, held=supporters.held_for(person_id)))
 
 
 @bp.post("/my/<token>/withdraw/<int:signature_id>")
-def my_withdraw(token: str, signature_id: int) -> BaseResponse | tuple[str, int]:
+@_person_of_link
+def my_withdraw(token: str, person_id: int, signature_id: int) -> BaseResponse:
     """Withdraw one signature: it stops counting within seconds."""
-    person_id = supporters.person_of_token(token)
-    if person_id is None:
-        return _my_bad_link()
     if not supporters.withdraw(person_id, signature_id):
         abort(404)
     db.session.commit()
@@ -131,11 +145,9 @@ def my_withdraw(token: str, signature_id: int) -> BaseResponse | tuple[str, int]
 
 
 @bp.post("/my/<token>/stop-email")
-def my_stop_email(token: str) -> BaseResponse | tuple[str, int]:
+@_person_of_link
+def my_stop_email(token: str, person_id: int) -> BaseResponse:
     """No more updates or follow-ups from any campaign."""
-    person_id = supporters.person_of_token(token)
-    if person_id is None:
-        return _my_bad_link()
     supporters.stop_email(person_id)
     db.session.commit()
     flash("You will get no more updates or follow-ups from any campaign.")
@@ -143,24 +155,21 @@ def my_stop_email(token: str) -> BaseResponse | tuple[str, int]:
 
 
 @bp.get("/my/<token>/erase")
-def my_erase_confirm(token: str) -> Response | tuple[str, int]:
+@_person_of_link
+def my_erase_confirm(token: str, person_id: int) -> Response:
     """The one confirmation step before erasing everything."""
-    if supporters.person_of_token(token) is None:
-        return _my_bad_link()
     return _private(render_template("signing/my_erase.html", token=token))
 
 
 @bp.post("/my/<token>/erase")
-def my_erase(token: str) -> Response | tuple[str, int]:
+@_person_of_link
+def my_erase(token: str, person_id: int) -> Response:
     """Erase everything held for the address."""
-    person_id = supporters.person_of_token(token)
-    if person_id is None:
-        return _my_bad_link()
     supporters.erase(person_id)
     db.session.commit()
     return _private(render_template("signing/my_erased.html"))
 
 
-def _my_bad_link() -> tuple[str, int]:
+def _my_bad_link() -> tuple[Response, int]:
     """A link that expired, was altered, or names someone already erased."""
-    return render_template("signing/my_bad_link.html"), 400
+    return _private(render_template("signing/my_bad_link.html")), 400

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from datetime import datetime
 
 from flask import render_template
@@ -96,14 +95,6 @@ def _digest_letters(outbox_id: int) -> list[Letter]:
     )
 
 
-@dataclass(frozen=True)
-class _Written:
-    """One letter of a digest as it is sent."""
-
-    subject: str
-    body: str
-
-
 def _compose_digest(row: OutboxMessage) -> mail.Composed | None:
     """The day's digest to one official, written from the sealed signatures when it is sent."""
     letters = _digest_letters(row.id)
@@ -111,7 +102,7 @@ def _compose_digest(row: OutboxMessage) -> mail.Composed | None:
     if not letters or official is None or official.is_email_bad:
         return None
     campaign = db.session.get_one(Campaign, letters[0].campaign_id)
-    written = [_Written(*service.letter_text(letter)) for letter in letters]
+    written = [service.write_letter(letter) for letter in letters]
     return mail.Composed(
         recipient=mail.address(official.name, official.email),
         subject=f"{len(written)} letters from {campaign.title}",
@@ -130,8 +121,9 @@ def csv_attachment(row: OutboxMessage) -> list[Attachment]:
     )
     for letter in _digest_letters(row.id):
         signature, personal = letter.signature, letter.signature.personal
-        settings_allow = service.letter_settings(letter.campaign_id)
-        words = personal.message if settings_allow is None or settings_allow.is_signer_editable else ""
+        settings = service.letter_settings(letter.campaign_id)
+        # The signer's own words are in the file only where they are in the letter.
+        words = personal.message if settings is None or settings.is_signer_editable else ""
         cells = [
             letter.created_at,
             personal.given_name,

@@ -201,14 +201,23 @@ def _queue_letter(letter: Letter, settings: LetterCampaign, now: datetime) -> No
     )
 
 
-def letter_text(letter: Letter) -> tuple[str, str]:
-    """The subject and body of a letter, written from the sealed signature (where the key is held)."""
+@dataclass(frozen=True)
+class WrittenLetter:
+    """A letter as it is sent: its subject and body, and the name it is sent on behalf of."""
+
+    subject: str
+    body: str
+    signer_name: str
+
+
+def write_letter(letter: Letter) -> WrittenLetter:
+    """Write a letter from the sealed signature (only where the key is held)."""
     settings = db.session.get_one(LetterCampaign, letter.campaign_id)
     values = letters.signer_values(letter.signature, settings)
     subject, body = letters.letter_text(
         settings, {**values, **letters.official_values(letter.official)}, current_app.config["BASE_URL"]
     )
-    return mail.header_safe(subject)[:300], body
+    return WrittenLetter(mail.header_safe(subject)[:300], body, values["name"])
 
 
 def _compose_letter(row: OutboxMessage) -> mail.Composed | None:
@@ -218,17 +227,18 @@ def _compose_letter(row: OutboxMessage) -> mail.Composed | None:
         return None
     if letter.signature.sealed is None:
         return None  # anonymised: it still counts, but there is no one left to write on behalf of
-    subject, body = letter_text(letter)
-    settings = db.session.get_one(LetterCampaign, letter.campaign_id)
-    personal = letter.signature.personal
-    name = letters.signer_values(letter.signature, settings)["name"]
+    written = write_letter(letter)
     # The signer's address is shown to the official only with their consent.
-    reply_to = mail.address(name, personal.email) if has_reply_consent(letter.signature_id) else None
+    reply_to = (
+        mail.address(written.signer_name, letter.signature.personal.email)
+        if has_reply_consent(letter.signature_id)
+        else None
+    )
     return mail.Composed(
         recipient=mail.address(letter.official.name, letter.official.email),
-        subject=subject,
-        body=body,
-        sender_name=name,
+        subject=written.subject,
+        body=written.body,
+        sender_name=written.signer_name,
         reply_to=reply_to,
     )
 
@@ -361,8 +371,8 @@ def outreach_of(signature_id: int) -> Outreach | None:
     )
     if not written:
         return None
-    subject, body = letter_text(written[0])
-    return Outreach(signature_id, subject, body, [letter.official for letter in written])
+    first = write_letter(written[0])
+    return Outreach(signature_id, first.subject, first.body, [letter.official for letter in written])
 
 
 def total_outreaches(campaign_id: int) -> int:
