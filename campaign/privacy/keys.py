@@ -30,10 +30,13 @@ from campaign.privacy.models import SealingKey
 INDEX_FILE = "index.key"
 # How long a process trusts the current public key it read (a rotation reaches every process in this time).
 CURRENT_KEY_SECONDS = 60.0
+# How often a process looks again in the keys folder for a key it was asked for and does not hold.
+REREAD_SECONDS = 10.0
 
 _current: dict[int | None, tuple[float, str, PublicKey]] = {}
 _private: dict[str, PrivateKey] | None = None
 _index: bytes | None = None
+_reread_at = 0.0
 
 
 class KeysMissing(RuntimeError):
@@ -64,9 +67,18 @@ def private_keys() -> dict[str, PrivateKey]:
     return _private
 
 
-def can_open() -> bool:
-    """Tell whether this process holds any private key (the worker and the API service do)."""
-    return bool(private_keys())
+def private_key(key_id: str) -> PrivateKey | None:
+    """The private key of this id, if held; a key made since the folder was read is found within seconds.
+
+    So `campaign keys rotate` needs no restart of the workers that share the keys folder.
+    """
+    global _private, _reread_at
+    found = private_keys().get(key_id)
+    if found is None and time.monotonic() >= _reread_at:
+        _reread_at = time.monotonic() + REREAD_SECONDS
+        _private = None
+        found = private_keys().get(key_id)
+    return found
 
 
 def index_key() -> bytes:
@@ -172,7 +184,8 @@ def _write_secret(path: Path, value: str) -> None:
 
 def forget() -> None:
     """Read keys afresh next time (after a rotation, and between tests)."""
-    global _private, _index
+    global _private, _index, _reread_at
+    _reread_at = 0.0
     _current.clear()
     _private = None
     _index = None

@@ -114,7 +114,7 @@ def _cipher_for(header: bytes) -> AESGCM:
     cipher = _opened.get(wrapped)
     if cipher is None:
         key_id = header[2 : 2 + header[1]].decode()
-        private = keys.private_keys().get(key_id)
+        private = keys.private_key(key_id)
         if private is None:
             raise CannotOpen(f"this process does not hold key {key_id}")
         try:

@@ -111,14 +111,7 @@ class SignForm(FlaskForm):
 
     def validate_email(self, field: Any) -> None:
         """Check the address's syntax (and, if configured, its domain) and normalize it."""
-        try:
-            checked = validate_email(
-                field.data,
-                check_deliverability=current_app.config["EMAIL_CHECK_DELIVERABILITY"],
-            )
-        except EmailNotValidError as error:
-            raise ValidationError(f"Please check your email address: {error}") from None
-        field.data = checked.normalized
+        checked_email(field)
 
     def validate_postal_code(self, field: Any) -> None:
         """Accept the letters, digits, spaces and dashes postal codes are made of."""
@@ -173,4 +166,25 @@ class SignForm(FlaskForm):
 class MyLinkForm(FlaskForm):
     """Ask for the link to one's own page."""
 
-    email = EmailField("Your email address", filters=[strip], validators=[DataRequired(), Length(max=320)])
+    email = EmailField(
+        "Your email address",
+        filters=[strip],
+        validators=[
+            DataRequired("Please give your email address."),
+            Length(max=320, message="Please check your email address: it is too long."),
+        ],
+    )
+
+    def validate_email(self, field: Any) -> None:
+        """The same check as the sign form's."""
+        checked_email(field)
+
+
+def checked_email(field: Any) -> None:
+    """Check an address's syntax (and, if configured, its domain) and normalize it, or say what is wrong."""
+    try:
+        deliverability = current_app.config["EMAIL_CHECK_DELIVERABILITY"]
+        checked = validate_email(field.data, check_deliverability=deliverability)
+    except EmailNotValidError as error:
+        raise ValidationError(f"Please check your email address: {error}") from None
+    field.data = checked.normalized

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from campaign.counts import service as counts
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Person, Signature, SignatureStatus
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, wait_until
 from tests.support.outbox import bodies, composed
 
 
@@ -134,7 +134,7 @@ def test_the_link_is_sent_again_only_to_a_known_address_and_the_answer_is_the_sa
     assert known.status_code == unknown.status_code == 200
     assert known.get_data() == unknown.get_data()
     [link] = composed(db, "my-link")
-    assert link.recipient == "Known@Example.org" and "/my/" in link.body
+    assert link.recipient == "Known@example.org" and "/my/" in link.body
 
 
 def test_an_altered_or_expired_link_opens_nothing(app, db, client, make_campaign, sign):
@@ -147,3 +147,27 @@ def test_an_altered_or_expired_link_opens_nothing(app, db, client, make_campaign
         assert client.get(path).status_code == 400
     finally:
         app.config["MY_TOKEN_MAX_AGE"] = 30 * 24 * 3600
+
+
+def test_a_hostile_address_gets_a_clear_400_and_nothing_is_sent(db, client):
+    token = csrf_token(client.get("/my/").get_data(as_text=True))
+    hostile_addresses = ["nul\x00@example.org", "a@b.org\r\nBcc: v@x.org", "x" * 400 + "@example.org", ""]
+    for hostile in hostile_addresses:
+        answer = client.post("/my/", data={"csrf_token": token, "email": hostile})
+        assert answer.status_code == 400, hostile
+        assert "Please" in answer.get_data(as_text=True), hostile
+    assert composed(db) == []
+
+
+def test_a_withdrawal_leaves_the_public_count_within_seconds(db, client, make_campaign, sign, celery_worker):
+    make_campaign(slug="recognize")
+    sign("recognize")
+    path = my_path(db)
+    confirm(client, db)
+    count = lambda: client.get("/campaigns/recognize/count.json").json["count"]  # noqa: E731
+    wait_until(lambda: count() == 1, timeout=15)
+    signature_id = db.session.execute(select(Signature.id)).scalar_one()
+
+    press(client, path, f"{path}/withdraw/{signature_id}")
+
+    wait_until(lambda: count() == 0, timeout=10)
