@@ -54,14 +54,16 @@ def test_clear_rows_are_sealed_and_still_read_the_same(app: Any, database_url: s
         with migrated.app_context():
             upgrade(revision="0011")
             for statement in (
-                "INSERT INTO campaigns (id, slug, kind, title, summary, body_markdown, goal, status, language,"
-                " created_at, updated_at) VALUES (1, 'c', 'letter', 'T', 'S', 'B', 10, 'open', 'en', :at, :at)",
+                "INSERT INTO campaigns (id, slug, kind, title, summary, body_markdown, goal, status,"
+                " language, created_at, updated_at)"
+                " VALUES (1, 'c', 'letter', 'T', 'S', 'B', 10, 'open', 'en', :at, :at)",
                 "INSERT INTO people (id, email, canonical_email, created_at)"
                 " VALUES (1, 'Ani.P+x@Gmail.com', 'anip@gmail.com', :at)",
-                "INSERT INTO signatures (id, campaign_id, person_id, status, given_name, family_name, country,"
-                " postal_code, comment, is_comment_public, message, has_email_opt_in, consent_version,"
-                " client_hash, is_counted, created_at) VALUES (1, 1, 1, 'validated', 'Ani', 'Petrosyan', 'AM',"
-                " '0010', 'For Shushi', false, 'My own words', true, '2026-11', 'h', true, :at)",
+                "INSERT INTO signatures (id, campaign_id, person_id, status, given_name, family_name,"
+                " country, postal_code, comment, is_comment_public, message, has_email_opt_in,"
+                " consent_version, client_hash, is_counted, created_at)"
+                " VALUES (1, 1, 1, 'validated', 'Ani', 'Petrosyan', 'AM', '0010', 'For Shushi', false,"
+                " 'My own words', true, '2026-11', 'h', true, :at)",
                 "INSERT INTO outbox (kind, dedupe_key, recipient, subject, body, status, attempts,"
                 " next_attempt_at, message_id, created_at) VALUES ('notice', 'n1', 'Ani <ani@example.org>',"
                 " 'Hello', 'Owed words', 'pending', 0, :at, '<m1@example.org>', :at)",
