@@ -73,7 +73,12 @@ def prepare(stack: Stack, app: Flask) -> list[list[str]]:
     campaign_id = population.make_campaign(app, SLUG, "A campaign for the freshness benchmark")
     with stack.connect() as connection:
         ids = population.add_signatures(
-            connection, campaign_id, "fresh", warmup + per_round * settings.rounds, "pending"
+            connection,
+            campaign_id,
+            "fresh",
+            warmup + per_round * settings.rounds,
+            "pending",
+            population.sealed_sample(app),
         )
     from campaign.signing.tokens import confirmation_token
 

@@ -1,11 +1,10 @@
 """(g) Mail out: the outbox drained by one worker process to the SMTP sink, against raw smtplib.
 
-Each round writes N pending messages into the outbox, hands them to the broker
-with the app's own outbox sweep (which publishes per-row tasks or a batch
-"pump", whichever the app does) and times until every one is sent (the last
-sent_at). The baseline sends
-the same messages, composed beforehand, over one reused smtplib connection to
-the same sink.
+Each round owes N confirmations as the sign request does (an outbox row naming
+a pending signature, whose sealed data the worker opens to write the email),
+hands them to the broker with the app's own outbox sweep and times until every
+one is sent (the last sent_at). The baseline sends messages of the same size,
+composed beforehand, over one reused smtplib connection to the same sink.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from typing import Any
 
 from flask import Flask
 
-from bench import cpu, stats
+from bench import cpu, population, stats
 from bench.stack import HOST, Stack
 
 BODY = """\
@@ -78,11 +77,17 @@ def run(stack: Stack, app: Flask) -> MailResult:
             "UPDATE outbox SET status = 'failed', last_error = 'set aside by bench' "
             "WHERE status IN ('pending', 'sending')"
         )
+    # Confirmations, as the sign request owes them: a reference to a pending signature, whose
+    # sealed data the worker opens to write the email.
+    campaign = population.make_campaign(app, "bench-mail", "A campaign for the mail-out benchmark")
+    sealed = population.sealed_sample(app)
     stack.start_worker("mail-worker")
-    _round(stack, app, "warmup", min(200, settings.mail_messages))
+    _round(stack, app, "warmup", min(200, settings.mail_messages), campaign, sealed)
     for number in range(settings.rounds):
         before = cpu.snapshot(stack)
-        worker_rate, unsent, publish_seconds = _round(stack, app, f"r{number}", settings.mail_messages)
+        worker_rate, unsent, publish_seconds = _round(
+            stack, app, f"r{number}", settings.mail_messages, campaign, sealed
+        )
         middle = cpu.snapshot(stack)
         raw_rate, raw_composing_rate = _raw_smtplib(stack, f"r{number}")
         after = cpu.snapshot(stack)
@@ -100,21 +105,23 @@ def run(stack: Stack, app: Flask) -> MailResult:
     return result
 
 
-def _round(stack: Stack, app: Flask, tag: str, count: int) -> tuple[float, int, float]:
-    """Fill the outbox, hand it over, wait until all are sent: messages a second, unsent, hand-over time."""
+def _round(
+    stack: Stack, app: Flask, tag: str, count: int, campaign: int, sealed: bytes
+) -> tuple[float, int, float]:
+    """Owe `count` confirmations, hand them over, wait until all are sent: messages a second, unsent,
+    hand-over time."""
     with stack.connect() as connection:
+        signatures = population.add_signatures(connection, campaign, f"mail-{tag}", count, "pending", sealed)
         connection.execute(
             """
-            INSERT INTO outbox (kind, dedupe_key, recipient, subject, body, status, attempts,
-                next_attempt_at, message_id, created_at)
-            SELECT 'bench', 'bench-mail:' || %(tag)s || ':' || i,
-                'Reader ' || i || ' <reader-' || %(tag)s || '-' || i || '@example.org>',
-                %(subject)s, %(body)s, 'pending', 0,
-                (now() AT TIME ZONE 'utc') - interval '1 minute',
-                '<' || md5(%(tag)s || i) || '@example.org>', now() AT TIME ZONE 'utc'
-            FROM generate_series(1, %(count)s) AS i
+            INSERT INTO outbox (kind, dedupe_key, ref_id, status, attempts, next_attempt_at, message_id,
+                created_at)
+            SELECT 'confirmation', 'bench-mail:' || %(tag)s || ':' || signature_id, signature_id,
+                'pending', 0, (now() AT TIME ZONE 'utc') - interval '1 minute',
+                '<' || md5(%(tag)s || signature_id) || '@example.org>', now() AT TIME ZONE 'utc'
+            FROM unnest(%(ids)s::integer[]) AS signature_id
             """,
-            {"tag": tag, "subject": SUBJECT, "body": BODY, "count": count},
+            {"tag": tag, "ids": signatures},
         )
     started = datetime.now(UTC).replace(tzinfo=None)
     publish_started = time.monotonic()
@@ -153,8 +160,9 @@ def _raw_smtplib(stack: Stack, tag: str) -> tuple[float, float]:
     """Send the round's messages over one smtplib connection; messages a second: sending, composing too."""
     with stack.connect() as connection:
         rows = connection.execute(
-            "SELECT recipient, subject, body, message_id FROM outbox WHERE dedupe_key LIKE %s ORDER BY id",
-            (f"bench-mail:{tag}:%",),
+            "SELECT 'Anahit <anahit.petrosyan@example.org>', %s, %s, message_id FROM outbox"
+            " WHERE dedupe_key LIKE %s ORDER BY id",
+            (SUBJECT, BODY, f"bench-mail:{tag}:%"),
         ).fetchall()
     composing = time.perf_counter()
     messages = []

@@ -32,31 +32,45 @@ def make_campaign(app: Flask, slug: str, title: str) -> int:
         return int(campaign.id)
 
 
+def sealed_sample(app: Flask) -> bytes:
+    """One signer's data sealed by the app's own vault, as the sign form seals it.
+
+    Every bulk row carries these bytes: opening them costs what opening any
+    row costs (one AES-GCM decryption of the same size), and a web process
+    seals every row of five minutes under one data key anyway.
+    """
+    from campaign.privacy import vault
+    from campaign.signing.models import SEALED_PURPOSE, Personal
+
+    personal = Personal("anahit.petrosyan@example.org", "Anahit", "Petrosyan", "0010", "", "")
+    with app.app_context():
+        return vault.seal(personal.sealed_values(), purpose=SEALED_PURPOSE, organization_id=None)
+
+
 def add_signatures(
-    connection: psycopg.Connection[Any], campaign_id: int, tag: str, count: int, status: str
+    connection: psycopg.Connection[Any], campaign_id: int, tag: str, count: int, status: str, sealed: bytes
 ) -> list[int]:
     """Insert `count` people and one signature each on the campaign; return the signature ids in order."""
     validated_at = "now() AT TIME ZONE 'utc'" if status == "validated" else "NULL"
     rows = connection.execute(
         f"""
         WITH person AS (
-            INSERT INTO people (email, canonical_email, created_at)
-            SELECT 'bench-' || %(tag)s || '-' || i || '@example.org',
-                   'bench-' || %(tag)s || '-' || i || '@example.org',
+            INSERT INTO people (email_index, created_at)
+            SELECT md5('bench-' || %(tag)s || '-' || i) || md5(%(tag)s || i::text),
                    now() AT TIME ZONE 'utc'
             FROM generate_series(1, %(count)s) AS i
             RETURNING id
         )
-        INSERT INTO signatures (campaign_id, person_id, status, given_name, family_name, country,
-            postal_code, is_comment_public, has_email_opt_in, consent_version, client_hash, is_counted,
+        INSERT INTO signatures (campaign_id, person_id, status, sealed, masked_name, country,
+            is_comment_public, has_email_opt_in, consent_version, client_hash, is_counted,
             created_at, validated_at)
-        SELECT %(campaign)s, person.id, %(status)s, 'Anahit', 'Petrosyan', ({COUNTRIES})[1 + person.id %% 10],
-            '0010', false, false, 'bench', md5(person.id::text) || md5(person.id::text), false,
+        SELECT %(campaign)s, person.id, %(status)s, %(sealed)s, 'A. P.', ({COUNTRIES})[1 + person.id %% 10],
+            false, false, 'bench', md5(person.id::text) || md5(person.id::text), false,
             now() AT TIME ZONE 'utc', {validated_at}
         FROM person
         RETURNING id
         """,
-        {"tag": tag, "count": count, "campaign": campaign_id, "status": status},
+        {"tag": tag, "count": count, "campaign": campaign_id, "status": status, "sealed": sealed},
     ).fetchall()
     return sorted(int(row[0]) for row in rows)
 

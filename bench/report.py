@@ -209,7 +209,7 @@ def _export_rows(results: Results) -> list[Row]:
             Row(
                 f"export {rows:,} signatures, seconds",
                 _number(seconds, 2, " s"),
-                _number(exports.median(exports.baseline, rows), 2, " s") + " (PostgreSQL COPY)",
+                _number(exports.median(exports.baseline, rows), 2, " s") + " (PostgreSQL COPY, sealed rows)",
                 _number(exports.ratio(rows), 2),
                 "<= 5 s for 1,000,000" if rows == big else "",
                 _verdict(_check(seconds, seconds <= 5)) if rows == big else "",
@@ -426,10 +426,11 @@ def _how(results: Results) -> list[str]:
         f"count.json of that campaign and of one with 10 signatures fetched over one connection "
         f"(`wrk -t1 -c1`, {settings.latency_duration:g} s each, interleaved).",
         f"- (g) beat and the general worker stopped; one `celery -A worker worker "
-        f"--concurrency={settings.cores}` started; {settings.mail_messages:,} pending outbox rows a round, "
-        "handed to the broker by the app's own `campaign.mail.service.sweep()` (per-row tasks or a "
-        "batch pump, whichever the app publishes); timed from the hand-over to the last `sent_at`. "
-        "Baseline: the same messages, composed beforehand, sent with `smtplib` over one reused "
+        f"--concurrency={settings.cores}` started; {settings.mail_messages:,} confirmations a round, owed as "
+        "the sign request owes them (an outbox row naming a pending signature; the worker opens its "
+        "sealed data and writes the email), handed to the broker by the app's own "
+        "`campaign.mail.service.sweep()`; timed from the hand-over to the last `sent_at`. "
+        "Baseline: messages of the same size, composed beforehand, sent with `smtplib` over one reused "
         "connection to the same sink.",
     ]
 

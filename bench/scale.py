@@ -45,8 +45,9 @@ def populate(stack: Stack, app: Flask) -> ScaleResult:
     small = population.make_campaign(app, SMALL, "A campaign of ten signatures")
     started = time.monotonic()
     with stack.connect() as connection:
-        population.add_signatures(connection, big, "big", result.rows, "validated")
-        population.add_signatures(connection, small, "small", SMALL_ROWS, "validated")
+        sealed = population.sealed_sample(app)
+        population.add_signatures(connection, big, "big", result.rows, "validated", sealed)
+        population.add_signatures(connection, small, "small", SMALL_ROWS, "validated", sealed)
     result.insert_seconds = time.monotonic() - started
     started = time.monotonic()
     population.fold_all(app)

@@ -143,6 +143,7 @@ class Stack:
             admin.execute(f'CREATE DATABASE "{self.database}"')
         self._database_created = True
         self.command([str(BIN / "campaign"), "db", "upgrade"])
+        self.command([str(BIN / "campaign"), "keys", "init"])
         self.command([str(BIN / "campaign"), "seed-demo"])
 
     def connect(self, autocommit: bool = True) -> psycopg.Connection[Any]:

@@ -69,8 +69,9 @@ def open_values(sealed: bytes, *, purpose: str) -> list[str]:
         plaintext = _cipher_for(header).decrypt(nonce, ciphertext, purpose.encode() + header)
     except InvalidTag:
         raise CannotOpen("the sealed value was altered or belongs elsewhere") from None
-    values = json.loads(plaintext)
-    return [str(value) for value in values]
+    # Decoded first: json.loads on bytes would sniff their encoding on every call.
+    values: list[str] = json.loads(plaintext.decode())
+    return values
 
 
 def key_id_of(sealed: bytes) -> str:
