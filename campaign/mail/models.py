@@ -34,6 +34,8 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
             postgresql_where=text("status IN ('pending', 'sending')"),
             sqlite_where=text("status IN ('pending', 'sending')"),
         ),
+        # How much mail one address was owed lately, across campaigns and kinds.
+        Index("ix_outbox_recipient_index_created_at", "recipient_index", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +48,9 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     # is sent, or the message written in advance and sealed. Cleared once sent.
     ref_id: Mapped[int | None]
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Keyed hash of the recipient's canonical address (mail to supporters,
+    # invitations, resets): what bounds the mail one address can be sent.
+    recipient_index: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[OutboxStatus] = mapped_column(
         _enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
     )

@@ -62,6 +62,8 @@ class SignatureStatus(enum.StrEnum):
     PENDING = "pending"
     VALIDATED = "validated"
     INVALIDATED = "invalidated"
+    # Over a flood rule: answered like any other, never mailed, never counted.
+    FRAUDULENT = "fraudulent"
 
 
 class Signature(db.Model):  # type: ignore[name-defined]
@@ -105,6 +107,16 @@ class Signature(db.Model):  # type: ignore[name-defined]
     # from one address, useless to whoever steals a dump without the key.
     # Kept 30 days, then cleared.
     client_hash: Mapped[str | None] = mapped_column(String(64))
+    # Keyed hashes of the client's address range (/24 or /64) and of the
+    # email's domain: what flood rules and bulk invalidation match on.
+    # The range hash is cleared with client_hash.
+    client_range_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    email_domain_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The address range itself, sealed like the personal data, so that the
+    # worker can name a trending range to staff; cleared with client_hash.
+    client_range_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The flood rule that marked a fraudulent signature (e.g. "address-burst").
+    flood_rule: Mapped[str | None] = mapped_column(String(32))
     is_counted: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     validated_at: Mapped[datetime | None]
