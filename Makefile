@@ -6,29 +6,45 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: run install test lint pytest browser bench clean
+.PHONY: run install install-runtime lock test lint pytest browser bench clean vendor-altcha
 
-$(BIN)/.installed: pyproject.toml
+# Installs are reproducible: the exact versions (and hashes) of requirements.txt
+# (runtime) and requirements-dev.txt (runtime and test tools), made from
+# pyproject.toml by `make lock`. `make run` installs the runtime only.
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+
+$(BIN)/.runtime: requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-install: $(BIN)/.installed
+$(BIN)/.dev: requirements-dev.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@ $(BIN)/.runtime
+
+install-runtime: $(BIN)/.runtime
+
+install: $(BIN)/.dev
+
+# After a change to the dependencies in pyproject.toml: new lock files, for Python 3.11 and up on any platform.
+lock: install
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	  --custom-compile-command "make lock" pyproject.toml -o requirements.txt
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	  --custom-compile-command "make lock" --extra dev pyproject.toml -o requirements-dev.txt
 
 # Migrates, seeds the demo campaigns into an empty database, then runs the web
-# server, a Celery worker and beat together; Ctrl-C stops all three.
-run: install
+# server, a Celery worker and beat under campaign/supervise.py: a worker or
+# beat that dies is started again while the site stays up; Ctrl-C (or
+# SIGTERM) stops all three within 10 s.
+run: install-runtime
 	$(BIN)/campaign db upgrade
 	$(BIN)/campaign keys init
 	$(BIN)/campaign seed-demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (mail without SMTP_URL: http://$(HOST):$(PORT)/dev/mail)"
-	@trap 'trap - INT TERM EXIT; kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
-	  $(BIN)/celery -A worker worker --loglevel=info --concurrency=2 & \
-	  $(BIN)/celery -A worker beat --loglevel=info --schedule "$${INSTANCE_PATH:-instance}/celerybeat-schedule" & \
-	  PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers 2 --threads 4 \
-	    --access-logfile - 'campaign:create_app()' & \
-	  wait -n
+	@exec $(BIN)/python -m campaign.supervise --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .
@@ -56,6 +72,24 @@ bench: install
 	  else echo "Please install wrk (Debian: apt-get install wrk)"; exit 1; fi; \
 	fi
 	$(BIN)/python -m bench
+
+# The proof-of-work widget (npm package `altcha`), vendored into static/ and committed, so
+# that neither the site nor CI reaches the network for it: the strict-CSP build (no inline
+# style or worker), its stylesheet, the PBKDF2 worker, the site's languages and the licence.
+ALTCHA_VERSION ?= 3.2.2
+vendor-altcha:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  (cd "$$tmp" && npm pack --silent altcha@$(ALTCHA_VERSION) >/dev/null && tar xzf altcha-$(ALTCHA_VERSION).tgz) && \
+	  mkdir -p static/vendor/altcha && \
+	  cp "$$tmp"/package/dist/external/altcha.min.js "$$tmp"/package/dist/external/altcha.css \
+	    "$$tmp"/package/dist/workers/pbkdf2.js "$$tmp"/package/LICENSE.txt static/vendor/altcha/ && \
+	  mkdir -p static/vendor/altcha/i18n && \
+	  for lang in hy ru fr; do \
+	    src="$$tmp/package/dist/i18n/$$lang.js"; [ -f "$$src" ] || src="$$tmp/package/dist/i18n/$$lang-$$lang.js"; \
+	    cp "$$src" static/vendor/altcha/i18n/$$lang.js; \
+	  done && \
+	  echo "altcha $(ALTCHA_VERSION) from npm, by make vendor-altcha (MIT, LICENSE.txt)" > static/vendor/altcha/VERSION && \
+	  echo "static/vendor/altcha/ now holds altcha $(ALTCHA_VERSION)"
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -16,9 +16,12 @@ function response(status, headers, body)
   statuses[key] = (statuses[key] or 0) + 1
 end
 
--- A distinct client address per request, as a proxy would forward it.
+-- A distinct client address per request, as a proxy would forward it, spread
+-- over /24 ranges as a real surge's are: consecutive requests of a thread
+-- fall in different ranges, so the flood rules (per address, per range)
+-- judge every signature and hold none.
 function client_address()
-  return string.format("10.%d.%d.%d", thread_id % 256, math.floor(counter / 256) % 256, counter % 256)
+  return string.format("10.%d.%d.%d", counter % 256, math.floor(counter / 256) % 256, thread_id % 256)
 end
 
 function done(summary, latency, requests)

@@ -3,6 +3,10 @@
 Each export runs in a child process, as `campaign export` would, which
 reports its time and how much its peak memory grew while exporting; the
 baseline streams the same SELECT through COPY into a file, with no app.
+
+`python -m bench.exports` measures the exports alone, on a database of their
+own (BENCH_SCALE_ROWS signatures in the big campaign, BENCH_ROUNDS rounds);
+it prints the figures and writes no report. `make bench` runs them with the rest.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pathlib import Path
 from flask import Flask
 
 from bench import population, scale, stats
+from bench.settings import Settings
 from bench.stack import ROOT, Stack
 
 MEDIUM = "bench-export-medium"
@@ -24,7 +29,7 @@ MEDIUM_ROWS = 100_000
 
 # The child: build the app, note peak memory, export through the app's own code, note it again.
 CHILD = """
-import json, sys, time
+import json, resource, sys, time
 from pathlib import Path
 from campaign import create_app
 from campaign.campaigns.models import Campaign
@@ -47,7 +52,10 @@ with app.app_context():
     rows = export_campaign_to(campaign, Path(sys.argv[2]), actor="bench", filters=ExportFilters(), columns=[])
     seconds = time.perf_counter() - started
     after = peak_kb()
-print(json.dumps({"rows": rows, "seconds": seconds, "before_kb": before, "after_kb": after}))
+    # The processes a big export forks (EXPORT_PROCESSES): the peak of the largest (in KB on Linux).
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+report = {"rows": rows, "seconds": seconds, "before_kb": before, "after_kb": after, "children_kb": children}
+print(json.dumps(report))
 """
 
 
@@ -59,6 +67,7 @@ class ExportResult:
     baseline: dict[int, list[float]] = field(default_factory=dict)
     growth_mb: dict[int, list[float]] = field(default_factory=dict)
     peak_mb: dict[int, list[float]] = field(default_factory=dict)
+    children_peak_mb: dict[int, list[float]] = field(default_factory=dict)
 
     def median(self, table: dict[int, list[float]], rows: int) -> float:
         """The median of one size's rounds."""
@@ -93,11 +102,13 @@ def run(stack: Stack, big_rows: int) -> ExportResult:
             result.seconds.setdefault(rows, []).append(report["seconds"])
             result.growth_mb.setdefault(rows, []).append((report["after_kb"] - report["before_kb"]) / 1024)
             result.peak_mb.setdefault(rows, []).append(report["after_kb"] / 1024)
+            result.children_peak_mb.setdefault(rows, []).append(report.get("children_kb", 0) / 1024)
         print(
             f"    round {_round + 1}: "
             + ", ".join(
                 f"{rows:,} rows {result.seconds[rows][-1]:.2f} s (COPY {result.baseline[rows][-1]:.2f} s, "
-                f"+{result.growth_mb[rows][-1]:.0f} MB)"
+                f"+{result.growth_mb[rows][-1]:.0f} MB, "
+                f"children's peak {result.children_peak_mb[rows][-1]:.0f} MB)"
                 for rows in sizes
             ),
             flush=True,
@@ -139,3 +150,42 @@ def _copy_seconds(stack: Stack, slug: str) -> float:
     seconds = time.perf_counter() - started
     Path(out).unlink(missing_ok=True)
     return seconds
+
+
+def main() -> int:
+    """Measure the exports alone: populate both campaigns, run the rounds, print the medians."""
+    settings = Settings()
+    stack = Stack(settings)
+    print(f"export bench {stack.run_id}: database {stack.database}", flush=True)
+    try:
+        stack.create_database()
+        stack.apply_environment()
+        from campaign import create_app
+
+        app = create_app()
+        big = population.make_campaign(app, scale.BIG, "A campaign of a million signatures")
+        with stack.connect() as connection:
+            population.add_signatures(
+                connection, big, "big", settings.scale_rows, "validated", population.sealed_sample(app)
+            )
+        prepare(stack, app)
+        result = run(stack, settings.scale_rows)
+        for rows in (MEDIUM_ROWS, settings.scale_rows):
+            print(
+                f"{rows:,} rows: {result.median(result.seconds, rows):.2f} s, "
+                f"COPY {result.median(result.baseline, rows):.2f} s, ratio {result.ratio(rows):.2f}, "
+                f"+{result.median(result.growth_mb, rows):.0f} MB, "
+                f"children's peak {result.median(result.children_peak_mb, rows):.0f} MB",
+                flush=True,
+            )
+        from campaign.extensions import db
+
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        stack.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

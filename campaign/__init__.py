@@ -6,9 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
-from campaign import accounts, config, database, dispatch, logs, security
+from campaign import accounts, config, database, dispatch, logs, proxies, security
 from campaign.extensions import csrf, db, migrate
 from campaign.taskqueue import celery_init_app
 
@@ -35,9 +34,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     dispatch.init_app(app)
     security.init_app(app)
     accounts.init_app(app)
-    if app.config["TRUSTED_PROXY_HOPS"]:
-        hops = app.config["TRUSTED_PROXY_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    # X-Forwarded-For read for exactly TRUSTED_PROXY_HOPS proxies, never more (campaign/proxies.py).
+    proxies.init_app(app)
 
     _register_blueprints(app)
     from campaign import cli, errors, templating

@@ -11,13 +11,19 @@ from campaign.campaigns.demo import seed_demo
 
 def init_app(app: Flask) -> None:
     """Register the platform's commands."""
+    from campaign import doctor
     from campaign.api import commands as token_commands
     from campaign.exports import commands as export_commands
+    from campaign.moderation import commands as signature_commands
     from campaign.privacy import commands as key_commands
+    from campaign.signing import commands as flood_commands
 
+    doctor.init_app(app)
     export_commands.init_app(app)
     key_commands.init_app(app)
     token_commands.init_app(app)
+    flood_commands.init_app(app)
+    signature_commands.init_app(app)
 
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:

@@ -11,10 +11,14 @@ DEFAULT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
 
 
 def database_uri(url: str) -> str:
-    """Name psycopg 3 as the driver for a plain postgresql:// URL."""
+    """Name psycopg 3 as the driver for a plain postgresql:// URL, and bound how long a connect waits."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
+            url = "postgresql+psycopg://" + url[len(prefix) :]
+    # An unreachable server (not one that refuses) fails a request in seconds,
+    # answered 503, instead of holding it for the system's TCP timeout.
+    if url.startswith("postgresql") and "connect_timeout=" not in url:
+        url += ("&" if "?" in url else "?") + "connect_timeout=3"
     return url
 
 
@@ -109,11 +113,89 @@ DEFAULTS: dict[str, Any] = {
     "COUNT_LOCAL_SECONDS": 1,
     # How long an export's file may be downloaded before it is deleted.
     "EXPORT_TTL_HOURS": 24,
+    # Processes that open the rows of one big export at once (PostgreSQL; 1: the worker's own only),
+    # each taking chunks of about this many rows.
+    "EXPORT_PROCESSES": 2,
+    "EXPORT_CHUNK_ROWS": 50_000,
     # Calls per token to the JSON API.
     "API_RATE_LIMIT": "600/minute",
     "API_TOKEN_DAYS": 90,  # how long an API token works before a new one is needed
+    # Wrong API tokens one client address may send (a right token still passes).
+    "API_BAD_TOKEN_RATE_LIMIT": "30 per 10 minutes",
+    # Sign-in sessions (rows on the server) end after this many hours, however active.
+    "ACCOUNT_SESSION_HOURS": 12,
+    # Failed sign-ins (campaign/accounts/lockout.py): per account and client pair, this
+    # many are free, then each doubles the wait (from 1 s) up to the ceiling; a client
+    # that failed this many times across accounts gets no free ones; counts are
+    # forgotten after a quiet window; the owner is emailed (once a day) after this many.
+    "LOGIN_BACKOFF_FREE_FAILURES": 5,
+    "LOGIN_BACKOFF_MAX_SECONDS": 900,
+    "LOGIN_BACKOFF_CLIENT_FAILURES": 30,
+    "LOGIN_FAILURE_WINDOW_HOURS": 24,
+    "LOGIN_NOTICE_FAILURES": 10,
     "COUNTS_FOLD_BATCH": 5000,
     # How long a process seals with one data key before drawing a new one
     # (and forgetting the old: after that it cannot open what it sealed).
     "DATA_KEY_SECONDS": 300,
+    # How recently an owner (or staff) must have given the second factor for a
+    # change to a public campaign (outcome, text, update, closing) or an
+    # approval of one to take effect; without it the change waits for them.
+    "CHANGE_TWO_FACTOR_SECONDS": 900,
+    # A letter's own words this alike (percent, estimated by keyed MinHash) to
+    # another signer's count as a copy of them (campaign/targets/copies.py).
+    "NEAR_COPY_PERCENT": 70,
+    # Unsolicited mail to one address (confirmations, "already signed", /my/
+    # links, invitations, password resets), across campaigns and kinds: at most
+    # this many a day and this many an hour, then silence.
+    "MAIL_PER_ADDRESS_PER_DAY": 5,
+    "MAIL_PER_ADDRESS_PER_HOUR": 3,
+    # Invitations one organization may send in a day.
+    "INVITATIONS_PER_ORGANIZATION_PER_DAY": 20,
+    # 1: addresses with non-ASCII characters before the @ are accepted and sent
+    # with SMTPUTF8 (the SMTP server must offer it); 0: the forms refuse them.
+    "SMTPUTF8_ENABLED": 1,
+    # Flood rules on signing (campaign/signing/floods.py): new signatures allowed
+    # per minute (burst) and per hour (sustained) before the rest are stored as
+    # fraudulent, silently. 0 turns a window off. Sized so that a real surge of
+    # real people does not trip them:
+    # - one address: a person signs once per campaign, a household or small
+    #   office a few at a time; 20 an hour from one address is a script (or a
+    #   big NAT or carrier, whose people get the proof-of-work way through).
+    "FLOOD_ADDRESS_PER_MINUTE": 5,
+    "FLOOD_ADDRESS_PER_HOUR": 20,
+    # - one /24 (IPv4) or /64 (IPv6): a campus or a carrier's address pool
+    #   shared by many real people; the proof of work lets them through too.
+    "FLOOD_RANGE_PER_MINUTE": 50,
+    "FLOOD_RANGE_PER_HOUR": 500,
+    # - one email domain, except the big webmail providers (where everyone
+    #   is): an organisation whose staff all sign after one internal email.
+    "FLOOD_DOMAIN_PER_MINUTE": 60,
+    "FLOOD_DOMAIN_PER_HOUR": 600,
+    # - one disposable-address domain: people at risk may use one to sign,
+    #   but never hundreds an hour through the same service.
+    "FLOOD_DISPOSABLE_PER_MINUTE": 3,
+    "FLOOD_DISPOSABLE_PER_HOUR": 20,
+    # - one campaign, all clients together: a circuit breaker above the
+    #   busiest surges of real people seen on national petition sites (of the
+    #   order of 100,000 signatures an hour at the peak of the largest ever).
+    "FLOOD_CAMPAIGN_PER_MINUTE": 5000,
+    "FLOOD_CAMPAIGN_PER_HOUR": 200000,
+    # The proof of work offered while an address or range rule fires (ALTCHA,
+    # PBKDF2/SHA-256): iterations per attempt, and the highest counter a
+    # browser may have to reach (it searches from 0; the answer is drawn from
+    # the upper half). The defaults take a phone a few seconds.
+    "ALTCHA_COST": 5000,
+    "ALTCHA_MAX_COUNTER": 10000,
+    # How long a challenge may be solved and used (once).
+    "ALTCHA_EXPIRES_SECONDS": 1200,
+    # The hourly trending report: signatures of the last hour from one address range
+    # (/24 or /64) or with one email domain, on one campaign and on all of them, from
+    # which staff are emailed; reports are deleted after TRENDING_REPORT_DAYS.
+    "TRENDING_RANGE_THRESHOLD": 50,
+    "TRENDING_RANGE_OVERALL_THRESHOLD": 200,
+    "TRENDING_DOMAIN_THRESHOLD": 100,
+    "TRENDING_DOMAIN_OVERALL_THRESHOLD": 500,
+    "TRENDING_REPORT_DAYS": 30,
+    # Signatures a bulk invalidation changes per transaction (progress is shown after each).
+    "INVALIDATION_BATCH": 1000,
 }

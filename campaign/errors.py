@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
+from jinja2 import TemplateError
+from sqlalchemy import exc
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+# The database could not be reached or did not answer in time (a restart, a
+# failover, a full connection pool, a busy SQLite file): the request did not
+# happen, and trying again shortly will work. 503, so that a load balancer or
+# a client can act on it; a signature is never answered 303 unless committed.
+UNREACHABLE_DATABASE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
+RETRY_AFTER_SECONDS = 30
+UNAVAILABLE = (
+    "The site is briefly unavailable: what you sent may not have been saved. Please try again in a minute."
+)
 
 
 def init_app(app: Flask) -> None:
@@ -14,6 +29,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)
+    for error_class in UNREACHABLE_DATABASE:
+        app.register_error_handler(error_class, _database_unreachable)
 
 
 def _csrf_error(error: CSRFError) -> tuple[str, int]:
@@ -38,3 +55,25 @@ def _http_error(error: HTTPException) -> tuple[str, int] | Response:
 def _server_error(error: InternalServerError) -> tuple[str, int]:
     """An unexpected failure: say sorry, reveal nothing."""
     return render_template("errors/500.html"), 500
+
+
+def _database_unreachable(error: Exception) -> Response:
+    """The database did not answer: 503, with a page that says to send it again shortly."""
+    # The driver's first line says why (refused, timed out, locked); no row values are in it.
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines() or [""]
+    log.warning("database unavailable, answered 503: %s: %s", type(error).__name__, reason[0][:200])
+    if request.path.startswith("/api/"):
+        response = Response(
+            json.dumps({"error": UNAVAILABLE}),
+            status=503,
+            mimetype="application/json",
+        )
+    else:
+        try:
+            body = render_template("errors/503.html")
+        except (TemplateError, exc.SQLAlchemyError):  # a page part that needs the database itself
+            body = UNAVAILABLE + "\n"
+        response = Response(body, status=503, mimetype="text/html")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,8 +1,9 @@
-"""Headers every answer carries: a strict Content-Security-Policy and friends."""
+"""Headers every answer carries: a strict Content-Security-Policy and friends, and one
+"never store" rule for every answer that is someone's own."""
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, request, session
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -36,7 +37,24 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
+        """Add the headers every answer carries; a view that set one of them itself keeps its own."""
         headers = response.headers
-        # Every answer gets them; a view that set one of them itself keeps its own.
         headers.extend((name, value) for name, value in security_headers if name not in headers)
+        if is_private(response):
+            headers["Cache-Control"] = "no-store"
         return response
+
+
+def is_private(response: Response) -> bool:
+    """Tell whether an answer is someone's own, so that no browser or proxy may keep a copy.
+
+    That is every API answer and every answer to a browser with a session
+    (signed in, or in the middle of signing in) or given one now. A page
+    its view declared public (the same bytes for every visitor) and the
+    static files stay cacheable.
+    """
+    if request.endpoint == "static" or response.cache_control.public:
+        return False
+    if request.path.startswith("/api/"):
+        return True
+    return current_app.config["SESSION_COOKIE_NAME"] in request.cookies or session.modified

@@ -9,6 +9,13 @@ from celery import Celery, Task
 from celery.schedules import crontab
 from flask import Flask
 
+# The longest a task may run before it is stopped (an export of a million rows takes ~20 s).
+TASK_TIME_LIMIT_SECONDS = 1800
+# The Redis broker hands an unacknowledged task to another worker after this long.
+VISIBILITY_TIMEOUT_SECONDS = 2 * TASK_TIME_LIMIT_SECONDS
+# How long running tasks get to finish after SIGTERM before they are cancelled and requeued.
+SOFT_SHUTDOWN_SECONDS = 2.0
+
 
 def celery_init_app(app: Flask) -> Celery:
     """Create the Celery app whose tasks run inside the Flask app context."""
@@ -26,20 +33,54 @@ def celery_init_app(app: Flask) -> Celery:
 
 
 def celery_settings(app: Flask) -> dict[str, Any]:
-    """Translate the Flask config into Celery settings."""
+    """Translate the Flask config into Celery settings, each with the reason for it."""
     settings: dict[str, Any] = {
+        # JSON only: a message holds ids and nothing else, and a broker (or
+        # anyone who can write to it) can never make a worker unpickle code.
         "task_serializer": "json",
+        "result_serializer": "json",
         "accept_content": ["json"],
+        # Nobody reads task results: what a task did is in the database.
         "task_ignore_result": True,
-        # Every task is idempotent (it checks state before acting), so a task
-        # is acknowledged after it ran and redelivered if a worker dies.
+        # Late acks: a task is acknowledged after it ran, so one whose worker
+        # died is delivered again. That is safe only for idempotent tasks, and
+        # every task in worker/tasks.py is (it checks state before it acts); a
+        # task that is not must be declared with acks_late=False.
         "task_acks_late": True,
+        # A pool process killed mid-task (OOM, SIGKILL): requeue its message
+        # rather than acknowledge work that was never finished.
         "task_reject_on_worker_lost": True,
+        # Prefetch 1: a worker process holds only the task it runs. The outbox
+        # pump runs for up to OUTBOX_PUMP_SECONDS; a second pump prefetched
+        # behind it would wait there while an idle worker could send.
         "worker_prefetch_multiplier": 1,
+        # When the broker connection drops, the broker gives running late-ack
+        # tasks to another worker: cancel ours rather than run them twice.
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        # The longest task (an export of a million rows: ~20 s) is bounded
+        # well below the broker's visibility timeout (below), so a task still
+        # running is never handed to a second worker as if lost.
+        "task_soft_time_limit": TASK_TIME_LIMIT_SECONDS - 60,
+        "task_time_limit": TASK_TIME_LIMIT_SECONDS,
+        # Soft shutdown: with REMAP_SIGTERM=SIGQUIT in the worker's
+        # environment (Dockerfile, `make run`), SIGTERM gives running tasks
+        # this long to finish, then cancels them and puts their messages
+        # back, so a worker stops within 10 s instead of waiting out a pump
+        # or an export (a plain warm shutdown waits for every running task).
+        "worker_soft_shutdown_timeout": SOFT_SHUTDOWN_SECONDS,
         "broker_connection_retry_on_startup": True,
         "broker_connection_timeout": 2,
         "worker_hijack_root_logger": False,
+        # No long ETAs: a task with a countdown sits unacknowledged in a
+        # worker's memory, and past the visibility timeout Redis would hand
+        # it out again. Ours wait seconds at most (dispatch.coalesce); what is
+        # due later is a row in the database that beat's sweeps pick up.
         "beat_schedule": beat_schedule(app),
+        # Exactly one beat runs the schedule; a second one stands by
+        # (campaign/beatlock.py). The lock is on the database.
+        "beat_scheduler": "campaign.beatlock:SingleBeatScheduler",
+        "campaign_beat_lock_database": app.config["SQLALCHEMY_DATABASE_URI"],
+        "campaign_beat_lock_file": str(Path(app.instance_path) / "beat.lock"),
         "timezone": "UTC",
     }
     redis_url = app.config["REDIS_URL"]
@@ -49,27 +90,31 @@ def celery_settings(app: Flask) -> dict[str, Any]:
             "global_keyprefix": app.config["REDIS_KEY_PREFIX"],
             "socket_connect_timeout": 0.5,
             "socket_timeout": 5,
-            "visibility_timeout": 3600,
+            # Above the longest task (task_time_limit) and every countdown.
+            "visibility_timeout": VISIBILITY_TIMEOUT_SECONDS,
         }
     else:
-        settings["broker_url"] = "filesystem://"
-        settings["broker_transport_options"] = filesystem_broker(Path(app.instance_path))
+        settings.update(embedded_broker(Path(app.instance_path)))
     settings.update(app.config.get("CELERY", {}))
     return settings
 
 
-def filesystem_broker(instance: Path) -> dict[str, Any]:
-    """The folder broker of the embedded default: no server, shared by web, worker and beat."""
-    queue = instance / "broker" / "queue"
-    processed = instance / "broker" / "processed"
-    queue.mkdir(parents=True, exist_ok=True)
-    processed.mkdir(parents=True, exist_ok=True)
+def embedded_broker(instance: Path) -> dict[str, Any]:
+    """The broker of the embedded default: a SQLite file beside the database (campaign/broker.py).
+
+    It needs no server and is shared by web, worker and beat on one machine.
+    A worker takes a message and deletes it in one transaction; what it held
+    unacknowledged goes back on the queue when it stops. A worker killed
+    outright loses what it held, which beat's sweeps make good: mail owed and
+    signatures to count are rows in the database, not messages.
+    """
+    instance.mkdir(parents=True, exist_ok=True)
     return {
-        "data_folder_in": str(queue),
-        "data_folder_out": str(queue),
-        "processed_folder": str(processed),
-        "store_processed": False,
-        "polling_interval": 0.25,
+        "broker_url": f"sqlite:///{instance / 'broker.sqlite'}",
+        "broker_transport": "campaign.broker:Transport",
+        # The SQLite transport has no fanout, so remote control (`celery
+        # inspect`) cannot work on it; not listening saves a poll per second.
+        "worker_enable_remote_control": False,
     }
 
 
@@ -101,6 +146,11 @@ def beat_schedule(app: Flask) -> dict[str, Any]:
         "delete and anonymise on schedule": {
             "task": "privacy.retention",
             "schedule": crontab(hour=2, minute=41),
+        },
+        # Just after the hour: the hour before is complete (campaign/moderation/trending.py).
+        "report trending signatures": {
+            "task": "moderation.trending_report",
+            "schedule": crontab(minute=2),
         },
         "ask letter writers whether officials replied": {
             "task": "letters.ask_for_replies",

@@ -7,6 +7,8 @@ from functools import cache
 import pycountry
 from flask import Flask
 
+from campaign.mail.service import short_name
+
 
 @cache
 def country_name(code: str) -> str:
@@ -25,3 +27,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.filters["thousands"] = lambda n: f"{n:,}"
     app.jinja_env.globals["percent"] = percent
+    # A name someone typed, as mail shows it: one line, trimmed (campaign.mail.service.short_name).
+    app.jinja_env.filters["short_name"] = short_name

@@ -41,8 +41,9 @@ def fill(rule, campaign_id):
 @pytest.fixture
 def world(app, db, make_campaign):
     """Organization A with a campaign, organization B, and a browser for each kind of person."""
-    owner_a, user_a = signed_in(app, db, "a@example.org", Role.ORGANIZER, two_factor=False)
-    owner_b, user_b = signed_in(app, db, "b@example.org", Role.ORGANIZER, two_factor=False)
+    # Owners sign in with two-factor.
+    owner_a, user_a = signed_in(app, db, "a@example.org", Role.ORGANIZER)
+    owner_b, user_b = signed_in(app, db, "b@example.org", Role.ORGANIZER)
     org_a = create_organization("A", user_a)
     create_organization("B", user_b)
     campaign = make_campaign(slug="of-a", organization_id=org_a.id)

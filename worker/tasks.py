@@ -10,6 +10,7 @@ from campaign.counts import service as counts
 from campaign.exports import service as exports
 from campaign.extensions import db
 from campaign.mail import service as mail
+from campaign.moderation import invalidation, trending
 from campaign.privacy import retention
 from campaign.targets import digests, followups
 from campaign.updates import service as updates
@@ -94,3 +95,24 @@ def resume_updates() -> int:
 def apply_retention() -> dict[str, int]:
     """Delete unconfirmed signatures, clear old hashes and sent mail, anonymise ended campaigns."""
     return retention.run().as_dict()
+
+
+@shared_task(name=trending.REPORT_TASK, **RETRY)
+def report_trending() -> int:
+    """Record the last hour's signatures trending by address range or domain, email staff; return groups."""
+    report = trending.report_last_hour()
+    groups = 0 if report is None else len(report.groups)
+    db.session.commit()
+    return groups
+
+
+@shared_task(name=invalidation.COUNT_TASK, **RETRY)
+def count_invalidation(job_id: int) -> int | None:
+    """Count what a bulk invalidation's criteria match (its dry run), once."""
+    return invalidation.count_job(job_id)
+
+
+@shared_task(name=invalidation.RUN_TASK, **RETRY)
+def run_invalidation(job_id: int) -> int:
+    """Invalidate what a counted bulk invalidation matches, a batch per transaction."""
+    return invalidation.run_job(job_id)

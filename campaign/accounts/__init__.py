@@ -8,13 +8,9 @@ from flask_limiter import RateLimitExceeded
 from campaign.extensions import limiter, login_manager
 
 # Defaults of the settings this package reads; tests and deployments may override them.
+# (Failed sign-ins back off per account and client: the LOGIN_* numbers in campaign/config.py.)
 SETTINGS = {
-    # Failed sign-ins allowed per address and per account (limits' notation).
-    "LOGIN_RATE_LIMIT_PER_ADDRESS": "30 per 15 minutes",
-    "LOGIN_RATE_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
-    # Wrong second-factor codes allowed per account.
-    "TWO_FACTOR_RATE_LIMIT": "10 per 15 minutes",
-    # Password reset and invitation requests per address.
+    # Password reset and invitation requests per client address (limits' notation).
     "ACCOUNT_EMAIL_RATE_LIMIT": "10 per hour",
     # How long after the password step the second factor may be given.
     "LOGIN_TWO_FACTOR_WINDOW_SECONDS": 300,
@@ -24,15 +20,16 @@ SETTINGS = {
 
 
 def init_app(app: Flask) -> None:
-    """Set up Flask-Login, the rate limiter, the two-factor gate and the `user` commands."""
+    """Set up Flask-Login, the rate limiter, the two-factor gate, the mail kinds and the `user` commands."""
     from campaign.accounts import access, commands
+    from campaign.accounts import messages as messages  # registers the kinds of mail about accounts
     from campaign.accounts import models as models  # the tables, for Alembic and the app
 
     for key, value in SETTINGS.items():
         app.config.setdefault(key, value)
     _init_limiter(app)
     login_manager.init_app(app)
-    # Sessions are revoked by their version number (see User.get_id); Flask-Login's
+    # Sessions are rows on the server, ended by deleting them (service.begin_session); Flask-Login's
     # IP-based "session protection" would only sign people out on a phone's network change.
     login_manager.session_protection = None
     app.before_request(access.two_factor_gate)

@@ -16,13 +16,14 @@ from campaign.extensions import login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Where a signed-in admin or staff member without a verified second factor may go.
+# Where someone who must use two-factor may go before giving it (see service.needs_two_factor).
 TWO_FACTOR_GATE_OPEN = frozenset(
     {
         "static",
         "accounts.two_factor_setup",
         "accounts.two_factor_verify",
         "accounts.logout",
+        "accounts.log_out_everywhere",
         "health.healthz",
     }
 )
@@ -86,8 +87,13 @@ def role_required(*roles: str) -> Callable[[F], F]:
     return decorate
 
 
-def two_factor_fresh_required(max_age_seconds: int = 300) -> Callable[[F], F]:
-    """Ask for a second factor again unless it was given within max_age_seconds."""
+def two_factor_fresh_required(max_age_seconds: int = 300, return_to: str | None = None) -> Callable[[F], F]:
+    """Ask for a second factor again unless it was given within max_age_seconds.
+
+    After the code, the browser comes back to this path, or to the page of the
+    endpoint `return_to` with the view's arguments (for a form's POST, which a
+    redirect cannot repeat).
+    """
 
     def decorate(view: F) -> F:
         """Wrap the view."""
@@ -100,7 +106,8 @@ def two_factor_fresh_required(max_age_seconds: int = 300) -> Callable[[F], F]:
             if not current_user.has_two_factor:
                 return redirect(url_for("accounts.two_factor_setup"))
             if not service.has_fresh_two_factor(max_age_seconds):
-                return redirect(url_for("accounts.two_factor_verify", next=current_path()))
+                back = url_for(return_to, **kwargs) if return_to else current_path()
+                return redirect(url_for("accounts.two_factor_verify", next=back))
             return view(*args, **kwargs)
 
         return cast(F, wrapped)
@@ -109,12 +116,14 @@ def two_factor_fresh_required(max_age_seconds: int = 300) -> Callable[[F], F]:
 
 
 def two_factor_gate() -> BaseResponse | None:
-    """Keep admins and staff on the two-factor pages until they have given a second factor."""
+    """Keep whoever must use two-factor (staff, admins, owners, members of an organization that
+    asks it) on the two-factor pages until they have enrolled and given a code."""
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         return None
     if request.endpoint in TWO_FACTOR_GATE_OPEN or not current_user.is_authenticated:
         return None
-    if not current_user.needs_two_factor or service.is_two_factor_verified():
+    user = cast(User, current_user._get_current_object())
+    if service.is_two_factor_verified() or not service.needs_two_factor(user):
         return None
     if current_user.has_two_factor:
         return redirect(url_for("accounts.two_factor_verify", next=current_path()))
@@ -122,9 +131,9 @@ def two_factor_gate() -> BaseResponse | None:
 
 
 @login_manager.user_loader
-def _load_user(session_id: str) -> User | None:
-    """The session's user, unless the session was revoked or the user disabled."""
-    return service.load_session_user(session_id)
+def _load_user(session_secret: str) -> User | None:
+    """The session's user, unless the session ended or expired or the user was disabled."""
+    return service.load_session_user(session_secret)
 
 
 @login_manager.unauthorized_handler

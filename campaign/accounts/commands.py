@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 
 import click
@@ -44,13 +45,14 @@ def create_user_command(email: str, role: str, display_name: str, password_stdin
 @user_commands.command("disable")
 @click.argument("email")
 def disable_user_command(email: str) -> None:
-    """Stop a user from signing in and end their sessions."""
+    """Stop a user from signing in, end their sessions and revoke their API tokens; audited."""
     user = service.user_by_email(email)
     if user is None:
         raise click.ClickException(f"No account has the address {email}.")
-    service.disable_user(user)
+    actor = f"cli:{getpass.getuser()}"
+    service.disable_user(user, actor=actor)
     db.session.commit()
-    click.echo(f"Disabled {user.email}; their sessions are ended.")
+    click.echo(f"Disabled {user.email}; their sessions are ended and their API tokens revoked.")
 
 
 def init_app(app: Flask) -> None:

@@ -6,8 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from campaign.accounts.models import MemberRole
+from campaign.accounts.models import MemberRole, Role
 from campaign.signing.forms import printable, strip
+from campaign.validation import no_links, single_line
 
 
 class LoginForm(FlaskForm):
@@ -16,10 +17,10 @@ class LoginForm(FlaskForm):
     email = StringField(
         "Email",
         filters=[strip],
-        validators=[DataRequired("Please enter your email address."), Length(max=320)],
+        validators=[DataRequired("Please enter your email address."), Length(max=320), single_line],
     )
     password = PasswordField(
-        "Password", validators=[DataRequired("Please enter your password."), Length(max=1024)]
+        "Password", validators=[DataRequired("Please enter your password."), Length(max=1024), single_line]
     )
     next = HiddenField()
 
@@ -30,7 +31,7 @@ class TwoFactorForm(FlaskForm):
     code = StringField(
         "Code",
         filters=[strip],
-        validators=[DataRequired("Please enter the code."), Length(max=40)],
+        validators=[DataRequired("Please enter the code."), Length(max=40), single_line],
     )
     next = HiddenField()
 
@@ -41,7 +42,7 @@ class PasswordRequestForm(FlaskForm):
     email = StringField(
         "Email",
         filters=[strip],
-        validators=[DataRequired("Please enter your email address."), Length(max=320)],
+        validators=[DataRequired("Please enter your email address."), Length(max=320), single_line],
     )
 
 
@@ -49,7 +50,8 @@ class NewPasswordForm(FlaskForm):
     """A new password, typed twice."""
 
     password = PasswordField(
-        "New password", validators=[DataRequired("Please choose a password."), Length(max=1024)]
+        "New password",
+        validators=[DataRequired("Please choose a password."), Length(max=1024), single_line],
     )
     confirm = PasswordField(
         "New password again",
@@ -66,7 +68,7 @@ class NewAccountForm(NewPasswordForm):
     display_name = StringField(
         "Your name",
         filters=[strip],
-        validators=[DataRequired("Please enter your name."), Length(max=100), printable],
+        validators=[DataRequired("Please enter your name."), Length(max=100), printable, no_links],
     )
 
 
@@ -76,7 +78,7 @@ class OrganizationForm(FlaskForm):
     name = StringField(
         "Organization name",
         filters=[strip],
-        validators=[DataRequired("Please enter a name."), Length(max=200), printable],
+        validators=[DataRequired("Please enter a name."), Length(max=200), printable, no_links],
     )
 
 
@@ -94,3 +96,27 @@ class InvitationForm(FlaskForm):
         ],
         default=MemberRole.MEMBER.value,
     )
+
+
+class StaffUserForm(FlaskForm):
+    """A new account, made by staff: its owner chooses the password from an emailed link."""
+
+    email = StringField(
+        "Email",
+        filters=[strip],
+        validators=[DataRequired("Please enter an email address."), Length(max=320), single_line],
+    )
+    display_name = StringField(
+        "Name", filters=[strip], validators=[Length(max=100), printable, no_links]
+    )
+    role = SelectField(
+        "Role",
+        choices=[SelectChoice(role.value, role.value.title()) for role in Role],
+        default=Role.ORGANIZER.value,
+    )
+
+
+class RoleForm(FlaskForm):
+    """Another platform role for an account."""
+
+    role = SelectField("Role", choices=[SelectChoice(role.value, role.value.title()) for role in Role])

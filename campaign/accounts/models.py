@@ -28,6 +28,13 @@ class MemberRole(enum.StrEnum):
     MEMBER = "member"
 
 
+class ChangeReview(enum.StrEnum):
+    """Who approves a member's change to an approved campaign: one of the organization's owners, or staff."""
+
+    OWNER = "owner"
+    STAFF = "staff"
+
+
 class User(db.Model):  # type: ignore[name-defined]
     """Someone who signs in: an organizer, a staff member or an admin."""
 
@@ -59,8 +66,8 @@ class User(db.Model):  # type: ignore[name-defined]
         return self.totp_enabled_at is not None and self.totp_secret is not None
 
     @property
-    def needs_two_factor(self) -> bool:
-        """Tell whether the role demands two-factor (admins and staff)."""
+    def role_needs_two_factor(self) -> bool:
+        """Tell whether the role alone demands two-factor (admins and staff; see service.needs_two_factor)."""
         return self.role in (Role.ADMIN, Role.STAFF)
 
     @property
@@ -80,8 +87,45 @@ class User(db.Model):  # type: ignore[name-defined]
         return False
 
     def get_id(self) -> str:
-        """The session's user id, with the session version: raising the version ends the session."""
+        """The user's id with the version of their sessions (a pending sign-in names the user by it)."""
         return f"{self.id}:{self.session_version}"
+
+
+class AccountSession(db.Model):  # type: ignore[name-defined]
+    """One signed-in browser: the cookie holds a random secret, the server holds what it may do.
+
+    Signing out deletes the row, so a copy of the cookie opens nothing afterwards;
+    what must not be readable in the (signed, not encrypted) cookie lives here.
+    """
+
+    __tablename__ = "account_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the cookie's secret: a dump of the table opens no session.
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # However active, a session ends here and asks for the password again.
+    expires_at: Mapped[datetime]
+    # When the second factor was last given in this session; None: not yet.
+    two_factor_at: Mapped[datetime | None]
+    # The secret of an authenticator app being enrolled, until a code proves the app has it.
+    totp_setup_secret: Mapped[str | None] = mapped_column(String(64))
+
+    user: Mapped[User] = relationship()
+
+
+class LoginFailure(db.Model):  # type: ignore[name-defined]
+    """Failed sign-ins counted under one keyed hash: an (account, client) pair, a client, or an account."""
+
+    __tablename__ = "login_failures"
+
+    # A keyed hash of what is counted: neither addresses nor emails are kept in clear.
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[datetime | None] = mapped_column(index=True)
+    # No attempt for this pair is looked at before this moment.
+    blocked_until: Mapped[datetime | None]
 
 
 class RecoveryCode(db.Model):  # type: ignore[name-defined]
@@ -107,6 +151,13 @@ class Organization(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     # Whether its members may export its campaigns' signers themselves (set by an owner).
     allows_member_exports: Mapped[bool] = mapped_column(default=False)
+    # Owners always sign in with two-factor; this makes every member do so (set by an owner).
+    members_need_two_factor: Mapped[bool] = mapped_column(default=False)
+    # Who approves what a member (not an owner) changes once staff approved a
+    # campaign: an outcome, its text, an update to signers, closing it.
+    change_review: Mapped[ChangeReview] = mapped_column(
+        _enum(ChangeReview, "change_review"), default=ChangeReview.OWNER, server_default="owner"
+    )
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organization", cascade="all, delete-orphan"

@@ -64,17 +64,32 @@ def _organization_page(organization: Organization, form: InvitationForm, status:
 @login_required
 def member_exports(organization_id: int) -> BaseResponse:
     """An owner lets members export the organization's signers (or stops them); audited."""
+    return _set_policy(organization_id, "allows_member_exports", request.form.get("allow") == "yes")
+
+
+@bp.post("/organizations/<int:organization_id>/two-factor")
+@login_required
+def member_two_factor(organization_id: int) -> BaseResponse:
+    """An owner makes every member sign in with two-factor (or only owners again); audited."""
+    return _set_policy(organization_id, "members_need_two_factor", request.form.get("require") == "yes")
+
+
+# Each policy an owner sets, and the audit action that records it.
+_POLICY_ACTIONS = {
+    "allows_member_exports": ("organization.exports", "allowed"),
+    "members_need_two_factor": ("organization.two_factor", "members_need_two_factor"),
+}
+
+
+def _set_policy(organization_id: int, policy: str, value: bool) -> BaseResponse:
+    """Set one of the organization's member policies (owners only), audited, and go back to its page."""
     found = _visible_organization(organization_id)
     user = signed_in()
     if not organizations.can_manage(user, found):
         abort(403)
-    found.allows_member_exports = request.form.get("allow") == "yes"
-    record(
-        f"user:{user.id}",
-        "organization.exports",
-        f"organization:{found.id}",
-        allowed=found.allows_member_exports,
-    )
+    setattr(found, policy, value)
+    action, detail = _POLICY_ACTIONS[policy]
+    record(f"user:{user.id}", action, f"organization:{found.id}", **{detail: value})
     db.session.commit()
     return redirect(url_for("accounts.organization", organization_id=found.id), code=303)
 
@@ -92,7 +107,7 @@ def invite(organization_id: int) -> BaseResponse:
         return _organization_page(found, form, 400)
     try:
         organizations.invite(found, form.email.data or "", MemberRole(form.role.data), signed_in())
-    except service.InvalidEmail as problem:
+    except (service.InvalidEmail, organizations.TooManyInvitations) as problem:
         form.email.errors = [str(problem)]
         return _organization_page(found, form, 400)
     db.session.commit()

@@ -9,7 +9,7 @@ import unicodedata
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from campaign import clock
@@ -27,6 +27,10 @@ from campaign.mail import service as mail
 
 class InvitationUnusable(AccountError):
     """The invitation link is unknown, expired, used, or for someone else."""
+
+
+class TooManyInvitations(AccountError):
+    """The organization sent as many invitations as it may in a day."""
 
 
 def slugify(name: str) -> str:
@@ -103,8 +107,9 @@ def pending_invitations(organization: Organization) -> list[Invitation]:
 
 
 def invite(organization: Organization, email: str, role: MemberRole, invited_by: User) -> Invitation:
-    """Invite someone by email; the email leaves after the commit."""
+    """Invite someone by email; the email leaves after the commit, unless the address had its fill."""
     address = normalized_email(email)
+    _check_invitations_left(organization)
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         organization_id=organization.id,
@@ -120,7 +125,8 @@ def invite(organization: Organization, email: str, role: MemberRole, invited_by:
     mail.queue(
         kind="invitation",
         dedupe_key=f"invitation:{invitation.id}",
-        recipient=address,
+        recipient=mail.address("", address),
+        recipient_index=mail.recipient_index(address),
         subject=f"Join {organization.name} on Campaigns",
         template="account_invitation.txt",
         organization=organization,
@@ -129,6 +135,22 @@ def invite(organization: Organization, email: str, role: MemberRole, invited_by:
         max_age_days=current_app.config["INVITATION_MAX_AGE"] // 86400,
     )
     return invitation
+
+
+def _check_invitations_left(organization: Organization) -> None:
+    """Refuse a new invitation once the organization sent INVITATIONS_PER_ORGANIZATION_PER_DAY today."""
+    limit = current_app.config["INVITATIONS_PER_ORGANIZATION_PER_DAY"]
+    sent = db.session.execute(
+        select(func.count()).where(
+            Invitation.organization_id == organization.id,
+            Invitation.created_at > clock.now() - timedelta(days=1),
+        )
+    ).scalar_one()
+    if sent >= limit:
+        raise TooManyInvitations(
+            f"This organization has sent {limit} invitations in the last 24 hours, as many as it may."
+            " Please try again tomorrow."
+        )
 
 
 def invitation_for_token(token: str) -> Invitation:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from campaign.accounts import service, two_factor
+from campaign.accounts import lockout, service, two_factor
 from campaign.accounts.access import login_required, safe_next, two_factor_fresh_required
 from campaign.accounts.forms import LoginForm, NewPasswordForm, PasswordRequestForm, TwoFactorForm
 from campaign.accounts.models import User
@@ -21,10 +21,8 @@ WRONG_CODE = "That code did not work. Codes change every 30 seconds and each wor
 
 
 def page(template: str, status: int = 200, **context: Any) -> Response:
-    """A page about someone's account: never cached, never stored."""
-    response = Response(render_template(f"accounts/{template}", **context), status=status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    """A page about someone's account (campaign.security marks it no-store, like every private page)."""
+    return Response(render_template(f"accounts/{template}", **context), status=status)
 
 
 def signed_in() -> User:
@@ -37,46 +35,45 @@ def landing(next_path: str | None) -> BaseResponse:
     return redirect(safe_next(next_path) or url_for("accounts.account"), code=303)
 
 
-def _failed(response: Response) -> bool:
-    """Only refused credentials and codes count toward the limits."""
-    return response.status_code == 401
-
-
 def _limit(setting: str) -> Any:
     """A limit read from the configuration at each request, so it can be tuned without code."""
     return lambda: current_app.config[setting]
 
 
-def _account_key() -> str:
-    """The account a sign-in attempt is for, whoever sends it."""
-    return "login:" + service.canonical_email(request.form.get("email", ""))[:320]
+def wait_page(seconds: int) -> Response:
+    """Too many failures from this client for this account: say how long to wait."""
+    db.session.commit()  # releases the pair's row
+    response = page("too_many_requests.html", 429, wait_minutes=max(1, -(-seconds // 60)))
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
-def _user_key() -> str:
-    """The user giving a second factor, pending or signed in."""
-    pending = session.get(service.PENDING_LOGIN)
-    if isinstance(pending, dict):
-        return "two-factor:" + str(pending.get("user", "")).partition(":")[0]
-    if current_user.is_authenticated:
-        return f"two-factor:{current_user.id}"
-    return "two-factor:" + (request.remote_addr or "")
+def _code_refused(user: User, form: TwoFactorForm, template: str, **context: Any) -> Response:
+    """Count a wrong code against this user and client, then say so."""
+    lockout.record_failure(lockout.CODE_STEP, str(user.id), user.canonical_email, user)
+    db.session.commit()
+    return page(template, 401, form=form, failure=WRONG_CODE, **context)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_limit("LOGIN_RATE_LIMIT_PER_ADDRESS"), methods=["POST"], deduct_when=_failed)
-@limiter.limit(
-    _limit("LOGIN_RATE_LIMIT_PER_ACCOUNT"), key_func=_account_key, methods=["POST"], deduct_when=_failed
-)
 def login() -> BaseResponse:
-    """Check email and password; then ask for the second factor, or sign in."""
+    """Check email and password (this client backs off after failures); then the second factor, or sign in."""
     form = LoginForm(next=request.args.get("next", ""))
     if request.method == "GET" and current_user.is_authenticated:
         return landing(form.next.data)
     if not form.validate_on_submit():
         return page("login.html", 400 if request.method == "POST" else 200, form=form)
+    account = service.canonical_email(form.email.data or "")
+    # Asked before the password is looked at, so a refusal tells nothing about it.
+    wait = lockout.wait_seconds(lockout.CREDENTIALS_STEP, account)
+    if wait:
+        return wait_page(wait)
     user = service.authenticate(form.email.data or "", form.password.data or "")
     if user is None:
+        lockout.record_failure(lockout.CREDENTIALS_STEP, account, account, service.user_by_email(account))
+        db.session.commit()
         return page("login.html", 401, form=form, failure=WRONG_CREDENTIALS)
+    lockout.forget(lockout.CREDENTIALS_STEP, account)
     next_path = safe_next(form.next.data)
     if user.has_two_factor:
         service.begin_two_factor_challenge(user, next_path)
@@ -84,13 +81,12 @@ def login() -> BaseResponse:
         return redirect(url_for("accounts.two_factor_login"), code=303)
     service.begin_session(user, two_factor_verified=False)
     db.session.commit()
-    if user.needs_two_factor:
+    if service.needs_two_factor(user):
         return redirect(url_for("accounts.two_factor_setup"), code=303)
     return landing(next_path)
 
 
 @bp.route("/login/two-factor", methods=["GET", "POST"])
-@limiter.limit(_limit("TWO_FACTOR_RATE_LIMIT"), key_func=_user_key, methods=["POST"], deduct_when=_failed)
 def two_factor_login() -> BaseResponse:
     """The second step of signing in: a code from the app, or a recovery code."""
     pending = service.pending_login()
@@ -100,8 +96,12 @@ def two_factor_login() -> BaseResponse:
     form = TwoFactorForm()
     if not form.validate_on_submit():
         return page("two_factor_login.html", 400 if request.method == "POST" else 200, form=form)
+    wait = lockout.wait_seconds(lockout.CODE_STEP, str(user.id))
+    if wait:
+        return wait_page(wait)
     if not service.check_second_factor(user, form.code.data or ""):
-        return page("two_factor_login.html", 401, form=form, failure=WRONG_CODE)
+        return _code_refused(user, form, "two_factor_login.html")
+    lockout.forget(lockout.CODE_STEP, str(user.id))
     service.begin_session(user, two_factor_verified=True)
     db.session.commit()
     return landing(next_path)
@@ -111,6 +111,7 @@ def two_factor_login() -> BaseResponse:
 def logout() -> BaseResponse:
     """Sign out (a POST with its CSRF token, so no link or image can sign anyone out)."""
     service.end_session()
+    db.session.commit()
     return redirect(url_for("campaigns.index"), code=303)
 
 
@@ -118,7 +119,19 @@ def logout() -> BaseResponse:
 @login_required
 def account() -> Response:
     """The account page: two-factor and sessions."""
-    return page("account.html", user=signed_in(), form=TwoFactorForm())
+    return _account_page(signed_in(), TwoFactorForm(), 200)
+
+
+def _account_page(user: User, form: TwoFactorForm, status: int, failure: str = "") -> Response:
+    """Render the account page."""
+    return page(
+        "account.html",
+        status,
+        user=user,
+        form=form,
+        failure=failure,
+        needs_two_factor=service.needs_two_factor(user),
+    )
 
 
 @bp.post("/account/sessions/end")
@@ -126,8 +139,8 @@ def account() -> Response:
 def log_out_everywhere() -> BaseResponse:
     """End every session of this account, on every device."""
     service.log_out_everywhere(signed_in())
-    db.session.commit()
     service.end_session()
+    db.session.commit()
     return redirect(url_for("accounts.login"), code=303)
 
 
@@ -138,19 +151,16 @@ def two_factor_setup() -> BaseResponse:
     user = signed_in()
     if user.has_two_factor:
         return redirect(url_for("accounts.account"), code=303)
-    secret = session.get(service.TOTP_SETUP)
-    if not isinstance(secret, str) or not secret:
-        # Kept in the session until a code proves the app has it; only then stored.
-        secret = session[service.TOTP_SETUP] = two_factor.new_secret()
+    # Kept on the server, with this session, until a code proves the app has it.
+    secret = service.enrolment_secret()
     form = TwoFactorForm()
     if not form.validate_on_submit():
+        db.session.commit()
         return _setup_page(user, secret, form, 400 if request.method == "POST" else 200)
-    codes = two_factor.enable(user, secret, form.code.data or "")
+    codes = service.finish_enrolment(user, form.code.data or "")
+    db.session.commit()
     if codes is None:
         return _setup_page(user, secret, form, 400, failure=WRONG_CODE)
-    session.pop(service.TOTP_SETUP, None)
-    service.mark_two_factor_verified()
-    db.session.commit()
     return page("recovery_codes.html", codes=codes, is_new=True)
 
 
@@ -164,12 +174,12 @@ def _setup_page(user: User, secret: str, form: TwoFactorForm, status: int, failu
         secret=secret,
         qr=two_factor.qr_data_uri(uri),
         failure=failure,
+        is_required=service.needs_two_factor(user),
     )
 
 
 @bp.route("/account/two-factor/verify", methods=["GET", "POST"])
 @login_required
-@limiter.limit(_limit("TWO_FACTOR_RATE_LIMIT"), key_func=_user_key, methods=["POST"], deduct_when=_failed)
 def two_factor_verify() -> BaseResponse:
     """Give the second factor again, before something that asks for a fresh one."""
     user = signed_in()
@@ -178,8 +188,12 @@ def two_factor_verify() -> BaseResponse:
     form = TwoFactorForm(next=request.args.get("next", ""))
     if not form.validate_on_submit():
         return page("two_factor_verify.html", 400 if request.method == "POST" else 200, form=form)
+    wait = lockout.wait_seconds(lockout.CODE_STEP, str(user.id))
+    if wait:
+        return wait_page(wait)
     if not service.check_second_factor(user, form.code.data or ""):
-        return page("two_factor_verify.html", 401, form=form, failure=WRONG_CODE)
+        return _code_refused(user, form, "two_factor_verify.html")
+    lockout.forget(lockout.CODE_STEP, str(user.id))
     service.mark_two_factor_verified()
     db.session.commit()
     return landing(form.next.data)
@@ -187,23 +201,29 @@ def two_factor_verify() -> BaseResponse:
 
 @bp.post("/account/two-factor/disable")
 @login_required
-@limiter.limit(_limit("TWO_FACTOR_RATE_LIMIT"), key_func=_user_key, deduct_when=_failed)
 def two_factor_disable() -> BaseResponse:
-    """Switch two-factor off, with a current code; admins and staff may not."""
+    """Switch two-factor off, with a current code; not for those who must use it."""
     user = signed_in()
-    if user.needs_two_factor or not user.has_two_factor:
-        return page("account.html", 403, user=user, form=TwoFactorForm(), failure="Two-factor stays on.")
+    if service.needs_two_factor(user) or not user.has_two_factor:
+        return _account_page(user, TwoFactorForm(), 403, failure="Two-factor stays on.")
     form = TwoFactorForm()
-    if not form.validate_on_submit() or not service.check_second_factor(user, form.code.data or ""):
-        return page("account.html", 401, user=user, form=form, failure=WRONG_CODE)
+    if not form.validate_on_submit():
+        return _account_page(user, form, 400, failure=WRONG_CODE)
+    wait = lockout.wait_seconds(lockout.CODE_STEP, str(user.id))
+    if wait:
+        return wait_page(wait)
+    if not service.check_second_factor(user, form.code.data or ""):
+        lockout.record_failure(lockout.CODE_STEP, str(user.id), user.canonical_email, user)
+        db.session.commit()
+        return _account_page(user, form, 401, failure=WRONG_CODE)
+    lockout.forget(lockout.CODE_STEP, str(user.id))
     two_factor.disable(user)
-    session.pop(service.TWO_FACTOR_AT, None)
     db.session.commit()
     return redirect(url_for("accounts.account"), code=303)
 
 
 @bp.post("/account/two-factor/recovery-codes")
-@two_factor_fresh_required(300)
+@two_factor_fresh_required(300, return_to="accounts.account")
 def recovery_codes() -> Response:
     """Replace the recovery codes with ten new ones, shown once."""
     codes = two_factor.replace_recovery_codes(signed_in())
@@ -233,13 +253,14 @@ def reset_password(token: str) -> Response:
     if not form.validate_on_submit():
         return page("reset_password.html", 400 if request.method == "POST" else 200, form=form, token=token)
     try:
-        service.set_password(user, form.password.data or "")
+        service.reset_password(user, form.password.data or "")
     except service.WeakPassword as problem:
         form.password.errors = [str(problem)]
         return page("reset_password.html", 400, form=form, token=token)
-    db.session.commit()
     service.end_session()
+    db.session.commit()
     return page("password_changed.html")
 
 
 from campaign.accounts import organization_routes as organization_routes  # noqa: E402  adds to bp
+from campaign.accounts import staff_routes as staff_routes  # noqa: E402  adds to bp

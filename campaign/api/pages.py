@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from campaign import clock
+from campaign import clock, validation
 from campaign.accounts.access import login_required, signed_in_user, two_factor_fresh_required
 from campaign.accounts.models import User
 from campaign.accounts.service import has_fresh_two_factor
@@ -50,10 +50,15 @@ def index() -> str:
 @bp.post("/")
 @login_required
 @two_factor_fresh_required(max_age_seconds=FRESH_TWO_FACTOR_SECONDS)
-def create() -> str:
+def create() -> str | tuple[str, int]:
     """Create a token and show its secret, this once."""
     user = _user()
-    token, secret = tokens.create_token(user, request.form.get("name", ""), actor=f"user:{user.id}")
+    name = request.form.get("name", "")
+    problem = validation.problem(name)
+    if problem:
+        flash(f"The token's name: {problem}")
+        return _page(user), 400
+    token, secret = tokens.create_token(user, name, actor=f"user:{user.id}")
     db.session.commit()
     return _page(user, secret, token.expires_at)
 

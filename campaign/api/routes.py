@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request
 from flask_limiter import RateLimitExceeded
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from campaign.accounts.models import User
 from campaign.api import helpers, resources
@@ -56,6 +56,31 @@ def _token_key() -> str:
 limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_token_key)(bp)
 
 
+def _bad_token_key() -> str:
+    """Wrong tokens are counted per client address (as ProxyFix gives it): a new guess is no new bucket."""
+    return f"api-bad-token:{request.remote_addr}"
+
+
+def _has_valid_token() -> bool:
+    """Tell whether the call needs no token or carries a valid one (looked up once per request)."""
+    if request.endpoint in PUBLIC:
+        return True
+    if "api_token" not in g:
+        g.api_token = active_token(request.headers.get("OSDI-API-Token", ""))
+    return g.api_token is not None
+
+
+# Only refusals count, and a valid token always passes: a script with a good
+# token is not locked out by another one at the same address guessing.
+limiter.limit(
+    lambda: current_app.config["API_BAD_TOKEN_RATE_LIMIT"],
+    key_func=_bad_token_key,
+    deduct_when=lambda response: response.status_code == 401,
+    exempt_when=_has_valid_token,
+    error_message="too many calls with a wrong token from this address; wait and try again",
+)(bp)
+
+
 def hal(body: Any, status: int = 200) -> Response:
     """A HAL+JSON answer."""
     return Response(json.dumps(body), status=status, mimetype=HAL)
@@ -66,10 +91,8 @@ def authenticate() -> Response | None:
     """Every call but the document needs a valid OSDI-API-Token."""
     if request.endpoint in PUBLIC:
         return None
-    token = active_token(request.headers.get("OSDI-API-Token", ""))
-    if token is None:
+    if not _has_valid_token():
         return _error(401, "send a valid, unexpired token in the OSDI-API-Token header")
-    g.api_token = token
     return None
 
 
@@ -137,6 +160,13 @@ def sealed_here(error: CannotOpen) -> Response:
 def http_error(error: HTTPException) -> Response:
     """Werkzeug's errors (a malformed body, a wrong method, too many calls), as JSON."""
     return _error(error.code or 500, error.description or error.name)
+
+
+@bp.errorhandler(InternalServerError)  # by its code too: the site's HTML 500 page is registered so
+def server_error(error: InternalServerError) -> Response:
+    """An unexpected failure: JSON that reveals nothing, and nothing half-written."""
+    db.session.rollback()
+    return _error(500, "something went wrong on our side; the call changed nothing, try again later")
 
 
 @bp.get("/")

@@ -84,3 +84,17 @@ def revoke(user: User, token_id: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+def revoke_all(user: User, *, actor: str, reason: str) -> int:
+    """Revoke every active token of the user (signed out everywhere, a reset, disabled); audited if any."""
+    result = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    revoked = int(getattr(result, "rowcount", 0) or 0)
+    if revoked:
+        record(actor, "api_token.revoked_all", f"user:{user.id}", tokens=revoked, reason=reason)
+    return revoked

@@ -26,6 +26,7 @@ from campaign.builder.letters import LetterDraft, unknown_placeholders
 from campaign.builder.service import SLUG_PATTERN, CampaignDraft
 from campaign.campaigns.models import CampaignKind, OutcomeKind
 from campaign.targets.models import Targeting
+from campaign.validation import multi_line, single_line
 
 # The languages a campaign page can be written in (BCP 47 tags and their own names).
 LANGUAGES = [
@@ -47,7 +48,7 @@ class CampaignForm(FlaskForm):
     """What a campaign says and asks for."""
 
     title = StringField(
-        "Title", validators=[DataRequired("Please give the campaign a title."), Length(max=200)]
+        "Title", validators=[DataRequired("Please give the campaign a title."), Length(max=200), single_line]
     )
     slug = StringField(
         "Web address (the part after /campaigns/)",
@@ -55,13 +56,14 @@ class CampaignForm(FlaskForm):
             Optional(),
             Length(max=80),
             Regexp(SLUG_PATTERN, message="Use lower-case letters, digits and single dashes."),
+            single_line,
         ],
     )
     summary = TextAreaField(
         "Summary (one or two sentences)",
-        validators=[DataRequired("Please write a summary."), Length(max=500)],
+        validators=[DataRequired("Please write a summary."), Length(max=500), multi_line],
     )
-    body_markdown = TextAreaField("Text (Markdown)", validators=[Length(max=20_000)])
+    body_markdown = TextAreaField("Text (Markdown)", validators=[Length(max=20_000), multi_line])
     goal = IntegerField(
         "Signature goal",
         default=1000,
@@ -69,7 +71,9 @@ class CampaignForm(FlaskForm):
     )
     closes_on = DateField("Last day to sign (UTC, optional)", validators=[Optional()])
     language = SelectField("Language of the page", choices=[SelectChoice(c, n) for c, n in LANGUAGES])
-    share_text = TextAreaField("Text offered to people who share it", validators=[Length(max=280)])
+    share_text = TextAreaField(
+        "Text offered to people who share it", validators=[Length(max=280), multi_line]
+    )
     save = SubmitField("Save")
     preview = SubmitField("Preview")
 
@@ -109,10 +113,10 @@ class LetterForm(FlaskForm):
     """The letters a letter campaign sends: their templates and to whom."""
 
     subject_template = StringField(
-        "Subject", validators=[DataRequired("Please write a subject."), Length(max=300)]
+        "Subject", validators=[DataRequired("Please write a subject."), Length(max=300), single_line]
     )
     body_template = TextAreaField(
-        "Letter", validators=[DataRequired("Please write the letter."), Length(max=10_000)]
+        "Letter", validators=[DataRequired("Please write the letter."), Length(max=10_000), multi_line]
     )
     is_signer_editable = BooleanField("Signers may add their own paragraph ($message)")
     targeting = SelectField(
@@ -170,7 +174,7 @@ class OutcomeForm(FlaskForm):
     )
     text = TextAreaField(
         "What happened (Markdown)",
-        validators=[DataRequired("Please say what happened."), Length(max=10_000)],
+        validators=[DataRequired("Please say what happened."), Length(max=10_000), multi_line],
     )
 
 

@@ -1,8 +1,9 @@
 """The letter part of a letter campaign in the builder: its templates and the officials it writes to.
 
 The settings themselves (LetterCampaign, LetterTarget) and everything that
-happens after signing belong to campaign.targets; the builder only writes them
-while the campaign is a draft.
+happens after signing belong to campaign.targets; the builder writes them
+while the campaign is a draft, and afterwards changes only the letter's words,
+through an approved change (campaign.builder.changes).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from string import Template
 
 from sqlalchemy import delete, select
 
+from campaign import clock
 from campaign.builder import lifecycle
+from campaign.campaigns import service as campaigns
 from campaign.campaigns.models import Campaign
 from campaign.extensions import db
 from campaign.targets.letters import PLACEHOLDERS
@@ -53,6 +56,19 @@ def target_ids(campaign: Campaign) -> list[int]:
     """The officials on the campaign's fixed list."""
     query = select(LetterTarget.official_id).where(LetterTarget.campaign_id == campaign.id)
     return list(db.session.execute(query).scalars())
+
+
+def revise(campaign: Campaign, subject_template: str, body_template: str) -> None:
+    """Change the words of an approved campaign's letters (an approved change); unsent letters use them."""
+    if not lifecycle.is_public(campaign):
+        raise lifecycle.LifecycleError("Only a campaign the public can see is revised this way.")
+    settings = settings_of(campaign)
+    settings.subject_template = subject_template.strip()
+    settings.body_template = body_template
+    # The sign page previews the letter: a new version of the campaign renders it again.
+    campaign.updated_at = clock.now()
+    db.session.flush()
+    campaigns.forget_views()
 
 
 def update(campaign: Campaign, draft: LetterDraft) -> None:

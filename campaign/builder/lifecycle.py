@@ -2,7 +2,9 @@
 
 Every transition is a function here, called by the builder (organizers) and by
 moderation (staff). Each changes a column of the campaign, so its `updated_at`
-moves and the cached public page is rendered again.
+moves and the cached public page is rendered again. Once staff approved a
+campaign, what organizers change (the outcome, its text, closing it) goes
+through campaign.builder.changes, which calls these when the change is approved.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from campaign import clock
 from campaign.accounts.models import User
 from campaign.campaigns import service as campaigns
 from campaign.campaigns.models import Campaign, CampaignStatus, OutcomeKind
+from campaign.updates import links
 
 
 class LifecycleError(Exception):
@@ -62,8 +65,8 @@ class Outcome:
 
     @property
     def html(self) -> Markup:
-        """The outcome's text as sanitized HTML."""
-        return campaigns.render_markdown(self.text_markdown)
+        """The outcome's text as sanitized HTML, each link followed by the host it leads to."""
+        return links.page_html(self.text_markdown)
 
 
 def outcome_of(campaign: Campaign) -> Outcome | None:
@@ -85,6 +88,21 @@ def stage_of(campaign: Campaign, moment: datetime | None = None) -> str:
 def is_editable(campaign: Campaign) -> bool:
     """Tell whether organizers may still change what it says (only drafts: staff approved the rest)."""
     return campaign.status == CampaignStatus.DRAFT
+
+
+def is_public(campaign: Campaign) -> bool:
+    """Tell whether staff approved it and the public can see it (open or closed, not taken down)."""
+    return campaign.status in (CampaignStatus.OPEN, CampaignStatus.CLOSED)
+
+
+def revise(campaign: Campaign, title: str, summary: str, body_markdown: str) -> None:
+    """Change what an approved campaign's page says (an approved change: see campaign.builder.changes)."""
+    if not is_public(campaign):
+        raise LifecycleError("Only a campaign the public can see is revised this way; a draft is edited.")
+    campaign.title = title.strip()
+    campaign.summary = summary.strip()
+    campaign.body_markdown = body_markdown
+    campaigns.forget_views()
 
 
 def submit(campaign: Campaign, user: User) -> None:

@@ -1,7 +1,9 @@
-"""The organizers' pages: their campaigns, the builder with its preview, the image, submit, close, outcome.
+"""The organizers' pages: their campaigns, the builder with its preview, the image, submitting.
 
 Every campaign is looked up for the signed-in user: a campaign of another
-organization is a 404, so its existence stays private. The blueprint checks
+organization is a 404, so its existence stays private. Once staff approved a
+campaign, closing it, its outcome and new words are changes that may wait for
+approval: their routes are in campaign.builder.change_routes. The blueprint checks
 CSRF itself, through each form: a campaign's text may be longer than the
 site-wide request limit, which the CSRF check would apply before the view
 could raise it.
@@ -19,7 +21,7 @@ from wtforms import SelectChoice
 from campaign.accounts.access import login_required, signed_in_user
 from campaign.accounts.models import Organization, User
 from campaign.accounts.organizations import organizations_of
-from campaign.builder import forms, images, letters, lifecycle, public, service
+from campaign.builder import changes, forms, images, letters, lifecycle, public, service
 from campaign.builder.forms import (
     ButtonForm,
     CampaignForm,
@@ -32,7 +34,6 @@ from campaign.campaigns.models import Campaign, CampaignKind, OutcomeKind
 from campaign.campaigns.service import render_markdown
 from campaign.extensions import csrf, db
 from campaign.targets.letters import PLACEHOLDERS
-from campaign.updates import service as updates
 
 bp = Blueprint("builder", __name__)
 csrf.exempt(bp)
@@ -123,7 +124,11 @@ def show(campaign_id: int) -> Response:
 
 
 def _campaign_page(
-    campaign: Campaign, status: int = 200, *, outcome_form: OutcomeForm | None = None, problem: str = ""
+    campaign: Campaign,
+    status: int = 200,
+    *,
+    outcome_form: OutcomeForm | None = None,
+    problem: str = "",
 ) -> Response:
     """Render a campaign's page in the builder."""
     outcome = lifecycle.outcome_of(campaign)
@@ -149,6 +154,10 @@ def _campaign_page(
         image_form=ImageForm(),
         max_image_mb=images.max_bytes() // (1024 * 1024),
         problem=problem,
+        is_public=lifecycle.is_public(campaign),
+        is_owner=changes.is_trusted(_user(), campaign),
+        waiting=changes.waiting_for(campaign.id),
+        kind_labels=changes.KIND_LABELS,
     )
 
 
@@ -255,13 +264,6 @@ def submit(campaign_id: int) -> BaseResponse:
     return _step(campaign_id, "campaign.submitted", lambda c: lifecycle.submit(c, _user()))
 
 
-@bp.post("/organize/campaigns/<int:campaign_id>/close")
-@login_required
-def close(campaign_id: int) -> BaseResponse:
-    """Close an open campaign by hand."""
-    return _step(campaign_id, "campaign.closed", lifecycle.close)
-
-
 def _step(campaign_id: int, action: str, step: Any) -> BaseResponse:
     """Take one lifecycle step behind a button, record it, and go back to the campaign."""
     campaign = _campaign_or_404(campaign_id)
@@ -273,30 +275,6 @@ def _step(campaign_id: int, action: str, step: Any) -> BaseResponse:
         db.session.rollback()
         return _campaign_page(campaign, 409, problem=str(problem))
     service.record(service.actor(_user()), action, f"campaign:{campaign.id}")
-    db.session.commit()
-    return _to_campaign(campaign)
-
-
-@bp.post("/organize/campaigns/<int:campaign_id>/outcome")
-@login_required
-def outcome(campaign_id: int) -> BaseResponse:
-    """Publish or correct the outcome shown on the campaign's page."""
-    campaign = _campaign_or_404(campaign_id)
-    form = OutcomeForm()
-    if not form.validate_on_submit():
-        return _campaign_page(campaign, 400, outcome_form=form)
-    is_first = campaign.outcome_at is None
-    try:
-        published = lifecycle.publish_outcome(campaign, OutcomeKind(form.kind.data), form.text.data or "")
-    except lifecycle.LifecycleError as problem:
-        db.session.rollback()
-        return _campaign_page(campaign, 409, problem=str(problem))
-    service.record(
-        service.actor(_user()), "campaign.outcome_published", f"campaign:{campaign.id}", kind=form.kind.data
-    )
-    if is_first:
-        # The signers who opted in hear of the outcome once; a correction only changes the page.
-        updates.announce(campaign, f"{published.heading}: {campaign.title}", published.text_markdown, _user())
     db.session.commit()
     return _to_campaign(campaign)
 
@@ -322,3 +300,7 @@ def image(name: str) -> Response:
 def _errors(form: Any) -> list[str]:
     """Every error message of a form, in field order."""
     return [message for messages in form.errors.values() for message in messages]
+
+
+# The routes of changes after approval (close, outcome, new words, decisions) add themselves to bp.
+from campaign.builder import change_routes as change_routes  # noqa: E402

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import secrets
 import time
 from datetime import datetime
 
@@ -22,9 +23,12 @@ from campaign.campaigns.service import CampaignView
 from campaign.counts.service import CountSnapshot, read_count
 from campaign.signing.forms import SignForm
 
-_MARK = "\ue000{}\ue000"
-_CSRF, _SOURCE, _COUNT = (_MARK.format(name) for name in ("csrf", "source", "count"))
-_SPLIT = re.compile("(\ue000[a-z]+\ue000)")
+# The marks carry a secret drawn when the process starts and never shown: text
+# an organizer wrote cannot hold one (and the forms refuse private-use
+# characters anyway), so no visitor's CSRF token can land in a campaign's text.
+_NONCE = secrets.token_hex(16)
+_CSRF, _SOURCE, _COUNT = (f"\ue000{name}-{_NONCE}\ue000" for name in ("csrf", "source", "count"))
+_SPLIT = re.compile("(" + "|".join(re.escape(mark) for mark in (_CSRF, _SOURCE, _COUNT)) + ")")
 
 # (campaign id, its version, whether it is open) -> (rendered at, the page cut
 # at its marks). A skeleton also shows rows the campaign's version does not

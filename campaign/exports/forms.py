@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from campaign.exports.service import COLUMNS, DEFAULT_COLUMNS, STATUSES
+from campaign.validation import single_line
 
 
 class ExportForm(FlaskForm):
@@ -21,7 +22,7 @@ class ExportForm(FlaskForm):
     )
     signed_from = DateField("Signed from", validators=[Optional()])
     signed_to = DateField("Signed until", validators=[Optional()])
-    country = StringField("Country (ISO code)", validators=[Optional(), Length(min=2, max=2)])
+    country = StringField("Country (ISO code)", validators=[Optional(), Length(min=2, max=2), single_line])
     opted_in_only = BooleanField("Only signers who agreed to be contacted")
     columns = SelectMultipleField(
         "Columns",

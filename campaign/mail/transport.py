@@ -7,8 +7,9 @@ import smtplib
 import ssl
 import threading
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 from urllib.parse import unquote, urlsplit
 
 
@@ -18,6 +19,24 @@ class TemporaryFailure(Exception):
 
 class PermanentFailure(Exception):
     """The server refused the message for good (5xx)."""
+
+
+def needs_smtputf8(message: EmailMessage) -> bool:
+    """Tell whether an address of the message has characters other than ASCII (before the @)."""
+    addresses = [
+        address.addr_spec
+        for name in ("From", "To", "Cc", "Reply-To")
+        for header in message.get_all(name, [])
+        for address in getattr(header, "addresses", ())
+    ]
+    return not all(address.isascii() for address in addresses)
+
+
+def as_bytes(message: EmailMessage) -> bytes:
+    """The message as it goes over the wire; headers in UTF-8 where an address needs it (RFC 6532)."""
+    if needs_smtputf8(message):
+        return message.as_bytes(policy=cast(EmailPolicy, message.policy).clone(utf8=True))
+    return bytes(message)
 
 
 class Transport(Protocol):
@@ -39,7 +58,7 @@ class FileTransport:
         name = message["Message-ID"].strip("<>").replace("/", "_")
         path = self.folder / f"{name}.eml"
         temporary = path.with_suffix(".tmp")
-        temporary.write_bytes(bytes(message))
+        temporary.write_bytes(as_bytes(message))
         temporary.replace(path)
 
 
@@ -89,6 +108,12 @@ class SmtpTransport:
             raise _classified(error.smtp_code, "server refused") from None
         except smtplib.SMTPServerDisconnected:
             raise
+        except smtplib.SMTPNotSupportedError:
+            # smtplib sends with SMTPUTF8 whenever the server offers it; this one does not.
+            raise PermanentFailure(
+                "the SMTP server does not offer SMTPUTF8, which an address with characters other than"
+                " ASCII before the @ needs (or set SMTPUTF8_ENABLED=0 to refuse such addresses in the forms)"
+            ) from None
         except (OSError, smtplib.SMTPException) as error:
             raise TemporaryFailure(type(error).__name__) from None
         if refused:  # one recipient per message, so any refusal is the whole message

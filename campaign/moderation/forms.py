@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from campaign.validation import multi_line
+
 
 class ApproveForm(FlaskForm):
     """Approving needs nothing but the button (and its CSRF token)."""
@@ -16,5 +18,5 @@ class ReasonForm(FlaskForm):
 
     reason = TextAreaField(
         "Reason",
-        validators=[DataRequired("Please give the reason."), Length(min=10, max=2000)],
+        validators=[DataRequired("Please give the reason."), Length(min=10, max=2000), multi_line],
     )

@@ -2,35 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
-from flask import Blueprint, Response, abort, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, redirect, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.accounts.access import role_required
 from campaign.accounts.models import User
-from campaign.builder import lifecycle
+from campaign.builder import change_views, changes, lifecycle
+from campaign.builder.change_forms import RejectChangeForm
+from campaign.builder.models import ChangeRequest
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.service import render_markdown
 from campaign.extensions import db
 from campaign.moderation import service
 from campaign.moderation.forms import ApproveForm, ReasonForm
+from campaign.moderation.fraud_routes import bp as fraud_bp
+from campaign.moderation.pages import staff_page as _page
 
 bp = Blueprint("moderation", __name__, url_prefix="/staff/moderation")
+# Fraud review (trending reports, bulk invalidation): /staff/moderation/fraud/...
+bp.register_blueprint(fraud_bp)
 STAFF = ("staff", "admin")
 
 
 def _staff() -> User:
     """The signed-in staff member (the route is guarded by role_required)."""
     return cast(User, current_user._get_current_object())
-
-
-def _page(template: str, status: int = 200, **context: Any) -> Response:
-    """A staff page: private, never stored by a cache."""
-    response = Response(render_template(f"moderation/{template}", **context), status=status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/")
@@ -43,6 +42,9 @@ def index() -> Response:
         public=service.public_campaigns(),
         stage_of=lifecycle.stage_of,
         labels=lifecycle.STAGE_LABELS,
+        changes=service.change_queue(),
+        kind_labels=changes.KIND_LABELS,
+        campaign_of=lambda change: db.session.get(Campaign, change.campaign_id),
     )
 
 
@@ -75,6 +77,8 @@ def _review_page(
         body_html=render_markdown(campaign.body_markdown),
         outcome=lifecycle.outcome_of(campaign),
         history=service.history(campaign),
+        waiting_changes=service.waiting_changes(campaign),
+        kind_labels=changes.KIND_LABELS,
         approve_form=ApproveForm(),
         reject_form=reject_form or ReasonForm(formdata=None),
         takedown_form=takedown_form or ReasonForm(formdata=None),
@@ -130,3 +134,84 @@ def take_down(campaign_id: int) -> BaseResponse:
         return _review_page(campaign, 409, problem=str(problem))
     db.session.commit()
     return redirect(url_for("moderation.show", campaign_id=campaign.id), code=303)
+
+
+def _change_or_404(change_id: int) -> tuple[ChangeRequest, Campaign]:
+    """A change and its campaign; a 404 if there is no such change."""
+    found = db.get_or_404(ChangeRequest, change_id)
+    return found, db.session.get_one(Campaign, found.campaign_id)
+
+
+@bp.get("/changes/<int:change_id>")
+@role_required(*STAFF)
+def change(change_id: int) -> Response:
+    """A change to an approved campaign, as staff review it (they decide those sent to staff review)."""
+    found, campaign = _change_or_404(change_id)
+    return _change_page(found, campaign)
+
+
+def _change_page(
+    found: ChangeRequest,
+    campaign: Campaign,
+    status: int = 200,
+    *,
+    reject_form: RejectChangeForm | None = None,
+    problem: str = "",
+) -> Response:
+    """Render a change's review page."""
+    return _page(
+        "change.html",
+        status,
+        campaign=campaign,
+        view=change_views.view_of(found, campaign),
+        may_decide=found.is_pending and changes.may_decide(_staff(), found),
+        needs_two_factor=not changes.has_fresh_two_factor(),
+        approve_form=ApproveForm(),
+        reject_form=reject_form or RejectChangeForm(formdata=None),
+        problem=problem,
+    )
+
+
+@bp.post("/changes/<int:change_id>/approve")
+@role_required(*STAFF)
+def approve_change(change_id: int) -> BaseResponse:
+    """Approve a change sent to staff review (with a fresh second factor): it takes effect."""
+    found, campaign = _change_or_404(change_id)
+    if not ApproveForm().validate_on_submit():
+        abort(400)
+    here = url_for("moderation.change", change_id=found.id)
+    try:
+        changes.approve(found, _staff())
+    except PermissionError:
+        db.session.rollback()
+        abort(403)
+    except changes.NeedsTwoFactor:
+        db.session.rollback()
+        return redirect(change_views.second_factor_url(_staff(), here), code=303)
+    except changes.ChangeError as problem:
+        db.session.rollback()
+        found, campaign = _change_or_404(change_id)
+        return _change_page(found, campaign, 409, problem=str(problem))
+    db.session.commit()
+    return redirect(here, code=303)
+
+
+@bp.post("/changes/<int:change_id>/reject")
+@role_required(*STAFF)
+def reject_change(change_id: int) -> BaseResponse:
+    """Refuse a change sent to staff review, with the reason."""
+    found, campaign = _change_or_404(change_id)
+    form = RejectChangeForm()
+    if not form.validate_on_submit():
+        return _change_page(found, campaign, 400, reject_form=form)
+    try:
+        changes.reject(found, _staff(), form.reason.data or "")
+    except PermissionError:
+        db.session.rollback()
+        abort(403)
+    except changes.ChangeError as problem:
+        db.session.rollback()
+        found, campaign = _change_or_404(change_id)
+        return _change_page(found, campaign, 409, problem=str(problem))
+    db.session.commit()
+    return redirect(url_for("moderation.change", change_id=found.id), code=303)

@@ -1,4 +1,8 @@
-"""Staff decisions on campaigns: approve, reject with a reason emailed, take down; each one audited."""
+"""Staff decisions on campaigns: approve, reject with a reason emailed, take down; each one audited.
+
+Staff also decide the changes to approved campaigns that organizations sent
+to staff review (campaign.builder.changes keeps and applies them).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from sqlalchemy import select
 from campaign.accounts.models import Organization, User
 from campaign.audit.models import AuditEvent
 from campaign.audit.service import record
-from campaign.builder import lifecycle
+from campaign.builder import changes, lifecycle
+from campaign.builder.models import ChangeRequest
 from campaign.campaigns.models import Campaign, CampaignStatus
 from campaign.extensions import db
 from campaign.links import absolute_url
@@ -53,6 +58,16 @@ def public_campaigns(limit: int = 100) -> Sequence[Campaign]:
         .scalars()
         .all()
     )
+
+
+def change_queue() -> Sequence[ChangeRequest]:
+    """The changes to approved campaigns waiting for staff, the longest waiting first."""
+    return changes.staff_queue()
+
+
+def waiting_changes(campaign: Campaign) -> Sequence[ChangeRequest]:
+    """The campaign's changes waiting for a decision (by staff or by its owners)."""
+    return changes.waiting_for(campaign.id)
 
 
 def history(campaign: Campaign) -> Sequence[AuditEvent]:

@@ -3,11 +3,13 @@
 - Pending signatures never confirmed: deleted once their confirmation link expired.
 - Outbox rows: what they said is dropped as soon as they are sent or given up (the pump does it;
   this sweeps anything left over), keeping status, kind and time.
-- Client-address hashes: cleared after CLIENT_HASH_DAYS (30).
+- Client-address hashes, and the client's address range (hashed and sealed): cleared after
+  CLIENT_HASH_DAYS (30).
 - Signatures of a campaign that ended (closed, past its deadline, or taken down): anonymised
   ANONYMISE_AFTER_DAYS (about six months) later: the sealed data, initials, the link to the
   person and the hashes go; status, country and region stay, so the counts stand.
 - People with no signature left: deleted.
+- Trending reports (address ranges and email domains in clear): deleted after TRENDING_REPORT_DAYS (30).
 Letters hold no text of their own (the worker writes each one when it is sent), so they
 hold nothing to clear once sent; their signature's anonymisation clears what they were made of.
 """
@@ -24,7 +26,9 @@ from campaign import clock
 from campaign.campaigns.models import Campaign, CampaignStatus
 from campaign.extensions import db
 from campaign.mail.models import OutboxMessage, OutboxStatus
+from campaign.moderation import trending
 from campaign.signing.models import Person, Signature, SignatureStatus
+from campaign.targets import copies
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class Swept:
     client_hashes_cleared: int
     signatures_anonymised: int
     people_deleted: int
+    trending_reports_deleted: int
 
     def as_dict(self) -> dict[str, int]:
         """The figures, for the task's result and the log."""
@@ -51,6 +56,7 @@ def run(now: datetime | None = None) -> Swept:
         client_hashes_cleared=_committed(clear_client_hashes(now)),
         signatures_anonymised=_committed(anonymise_ended_campaigns(now)),
         people_deleted=_committed(delete_people_without_signatures()),
+        trending_reports_deleted=_committed(trending.delete_old_reports(now)),
     )
     return swept
 
@@ -99,8 +105,11 @@ def clear_client_hashes(now: datetime) -> int:
     return _rowcount(
         db.session.execute(
             update(Signature)
-            .where(Signature.client_hash.is_not(None), Signature.created_at < before)
-            .values(client_hash=None)
+            .where(
+                or_(Signature.client_hash.is_not(None), Signature.client_range_hash.is_not(None)),
+                Signature.created_at < before,
+            )
+            .values(client_hash=None, client_range_hash=None, client_range_sealed=None)
             .execution_options(synchronize_session=False)
         )
     )
@@ -117,16 +126,22 @@ def anonymise_ended_campaigns(now: datetime) -> int:
         ),
         ended_at < before,
     )
+    to_anonymise = (Signature.campaign_id.in_(ended), Signature.anonymised_at.is_(None))
+    # The keyed sketches of their own words go with the words.
+    copies.forget(select(Signature.id).where(*to_anonymise))
     return _rowcount(
         db.session.execute(
             update(Signature)
-            .where(Signature.campaign_id.in_(ended), Signature.anonymised_at.is_(None))
+            .where(*to_anonymise)
             .values(
                 sealed=None,
                 masked_name=None,
                 message_hash=None,
                 person_id=None,
                 client_hash=None,
+                client_range_hash=None,
+                client_range_sealed=None,
+                email_domain_index=None,
                 is_comment_public=False,
                 has_email_opt_in=False,
                 anonymised_at=now,

@@ -21,7 +21,7 @@ import hmac
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -72,6 +72,50 @@ def open_values(sealed: bytes, *, purpose: str) -> list[str]:
     # Decoded first: json.loads on bytes would sniff their encoding on every call.
     values: list[str] = json.loads(plaintext.decode())
     return values
+
+
+def open_many(sealed: Iterable[bytes], *, purpose: str) -> list[list[str]]:
+    """Open many sealed lists of strings (an export's batch): what open_values gives for each, faster.
+
+    Values sealed in one writer's window share a header (the same wrapped data
+    key), so the header is parsed and its key looked up once per run of such
+    values instead of once per value, and the plain lists most values hold are
+    decoded without the json module.
+    """
+    opened: list[list[str]] = []
+    purpose_bytes = purpose.encode()
+    header = b""
+    cipher: AESGCM | None = None
+    associated = b""
+    nonce_at = ciphertext_at = 0
+    for value in sealed:
+        # A value that starts with the last header has that header (a header says its own length).
+        if cipher is None or not value.startswith(header):
+            header = _split(value)[0]
+            cipher = _cipher_for(header)
+            associated = purpose_bytes + header
+            nonce_at, ciphertext_at = len(header), len(header) + NONCE_SIZE
+        try:
+            plaintext = cipher.decrypt(value[nonce_at:ciphertext_at], value[ciphertext_at:], associated)
+        except InvalidTag:
+            raise CannotOpen("the sealed value was altered or belongs elsewhere") from None
+        opened.append(_decoded(plaintext.decode()))
+    return opened
+
+
+def _decoded(text: str) -> list[str]:
+    """The list of strings seal_to encoded: split directly when no value needed escaping, else json.
+
+    Without a backslash no value holds an escaped character (a quote, a control
+    character), so every quote delimits a value: the list is exactly the text
+    between `["`, `","` and `"]`, which the count of quotes confirms.
+    """
+    if "\\" not in text and text.startswith('["') and text.endswith('"]'):
+        values = text[2:-2].split('","')
+        if text.count('"') == 2 * len(values):
+            return values
+    decoded: list[str] = json.loads(text)
+    return decoded
 
 
 def key_id_of(sealed: bytes) -> str:

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from campaign.signing import consents
 from campaign.signing.service import SignatureRequest
+from campaign.validation import multi_line, single_line
 
 POSTAL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-]{0,15}$")
 SOURCE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
@@ -47,16 +48,10 @@ def known_country(_form: Any, field: Any) -> None:
         raise ValidationError("Please choose your country from the list.")
 
 
-def printable(_form: Any, field: Any) -> None:
-    """Refuse control characters (newlines, NUL) in one-line fields."""
-    if field.data and any(not ch.isprintable() for ch in field.data):
-        raise ValidationError("Please use letters, numbers and punctuation only.")
-
-
-def no_control_characters(_form: Any, field: Any) -> None:
-    """Refuse NUL and other control characters in free text, allowing line breaks."""
-    if field.data and any(not ch.isprintable() and ch not in "\r\n\t" for ch in field.data):
-        raise ValidationError("This text contains characters we cannot accept.")
+# The shared checks of every text field (campaign.validation), by the names these forms gave them:
+# names keep their zero-width joiners and emoji; NUL and other control characters are refused.
+printable = single_line
+no_control_characters = multi_line
 
 
 def strip(value: str | None) -> str | None:
@@ -183,8 +178,13 @@ class MyLinkForm(FlaskForm):
 def checked_email(field: Any) -> None:
     """Check an address's syntax (and, if configured, its domain) and normalize it, or say what is wrong."""
     try:
-        deliverability = current_app.config["EMAIL_CHECK_DELIVERABILITY"]
-        checked = validate_email(field.data, check_deliverability=deliverability)
+        config = current_app.config
+        checked = validate_email(
+            field.data,
+            check_deliverability=config["EMAIL_CHECK_DELIVERABILITY"],
+            # Such an address can be written to only over SMTPUTF8 (campaign.mail.transport).
+            allow_smtputf8=bool(config["SMTPUTF8_ENABLED"]),
+        )
     except EmailNotValidError as error:
         raise ValidationError(f"Please check your email address: {error}") from None
     field.data = checked.normalized

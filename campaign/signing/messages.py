@@ -18,13 +18,32 @@ CONFIRMATION_KIND = "confirmation"
 ALREADY_SIGNED_KIND = "already-signed"
 
 
-def owe_confirmation(signature_id: int, suffix: str) -> None:
-    """Owe the email whose link confirms the signature (suffix: a repeat's or a renewal's bucket)."""
-    mail.owe(kind=CONFIRMATION_KIND, dedupe_key=f"confirm:{signature_id}{suffix}", ref_id=signature_id)
+def owe_confirmation(signature_id: int, suffix: str, *, recipient_index: str) -> None:
+    """Owe the email whose link confirms the signature (suffix: a repeat's or a renewal's bucket).
+
+    Like all mail someone can make us send to an address, it is owed only
+    while the address (its keyed hash, `recipient_index`) is under its bound.
+    """
+    mail.owe(
+        kind=CONFIRMATION_KIND,
+        dedupe_key=f"confirm:{signature_id}{suffix}",
+        ref_id=signature_id,
+        recipient_index=recipient_index,
+    )
+
+
+def owe_already_signed(signature_id: int, bucket: str, *, recipient_index: str) -> None:
+    """Owe the note to someone who signed again: one per signature and bucket, under the address's bound."""
+    mail.owe(
+        kind=ALREADY_SIGNED_KIND,
+        dedupe_key=f"already-signed:{signature_id}:{bucket}",
+        ref_id=signature_id,
+        recipient_index=recipient_index,
+    )
 
 
 def signer_address(signature: Signature) -> str:
-    """The signer as an email recipient: 'Given Family <address>'."""
+    """A confirmed signer as an email recipient: 'Given <address>', the name trimmed."""
     personal = signature.personal
     return mail.address(personal.given_name, personal.email)
 
@@ -36,18 +55,24 @@ def _to_signer(
     template: str,
     **links: Callable[[Signature, Campaign], str],
 ) -> mail.Composed | None:
-    """A message to a signer about their signature, while it is still in the status it is about."""
+    """A message to a signer about their signature, while it is still in the status it is about.
+
+    The name they typed is shown only once the address has confirmed it:
+    before that, anyone may have typed anything beside someone's address.
+    """
     signature = db.session.get(Signature, row.ref_id)
     if signature is None or signature.status != status or signature.sealed is None:
         return None
     campaign = db.session.get_one(Campaign, signature.campaign_id)
+    is_confirmed = status == SignatureStatus.VALIDATED
+    personal = signature.personal
     return mail.Composed(
-        recipient=signer_address(signature),
+        recipient=signer_address(signature) if is_confirmed else mail.address("", personal.email),
         subject=f"{subject}: {campaign.title}",
         body=render_template(
             template,
             campaign=campaign,
-            given_name=signature.personal.given_name,
+            given_name=mail.short_name(personal.given_name) if is_confirmed else None,
             my_url=_my_url(signature),
             **{name: link(signature, campaign) for name, link in links.items()},
         ),

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -14,7 +14,7 @@ from campaign import clock
 from campaign.campaigns.pages import page_with_errors
 from campaign.campaigns.service import public_view_or_404
 from campaign.extensions import db
-from campaign.signing import service, supporters
+from campaign.signing import floods, service, supporters
 from campaign.signing.forms import MyLinkForm, SignForm
 from campaign.signing.tokens import check_confirmation_token
 
@@ -33,13 +33,27 @@ def sign(slug: str) -> BaseResponse | tuple[str, int]:
     if not form.is_bot:
         request_data = form.to_request(client_address=request.remote_addr or "", is_letter=campaign.is_letter)
         try:
-            service.sign(campaign, request_data)
+            service.sign(campaign, request_data, proof=request.form.get(floods.PROOF_FIELD, ""))
         except service.CampaignClosed:
             # Closed since this process last read it: the database has the last word.
             db.session.rollback()
             return page_with_errors(public_view_or_404(slug, fresh=True), SignForm()), 409
         db.session.commit()
     return redirect(url_for("signing.check_inbox", slug=campaign.slug), code=303)
+
+
+@bp.get("/campaigns/<slug>/challenge")
+def challenge(slug: str) -> Response:
+    """A proof-of-work challenge while a flood rule fires for this client; 204 when none does.
+
+    Asked by the campaign page's script, so that the page itself stays the
+    same bytes for every visitor; never cached, since it depends on the client.
+    """
+    campaign = public_view_or_404(slug)
+    issued = service.challenge_for(request.remote_addr or "") if campaign.is_open_at(clock.now()) else None
+    response = Response(status=204) if issued is None else jsonify(issued)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/campaigns/<slug>/check-your-inbox")

@@ -19,9 +19,8 @@ from campaign.campaigns.service import CampaignView
 from campaign.counts.service import FOLD_TASK
 from campaign.database import insert
 from campaign.extensions import db
-from campaign.mail import service as mail
 from campaign.privacy import vault
-from campaign.signing import messages
+from campaign.signing import floods, messages
 from campaign.signing.emails import canonical_email
 from campaign.signing.models import SEALED_PURPOSE, Person, Personal, Signature, SignatureStatus
 from campaign.targets import service as targets
@@ -33,6 +32,9 @@ class SignOutcome(enum.StrEnum):
     NEW = "new"
     REPEAT_PENDING = "repeat-pending"
     REPEAT_SIGNED = "repeat-signed"
+    # Over a flood rule: stored as fraudulent (new) or left as it was (repeat), no email either way.
+    FRAUDULENT = "fraudulent"
+    REPEAT_HELD = "repeat-held"
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,11 @@ WITH open_campaign AS (
 ), new_signature AS (
     INSERT INTO signatures (
         campaign_id, person_id, status, sealed, masked_name, message_hash, country, region,
-        is_comment_public, has_email_opt_in, consent_version, source, client_hash, is_counted, created_at)
+        is_comment_public, has_email_opt_in, consent_version, source, client_hash,
+        client_range_hash, email_domain_index, client_range_sealed, flood_rule, is_counted, created_at)
     SELECT :campaign_id, person.id, 'pending', :sealed, :masked_name, :message_hash, :country, :region,
-        :is_comment_public, :has_email_opt_in, :consent_version, :source, :client_hash, false, :now
+        :is_comment_public, :has_email_opt_in, :consent_version, :source, :client_hash,
+        :client_range_hash, :email_domain_index, :client_range_sealed, :flood_rule, false, :now
     FROM person
     ON CONFLICT (campaign_id, person_id) DO NOTHING
     RETURNING id
@@ -94,43 +98,71 @@ SELECT (SELECT count(*) FROM open_campaign) AS is_open,
 """)
 
 
-def sign(campaign: Campaign | CampaignView, request: SignatureRequest) -> SignOutcome:
+def sign(campaign: Campaign | CampaignView, request: SignatureRequest, proof: str = "") -> SignOutcome:
     """Record a pending signature and owe its confirmation email; a repeat is told by email.
 
-    Raises CampaignClosed when the campaign takes no signature at this moment.
+    Over a flood rule (campaign.signing.floods) a new signature is stored as
+    fraudulent and nobody is mailed; `proof` is the ALTCHA solution the form
+    carried, if any. Raises CampaignClosed when the campaign takes no
+    signature at this moment.
     """
     now = clock.now()
-    person_id, signature_id = _insert_person_and_signature(campaign, request, now)
+    marks = floods.marks_for(client_hash(request.client_address), request.client_address, request.email)
+    person_id, signature_id = _insert_person_and_signature(campaign, request, marks, now)
+    # All mail to this address, from every campaign and of every kind, is bounded by it.
+    recipient = email_index(request.email)
     if signature_id is not None:
+        # Judged once stored, so that only new signatures use up a rule's allowance
+        # (a repeat cannot add to the count); the usual path stays one statement.
+        rule = floods.judge(campaign.id, marks, proof)
+        if rule is not None:
+            _mark_fraudulent(signature_id, rule)
+            return SignOutcome.FRAUDULENT
         if request.has_reply_to_opt_in:
             # Only a new signature records it: signing again with someone
             # else's address must not expose that address to officials.
             targets.record_reply_consent(signature_id)
-        messages.owe_confirmation(signature_id, "")
+        targets.remember_words(signature_id, campaign.id, request.message)
+        messages.owe_confirmation(signature_id, "", recipient_index=recipient)
         return SignOutcome.NEW
     existing = db.session.execute(
         select(Signature.id, Signature.status).where(
             Signature.campaign_id == campaign.id, Signature.person_id == person_id
         )
     ).one()
+    if existing.status == SignatureStatus.FRAUDULENT or floods.judge(
+        campaign.id, marks, proof, is_new=False
+    ):
+        # A signature stored as fraudulent, or a repeat over a rule now: nobody is mailed.
+        return SignOutcome.REPEAT_HELD
     # One repeat email per hour at most: signing again must not become a way
     # to flood someone's inbox. It is written from what the first signature
     # holds, never from what this request says.
     bucket = now.strftime("%Y%m%d%H")
     if existing.status == SignatureStatus.PENDING:
-        messages.owe_confirmation(existing.id, f":{bucket}")
+        messages.owe_confirmation(existing.id, f":{bucket}", recipient_index=recipient)
         return SignOutcome.REPEAT_PENDING
-    key = f"already-signed:{existing.id}:{bucket}"
-    mail.owe(kind=messages.ALREADY_SIGNED_KIND, dedupe_key=key, ref_id=existing.id)
+    messages.owe_already_signed(existing.id, bucket, recipient_index=recipient)
     return SignOutcome.REPEAT_SIGNED
 
 
+def _mark_fraudulent(signature_id: int, rule: str) -> None:
+    """Store a new signature as fraudulent, naming the rule it is over: it never counts."""
+    db.session.execute(
+        update(Signature)
+        .where(Signature.id == signature_id)
+        .values(status=SignatureStatus.FRAUDULENT, flood_rule=rule)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _insert_person_and_signature(
-    campaign: Campaign | CampaignView, request: SignatureRequest, now: datetime
+    campaign: Campaign | CampaignView, request: SignatureRequest, marks: floods.Marks, now: datetime
 ) -> tuple[int, int | None]:
     """The person's id and the new signature's (None for a repeat); CampaignClosed if it is not open."""
+    values = _signature_values(campaign, request, marks, now)
     if db.session.get_bind().dialect.name == "postgresql":
-        row = db.session.execute(_SIGN, _signature_values(campaign, request, now)).one()
+        row = db.session.execute(_SIGN, values).one()
         if not row.is_open:
             raise CampaignClosed
         if row.person_id is not None:
@@ -139,13 +171,12 @@ def _insert_person_and_signature(
         # statement began, so it could not see them: a new statement can.
     elif not _is_open(campaign.id, now):
         raise CampaignClosed
-    values = _signature_values(campaign, request, now)
     person_id = _person_id(values["email_index"], now)
     return person_id, _insert_signature(person_id, values)
 
 
 def _signature_values(
-    campaign: Campaign | CampaignView, request: SignatureRequest, now: datetime
+    campaign: Campaign | CampaignView, request: SignatureRequest, marks: floods.Marks, now: datetime
 ) -> dict[str, Any]:
     """The parameters of the one-statement sign: personal data sealed, the rest as it is."""
     personal = Personal(
@@ -171,7 +202,11 @@ def _signature_values(
         "has_email_opt_in": request.has_email_opt_in,
         "consent_version": current_app.config["CONSENT_VERSION"],
         "source": request.source,
-        "client_hash": client_hash(request.client_address),
+        "client_hash": marks.address_key,
+        "client_range_hash": marks.client_range_hash,
+        "email_domain_index": marks.email_domain_index,
+        "client_range_sealed": marks.client_range_sealed,
+        "flood_rule": marks.flag,
     }
 
 
@@ -199,6 +234,7 @@ def _person_id(index: str, now: datetime) -> int:
 _SIGNATURE_COLUMNS = (
     "campaign_id", "sealed", "masked_name", "message_hash", "country", "region", "is_comment_public",
     "has_email_opt_in", "consent_version", "source", "client_hash",
+    "client_range_hash", "email_domain_index", "client_range_sealed", "flood_rule",
 )
 
 
@@ -225,7 +261,10 @@ def resend_confirmation(signature_id: int) -> bool:
     signature = db.session.get(Signature, signature_id)
     if signature is None or signature.status != SignatureStatus.PENDING:
         return False
-    messages.owe_confirmation(signature.id, f":renew:{clock.now():%Y%m%d%H}")
+    if signature.person is None:
+        return False  # erased: no address to write to
+    index = signature.person.email_index
+    messages.owe_confirmation(signature.id, f":renew:{clock.now():%Y%m%d%H}", recipient_index=index)
     return True
 
 
@@ -310,3 +349,10 @@ def client_hash(client_address: str) -> str:
     """A keyed hash of the client address: comparable between rows, not reversible without the key."""
     key = hashlib.sha256(b"client-address:" + current_app.config["SECRET_KEY"].encode()).digest()
     return hmac.new(key, client_address.encode(), hashlib.sha256).hexdigest()
+
+
+def challenge_for(client_address: str) -> dict[str, Any] | None:
+    """A proof-of-work challenge for a client an address or range rule fires for now; None for others."""
+    if not floods.needs_proof(client_hash(client_address), client_address):
+        return None
+    return floods.new_challenge()

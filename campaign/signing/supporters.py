@@ -158,10 +158,14 @@ def _remove(signature_ids: list[int], reason: str, now: datetime) -> None:
 
 
 def send_link(email: str) -> None:
-    """Email the link to the person's own page, if anything is held for the address (at most once an hour)."""
+    """Email the link to the person's own page, if anything is held for the address.
+
+    At most once an hour, and within the address's bound on all unsolicited mail.
+    """
     from campaign.signing.service import email_index
 
-    person_id = db.session.execute(select(Person.id).where(Person.email_index == email_index(email))).scalar()
+    index = email_index(email)
+    person_id = db.session.execute(select(Person.id).where(Person.email_index == index)).scalar()
     if person_id is None:
         return  # the same answer either way: the page never tells whether an address signed
     mail.write(
@@ -170,4 +174,5 @@ def send_link(email: str) -> None:
         recipient=mail.address("", email),
         subject="Your signatures: what we hold about you",
         body=render_template("mail/my_link.txt", my_url=my_url(person_id)),
+        recipient_index=index,
     )

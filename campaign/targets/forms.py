@@ -8,6 +8,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from campaign.signing.forms import SignForm
+from campaign.validation import single_line
 
 
 class OfficialsQuery(FlaskForm):
@@ -17,7 +18,7 @@ class OfficialsQuery(FlaskForm):
         csrf = False
 
     country = StringField(validators=[DataRequired(), Regexp(r"^[A-Za-z]{2}$")])
-    region = StringField(validators=[Optional(), Length(max=8)])
+    region = StringField(validators=[Optional(), Length(max=8), single_line])
 
     def validate_country(self, field: StringField) -> None:
         """Accept an ISO 3166-1 alpha-2 code."""

@@ -16,7 +16,7 @@ from campaign.extensions import db
 from campaign.mail import service as mail
 from campaign.mail.models import OutboxMessage, OutboxStatus
 from campaign.signing.models import Signature, SignatureStatus
-from campaign.targets import letters
+from campaign.targets import copies, letters
 from campaign.targets.models import (
     DeliveryMode,
     Letter,
@@ -35,7 +35,8 @@ BOUNCE_NOTICE_KIND = "letter-bounce"
 LETTER_KINDS = frozenset({LETTER_KIND, DIGEST_KIND})
 BAD_ADDRESS = "not sent: the official's address refused mail permanently"
 # A paragraph this many other signers sent word for word (ignoring case,
-# punctuation and spacing) is held for review instead of sent.
+# punctuation and spacing), or nearly so (NEAR_COPY_PERCENT alike, see
+# campaign/targets/copies.py), is held for review instead of sent.
 COPY_THRESHOLD = 5
 # Letters from this many other signatures from one client address in an hour
 # hold the next ones for review (a shared office address is possible, so hold, never drop).
@@ -119,17 +120,29 @@ def _should_hold(signature: Signature, digest: str | None, now: datetime) -> boo
 
 
 def _is_copy(signature: Signature, digest: str | None) -> bool:
-    """Tell whether this paragraph was already sent word for word by too many other signers."""
+    """Tell whether too many other signers already sent this paragraph, word for word or nearly."""
     if digest is None:
         return False
-    others = db.session.execute(
-        select(func.count(func.distinct(Letter.signature_id))).where(
-            Letter.campaign_id == signature.campaign_id,
-            Letter.message_hash == digest,
-            Letter.signature_id != signature.id,
-        )
-    ).scalar_one()
-    return int(others) >= COPY_THRESHOLD
+    exact = set(
+        db.session.execute(
+            select(Letter.signature_id)
+            .where(
+                Letter.campaign_id == signature.campaign_id,
+                Letter.message_hash == digest,
+                Letter.signature_id != signature.id,
+            )
+            .distinct()
+            .limit(COPY_THRESHOLD)
+        ).scalars()
+    )
+    if len(exact) >= COPY_THRESHOLD:
+        return True
+    return len(exact | copies.near_copies(signature.id, signature.campaign_id)) >= COPY_THRESHOLD
+
+
+def remember_words(signature_id: int, campaign_id: int, message: str | None) -> None:
+    """Keep what finds near copies of a new signature's own words (a keyed MinHash, never the words)."""
+    copies.remember(signature_id, campaign_id, message)
 
 
 def _is_burst(signature: Signature, now: datetime) -> bool:
@@ -399,3 +412,4 @@ def forget_signatures(signature_ids: list[int], reason: str) -> None:
     unsent = delete(Letter).where(Letter.signature_id.in_(signature_ids), Letter.outbox_id.is_(None))
     db.session.execute(unsent)
     db.session.execute(delete(ReplyConsent).where(ReplyConsent.signature_id.in_(signature_ids)))
+    copies.forget(signature_ids)

@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from campaign.validation import multi_line, single_line
+
 # Markdown an organizer may write in one update.
 BODY_MAX = 20_000
 
@@ -15,13 +17,18 @@ class UpdateForm(FlaskForm):
 
     subject = StringField(
         "Subject",
-        validators=[DataRequired("Write a subject."), Length(max=200, message="At most 200 characters.")],
+        validators=[
+            DataRequired("Write a subject."),
+            Length(max=200, message="At most 200 characters."),
+            single_line,
+        ],
     )
     body = TextAreaField(
         "Message (Markdown)",
         validators=[
             DataRequired("Write the message."),
             Length(max=BODY_MAX, message=f"At most {BODY_MAX:,} characters."),
+            multi_line,
         ],
     )
 

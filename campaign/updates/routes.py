@@ -1,4 +1,9 @@
-"""Organizer pages (updates to signers, the dashboard) and the one-click unsubscribe link."""
+"""Organizer pages (updates to signers, the dashboard) and the one-click unsubscribe link.
+
+Sending an update is a change to an approved campaign (campaign.builder.changes):
+an owner or staff with a fresh second factor sends it at once; a member's
+waits, unsent, for an owner's approval or staff's, as the organization chose.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,11 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.accounts.access import login_required
 from campaign.accounts.models import User
+from campaign.builder import change_views, changes
+from campaign.builder.models import ChangeKind, ChangeRequest, ChangeStatus
 from campaign.campaigns.models import Campaign
-from campaign.campaigns.service import render_markdown
 from campaign.extensions import csrf, db
-from campaign.updates import dashboard, service
+from campaign.updates import dashboard, links, service
 from campaign.updates.forms import SendForm, UpdateForm
 from campaign.updates.models import Update, UpdateStatus
 from campaign.updates.tokens import read_unsubscribe_token
@@ -125,6 +131,7 @@ def _show(
 ) -> Response:
     """Render an update's page."""
     is_draft = found.status == UpdateStatus.DRAFT
+    waiting = changes.waiting_update(found.id) if is_draft else None
     return _page(
         "show.html",
         status,
@@ -133,7 +140,10 @@ def _show(
         form=form,
         send_form=SendForm(),
         error=error,
-        preview_html=render_markdown(found.body_markdown),
+        waiting=waiting,
+        waiting_path=_change_path(campaign, waiting) if waiting is not None else None,
+        waits_for=change_views.view_of(waiting, campaign).waits_for if waiting is not None else "",
+        preview_html=links.page_html(found.body_markdown),
         email_text=_sample_email(campaign, found),
         recipients=service.count_recipients(campaign.id) if is_draft else found.total_recipients,
         is_sending=found.status == UpdateStatus.SENDING,
@@ -157,6 +167,8 @@ def edit(campaign_id: int, update_id: int) -> BaseResponse:
     form = UpdateForm()
     if not form.validate():
         return _show(campaign, found, form, 400)
+    if changes.waiting_update(found.id) is not None:
+        return _show(campaign, found, form, 409, "Sending it waits for approval: withdraw that to change it.")
     try:
         service.edit_draft(found, form.subject.data or "", form.body.data or "")
     except service.UpdateError as error:
@@ -169,15 +181,33 @@ def edit(campaign_id: int, update_id: int) -> BaseResponse:
 @bp.post("/organize/campaigns/<int:campaign_id>/updates/<int:update_id>/send")
 @login_required
 def send(campaign_id: int, update_id: int) -> BaseResponse:
-    """Send a draft to its signers; a worker queues it in batches. Sending twice sends once."""
+    """Send a draft to its signers (a member's waits for approval); a worker queues it. Twice sends once."""
     campaign = _campaign_or_404(campaign_id)
     found = _update_or_404(campaign, update_id)
     form = SendForm()
     if not form.validate():
         return _show(campaign, found, UpdateForm(), 400)
-    service.start_sending(found)
+    back = url_for("updates.show", campaign_id=campaign.id, update_id=found.id)
+    if found.status != UpdateStatus.DRAFT or changes.waiting_update(found.id) is not None:
+        return redirect(back, code=303)
+    payload = {"subject": found.subject, "body_markdown": found.body_markdown}
+    try:
+        change = changes.propose(campaign, _user(), ChangeKind.UPDATE, payload, found)
+    except changes.ChangeError as problem:
+        db.session.rollback()
+        return _show(campaign, found, UpdateForm(), 409, str(problem))
     db.session.commit()
-    return redirect(url_for("updates.show", campaign_id=campaign.id, update_id=found.id), code=303)
+    if change.status != ChangeStatus.APPROVED and changes.is_trusted(_user(), campaign):
+        # Their own change waits only for their second factor; its page then approves it.
+        return redirect(change_views.second_factor_url(_user(), _change_path(campaign, change)), code=303)
+    return redirect(back, code=303)
+
+
+def _change_path(campaign: Campaign, change: ChangeRequest) -> str:
+    """Where a change of this campaign is decided: in the builder for members, in moderation for staff."""
+    if changes.is_owner(_user(), campaign) or not _user().is_staff:
+        return url_for("builder.change", campaign_id=campaign.id, change_id=change.id)
+    return url_for("moderation.change", change_id=change.id)
 
 
 @bp.get("/u/<token>")

@@ -29,6 +29,7 @@ from campaign.mail import service as mail
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Person, Signature, SignatureStatus
 from campaign.signing.supporters import my_url
+from campaign.updates import links
 from campaign.updates.models import Unsubscribe, Update, UpdateMessage, UpdateStatus
 from campaign.updates.tokens import unsubscribe_token
 
@@ -87,7 +88,11 @@ def create_draft(campaign: Campaign, author: User | None, subject: str, body_mar
 
 
 def edit_draft(draft: Update, subject: str, body_markdown: str) -> None:
-    """Change a draft's subject and body; an update being sent or sent cannot change."""
+    """Change a draft's subject and body; an update being sent or sent cannot change.
+
+    (While its sending waits for approval the routes refuse too; an approval
+    sends only the text that was proposed, see campaign.builder.changes.)
+    """
     if draft.status != UpdateStatus.DRAFT:
         raise UpdateError("This update is already being sent and can no longer be changed.")
     draft.subject = mail.header_safe(subject)[:200]
@@ -268,10 +273,11 @@ def email_body(
     link: str,
     my_link: str | None = None,
 ) -> str:
-    """The plain-text email of an update to one signer."""
+    """The plain-text email of an update to one signer (every link written out with its host)."""
     return render_template(
         "mail/update.txt",
         update=sending,
+        body=links.mail_text(sending.body_markdown),
         campaign=campaign,
         sender=sender or campaign.title,
         given_name=given_name,

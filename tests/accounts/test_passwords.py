@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.accounts.conftest import PASSWORD, log_in, post_form
+from tests.accounts.conftest import PASSWORD, log_in, post_form, statements_of
 from tests.conftest import csrf_token
 from tests.support.outbox import rows
 
@@ -52,11 +52,47 @@ def test_an_unknown_address_gets_the_same_answer_and_no_email(db, client, make_u
     known = post_form(client, "/password/forgot", email="ani@example.org")
     assert unknown.status_code == known.status_code == 200
     assert "Check your inbox" in unknown.get_data(as_text=True)
-    # One message owed, and the one that arrives is ani's.
-    assert len(rows(db)) == 1
+    # A row is owed either way (the same work, so the same time); only ani's is ever written.
+    assert len(rows(db, "password-reset")) == 2
     [message] = mailbox.wait_for("ani@example.org")
     assert "ani@example.org" in message["To"]
     assert len(mailbox.messages) == 1 and mailbox.to("nobody@example.org") == []
+
+
+def test_a_reset_asks_the_database_the_same_for_a_known_and_an_unknown_address(app, db, make_user):
+    make_user("ani@example.org")
+
+    def ask(email: str) -> list[str]:
+        browser = app.test_client()
+        form = {
+            "csrf_token": csrf_token(browser.get("/password/forgot").get_data(as_text=True)),
+            "email": email,
+        }
+        return statements_of(app, lambda: browser.post("/password/forgot", data=form))
+
+    known = ask("ani@example.org")
+    unknown = ask("nobody@example.org")
+    assert known == unknown and any("INSERT INTO outbox" in statement for statement in known)
+
+
+def test_a_reset_ends_the_old_sessions_and_revokes_api_tokens(app, db, client, make_user):
+    from sqlalchemy import select
+
+    from campaign.accounts.service import password_reset_token
+    from campaign.api.models import ApiToken
+    from campaign.api.tokens import create_token
+
+    user = make_user("ani@example.org")
+    _, secret = create_token(user, "script", actor="cli:root")
+    db.session.commit()
+    assert client.get("/api/v1/", headers={"OSDI-API-Token": secret}).status_code == 200
+
+    path = f"/password/reset/{password_reset_token(user)}"
+    assert post_form(client, path, password=NEW_PASSWORD, confirm=NEW_PASSWORD).status_code == 200
+
+    assert client.get("/api/v1/", headers={"OSDI-API-Token": secret}).status_code == 401
+    db.session.expire_all()
+    assert db.session.execute(select(ApiToken.revoked_at)).scalar_one() is not None
 
 
 def test_a_weak_new_password_is_refused(db, app, client, make_user, mailbox, celery_worker):

@@ -36,16 +36,17 @@ def test_unconfirmed_signatures_go_once_their_link_expired_and_nothing_else(db, 
 def test_client_hashes_are_cleared_after_thirty_days(db, make_campaign):
     campaign = make_campaign()
     now = clock.now()
-    old = add_signature(db, campaign.id, "old@example.org", created_at=now - 31 * DAY, client_hash="a" * 64)
-    recent = add_signature(
-        db, campaign.id, "new@example.org", created_at=now - 29 * DAY, client_hash="b" * 64
-    )
+    where = {"client_hash": "a" * 64, "client_range_hash": "c" * 64, "client_range_sealed": b"sealed range"}
+    old = add_signature(db, campaign.id, "old@example.org", created_at=now - 31 * DAY, **where)
+    recent = add_signature(db, campaign.id, "new@example.org", created_at=now - 29 * DAY, **where)
 
     assert retention.run(now).client_hashes_cleared == 1
 
     db.session.expire_all()
-    assert db.session.get(Signature, old.id).client_hash is None
-    assert db.session.get(Signature, recent.id).client_hash == "b" * 64
+    cleared = db.session.get(Signature, old.id)
+    assert (cleared.client_hash, cleared.client_range_hash, cleared.client_range_sealed) == (None, None, None)
+    kept = db.session.get(Signature, recent.id)
+    assert (kept.client_hash, kept.client_range_hash) == ("a" * 64, "c" * 64)
 
 
 def test_signatures_of_a_campaign_ended_six_months_ago_are_anonymised_and_still_count(db, make_campaign):

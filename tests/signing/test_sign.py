@@ -45,7 +45,8 @@ def test_signing_stores_a_pending_signature_and_owes_a_confirmation(db, make_cam
     [row] = outbox(db)
     assert row.kind == "confirmation" and row.sealed is None and row.ref_id == signature.id
     [message] = composed(db)
-    assert message.recipient == "Anahit <Anahit.P+share@gmail.com>"
+    # Until the address confirms it, the name typed beside it is shown nowhere.
+    assert message.recipient == "Anahit.P+share@gmail.com"
     assert "/confirm/" in message.body
 
 
@@ -141,7 +142,7 @@ def test_newlines_in_a_name_cannot_reach_a_mail_header(db, make_campaign, sign):
     make_campaign(slug="recognize")
     response = sign("recognize", given_name="Ana\r\nBcc: victim@example.org")
     assert response.status_code == 400
-    assert "Please use letters, numbers and punctuation only." in response.get_data(as_text=True)
+    assert "a character we cannot accept: U+000D (a line break)" in response.get_data(as_text=True)
     assert outbox(db) == []
 
 

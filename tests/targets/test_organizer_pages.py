@@ -27,8 +27,8 @@ def letter_for(db, campaign, official, signature, **values):
 def test_organizers_see_their_letters_by_official_and_no_one_elses(
     app, db, officials, make_letter_campaign, make_signature
 ):
-    owner, owner_user = signed_in(app, db, "owner@example.org", Role.ORGANIZER, two_factor=False)
-    outsider, outsider_user = signed_in(app, db, "outsider@example.org", Role.ORGANIZER, two_factor=False)
+    owner, owner_user = signed_in(app, db, "owner@example.org", Role.ORGANIZER)  # owners use two-factor
+    outsider, outsider_user = signed_in(app, db, "outsider@example.org", Role.ORGANIZER)
     ours = create_organization("Ours", owner_user)
     create_organization("Theirs", outsider_user)
     letters = make_letter_campaign()

@@ -35,25 +35,30 @@ def make_organization(db: Any, name: str) -> Organization:
     return organization
 
 
-def join(db: Any, user: Any, organization: Organization) -> None:
-    """Make the user a member of the organization."""
-    db.session.add(Membership(organization_id=organization.id, user_id=user.id, role=MemberRole.MEMBER))
+def join(db: Any, user: Any, organization: Organization, role: MemberRole = MemberRole.MEMBER) -> None:
+    """Make the user a member (or an owner) of the organization."""
+    db.session.add(Membership(organization_id=organization.id, user_id=user.id, role=role))
     db.session.commit()
 
 
 def signed_in(app: Any, db: Any, email: str, role: Role, *, organization: Organization | None = None) -> Any:
-    """A browser signed in as a new user of this role (two-factor given for staff and admins)."""
+    """A browser signed in as a new user of this role: staff, or an owner of the organization.
+
+    Both give two-factor at sign-in: owners must, and what an owner sends to
+    signers takes effect only with a recent second factor (a member's waits
+    for approval: tests/builder/test_changes_review.py).
+    """
     user = create_user(email, PASSWORD, role, email.partition("@")[0].title())
     secret = pyotp.random_base32()
-    is_staff = role in (Role.STAFF, Role.ADMIN)
-    if is_staff:
+    has_two_factor = role in (Role.STAFF, Role.ADMIN) or organization is not None
+    if has_two_factor:
         user.totp_secret, user.totp_enabled_at = secret, clock.now()
     db.session.commit()
     if organization is not None:
-        join(db, user, organization)
+        join(db, user, organization, MemberRole.OWNER)
     browser = app.test_client()
     log_in(browser, email)
-    if is_staff:
+    if has_two_factor:
         post_form(browser, "/login/two-factor", code=code_at(secret))
     return browser
 

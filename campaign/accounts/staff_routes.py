@@ -1,0 +1,160 @@
+"""Staff pages to manage accounts: list, create, disable, change role, reset two-factor; each audited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from campaign.accounts import service
+from campaign.accounts.access import role_required, two_factor_fresh_required
+from campaign.accounts.forms import RoleForm, StaffUserForm
+from campaign.accounts.models import Role, User
+from campaign.accounts.routes import bp, page, signed_in
+from campaign.extensions import db
+
+STAFF = ("staff", "admin")
+# Accounts are the keys to supporters' data: acting on them asks for a recent second factor.
+FRESH_TWO_FACTOR_SECONDS = 900
+
+
+def _actor() -> str:
+    """The signed-in staff member, as the audit log names them."""
+    return f"user:{signed_in().id}"
+
+
+def _target(user_id: int) -> User:
+    """The account acted on; 404 if there is none."""
+    return db.get_or_404(User, user_id)
+
+
+def _user_page(
+    user: User, form: RoleForm | None = None, status: int = 200, failure: str = ""
+) -> BaseResponse:
+    """One account, with the actions staff may take on it."""
+    return page(
+        "staff_user.html",
+        status,
+        target=user,
+        form=form or RoleForm(role=user.role.value),
+        failure=failure,
+        needs_two_factor=service.needs_two_factor(user),
+        history=service.account_history(user),
+    )
+
+
+@bp.get("/staff/users")
+@role_required(*STAFF)
+@two_factor_fresh_required(FRESH_TWO_FACTOR_SECONDS)
+def staff_users() -> BaseResponse:
+    """The accounts (searched by address), and a form to make one."""
+    return _list_page(StaffUserForm(), 200)
+
+
+def _list_page(form: StaffUserForm, status: int, failure: str = "") -> BaseResponse:
+    """Render the list of accounts."""
+    text = request.args.get("q", "")[:320]
+    return page(
+        "staff_users.html", status, users=service.find_users(text), form=form, query=text, failure=failure
+    )
+
+
+@bp.post("/staff/users")
+@role_required(*STAFF)
+@two_factor_fresh_required(FRESH_TWO_FACTOR_SECONDS, return_to="accounts.staff_users")
+def staff_user_create() -> BaseResponse:
+    """Make an account; its owner is emailed a link to choose a password."""
+    form = StaffUserForm()
+    if not form.validate_on_submit():
+        return _list_page(form, 400)
+    role = Role(form.role.data)
+    try:
+        service.check_may_manage(signed_in(), None, role)
+        user = service.create_user_by_staff(
+            form.email.data or "", role, form.display_name.data or "", actor=_actor()
+        )
+    except service.NotAllowed as problem:
+        return _list_page(form, 403, failure=str(problem))
+    except (service.InvalidEmail, service.DuplicateEmail) as problem:
+        form.email.errors = [str(problem)]
+        return _list_page(form, 400)
+    db.session.commit()
+    flash(f"The account of {user.email} was made; they were emailed a link to choose a password.")
+    return redirect(url_for("accounts.staff_user", user_id=user.id), code=303)
+
+
+@bp.get("/staff/users/<int:user_id>")
+@role_required(*STAFF)
+@two_factor_fresh_required(FRESH_TWO_FACTOR_SECONDS)
+def staff_user(user_id: int) -> BaseResponse:
+    """One account and what staff may do with it."""
+    return _user_page(_target(user_id))
+
+
+def _act(user_id: int, act: Callable[[User], Any], done: str, role: Role | None = None) -> BaseResponse:
+    """Check that this staff member may act on the account, act (the service audits), commit, say so."""
+    user = _target(user_id)
+    try:
+        service.check_may_manage(signed_in(), user, role)
+    except service.NotAllowed as problem:
+        return _user_page(user, status=403, failure=str(problem))
+    act(user)
+    db.session.commit()
+    flash(done)
+    return redirect(url_for("accounts.staff_user", user_id=user.id), code=303)
+
+
+@bp.post("/staff/users/<int:user_id>/disable")
+@role_required(*STAFF)
+@two_factor_fresh_required(FRESH_TWO_FACTOR_SECONDS, return_to="accounts.staff_user")
+def staff_user_disable(user_id: int) -> BaseResponse:
+    """Stop the account: its sessions end and its API tokens are revoked."""
+    return _act(
+        user_id,
+        lambda user: service.disable_user(user, actor=_actor()),
+        "The account is disabled: its sessions ended and its API tokens were revoked.",
+    )
+
+
+@bp.post("/staff/users/<int:user_id>/enable")
+@role_required(*STAFF)
+@two_factor_fresh_required(FRESH_TWO_FACTOR_SECONDS, return_to="accounts.staff_user")
+def staff_user_enable(user_id: int) -> BaseResponse:
+    """Let a disabled account sign in again."""
+    return _act(
+        user_id, lambda user: service.enable_user(user, actor=_actor()), "The account may sign in again."
+    )
+
+
+@bp.post("/staff/users/<int:user_id>/role")
+@role_required(*STAFF)
+@two_factor_fresh_required(FRESH_TWO_FACTOR_SECONDS, return_to="accounts.staff_user")
+def staff_user_role(user_id: int) -> BaseResponse:
+    """Give the account another platform role."""
+    form = RoleForm()
+    if not form.validate_on_submit():
+        return _user_page(_target(user_id), form, 400)
+    role = Role(form.role.data)
+    return _act(
+        user_id,
+        lambda user: service.change_role(user, role, actor=_actor()),
+        f"The account's role is now {role.value}.",
+        role,
+    )
+
+
+@bp.post("/staff/users/<int:user_id>/two-factor/reset")
+@role_required(*STAFF)
+@two_factor_fresh_required(FRESH_TWO_FACTOR_SECONDS, return_to="accounts.staff_user")
+def staff_user_two_factor_reset(user_id: int) -> BaseResponse:
+    """Switch the account's two-factor off (a lost phone): its sessions end and it enrols again."""
+    user = _target(user_id)
+    if not user.has_two_factor:
+        abort(409, "This account has no two-factor to reset.")
+    return _act(
+        user_id,
+        lambda found: service.reset_two_factor(found, actor=_actor()),
+        "Two-factor is off for this account; it will be asked to enrol again at its next sign-in.",
+    )

@@ -1,0 +1,38 @@
+"""The `floods` commands: keep the list of disposable email domains up to date."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from campaign.signing import floods
+
+flood_commands = AppGroup("floods", help="Flood rules on signing.")
+
+
+@flood_commands.command("update-disposable")
+@click.option(
+    "--from",
+    "source",
+    default=floods.DISPOSABLE_SOURCE_URL,
+    show_default=True,
+    help="A file, or an https:// URL, with one domain a line.",
+)
+def update_disposable_command(source: str) -> None:
+    """Store a newer list of disposable email domains; it is used instead of the packaged one."""
+    try:
+        count = floods.update_disposable(source)
+    except (floods.BadDomainList, UnicodeDecodeError) as error:
+        raise click.ClickException(f"Nothing stored: {error}") from None
+    except OSError as error:
+        raise click.ClickException(f"Nothing stored: cannot read {source}: {error}") from None
+    target = Path(current_app.instance_path) / floods.DISPOSABLE_FILE
+    click.echo(f"Stored {count} disposable domains in {target}; every process reads it within a minute.")
+
+
+def init_app(app: Flask) -> None:
+    """Register the `floods` command group."""
+    app.cli.add_command(flood_commands)

@@ -1,0 +1,97 @@
+"""What every text field accepts: the characters people write, never the ones that break storage or pages.
+
+Shared by every form and by the API: NUL (which PostgreSQL cannot store),
+other control characters, lone surrogates (a JSON body can carry them),
+private-use characters (the campaign page's skeleton marks its per-request
+parts with them) and non-characters are refused with a message that names
+the character. Format characters stay allowed: the zero-width non-joiner of
+Persian names, the joiner and tags of emoji sequences, direction marks.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from wtforms.validators import ValidationError
+
+# Line breaks and tabs are text in a paragraph, not in a name or a subject.
+_MULTI_LINE_ALLOWED = frozenset("\n\r\t")
+# Categories never accepted: control, surrogate, private use. Line and
+# paragraph separators (Zl, Zp) only where lines are.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Co"})
+_LINE_CATEGORIES = frozenset({"Zl", "Zp"})
+# A web or email address inside a name shown in email (an organization's, a user's).
+_LINK = re.compile(
+    r"://|@|\bwww\.|\b[^\W_](?:[\w-]*[^\W_])?\.(?:[a-z]{2,24}|xn--[a-z0-9-]+)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_noncharacter(ch: str) -> bool:
+    """U+FDD0..U+FDEF and the last two code points of every plane: never text."""
+    code = ord(ch)
+    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+
+
+def refused_character(text: str, *, multiline: bool = False) -> str | None:
+    """The first character a text field must refuse, or None if every one is acceptable."""
+    for ch in text:
+        # The common case, checked fast (non-characters are not printable either).
+        if ch.isprintable() or (multiline and ch in _MULTI_LINE_ALLOWED):
+            continue
+        category = unicodedata.category(ch)
+        if category in _REFUSED_CATEGORIES or _is_noncharacter(ch):
+            return ch
+        if category in _LINE_CATEGORIES and not multiline:
+            return ch
+    return None
+
+
+_KINDS = {
+    "Cc": "a control character",
+    "Cs": "half of a broken character",
+    "Co": "a private-use character",
+    "Zl": "a line separator",
+    "Zp": "a paragraph separator",
+}
+
+
+def describe(ch: str) -> str:
+    """A refused character as people can look it up: 'U+0000 (a control character)'."""
+    kind = "a line break" if ch in "\n\r" else _KINDS.get(unicodedata.category(ch), "not a character")
+    return f"U+{ord(ch):04X} ({kind})"
+
+
+def problem(text: str | None, *, multiline: bool = False) -> str | None:
+    """What is wrong with a text's characters, in words for the person who typed it; None if nothing."""
+    ch = refused_character(text or "", multiline=multiline)
+    if ch is None:
+        return None
+    return f"This text contains a character we cannot accept: {describe(ch)}. Please remove it."
+
+
+class PlainText:
+    """A WTForms validator: refuse control, private-use and non-characters (and line breaks if one line)."""
+
+    def __init__(self, *, multiline: bool = False) -> None:
+        self.multiline = multiline
+
+    def __call__(self, _form: Any, field: Any) -> None:
+        """Raise a ValidationError naming the first character that cannot be accepted."""
+        if isinstance(field.data, str):
+            found = problem(field.data, multiline=self.multiline)
+            if found:
+                raise ValidationError(found)
+
+
+# One-line fields (names, titles, subjects, addresses) and paragraphs.
+single_line = PlainText()
+multi_line = PlainText(multiline=True)
+
+
+def no_links(_form: Any, field: Any) -> None:
+    """Refuse web and email addresses in a name that email shows to others (organizations, people)."""
+    if isinstance(field.data, str) and _LINK.search(field.data):
+        raise ValidationError("Please write the name without web or email addresses in it.")
