@@ -32,6 +32,8 @@ COPY static ./static
 # the app finds its templates, static files and migrations beside its package,
 # whichever command (gunicorn, celery, campaign) imports it.
 RUN pip install --no-deps -e .
+# The interface's translations, compiled from the catalogs (the .mo files are never committed).
+RUN pybabel -q compile -d campaign/translations
 
 USER campaign
 EXPOSE 8000

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: run install install-runtime lock test lint pytest browser bench clean vendor-altcha
+.PHONY: run install install-runtime lock test lint pytest browser bench clean vendor-altcha translations
 
 # Installs are reproducible: the exact versions (and hashes) of requirements.txt
 # (runtime) and requirements-dev.txt (runtime and test tools), made from
@@ -24,9 +24,31 @@ $(BIN)/.dev: requirements-dev.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(BIN)/.runtime
 
-install-runtime: $(BIN)/.runtime
+# The interface's languages besides English (the source): gettext catalogs in
+# campaign/translations/<lang>/LC_MESSAGES/messages.po, compiled here to the
+# .mo files the app reads (never committed: every install makes them, so a
+# fresh clone, `make run`, `make test` and the image need no extra step).
+LANGUAGES := hy fr ru
+CATALOGS := campaign/translations
+MO_FILES := $(foreach lang,$(LANGUAGES),$(CATALOGS)/$(lang)/LC_MESSAGES/messages.mo)
 
-install: $(BIN)/.dev
+$(CATALOGS)/%/LC_MESSAGES/messages.mo: $(CATALOGS)/%/LC_MESSAGES/messages.po | $(BIN)/.runtime
+	$(BIN)/pybabel -q compile -l $* -i $< -o $@
+
+install-runtime: $(BIN)/.runtime $(MO_FILES)
+
+install: $(BIN)/.dev $(MO_FILES)
+
+# After marking or changing text: extract every message into messages.pot and
+# merge it into each language's catalog (translators then fill the new entries).
+translations: install
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -k lazy_ngettext:1,2 \
+	  --add-comments=Translators: --sort-by-file --project=campaign --no-wrap \
+	  -o $(CATALOGS)/messages.pot .
+	for lang in $(LANGUAGES); do \
+	  $(BIN)/pybabel -q update --no-wrap -l $$lang -i $(CATALOGS)/messages.pot -d $(CATALOGS) || exit 1; \
+	done
+	$(MAKE) --no-print-directory $(MO_FILES)
 
 # After a change to the dependencies in pyproject.toml: new lock files, for Python 3.11 and up on any platform.
 lock: install

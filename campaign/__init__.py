@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from campaign import accounts, config, database, dispatch, logs, proxies, security
+from campaign import accounts, config, database, dispatch, i18n, logs, proxies, security
 from campaign.extensions import csrf, db, migrate
 from campaign.taskqueue import celery_init_app
 
@@ -30,6 +30,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     database.tune_engine(app)
     migrate.init_app(app, db, directory=str(database.MIGRATIONS))
     csrf.init_app(app)
+    # The reader's language (Flask-Babel): before anything renders a page or writes a message.
+    i18n.init_app(app)
     celery_init_app(app)
     dispatch.init_app(app)
     security.init_app(app)

@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
+from flask_babel import gettext as _
 
 from campaign.campaigns.demo import seed_demo
+
+
+class TranslatedOption(click.Option):
+    """An option whose help text (a lazy_gettext string) is translated when --help shows it.
+
+    click cleans an option's help when the option is declared, at import, which
+    would fix it in English; this keeps the lazy text and reads it at display,
+    in the language of the process's locale (campaign.i18n.select_locale).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Declare the option, keeping its help text untranslated until it is shown."""
+        self.lazy_help = kwargs.get("help")
+        super().__init__(*args, **kwargs)
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        """The option's line of --help, its text in the reader's language."""
+        if self.lazy_help is not None:
+            self.help = str(self.lazy_help)
+        return super().get_help_record(ctx)
 
 
 def init_app(app: Flask) -> None:
@@ -29,7 +52,10 @@ def init_app(app: Flask) -> None:
     def seed_demo_command() -> None:
         """Seed the demo campaigns into an empty database."""
         added = seed_demo()
-        click.echo(f"Seeded {added} demo campaigns." if added else "Database not empty: nothing seeded.")
+        if added:
+            click.echo(_("Seeded %(count)s demo campaigns.", count=added))
+        else:
+            click.echo(_("Database not empty: nothing seeded."))
 
 
 def _create_app() -> Flask:

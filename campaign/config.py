@@ -39,6 +39,9 @@ def from_environment(environ: os._Environ[str] | dict[str, str] | None = None) -
             env.get("DATABASE_URL", f"sqlite:///{instance / 'campaign.sqlite'}")
         ),
         "REDIS_URL": env.get("REDIS_URL") or None,
+        # The Celery broker when it is not Redis: RabbitMQ (amqp://user:password@host:5672/vhost).
+        # Unset: REDIS_URL's Redis, or without it the embedded SQLite file.
+        "BROKER_URL": env.get("BROKER_URL") or None,
         "SMTP_URL": env.get("SMTP_URL") or None,
         # A PEM file of the CAs an SMTP server's certificate must chain to; unset: the system's.
         "SMTP_CA_FILE": env.get("SMTP_CA_FILE") or None,
@@ -55,6 +58,9 @@ def from_environment(environ: os._Environ[str] | dict[str, str] | None = None) -
         "KEYS_PATH": env.get("KEYS_PATH") or None,
         "SEALING_PRIVATE_KEYS": env.get("SEALING_PRIVATE_KEYS") or None,
         "BLIND_INDEX_KEY": env.get("BLIND_INDEX_KEY") or None,
+        # Who may frame a campaign's widget (/campaigns/<slug>/embed): CSP frame-ancestors
+        # sources, space-separated ("https://partner.example https://*.ngo.example"); "*" is anyone.
+        "EMBED_FRAME_ANCESTORS": env.get("EMBED_FRAME_ANCESTORS", "*").strip() or "*",
         **tunables,
     }
 
@@ -85,7 +91,7 @@ DEFAULTS: dict[str, Any] = {
     "CONFIRM_TOKEN_MAX_AGE": 14 * 24 * 3600,
     # Version of the consent wording shown beside the checkboxes; stored with
     # every signature so we can tell what each person agreed to.
-    "CONSENT_VERSION": "2026-11",  # campaign/signing/consents.py holds its words
+    "CONSENT_VERSION": "2026-12",  # campaign/signing/consents.py holds its words
     # How long the link to a supporter's own page (/my/) works.
     "MY_TOKEN_MAX_AGE": 30 * 24 * 3600,
     # Retention: client-address hashes, and signatures of a closed campaign (then anonymised).
@@ -111,8 +117,16 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_VIEW_SECONDS": 5,
     # How long a process reuses a count it read (count.json, the pages).
     "COUNT_LOCAL_SECONDS": 1,
+    # Reasons for signing on a campaign page: how many, and how long a process reuses the list it read.
+    "PUBLIC_COMMENTS_SHOWN": 20,
+    "PUBLIC_COMMENTS_SECONDS": 10,
     # How long an export's file may be downloaded before it is deleted.
     "EXPORT_TTL_HOURS": 24,
+    # An export still running this long after it was asked for is failed and its file removed
+    # (its worker died; above the task time limit of campaign/taskqueue.py).
+    "EXPORT_RUNNING_LIMIT_SECONDS": 3600,
+    # How often beat looks for such exports.
+    "EXPORT_SWEEP_SECONDS": 60,
     # Processes that open the rows of one big export at once (PostgreSQL; 1: the worker's own only),
     # each taking chunks of about this many rows.
     "EXPORT_PROCESSES": 2,

@@ -23,9 +23,12 @@ import click
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.engine import make_url
 
 from campaign import database, health
+from campaign.cli import TranslatedOption
 from campaign.extensions import db
 from campaign.logs import LOG_FORMATS
 from campaign.privacy import keys
@@ -69,26 +72,33 @@ def check_configuration() -> list[Finding]:
             Finding(
                 "configuration",
                 False,
-                "SECRET_KEY is not set: sessions are signed with a key made on this machine alone;"
-                " set the same SECRET_KEY on every web host.",
+                _(
+                    "SECRET_KEY is not set: sessions are signed with a key made on this machine alone;"
+                    " set the same SECRET_KEY on every web host."
+                ),
             )
         )
     base = urlsplit(config["BASE_URL"])
     if base.scheme not in ("http", "https") or not base.hostname:
-        found += fail("configuration", f"BASE_URL {config['BASE_URL']!r} is not an http(s) URL.")
+        found += fail("configuration", _("BASE_URL '%(url)s' is not an http(s) URL.", url=config["BASE_URL"]))
     elif is_production() and base.hostname in ("localhost", "127.0.0.1", "::1"):
         found.append(
             Finding(
                 "configuration",
                 False,
-                f"BASE_URL is {config['BASE_URL']}: links in email would point at the reader's own computer.",
+                _(
+                    "BASE_URL is %(url)s: links in email would point at the reader's own computer.",
+                    url=config["BASE_URL"],
+                ),
             )
         )
     if "@" not in parseaddr(config["MAIL_FROM"])[1]:
-        found.append(Finding("configuration", False, f"MAIL_FROM {config['MAIL_FROM']!r} holds no address."))
+        sentence = _("MAIL_FROM '%(sender)s' holds no address.", sender=config["MAIL_FROM"])
+        found.append(Finding("configuration", False, sentence))
     if config["LOG_FORMAT"] not in LOG_FORMATS:
-        found.append(Finding("configuration", False, f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}."))
-    return found or ok("configuration", "SECRET_KEY, BASE_URL, MAIL_FROM and LOG_FORMAT are set.")
+        sentence = _("LOG_FORMAT must be one of %(formats)s.", formats=", ".join(LOG_FORMATS))
+        found.append(Finding("configuration", False, sentence))
+    return found or ok("configuration", _("SECRET_KEY, BASE_URL, MAIL_FROM and LOG_FORMAT are set."))
 
 
 def check_database() -> list[Finding]:
@@ -96,8 +106,10 @@ def check_database() -> list[Finding]:
     where = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
     problem = health.database_problem()
     if problem:
-        return [Finding("database", False, f"{problem[0].upper()}{problem[1:]} at {where}.")]
-    return [Finding("database", True, f"The database at {where} answers.")]
+        # Translators: the problem is an English sentence from the database's or broker's answer
+        sentence = _("%(problem)s at %(where)s.", problem=problem[:1].upper() + problem[1:], where=where)
+        return [Finding("database", False, sentence)]
+    return [Finding("database", True, _("The database at %(where)s answers.", where=where))]
 
 
 def check_migrations() -> list[Finding]:
@@ -109,15 +121,25 @@ def check_migrations() -> list[Finding]:
         with db.engine.connect() as connection:
             current = set(MigrationContext.configure(connection).get_current_heads())
     except Exception as error:  # the database check above says why it does not answer
-        return fail("migrations", f"Not checked: the database does not answer ({type(error).__name__}).")
+        return fail(
+            "migrations",
+            _("Not checked: the database does not answer (%(error)s).", error=type(error).__name__),
+        )
     if current == heads:
-        return ok("migrations", f"The schema is at the newest migration ({', '.join(sorted(heads))}).")
-    at = ", ".join(sorted(current)) or "none applied"
+        return ok(
+            "migrations",
+            _("The schema is at the newest migration (%(heads)s).", heads=", ".join(sorted(heads))),
+        )
+    at = ", ".join(sorted(current)) or _("none applied")
     return [
         Finding(
             "migrations",
             False,
-            f"The schema is at {at}, the code expects {', '.join(sorted(heads))}: run `campaign db upgrade`.",
+            _(
+                "The schema is at %(at)s, the code expects %(heads)s: run `campaign db upgrade`.",
+                at=at,
+                heads=", ".join(sorted(heads)),
+            ),
         )
     ]
 
@@ -128,17 +150,22 @@ def check_broker() -> list[Finding]:
     if problem:
         # The URL as Kombu shows it, without the password.
         where = current_app.extensions["celery"].connection_for_write().as_uri()
-        return fail("broker", f"{problem[0].upper()}{problem[1:]} at {where}.")
-    if is_production() and not current_app.config["REDIS_URL"]:
+        return fail(
+            "broker",
+            _("%(problem)s at %(where)s.", problem=problem[:1].upper() + problem[1:], where=where),
+        )
+    if is_production() and not (current_app.config["REDIS_URL"] or current_app.config["BROKER_URL"]):
         return [
             Finding(
                 "broker",
                 True,
-                "The broker is a SQLite file on this machine (no REDIS_URL):"
-                " workers on other machines cannot reach it.",
+                _(
+                    "The broker is a SQLite file on this machine (no REDIS_URL):"
+                    " workers on other machines cannot reach it."
+                ),
             )
         ]
-    return [Finding("broker", True, "The broker answers.")]
+    return [Finding("broker", True, _("The broker answers."))]
 
 
 def check_smtp() -> list[Finding]:
@@ -149,8 +176,9 @@ def check_smtp() -> list[Finding]:
             Finding(
                 "smtp",
                 not is_production(),
-                "No SMTP_URL: mail is kept on disk and shown at /dev/mail"
-                + (", and never reaches anyone." if is_production() else " (right for a laptop)."),
+                _("No SMTP_URL: mail is kept on disk and shown at /dev/mail, and never reaches anyone.")
+                if is_production()
+                else _("No SMTP_URL: mail is kept on disk and shown at /dev/mail (right for a laptop)."),
             )
         ]
     parts = urlsplit(url)
@@ -159,19 +187,35 @@ def check_smtp() -> list[Finding]:
     try:
         _smtp_noop(parts.scheme, host, port, parts.username, parts.password)
     except ssl.SSLCertVerificationError as error:
-        sentence = (
-            f"The certificate of {host} could not be verified ({error.verify_message});"
-            " if a private CA signed it, name its file in SMTP_CA_FILE."
+        sentence = _(
+            "The certificate of %(host)s could not be verified (%(reason)s);"
+            " if a private CA signed it, name its file in SMTP_CA_FILE.",
+            host=host,
+            reason=error.verify_message,
         )
     except smtplib.SMTPAuthenticationError:
-        sentence = f"{host} refused the user name and password in SMTP_URL."
+        sentence = _("%(host)s refused the user name and password in SMTP_URL.", host=host)
     except smtplib.SMTPNotSupportedError:
-        sentence = f"{host}:{port} does not offer STARTTLS, which smtp+starttls:// asks for."
+        sentence = _(
+            "%(host)s:%(port)s does not offer STARTTLS, which smtp+starttls:// asks for.",
+            host=host,
+            port=port,
+        )
     except (OSError, smtplib.SMTPException) as error:
-        sentence = f"Cannot talk to the SMTP server at {host}:{port} ({type(error).__name__}: {error})."
+        sentence = _(
+            "Cannot talk to the SMTP server at %(host)s:%(port)s (%(error)s).",
+            host=host,
+            port=port,
+            error=": ".join((type(error).__name__, str(error))),
+        )
     else:
-        tls = " over verified TLS" if parts.scheme in ("smtps", "smtp+starttls") else ""
-        return [Finding("smtp", True, f"The SMTP server at {host}:{port} answers{tls}.")]
+        if parts.scheme in ("smtps", "smtp+starttls"):
+            sentence = _(
+                "The SMTP server at %(host)s:%(port)s answers over verified TLS.", host=host, port=port
+            )
+        else:
+            sentence = _("The SMTP server at %(host)s:%(port)s answers.", host=host, port=port)
+        return [Finding("smtp", True, sentence)]
     return [Finding("smtp", False, sentence)]
 
 
@@ -199,34 +243,64 @@ def check_keys(role: str) -> list[Finding]:
     """The blind-index key, a current sealing key, and (where mail is sent) its private half."""
     try:
         keys.index_key()
-        key_id, _ = keys.current_key(None)
+        key_id = keys.current_key(None)[0]
     except keys.KeysMissing as error:
         return [Finding("keys", False, str(error))]
     except Exception as error:  # the current key is read from the database
-        return fail("keys", f"Not checked: the database does not answer ({type(error).__name__}).")
+        return fail(
+            "keys", _("Not checked: the database does not answer (%(error)s).", error=type(error).__name__)
+        )
     if keys.private_key(key_id) is None:
         if role == "web":
-            return ok("keys", f"The keys are in place (the private half of {key_id} is held elsewhere).")
+            return ok(
+                "keys", _("The keys are in place (the private half of %(id)s is held elsewhere).", id=key_id)
+            )
         return [
             Finding(
                 "keys",
                 False,
-                f"This machine does not hold the private half of the current key {key_id}"
-                f" (looked in {keys.keys_path()}): a worker here cannot send mail or build exports.",
+                _(
+                    "This machine does not hold the private half of the current key %(id)s"
+                    " (looked in %(folder)s): a worker here cannot send mail or build exports.",
+                    id=key_id,
+                    folder=keys.keys_path(),
+                ),
             )
         ]
-    return ok("keys", f"The blind-index key and the current key {key_id}, with its private half, are here.")
+    return ok(
+        "keys",
+        _("The blind-index key and the current key %(id)s, with its private half, are here.", id=key_id),
+    )
 
 
 def check_disk() -> list[Finding]:
     """The instance folder (exports, mail kept on disk, the SQLite files) is writable and has room."""
     folder = Path(current_app.instance_path)
     if not os.access(folder, os.W_OK):
-        return [Finding("disk", False, f"The instance folder {folder} is not writable by this user.")]
+        return [
+            Finding(
+                "disk",
+                False,
+                _("The instance folder %(folder)s is not writable by this user.", folder=folder),
+            )
+        ]
     free = shutil.disk_usage(folder).free
     if free < MIN_FREE_BYTES:
-        return fail("disk", f"Only {free // 2**20} MB free on the disk of {folder} (500 MB or more wanted).")
-    return [Finding("disk", True, f"{free // 2**20} MB free on the disk of {folder}.")]
+        return fail(
+            "disk",
+            _(
+                "Only %(megabytes)s MB free on the disk of %(folder)s (500 MB or more wanted).",
+                megabytes=free // 2**20,
+                folder=folder,
+            ),
+        )
+    return [
+        Finding(
+            "disk",
+            True,
+            _("%(megabytes)s MB free on the disk of %(folder)s.", megabytes=free // 2**20, folder=folder),
+        )
+    ]
 
 
 def run_checks(role: str = "all") -> list[Finding]:
@@ -255,7 +329,8 @@ def init_app(app: Flask) -> None:
         "--role",
         type=click.Choice(ROLES),
         default="all",
-        help="What this machine runs: a web host needs no private keys; a worker does.",
+        cls=TranslatedOption,
+        help=_l("What this machine runs: a web host needs no private keys; a worker does."),
     )
     def doctor_command(role: str) -> None:
         """Check configuration, database, migrations, broker, SMTP, keys and disk; exit 1 if any fails."""

@@ -20,6 +20,11 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def policy_framed_by(sources: str) -> str:
+    """The same policy, except that the pages of these frame-ancestors sources may frame the page."""
+    return CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", f"frame-ancestors {sources}")
+
+
 def init_app(app: Flask) -> None:
     """Add the security headers to every response."""
     is_https = app.config["BASE_URL"].startswith("https://")
@@ -39,7 +44,13 @@ def init_app(app: Flask) -> None:
     def add_security_headers(response: Response) -> Response:
         """Add the headers every answer carries; a view that set one of them itself keeps its own."""
         headers = response.headers
-        headers.extend((name, value) for name, value in security_headers if name not in headers)
+        # A page that lets other sites frame it (the embed widget) says so in its own CSP;
+        # X-Frame-Options cannot name who may frame, so such a page goes without it.
+        own_policy = headers.get("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        skipped = set() if "frame-ancestors 'none'" in own_policy else {"X-Frame-Options"}
+        headers.extend(
+            (name, value) for name, value in security_headers if name not in headers and name not in skipped
+        )
         if is_private(response):
             headers["Cache-Control"] = "no-store"
         return response

@@ -83,9 +83,12 @@ def celery_settings(app: Flask) -> dict[str, Any]:
         "campaign_beat_lock_file": str(Path(app.instance_path) / "beat.lock"),
         "timezone": "UTC",
     }
+    broker_url = app.config.get("BROKER_URL")
     redis_url = app.config["REDIS_URL"]
-    if redis_url:
-        settings["broker_url"] = redis_url
+    if broker_url and broker_url.startswith(("amqp://", "amqps://", "pyamqp://")):
+        settings.update(rabbitmq_broker(broker_url))
+    elif broker_url or redis_url:
+        settings["broker_url"] = broker_url or redis_url
         settings["broker_transport_options"] = {
             "global_keyprefix": app.config["REDIS_KEY_PREFIX"],
             "socket_connect_timeout": 0.5,
@@ -97,6 +100,24 @@ def celery_settings(app: Flask) -> dict[str, Any]:
         settings.update(embedded_broker(Path(app.instance_path)))
     settings.update(app.config.get("CELERY", {}))
     return settings
+
+
+def rabbitmq_broker(url: str) -> dict[str, Any]:
+    """RabbitMQ as the broker (Celery's own recommendation), chosen by an amqp:// BROKER_URL.
+
+    Redis stays the cache and the rate limiter's store if REDIS_URL is set;
+    RabbitMQ carries the tasks only. RabbitMQ gives an unacknowledged task
+    back as soon as the worker's connection closes (no visibility timeout to
+    wait out), but closes a channel whose delivery stays unacknowledged past
+    its `consumer_timeout` (30 minutes by default): set it above
+    TASK_TIME_LIMIT_SECONDS in rabbitmq.conf (docs/OPERATIONS.md).
+    """
+    return {
+        "broker_url": url,
+        # Heartbeats find a dead connection (a host cut off) within a minute,
+        # so its unacknowledged tasks go back to the queue.
+        "broker_heartbeat": 30,
+    }
 
 
 def embedded_broker(instance: Path) -> dict[str, Any]:
@@ -130,6 +151,11 @@ def beat_schedule(app: Flask) -> dict[str, Any]:
             "schedule": float(app.config["COUNTS_FOLD_SECONDS"]),
         },
         "delete expired exports": {"task": "exports.expire", "schedule": 600.0},
+        # An export whose worker died is failed, and its half-written file removed, within a minute.
+        "fail exports whose worker died": {
+            "task": "exports.fail_abandoned",
+            "schedule": float(app.config["EXPORT_SWEEP_SECONDS"]),
+        },
         # An update whose queuing task was lost (a worker died) is picked up again.
         "resume updates being sent": {"task": "updates.resume_sending", "schedule": 60.0},
         "reconcile the counts every night": {

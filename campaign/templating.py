@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from functools import cache
-
-import pycountry
 from flask import Flask
 
+from campaign import i18n
 from campaign.mail.service import short_name
 
 
-@cache
 def country_name(code: str) -> str:
-    """The English name of an ISO 3166-1 alpha-2 country code."""
-    country = pycountry.countries.get(alpha_2=code)
-    return country.name if country else code
+    """The name of an ISO 3166-1 alpha-2 country code, in the reader's language."""
+    return i18n.country_name(code)
 
 
 def percent(count: int, goal: int) -> int:
@@ -23,9 +19,7 @@ def percent(count: int, goal: int) -> int:
 
 
 def init_app(app: Flask) -> None:
-    """Register filters and globals."""
-    app.jinja_env.filters["country_name"] = country_name
-    app.jinja_env.filters["thousands"] = lambda n: f"{n:,}"
+    """Register filters and globals (the language ones come from campaign/i18n.py)."""
     app.jinja_env.globals["percent"] = percent
     # A name someone typed, as mail shows it: one line, trimmed (campaign.mail.service.short_name).
     app.jinja_env.filters["short_name"] = short_name

@@ -14,6 +14,8 @@ import re
 import unicodedata
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
 # Line breaks and tabs are text in a paragraph, not in a name or a subject.
@@ -50,17 +52,17 @@ def refused_character(text: str, *, multiline: bool = False) -> str | None:
 
 
 _KINDS = {
-    "Cc": "a control character",
-    "Cs": "half of a broken character",
-    "Co": "a private-use character",
-    "Zl": "a line separator",
-    "Zp": "a paragraph separator",
+    "Cc": _l("a control character"),
+    "Cs": _l("half of a broken character"),
+    "Co": _l("a private-use character"),
+    "Zl": _l("a line separator"),
+    "Zp": _l("a paragraph separator"),
 }
 
 
 def describe(ch: str) -> str:
     """A refused character as people can look it up: 'U+0000 (a control character)'."""
-    kind = "a line break" if ch in "\n\r" else _KINDS.get(unicodedata.category(ch), "not a character")
+    kind = _("a line break") if ch in "\n\r" else _KINDS.get(unicodedata.category(ch), _l("not a character"))
     return f"U+{ord(ch):04X} ({kind})"
 
 
@@ -69,7 +71,10 @@ def problem(text: str | None, *, multiline: bool = False) -> str | None:
     ch = refused_character(text or "", multiline=multiline)
     if ch is None:
         return None
-    return f"This text contains a character we cannot accept: {describe(ch)}. Please remove it."
+    return _(
+        "This text contains a character we cannot accept: %(character)s. Please remove it.",
+        character=describe(ch),
+    )
 
 
 class PlainText:
@@ -94,4 +99,4 @@ multi_line = PlainText(multiline=True)
 def no_links(_form: Any, field: Any) -> None:
     """Refuse web and email addresses in a name that email shows to others (organizations, people)."""
     if isinstance(field.data, str) and _LINK.search(field.data):
-        raise ValidationError("Please write the name without web or email addresses in it.")
+        raise ValidationError(_("Please write the name without web or email addresses in it."))

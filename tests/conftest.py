@@ -41,6 +41,11 @@ os.environ.update(
     }
 )
 os.environ.pop("SMTP_URL", None)
+# The command line speaks the process locale's language; the tests read English
+# unless a test asks for another.
+os.environ["LANG"] = "C.UTF-8"
+for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(variable, None)
 
 from tests.support.smtp import SmtpCapture  # noqa: E402
 

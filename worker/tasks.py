@@ -79,6 +79,12 @@ def expire_exports() -> int:
     return exports.expire_exports()
 
 
+@shared_task(name="exports.fail_abandoned", **RETRY)
+def fail_abandoned_exports() -> int:
+    """Fail exports whose worker died (or that ran past their limit) and remove their files."""
+    return exports.fail_abandoned_exports()
+
+
 @shared_task(name=updates.QUEUE_TASK, **RETRY)
 def queue_update(update_id: int) -> int:
     """Queue an update's outbox rows for its signers, a batch per transaction; safe to run twice."""

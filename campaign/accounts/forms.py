@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -10,17 +11,29 @@ from campaign.accounts.models import MemberRole, Role
 from campaign.signing.forms import printable, strip
 from campaign.validation import no_links, single_line
 
+# How each platform role is named in the role pickers.
+ROLE_LABELS = {
+    Role.ADMIN: lazy_gettext("Admin"),
+    Role.STAFF: lazy_gettext("Staff"),
+    Role.ORGANIZER: lazy_gettext("Organizer"),
+}
+
 
 class LoginForm(FlaskForm):
     """Email and password."""
 
     email = StringField(
-        "Email",
+        lazy_gettext("Email"),
         filters=[strip],
-        validators=[DataRequired("Please enter your email address."), Length(max=320), single_line],
+        validators=[
+            DataRequired(lazy_gettext("Please enter your email address.")),
+            Length(max=320),
+            single_line,
+        ],
     )
     password = PasswordField(
-        "Password", validators=[DataRequired("Please enter your password."), Length(max=1024), single_line]
+        lazy_gettext("Password"),
+        validators=[DataRequired(lazy_gettext("Please enter your password.")), Length(max=1024), single_line],
     )
     next = HiddenField()
 
@@ -29,9 +42,9 @@ class TwoFactorForm(FlaskForm):
     """A code from the authenticator app, or a recovery code."""
 
     code = StringField(
-        "Code",
+        lazy_gettext("Code"),
         filters=[strip],
-        validators=[DataRequired("Please enter the code."), Length(max=40), single_line],
+        validators=[DataRequired(lazy_gettext("Please enter the code.")), Length(max=40), single_line],
     )
     next = HiddenField()
 
@@ -40,9 +53,13 @@ class PasswordRequestForm(FlaskForm):
     """The address to send a password reset link to."""
 
     email = StringField(
-        "Email",
+        lazy_gettext("Email"),
         filters=[strip],
-        validators=[DataRequired("Please enter your email address."), Length(max=320), single_line],
+        validators=[
+            DataRequired(lazy_gettext("Please enter your email address.")),
+            Length(max=320),
+            single_line,
+        ],
     )
 
 
@@ -50,14 +67,14 @@ class NewPasswordForm(FlaskForm):
     """A new password, typed twice."""
 
     password = PasswordField(
-        "New password",
-        validators=[DataRequired("Please choose a password."), Length(max=1024), single_line],
+        lazy_gettext("New password"),
+        validators=[DataRequired(lazy_gettext("Please choose a password.")), Length(max=1024), single_line],
     )
     confirm = PasswordField(
-        "New password again",
+        lazy_gettext("New password again"),
         validators=[
-            DataRequired("Please type the password again."),
-            EqualTo("password", "The passwords differ."),
+            DataRequired(lazy_gettext("Please type the password again.")),
+            EqualTo("password", lazy_gettext("The passwords differ.")),
         ],
     )
 
@@ -66,9 +83,14 @@ class NewAccountForm(NewPasswordForm):
     """What an invited person fills in to create their account."""
 
     display_name = StringField(
-        "Your name",
+        lazy_gettext("Your name"),
         filters=[strip],
-        validators=[DataRequired("Please enter your name."), Length(max=100), printable, no_links],
+        validators=[
+            DataRequired(lazy_gettext("Please enter your name.")),
+            Length(max=100),
+            printable,
+            no_links,
+        ],
     )
 
 
@@ -76,9 +98,9 @@ class OrganizationForm(FlaskForm):
     """A new organization's name."""
 
     name = StringField(
-        "Organization name",
+        lazy_gettext("Organization name"),
         filters=[strip],
-        validators=[DataRequired("Please enter a name."), Length(max=200), printable, no_links],
+        validators=[DataRequired(lazy_gettext("Please enter a name.")), Length(max=200), printable, no_links],
     )
 
 
@@ -86,13 +108,15 @@ class InvitationForm(FlaskForm):
     """Whom to invite into an organization, and as what."""
 
     email = StringField(
-        "Email", filters=[strip], validators=[DataRequired("Please enter an email address."), Length(max=320)]
+        lazy_gettext("Email"),
+        filters=[strip],
+        validators=[DataRequired(lazy_gettext("Please enter an email address.")), Length(max=320)],
     )
     role = SelectField(
-        "Role",
+        lazy_gettext("Role"),
         choices=[
-            SelectChoice(MemberRole.MEMBER.value, "Member"),
-            SelectChoice(MemberRole.OWNER.value, "Owner"),
+            SelectChoice(MemberRole.MEMBER.value, lazy_gettext("Member")),
+            SelectChoice(MemberRole.OWNER.value, lazy_gettext("Owner")),
         ],
         default=MemberRole.MEMBER.value,
     )
@@ -102,16 +126,20 @@ class StaffUserForm(FlaskForm):
     """A new account, made by staff: its owner chooses the password from an emailed link."""
 
     email = StringField(
-        "Email",
+        lazy_gettext("Email"),
         filters=[strip],
-        validators=[DataRequired("Please enter an email address."), Length(max=320), single_line],
+        validators=[
+            DataRequired(lazy_gettext("Please enter an email address.")),
+            Length(max=320),
+            single_line,
+        ],
     )
     display_name = StringField(
-        "Name", filters=[strip], validators=[Length(max=100), printable, no_links]
+        lazy_gettext("Name"), filters=[strip], validators=[Length(max=100), printable, no_links]
     )
     role = SelectField(
-        "Role",
-        choices=[SelectChoice(role.value, role.value.title()) for role in Role],
+        lazy_gettext("Role"),
+        choices=[SelectChoice(role.value, ROLE_LABELS[role]) for role in Role],
         default=Role.ORGANIZER.value,
     )
 
@@ -119,4 +147,6 @@ class StaffUserForm(FlaskForm):
 class RoleForm(FlaskForm):
     """Another platform role for an account."""
 
-    role = SelectField("Role", choices=[SelectChoice(role.value, role.value.title()) for role in Role])
+    role = SelectField(
+        lazy_gettext("Role"), choices=[SelectChoice(role.value, ROLE_LABELS[role]) for role in Role]
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, render_template
+from flask_babel import gettext
 
 from campaign.accounts import lockout, service
 from campaign.accounts.models import User
@@ -37,12 +38,12 @@ def _with_reset_link(row: OutboxMessage, subject: str, template: str) -> mail.Co
 
 def _password_reset(row: OutboxMessage) -> mail.Composed | None:
     """The link to choose a new password."""
-    return _with_reset_link(row, "Choose a new password", "mail/account_password_reset.txt")
+    return _with_reset_link(row, gettext("Choose a new password"), "mail/account_password_reset.txt")
 
 
 def _account_created(row: OutboxMessage) -> mail.Composed | None:
     """The welcome of an account staff made: choose a password to start."""
-    return _with_reset_link(row, "Your account on Campaigns", "mail/account_created.txt")
+    return _with_reset_link(row, gettext("Your account on Campaigns"), "mail/account_created.txt")
 
 
 def _sign_in_failures(row: OutboxMessage) -> mail.Composed | None:
@@ -52,7 +53,7 @@ def _sign_in_failures(row: OutboxMessage) -> mail.Composed | None:
         return None
     return mail.Composed(
         recipient=mail.address(user.display_name, user.email),
-        subject="Failed attempts to sign in to your account",
+        subject=gettext("Failed attempts to sign in to your account"),
         body=render_template(
             "mail/account_sign_in_failures.txt",
             user=user,

@@ -9,6 +9,7 @@ import unicodedata
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -53,7 +54,7 @@ def create_organization(name: str, owner: User) -> Organization:
         db.session.add(Membership(organization=organization, user=owner, role=MemberRole.OWNER))
         db.session.flush()
         return organization
-    raise AccountError("Please choose another name.")
+    raise AccountError(gettext("Please choose another name."))
 
 
 def organizations_of(user: User) -> list[Organization]:
@@ -127,7 +128,7 @@ def invite(organization: Organization, email: str, role: MemberRole, invited_by:
         dedupe_key=f"invitation:{invitation.id}",
         recipient=mail.address("", address),
         recipient_index=mail.recipient_index(address),
-        subject=f"Join {organization.name} on Campaigns",
+        subject=gettext("Join %(name)s on Campaigns", name=organization.name),
         template="account_invitation.txt",
         organization=organization,
         inviter=invited_by,
@@ -148,8 +149,11 @@ def _check_invitations_left(organization: Organization) -> None:
     ).scalar_one()
     if sent >= limit:
         raise TooManyInvitations(
-            f"This organization has sent {limit} invitations in the last 24 hours, as many as it may."
-            " Please try again tomorrow."
+            gettext(
+                "This organization has sent %(limit)s invitations in the last 24 hours, as many as it may."
+                " Please try again tomorrow.",
+                limit=limit,
+            )
         )
 
 
@@ -159,7 +163,9 @@ def invitation_for_token(token: str) -> Invitation:
         select(Invitation).where(Invitation.token_hash == _token_hash(token))
     ).scalar_one_or_none()
     if invitation is None or invitation.accepted_at is not None or invitation.expires_at <= clock.now():
-        raise InvitationUnusable("This invitation link does not work: it may have been used or have expired.")
+        raise InvitationUnusable(
+            gettext("This invitation link does not work: it may have been used or have expired.")
+        )
     return invitation
 
 
@@ -167,7 +173,9 @@ def accept(invitation: Invitation, user: User) -> Membership:
     """Make the user a member as invited; only the invited address may accept."""
     if canonical_email(user.email) != invitation.canonical_email:
         raise InvitationUnusable(
-            f"This invitation is for {invitation.email}. Please sign in with that address."
+            gettext(
+                "This invitation is for %(email)s. Please sign in with that address.", email=invitation.email
+            )
         )
     invitation.accepted_at = clock.now()
     found = membership(user, invitation.organization_id)

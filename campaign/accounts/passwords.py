@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext
 
 # OWASP Password Storage Cheat Sheet: argon2id, 19 MiB of memory, two
 # iterations, one degree of parallelism.
@@ -75,14 +76,14 @@ def needs_rehash(password_hash: str) -> bool:
 def weakness(password: str, email: str = "") -> str | None:
     """Why a new password is refused, or None if it is acceptable."""
     if len(password) < MIN_LENGTH:
-        return f"Please choose a password of at least {MIN_LENGTH} characters."
+        return gettext("Please choose a password of at least %(count)s characters.", count=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Please choose a password of at most {MAX_LENGTH} characters."
+        return gettext("Please choose a password of at most %(count)s characters.", count=MAX_LENGTH)
     lowered = password.lower()
     if lowered in COMMON or len(set(lowered)) < 5:
-        return "This password is too easy to guess. Please choose another."
+        return gettext("This password is too easy to guess. Please choose another.")
     address = email.lower()
     local_part = address.partition("@")[0]
     if (address and address in lowered) or (len(local_part) >= 4 and local_part in lowered):
-        return "Please choose a password that does not contain your email address."
+        return gettext("Please choose a password that does not contain your email address.")
     return None

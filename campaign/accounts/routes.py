@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -16,8 +17,8 @@ from campaign.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
 
-WRONG_CREDENTIALS = "The email address or the password is not right."
-WRONG_CODE = "That code did not work. Codes change every 30 seconds and each works only once."
+WRONG_CREDENTIALS = lazy_gettext("The email address or the password is not right.")
+WRONG_CODE = lazy_gettext("That code did not work. Codes change every 30 seconds and each works only once.")
 
 
 def page(template: str, status: int = 200, **context: Any) -> Response:
@@ -205,7 +206,7 @@ def two_factor_disable() -> BaseResponse:
     """Switch two-factor off, with a current code; not for those who must use it."""
     user = signed_in()
     if service.needs_two_factor(user) or not user.has_two_factor:
-        return _account_page(user, TwoFactorForm(), 403, failure="Two-factor stays on.")
+        return _account_page(user, TwoFactorForm(), 403, failure=gettext("Two-factor stays on."))
     form = TwoFactorForm()
     if not form.validate_on_submit():
         return _account_page(user, form, 400, failure=WRONG_CODE)

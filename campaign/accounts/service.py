@@ -11,6 +11,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, g, session
+from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import case, delete, or_, select
@@ -73,7 +74,7 @@ def normalized_email(email: str) -> str:
             allow_smtputf8=bool(current_app.config["SMTPUTF8_ENABLED"]),
         )
     except EmailNotValidError as error:
-        raise InvalidEmail(f"Please check the email address: {error}") from None
+        raise InvalidEmail(gettext("Please check the email address: %(reason)s", reason=error)) from None
     return checked.normalized
 
 
@@ -105,7 +106,7 @@ def create_user(email: str, password: str, role: Role, display_name: str = "") -
         with db.session.begin_nested():
             db.session.add(user)
     except IntegrityError:
-        raise DuplicateEmail("An account with this email address exists already.") from None
+        raise DuplicateEmail(gettext("An account with this email address exists already.")) from None
     return user
 
 
@@ -288,7 +289,7 @@ def enrolment_secret() -> str:
     """
     row = current_session()
     if row is None:
-        raise AccountError("Please sign in first.")
+        raise AccountError(gettext("Please sign in first."))
     if not row.totp_setup_secret:
         row.totp_setup_secret = two_factor.new_secret()
     return row.totp_setup_secret
@@ -398,12 +399,12 @@ def check_may_manage(actor: User, target: User | None, role: Role | None = None)
     account or gives the admin role; nobody changes their own account here.
     """
     if not actor.is_staff:
-        raise NotAllowed("Only staff manage accounts.")
+        raise NotAllowed(gettext("Only staff manage accounts."))
     if target is not None and target.id == actor.id:
-        raise NotAllowed("You cannot change your own account here.")
+        raise NotAllowed(gettext("You cannot change your own account here."))
     touches_admin = role == Role.ADMIN or (target is not None and target.role == Role.ADMIN)
     if touches_admin and actor.role != Role.ADMIN:
-        raise NotAllowed("Only an admin manages admin accounts.")
+        raise NotAllowed(gettext("Only an admin manages admin accounts."))
 
 
 def enable_user(user: User, *, actor: str) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.accounts import service
@@ -81,7 +82,12 @@ def staff_user_create() -> BaseResponse:
         form.email.errors = [str(problem)]
         return _list_page(form, 400)
     db.session.commit()
-    flash(f"The account of {user.email} was made; they were emailed a link to choose a password.")
+    flash(
+        gettext(
+            "The account of %(email)s was made; they were emailed a link to choose a password.",
+            email=user.email,
+        )
+    )
     return redirect(url_for("accounts.staff_user", user_id=user.id), code=303)
 
 
@@ -114,7 +120,7 @@ def staff_user_disable(user_id: int) -> BaseResponse:
     return _act(
         user_id,
         lambda user: service.disable_user(user, actor=_actor()),
-        "The account is disabled: its sessions ended and its API tokens were revoked.",
+        gettext("The account is disabled: its sessions ended and its API tokens were revoked."),
     )
 
 
@@ -124,7 +130,9 @@ def staff_user_disable(user_id: int) -> BaseResponse:
 def staff_user_enable(user_id: int) -> BaseResponse:
     """Let a disabled account sign in again."""
     return _act(
-        user_id, lambda user: service.enable_user(user, actor=_actor()), "The account may sign in again."
+        user_id,
+        lambda user: service.enable_user(user, actor=_actor()),
+        gettext("The account may sign in again."),
     )
 
 
@@ -140,7 +148,7 @@ def staff_user_role(user_id: int) -> BaseResponse:
     return _act(
         user_id,
         lambda user: service.change_role(user, role, actor=_actor()),
-        f"The account's role is now {role.value}.",
+        gettext("The account's role is now %(role)s.", role=role.value),
         role,
     )
 
@@ -152,9 +160,9 @@ def staff_user_two_factor_reset(user_id: int) -> BaseResponse:
     """Switch the account's two-factor off (a lost phone): its sessions end and it enrols again."""
     user = _target(user_id)
     if not user.has_two_factor:
-        abort(409, "This account has no two-factor to reset.")
+        abort(409, gettext("This account has no two-factor to reset."))
     return _act(
         user_id,
         lambda found: service.reset_two_factor(found, actor=_actor()),
-        "Two-factor is off for this account; it will be asked to enrol again at its next sign-in.",
+        gettext("Two-factor is off for this account; it will be asked to enrol again at its next sign-in."),
     )

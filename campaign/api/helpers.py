@@ -67,7 +67,9 @@ def record(campaign: Campaign, body: dict[str, Any], *, message_key: str, commen
         meta={"csrf": False},
     )
     if not form.validate():
-        raise ApiError(400, "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()))
+        # Messages are lazy (translated when read): made into text here.
+        problems = (f"{name}: {' '.join(map(str, errors))}" for name, errors in form.errors.items())
+        raise ApiError(400, "; ".join(problems))
     if not campaign.is_open_at(clock.now()):
         raise ApiError(409, "this campaign is not open for signatures")
     # The API has no consent box for replies: officials never get the signer's address from it.

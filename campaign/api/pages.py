@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign import clock, validation
@@ -56,7 +57,7 @@ def create() -> str | tuple[str, int]:
     name = request.form.get("name", "")
     problem = validation.problem(name)
     if problem:
-        flash(f"The token's name: {problem}")
+        flash(gettext("The token's name: %(problem)s", problem=problem))
         return _page(user), 400
     token, secret = tokens.create_token(user, name, actor=f"user:{user.id}")
     db.session.commit()
@@ -70,5 +71,5 @@ def revoke(token_id: int) -> BaseResponse:
     if not tokens.revoke(_user(), token_id):
         abort(404)
     db.session.commit()
-    flash("The token was revoked: scripts using it are refused from now on.")
+    flash(gettext("The token was revoked: scripts using it are refused from now on."))
     return redirect(url_for("api_tokens.index"), code=303)

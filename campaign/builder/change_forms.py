@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -17,23 +18,32 @@ class RevisionForm(FlaskForm):
     """New words for an approved campaign's page: its title, summary and text."""
 
     title = StringField(
-        "Title", validators=[DataRequired("Please give the campaign a title."), Length(max=200), single_line]
+        lazy_gettext("Title"),
+        validators=[
+            DataRequired(lazy_gettext("Please give the campaign a title.")),
+            Length(max=200),
+            single_line,
+        ],
     )
     summary = TextAreaField(
-        "Summary (one or two sentences)",
-        validators=[DataRequired("Please write a summary."), Length(max=500), multi_line],
+        lazy_gettext("Summary (one or two sentences)"),
+        validators=[DataRequired(lazy_gettext("Please write a summary.")), Length(max=500), multi_line],
     )
-    body_markdown = TextAreaField("Text (Markdown)", validators=[Length(max=20_000), multi_line])
+    body_markdown = TextAreaField(
+        lazy_gettext("Text (Markdown)"), validators=[Length(max=20_000), multi_line]
+    )
 
 
 class LetterRevisionForm(FlaskForm):
     """New words for an approved campaign's letters: subject and text (the officials stay as approved)."""
 
     subject_template = StringField(
-        "Subject", validators=[DataRequired("Please write a subject."), Length(max=300), single_line]
+        lazy_gettext("Subject"),
+        validators=[DataRequired(lazy_gettext("Please write a subject.")), Length(max=300), single_line],
     )
     body_template = TextAreaField(
-        "Letter", validators=[DataRequired("Please write the letter."), Length(max=10_000), multi_line]
+        lazy_gettext("Letter"),
+        validators=[DataRequired(lazy_gettext("Please write the letter.")), Length(max=10_000), multi_line],
     )
 
     def validate_subject_template(self, field: Any) -> None:
@@ -49,8 +59,12 @@ class RejectChangeForm(FlaskForm):
     """Refusing a proposed change: the reason, kept on record and shown to its author."""
 
     reason = TextAreaField(
-        "Why not",
-        validators=[DataRequired("Please give the reason."), Length(min=3, max=2000), multi_line],
+        lazy_gettext("Why not"),
+        validators=[
+            DataRequired(lazy_gettext("Please give the reason.")),
+            Length(min=3, max=2000),
+            multi_line,
+        ],
     )
 
 
@@ -58,10 +72,10 @@ class ChangeReviewForm(FlaskForm):
     """Who approves what members (not owners) change on the organization's approved campaigns."""
 
     review = RadioField(
-        "Changes by members after staff approved a campaign are approved by",
+        lazy_gettext("Changes by members after staff approved a campaign are approved by"),
         choices=[
-            SelectChoice(ChangeReview.OWNER.value, "One of the organization's owners"),
-            SelectChoice(ChangeReview.STAFF.value, "The platform's staff"),
+            SelectChoice(ChangeReview.OWNER.value, lazy_gettext("One of the organization's owners")),
+            SelectChoice(ChangeReview.STAFF.value, lazy_gettext("The platform's staff")),
         ],
-        validators=[DataRequired("Please choose who approves.")],
+        validators=[DataRequired(lazy_gettext("Please choose who approves."))],
     )

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from flask import Response, abort, redirect, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.accounts.access import login_required
@@ -63,7 +64,9 @@ def revise(campaign_id: int) -> BaseResponse:
     """New words for an approved campaign's page: title, summary and text (a member's wait for approval)."""
     campaign = _campaign_or_404(campaign_id)
     if not lifecycle.is_public(campaign):
-        return _campaign_page(campaign, 409, problem="Only a campaign the public can see is revised here.")
+        return _campaign_page(
+            campaign, 409, problem=gettext("Only a campaign the public can see is revised here.")
+        )
     form = RevisionForm(obj=campaign)
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
@@ -89,7 +92,9 @@ def revise_letter(campaign_id: int) -> BaseResponse:
     if not campaign.is_letter:
         abort(404)
     if not lifecycle.is_public(campaign):
-        return _campaign_page(campaign, 409, problem="Only a campaign the public can see is revised here.")
+        return _campaign_page(
+            campaign, 409, problem=gettext("Only a campaign the public can see is revised here.")
+        )
     form = LetterRevisionForm(obj=letters.settings_of(campaign))
     context: dict[str, Any] = {"campaign": campaign, "form": form, "placeholders": PLACEHOLDERS}
     if not form.validate_on_submit():

@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, replace
+from typing import Any
 
 from flask import url_for
+from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
 
 from campaign.accounts.models import ChangeReview, User
 from campaign.builder import changes, letters
 from campaign.builder.models import ChangeKind, ChangeRequest
-from campaign.campaigns.models import Campaign, OutcomeKind
+from campaign.campaigns import translations
+from campaign.campaigns.models import Campaign, CampaignTranslation, OutcomeKind
 from campaign.extensions import db
+from campaign.i18n import LANGUAGES
 from campaign.updates import links
 
 STATUS_LABELS = {
-    "pending": "Waiting for approval",
-    "approved": "Approved and applied",
-    "rejected": "Rejected",
-    "withdrawn": "Withdrawn",
+    "pending": lazy_gettext("Waiting for approval"),
+    "approved": lazy_gettext("Approved and applied"),
+    "rejected": lazy_gettext("Rejected"),
+    "withdrawn": lazy_gettext("Withdrawn"),
 }
 
 
@@ -38,6 +42,8 @@ class ChangeView:
     html: Markup | None = None
     # For new words replacing old ones: a unified diff of the Markdown, for a reader to check every line.
     diff: str = ""
+    # The language the proposed words are in, for their `lang` attribute (a translation's).
+    language: str | None = None
 
 
 def view_of(change: ChangeRequest, campaign: Campaign) -> ChangeView:
@@ -47,7 +53,9 @@ def view_of(change: ChangeRequest, campaign: Campaign) -> ChangeView:
         change=change,
         label=changes.KIND_LABELS[change.kind].capitalize(),
         status_label=STATUS_LABELS[change.status.value],
-        waits_for="one of the organization's owners" if is_owners else "the platform's staff",
+        waits_for=gettext("one of the organization's owners")
+        if is_owners
+        else gettext("the platform's staff"),
         author=db.session.get(User, change.proposed_by_id) if change.proposed_by_id else None,
         decider=db.session.get(User, change.decided_by_id) if change.decided_by_id else None,
     )
@@ -63,12 +71,41 @@ def view_of(change: ChangeRequest, campaign: Campaign) -> ChangeView:
         new = _page_text(payload["title"], payload["summary"], payload["body_markdown"])
         html = links.page_html(payload["body_markdown"])
         return replace(base, heading=payload["title"], html=html, diff=_diff(old, new))
+    if change.kind == ChangeKind.TRANSLATION:
+        return replace(base, **_translation_view(payload, campaign))
     if change.kind == ChangeKind.LETTER:
         settings = letters.settings_of(campaign)
         old = _letter_text(settings.subject_template, settings.body_template)
         new = _letter_text(payload["subject_template"], payload["body_template"])
         return replace(base, heading=payload["subject_template"], diff=_diff(old, new))
     return replace(base, heading="Close the campaign now: it takes no more signatures.")
+
+
+def _translation_view(payload: dict[str, Any], campaign: Campaign) -> dict[str, Any]:
+    """A proposed translation: its words, and what they change from the translation in place (if any)."""
+    language = payload["language"]
+    found = translations.translation_of(campaign.id, language)
+    old = _translation_text(_words_of(found) if found is not None else {})
+    label = LANGUAGES.get(language, language)
+    return {
+        "heading": f"{label}: {payload['title']}",
+        "html": links.page_html(payload["body_markdown"]),
+        "diff": _diff(old, _translation_text(payload)),
+        "language": language,
+    }
+
+
+def _words_of(found: CampaignTranslation) -> dict[str, Any]:
+    """A translation in place, as the words of a proposal."""
+    names = ("title", "summary", "body_markdown", "share_text", "letter_subject", "letter_body")
+    return {name: getattr(found, name) for name in names}
+
+
+def _translation_text(words: dict[str, Any]) -> str:
+    """A translation's words (page, share text, letter) as one text to compare."""
+    page = _page_text(words.get("title") or "", words.get("summary") or "", words.get("body_markdown") or "")
+    letter = _letter_text(words.get("letter_subject") or "", words.get("letter_body") or "")
+    return f"{page}\nShare text: {words.get('share_text') or ''}\n\n{letter}"
 
 
 def _page_text(title: str, summary: str, body: str) -> str:

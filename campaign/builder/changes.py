@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import current_app, render_template
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -32,6 +33,7 @@ from campaign.accounts.organizations import membership
 from campaign.audit.service import record
 from campaign.builder import letters, lifecycle
 from campaign.builder.models import ChangeKind, ChangeRequest, ChangeStatus
+from campaign.campaigns import translations
 from campaign.campaigns.models import Campaign, CampaignStatus, OutcomeKind
 from campaign.extensions import db
 from campaign.links import absolute_url
@@ -41,11 +43,12 @@ from campaign.updates.models import Update, UpdateStatus
 
 NOTICE_KIND = "change_proposed"
 KIND_LABELS = {
-    ChangeKind.OUTCOME: "the outcome",
-    ChangeKind.TEXT: "the campaign's text",
-    ChangeKind.LETTER: "the letter's words",
-    ChangeKind.UPDATE: "an update to the signers",
-    ChangeKind.CLOSE: "closing the campaign",
+    ChangeKind.OUTCOME: lazy_gettext("the outcome"),
+    ChangeKind.TEXT: lazy_gettext("the campaign's text"),
+    ChangeKind.LETTER: lazy_gettext("the letter's words"),
+    ChangeKind.UPDATE: lazy_gettext("an update to the signers"),
+    ChangeKind.CLOSE: lazy_gettext("closing the campaign"),
+    ChangeKind.TRANSLATION: lazy_gettext("a translation of the campaign"),
 }
 
 
@@ -107,6 +110,8 @@ def propose(
     else:
         review_by = review_of(campaign)
     key = f"update:{draft.id}" if draft is not None else str(kind)
+    if kind == ChangeKind.TRANSLATION:
+        key = f"translation:{payload['language']}"  # one waiting translation per language
     _replace_waiting(campaign, key, user)
     change = ChangeRequest(
         campaign_id=campaign.id,
@@ -123,7 +128,9 @@ def propose(
         with db.session.begin_nested():
             db.session.add(change)
     except IntegrityError:
-        raise ChangeError("Another change of this kind was proposed at the same moment; try again.") from None
+        raise ChangeError(
+            gettext("Another change of this kind was proposed at the same moment; try again.")
+        ) from None
     record(
         actor(user),
         "change.proposed",
@@ -198,7 +205,7 @@ def _decide(change: ChangeRequest, user: User, status: ChangeStatus, reason: str
         .execution_options(synchronize_session=False)
     )
     if not getattr(decided, "rowcount", 0):
-        raise ChangeError("This change was already decided.")
+        raise ChangeError(gettext("This change was already decided."))
     db.session.refresh(change)
 
 
@@ -226,19 +233,23 @@ def _check_possible(campaign: Campaign, kind: ChangeKind, draft: Update | None) 
     """Raise LifecycleError or ChangeError if the campaign cannot take this change now."""
     if kind == ChangeKind.UPDATE:
         if draft is None or draft.campaign_id != campaign.id:
-            raise ChangeError("There is no such update.")
+            raise ChangeError(gettext("There is no such update."))
         if draft.status != UpdateStatus.DRAFT:
-            raise ChangeError("This update is already being sent.")
+            raise ChangeError(gettext("This update is already being sent."))
         return
     if kind == ChangeKind.CLOSE and campaign.status != CampaignStatus.OPEN:
-        raise lifecycle.LifecycleError("Only an open campaign can be closed.")
+        raise lifecycle.LifecycleError(gettext("Only an open campaign can be closed."))
     if kind == ChangeKind.OUTCOME and lifecycle.stage_of(campaign) not in (
         lifecycle.Stage.OPEN,
         lifecycle.Stage.CLOSED,
     ):
-        raise lifecycle.LifecycleError("An outcome can be published only on a campaign the public can see.")
-    if kind in (ChangeKind.TEXT, ChangeKind.LETTER) and not lifecycle.is_public(campaign):
-        raise lifecycle.LifecycleError("Only a campaign the public can see is revised this way.")
+        raise lifecycle.LifecycleError(
+            gettext("An outcome can be published only on a campaign the public can see.")
+        )
+    if kind in (ChangeKind.TEXT, ChangeKind.LETTER, ChangeKind.TRANSLATION) and not lifecycle.is_public(
+        campaign
+    ):
+        raise lifecycle.LifecycleError(gettext("Only a campaign the public can see is revised this way."))
 
 
 def _apply(change: ChangeRequest, campaign: Campaign, user: User) -> None:
@@ -253,6 +264,20 @@ def _apply(change: ChangeRequest, campaign: Campaign, user: User) -> None:
     elif change.kind == ChangeKind.LETTER:
         letters.revise(campaign, payload["subject_template"], payload["body_template"])
         record(actor(user), "campaign.letter_changed", subject, change=change.id)
+    elif change.kind == ChangeKind.TRANSLATION:
+        try:
+            translations.save(
+                campaign, payload["language"], translations.TranslationDraft.of_payload(payload)
+            )
+        except translations.TranslationError as problem:
+            raise ChangeError(str(problem)) from None
+        record(
+            actor(user),
+            "campaign.translation_changed",
+            subject,
+            change=change.id,
+            language=payload["language"],
+        )
     elif change.kind == ChangeKind.UPDATE:
         _send_update(change)
     elif change.kind == ChangeKind.CLOSE:
@@ -280,9 +305,9 @@ def _send_update(change: ChangeRequest) -> None:
         change.payload.get("subject"),
         change.payload.get("body_markdown"),
     ):
-        raise ChangeError("The update is not the one proposed any more; propose it again.")
+        raise ChangeError(gettext("The update is not the one proposed any more; propose it again."))
     if not updates.start_sending(draft):
-        raise ChangeError("This update is already being sent.")
+        raise ChangeError(gettext("This update is already being sent."))
 
 
 def _tell_owners(campaign: Campaign, change: ChangeRequest, author: User) -> None:
@@ -304,7 +329,7 @@ def _tell_owners(campaign: Campaign, change: ChangeRequest, author: User) -> Non
             kind=NOTICE_KIND,
             dedupe_key=f"change-proposed:{campaign.id}:{change.kind}:{owner.id}:{hour}",
             recipient=owner.email,
-            subject=f"A change to {campaign.title} waits for your approval",
+            subject=gettext("A change to %(title)s waits for your approval", title=campaign.title),
             body=render_template(
                 "builder/mail/change_proposed.txt",
                 campaign=campaign,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -29,18 +31,19 @@ from campaign.targets.models import Targeting
 from campaign.validation import multi_line, single_line
 
 # The languages a campaign page can be written in (BCP 47 tags and their own names).
+# Translators: keep each language's own name; translate only the name in brackets.
 LANGUAGES = [
-    ("en", "English"),
-    ("hy", "Հայերեն (Armenian)"),
-    ("fr", "Français (French)"),
-    ("de", "Deutsch (German)"),
-    ("es", "Español (Spanish)"),
-    ("it", "Italiano (Italian)"),
-    ("nl", "Nederlands (Dutch)"),
-    ("ru", "Русский (Russian)"),
-    ("fa", "فارسی (Persian)"),
-    ("ar", "العربية (Arabic)"),
-    ("el", "Ελληνικά (Greek)"),
+    ("en", lazy_gettext("English")),
+    ("hy", lazy_gettext("Հայերեն (Armenian)")),
+    ("fr", lazy_gettext("Français (French)")),
+    ("de", lazy_gettext("Deutsch (German)")),
+    ("es", lazy_gettext("Español (Spanish)")),
+    ("it", lazy_gettext("Italiano (Italian)")),
+    ("nl", lazy_gettext("Nederlands (Dutch)")),
+    ("ru", lazy_gettext("Русский (Russian)")),
+    ("fa", lazy_gettext("فارسی (Persian)")),
+    ("ar", lazy_gettext("العربية (Arabic)")),
+    ("el", lazy_gettext("Ελληνικά (Greek)")),
 ]
 
 
@@ -48,39 +51,48 @@ class CampaignForm(FlaskForm):
     """What a campaign says and asks for."""
 
     title = StringField(
-        "Title", validators=[DataRequired("Please give the campaign a title."), Length(max=200), single_line]
+        lazy_gettext("Title"),
+        validators=[
+            DataRequired(lazy_gettext("Please give the campaign a title.")),
+            Length(max=200),
+            single_line,
+        ],
     )
     slug = StringField(
-        "Web address (the part after /campaigns/)",
+        lazy_gettext("Web address (the part after /campaigns/)"),
         validators=[
             Optional(),
             Length(max=80),
-            Regexp(SLUG_PATTERN, message="Use lower-case letters, digits and single dashes."),
+            Regexp(SLUG_PATTERN, message=lazy_gettext("Use lower-case letters, digits and single dashes.")),
             single_line,
         ],
     )
     summary = TextAreaField(
-        "Summary (one or two sentences)",
-        validators=[DataRequired("Please write a summary."), Length(max=500), multi_line],
+        lazy_gettext("Summary (one or two sentences)"),
+        validators=[DataRequired(lazy_gettext("Please write a summary.")), Length(max=500), multi_line],
     )
-    body_markdown = TextAreaField("Text (Markdown)", validators=[Length(max=20_000), multi_line])
+    body_markdown = TextAreaField(
+        lazy_gettext("Text (Markdown)"), validators=[Length(max=20_000), multi_line]
+    )
     goal = IntegerField(
-        "Signature goal",
+        lazy_gettext("Signature goal"),
         default=1000,
-        validators=[DataRequired("Please set a goal."), NumberRange(min=1, max=100_000_000)],
+        validators=[DataRequired(lazy_gettext("Please set a goal.")), NumberRange(min=1, max=100_000_000)],
     )
-    closes_on = DateField("Last day to sign (UTC, optional)", validators=[Optional()])
-    language = SelectField("Language of the page", choices=[SelectChoice(c, n) for c, n in LANGUAGES])
+    closes_on = DateField(lazy_gettext("Last day to sign (UTC, optional)"), validators=[Optional()])
+    language = SelectField(
+        lazy_gettext("Language of the page"), choices=[SelectChoice(c, n) for c, n in LANGUAGES]
+    )
     share_text = TextAreaField(
-        "Text offered to people who share it", validators=[Length(max=280), multi_line]
+        lazy_gettext("Text offered to people who share it"), validators=[Length(max=280), multi_line]
     )
-    save = SubmitField("Save")
-    preview = SubmitField("Preview")
+    save = SubmitField(lazy_gettext("Save"))
+    preview = SubmitField(lazy_gettext("Preview"))
 
     def validate_closes_on(self, field: Any) -> None:
         """A deadline lies in the future."""
         if field.data and closes_at_of(field.data) <= clock.now():
-            raise ValidationError("Please choose a day after today.")
+            raise ValidationError(_("Please choose a day after today."))
 
     def draft(self) -> CampaignDraft:
         """The form's values, for the service."""
@@ -99,12 +111,12 @@ class CampaignForm(FlaskForm):
 class NewCampaignForm(CampaignForm):
     """A new campaign: also which organization runs it and what supporters do."""
 
-    organization_id = SelectField("Organization", coerce=int)
+    organization_id = SelectField(lazy_gettext("Organization"), coerce=int)
     kind = SelectField(
-        "Kind",
+        lazy_gettext("Kind"),
         choices=[
-            SelectChoice(CampaignKind.PETITION.value, "Petition"),
-            SelectChoice(CampaignKind.LETTER.value, "Letter to officials"),
+            SelectChoice(CampaignKind.PETITION.value, lazy_gettext("Petition")),
+            SelectChoice(CampaignKind.LETTER.value, lazy_gettext("Letter to officials")),
         ],
     )
 
@@ -113,21 +125,28 @@ class LetterForm(FlaskForm):
     """The letters a letter campaign sends: their templates and to whom."""
 
     subject_template = StringField(
-        "Subject", validators=[DataRequired("Please write a subject."), Length(max=300), single_line]
+        lazy_gettext("Subject"),
+        validators=[DataRequired(lazy_gettext("Please write a subject.")), Length(max=300), single_line],
     )
     body_template = TextAreaField(
-        "Letter", validators=[DataRequired("Please write the letter."), Length(max=10_000), multi_line]
+        lazy_gettext("Letter"),
+        validators=[DataRequired(lazy_gettext("Please write the letter.")), Length(max=10_000), multi_line],
     )
-    is_signer_editable = BooleanField("Signers may add their own paragraph ($message)")
+    is_signer_editable = BooleanField(lazy_gettext("Signers may add their own paragraph ($message)"))
     targeting = SelectField(
-        "Officials",
+        lazy_gettext("Officials"),
         choices=[
-            SelectChoice(Targeting.ROUTED.value, "Each signer's own officials (by country and region)"),
-            SelectChoice(Targeting.FIXED.value, "The officials chosen below"),
+            SelectChoice(
+                Targeting.ROUTED.value, lazy_gettext("Each signer's own officials (by country and region)")
+            ),
+            SelectChoice(Targeting.FIXED.value, lazy_gettext("The officials chosen below")),
         ],
     )
     official_ids = SelectMultipleField(
-        "Chosen officials", coerce=int, option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False)
+        lazy_gettext("Chosen officials"),
+        coerce=int,
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
     )
 
     def validate_subject_template(self, field: Any) -> None:
@@ -153,28 +172,32 @@ def _check_placeholders(template: str) -> None:
     """Raise a ValidationError naming any placeholder letters cannot fill in."""
     unknown = unknown_placeholders(template)
     if unknown:
-        raise ValidationError("Unknown placeholders: " + ", ".join(f"${name}" for name in unknown) + ".")
+        names = ", ".join(f"${name}" for name in unknown)
+        raise ValidationError(_("Unknown placeholders: %(names)s.", names=names))
 
 
 class ImageForm(FlaskForm):
     """An image for the campaign's page and its shares."""
 
-    image = FileField("Image (JPEG, PNG or WebP)", validators=[FileRequired("Please choose an image.")])
+    image = FileField(
+        lazy_gettext("Image (JPEG, PNG or WebP)"),
+        validators=[FileRequired(lazy_gettext("Please choose an image."))],
+    )
 
 
 class OutcomeForm(FlaskForm):
     """How the campaign ended."""
 
     kind = SelectField(
-        "Outcome",
+        lazy_gettext("Outcome"),
         choices=[
-            SelectChoice(OutcomeKind.VICTORY.value, "Victory: the demand was met"),
-            SelectChoice(OutcomeKind.RESPONSE.value, "The decision makers responded"),
+            SelectChoice(OutcomeKind.VICTORY.value, lazy_gettext("Victory: the demand was met")),
+            SelectChoice(OutcomeKind.RESPONSE.value, lazy_gettext("The decision makers responded")),
         ],
     )
     text = TextAreaField(
-        "What happened (Markdown)",
-        validators=[DataRequired("Please say what happened."), Length(max=10_000), multi_line],
+        lazy_gettext("What happened (Markdown)"),
+        validators=[DataRequired(lazy_gettext("Please say what happened.")), Length(max=10_000), multi_line],
     )
 
 

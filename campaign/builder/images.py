@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from flask import current_app
+from flask_babel import gettext
 from PIL import Image, ImageOps
 
 # Pillow's format name -> (file extension, MIME type, encoder options).
@@ -62,9 +63,11 @@ def clean(stream: IO[bytes]) -> CleanImage:
     """Decode an upload within the limits and encode it again from its pixels alone."""
     data = stream.read(max_bytes() + 1)
     if len(data) > max_bytes():
-        raise BadImage(f"The image is larger than {max_bytes() // (1024 * 1024)} MB.")
+        raise BadImage(
+            gettext("The image is larger than %(megabytes)s MB.", megabytes=max_bytes() // (1024 * 1024))
+        )
     if not data:
-        raise BadImage("The file is empty.")
+        raise BadImage(gettext("The file is empty."))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -73,17 +76,17 @@ def clean(stream: IO[bytes]) -> CleanImage:
     except BadImage:
         raise
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise BadImage("This file is not a JPEG, PNG or WebP image we can read.") from None
+        raise BadImage(gettext("This file is not a JPEG, PNG or WebP image we can read.")) from None
 
 
 def _reencode(image: Image.Image) -> CleanImage:
     """Check the decoded header's limits, then draw the pixels into a fresh file of the same type."""
     source_format = image.format or ""
     if source_format not in FORMATS:
-        raise BadImage("Please upload a JPEG, PNG or WebP image.")
+        raise BadImage(gettext("Please upload a JPEG, PNG or WebP image."))
     width, height = image.size
     if width * height > limit("MAX_PIXELS", DEFAULT_MAX_PIXELS):
-        raise BadImage("The image has too many pixels; please upload a smaller one.")
+        raise BadImage(gettext("The image has too many pixels; please upload a smaller one."))
     image.load()
     upright = ImageOps.exif_transpose(image) or image
     has_alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info

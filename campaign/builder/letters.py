@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from string import Template
 
+from flask_babel import gettext
 from sqlalchemy import delete, select
 
 from campaign import clock
@@ -61,7 +62,7 @@ def target_ids(campaign: Campaign) -> list[int]:
 def revise(campaign: Campaign, subject_template: str, body_template: str) -> None:
     """Change the words of an approved campaign's letters (an approved change); unsent letters use them."""
     if not lifecycle.is_public(campaign):
-        raise lifecycle.LifecycleError("Only a campaign the public can see is revised this way.")
+        raise lifecycle.LifecycleError(gettext("Only a campaign the public can see is revised this way."))
     settings = settings_of(campaign)
     settings.subject_template = subject_template.strip()
     settings.body_template = body_template
@@ -74,9 +75,13 @@ def revise(campaign: Campaign, subject_template: str, body_template: str) -> Non
 def update(campaign: Campaign, draft: LetterDraft) -> None:
     """Save the letter settings of a draft; a fixed list needs at least one official."""
     if not lifecycle.is_editable(campaign):
-        raise lifecycle.LifecycleError("Only a draft can be edited: staff approved what the public sees.")
+        raise lifecycle.LifecycleError(
+            gettext("Only a draft can be edited: staff approved what the public sees.")
+        )
     if draft.targeting == Targeting.FIXED and not draft.official_ids:
-        raise lifecycle.LifecycleError("Please choose at least one official, or write to each signer's own.")
+        raise lifecycle.LifecycleError(
+            gettext("Please choose at least one official, or write to each signer's own.")
+        )
     settings = settings_of(campaign)
     settings.subject_template = draft.subject_template.strip()
     settings.body_template = draft.body_template

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
 
 from campaign import clock
@@ -36,11 +37,11 @@ class Stage:
 
 
 STAGE_LABELS = {
-    Stage.DRAFT: "Draft",
-    Stage.IN_REVIEW: "In review",
-    Stage.OPEN: "Open",
-    Stage.CLOSED: "Closed",
-    Stage.TAKEN_DOWN: "Taken down",
+    Stage.DRAFT: lazy_gettext("Draft"),
+    Stage.IN_REVIEW: lazy_gettext("In review"),
+    Stage.OPEN: lazy_gettext("Open"),
+    Stage.CLOSED: lazy_gettext("Closed"),
+    Stage.TAKEN_DOWN: lazy_gettext("Taken down"),
 }
 
 
@@ -98,7 +99,9 @@ def is_public(campaign: Campaign) -> bool:
 def revise(campaign: Campaign, title: str, summary: str, body_markdown: str) -> None:
     """Change what an approved campaign's page says (an approved change: see campaign.builder.changes)."""
     if not is_public(campaign):
-        raise LifecycleError("Only a campaign the public can see is revised this way; a draft is edited.")
+        raise LifecycleError(
+            gettext("Only a campaign the public can see is revised this way; a draft is edited.")
+        )
     campaign.title = title.strip()
     campaign.summary = summary.strip()
     campaign.body_markdown = body_markdown
@@ -107,11 +110,11 @@ def revise(campaign: Campaign, title: str, summary: str, body_markdown: str) -> 
 
 def submit(campaign: Campaign, user: User) -> None:
     """Send a draft to staff for review."""
-    _require(campaign, CampaignStatus.DRAFT, "Only a draft can be submitted for review.")
+    _require(campaign, CampaignStatus.DRAFT, gettext("Only a draft can be submitted for review."))
     if not campaign.body_markdown.strip():
-        raise LifecycleError("Please write the campaign's text before submitting it.")
+        raise LifecycleError(gettext("Please write the campaign's text before submitting it."))
     if campaign.closes_at is not None and campaign.closes_at <= clock.now():
-        raise LifecycleError("The deadline has passed: please choose a later one.")
+        raise LifecycleError(gettext("The deadline has passed: please choose a later one."))
     campaign.status = CampaignStatus.IN_REVIEW
     campaign.submitted_at = clock.now()
     campaign.submitted_by_id = user.id
@@ -120,9 +123,11 @@ def submit(campaign: Campaign, user: User) -> None:
 
 def approve(campaign: Campaign) -> None:
     """Open a campaign that is in review: it appears on the site and takes signatures."""
-    _require(campaign, CampaignStatus.IN_REVIEW, "Only a campaign in review can be approved.")
+    _require(campaign, CampaignStatus.IN_REVIEW, gettext("Only a campaign in review can be approved."))
     if campaign.closes_at is not None and campaign.closes_at <= clock.now():
-        raise LifecycleError("Its deadline has passed: reject it so that its organizers choose another.")
+        raise LifecycleError(
+            gettext("Its deadline has passed: reject it so that its organizers choose another.")
+        )
     campaign.status = CampaignStatus.OPEN
     campaign.approved_at = clock.now()
     campaigns.forget_views()
@@ -130,7 +135,7 @@ def approve(campaign: Campaign) -> None:
 
 def reject(campaign: Campaign, reason: str) -> None:
     """Send a campaign in review back to its organizers as a draft, with the reason."""
-    _require(campaign, CampaignStatus.IN_REVIEW, "Only a campaign in review can be rejected.")
+    _require(campaign, CampaignStatus.IN_REVIEW, gettext("Only a campaign in review can be rejected."))
     campaign.status = CampaignStatus.DRAFT
     campaign.rejection_reason = reason
 
@@ -138,7 +143,7 @@ def reject(campaign: Campaign, reason: str) -> None:
 def take_down(campaign: Campaign, reason: str) -> None:
     """Hide an open or closed campaign from the public; it takes no more signatures."""
     if campaign.status not in (CampaignStatus.OPEN, CampaignStatus.CLOSED):
-        raise LifecycleError("Only a campaign the public can see can be taken down.")
+        raise LifecycleError(gettext("Only a campaign the public can see can be taken down."))
     campaign.status = CampaignStatus.TAKEN_DOWN
     campaign.taken_down_at = clock.now()
     campaign.takedown_reason = reason
@@ -147,7 +152,7 @@ def take_down(campaign: Campaign, reason: str) -> None:
 
 def close(campaign: Campaign) -> None:
     """Close an open campaign by hand: its page stays, it takes no more signatures."""
-    _require(campaign, CampaignStatus.OPEN, "Only an open campaign can be closed.")
+    _require(campaign, CampaignStatus.OPEN, gettext("Only an open campaign can be closed."))
     campaign.status = CampaignStatus.CLOSED
     campaign.closed_at = clock.now()
     campaigns.forget_views()
@@ -156,7 +161,7 @@ def close(campaign: Campaign) -> None:
 def publish_outcome(campaign: Campaign, kind: OutcomeKind, text_markdown: str) -> Outcome:
     """Publish (or correct) the outcome on the page of an open or closed campaign."""
     if stage_of(campaign) not in (Stage.OPEN, Stage.CLOSED):
-        raise LifecycleError("An outcome can be published only on a campaign the public can see.")
+        raise LifecycleError(gettext("An outcome can be published only on a campaign the public can see."))
     campaign.outcome_kind = kind
     campaign.outcome_markdown = text_markdown
     campaign.outcome_at = clock.now()

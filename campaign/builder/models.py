@@ -23,6 +23,7 @@ class ChangeKind(enum.StrEnum):
     LETTER = "letter"  # the subject and text of the letters to officials
     UPDATE = "update"  # email an update to the signers who opted in
     CLOSE = "close"  # stop taking signatures
+    TRANSLATION = "translation"  # add or replace the campaign's words in another language
 
 
 class ChangeStatus(enum.StrEnum):

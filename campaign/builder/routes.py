@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
@@ -167,7 +168,7 @@ def edit(campaign_id: int) -> BaseResponse:
     """Edit a draft; the Preview button shows the text as the page will, without saving."""
     campaign = _campaign_or_404(campaign_id)
     if not lifecycle.is_editable(campaign):
-        return _campaign_page(campaign, 409, problem="Only a draft can be edited.")
+        return _campaign_page(campaign, 409, problem=gettext("Only a draft can be edited."))
     form = CampaignForm(obj=campaign, closes_on=forms.last_day_of(campaign.closes_at))
     if request.method == "GET":
         return _page("edit.html", campaign=campaign, form=form, preview_html=None)
@@ -207,7 +208,7 @@ def edit_letter(campaign_id: int) -> BaseResponse:
     if not campaign.is_letter:
         abort(404)
     if not lifecycle.is_editable(campaign):
-        return _campaign_page(campaign, 409, problem="Only a draft can be edited.")
+        return _campaign_page(campaign, 409, problem=gettext("Only a draft can be edited."))
     form = _letter_form(campaign)
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
@@ -231,7 +232,7 @@ def upload_image(campaign_id: int) -> BaseResponse:
     if not form.validate_on_submit():
         return _campaign_page(campaign, 400, problem=" ".join(_errors(form)))
     if not lifecycle.is_editable(campaign):
-        return _campaign_page(campaign, 409, problem="Only a draft's image can be changed.")
+        return _campaign_page(campaign, 409, problem=gettext("Only a draft's image can be changed."))
     try:
         clean = images.clean(form.image.data.stream)
     except images.BadImage as problem:
@@ -250,7 +251,7 @@ def delete_image(campaign_id: int) -> BaseResponse:
     if not ButtonForm().validate_on_submit():
         abort(400)
     if not lifecycle.is_editable(campaign):
-        return _campaign_page(campaign, 409, problem="Only a draft's image can be changed.")
+        return _campaign_page(campaign, 409, problem=gettext("Only a draft's image can be changed."))
     old = service.remove_image(campaign, _user())
     db.session.commit()
     images.delete(old)
@@ -299,8 +300,10 @@ def image(name: str) -> Response:
 
 def _errors(form: Any) -> list[str]:
     """Every error message of a form, in field order."""
-    return [message for messages in form.errors.values() for message in messages]
+    return [str(message) for messages in form.errors.values() for message in messages]
 
 
 # The routes of changes after approval (close, outcome, new words, decisions) add themselves to bp.
 from campaign.builder import change_routes as change_routes  # noqa: E402
+from campaign.builder import comment_routes as comment_routes  # noqa: E402
+from campaign.builder import translation_routes as translation_routes  # noqa: E402

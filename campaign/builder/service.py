@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -107,7 +108,9 @@ def update(campaign: Campaign, draft: CampaignDraft) -> None:
 def _require_draft(campaign: Campaign) -> None:
     """Raise LifecycleError unless organizers may still change what the campaign shows."""
     if not lifecycle.is_editable(campaign):
-        raise lifecycle.LifecycleError("Only a draft can be edited: staff approved what the public sees.")
+        raise lifecycle.LifecycleError(
+            gettext("Only a draft can be edited: staff approved what the public sees.")
+        )
 
 
 def _apply(campaign: Campaign, draft: CampaignDraft) -> None:

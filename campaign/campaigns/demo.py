@@ -1,10 +1,13 @@
 """The demo campaigns seeded into an empty database by `campaign seed-demo`."""
 
+# The translations are Armenian and Russian text, whose letters and marks resemble Latin ones.
+# ruff: noqa: RUF001
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from campaign.campaigns.models import Campaign, CampaignKind, CampaignStatus
+from campaign.campaigns.models import Campaign, CampaignKind, CampaignStatus, CampaignTranslation
 from campaign.extensions import db
 from campaign.targets.demo import seed_letters
 
@@ -49,6 +52,105 @@ The officials listed for this demonstration are fictional and their addresses
 are at example.org: no real person receives these letters.
 """
 
+# The petition in the supporters' other languages (Armenian in Eastern Armenian orthography).
+RECOGNIZE_ARTSAKH_HY = """\
+2020 թվականի աշնանը, Լեռնային Ղարաբաղում պատերազմի օրերին, Արցախի Հանրապետության
+քաղաքներն ու գյուղերը հրետակոծվեցին, խաղաղ բնակիչներ զոհվեցին ու տեղահանվեցին։
+Արցախի Մարդու իրավունքների պաշտպանը փաստագրեց խաղաղ բնակիչների և քաղաքացիական
+ենթակառուցվածքների դեմ հարձակումները և կոչ արեց միջազգային հանրությանը ճանաչել դրանք։
+Արցախի Ազգային ժողովը կոչ արեց աշխարհի խորհրդարաններին և կառավարություններին
+ճանաչել Արցախի Հանրապետության անկախությունը՝ որպես այնտեղ ապրող ժողովրդի
+անվտանգության և իրավունքների երաշխիք։
+
+## Մենք խնդրում ենք մեր կառավարություններին և խորհրդարաններին
+
+1. Ճանաչել Արցախի Հանրապետությունը, որպեսզի նրա ժողովուրդը պաշտպանված լինի
+   միջազգային իրավունքով և չթողնվի ուժի ողորմածությանը։
+2. Դատապարտել խաղաղ բնակիչների և քաղաքացիական ենթակառուցվածքների դեմ
+   հարձակումները, ով էլ որ դրանք կատարի, և աջակցել անկախ հետաքննությանը։
+3. Աջակցել մարդասիրական օգնության մուտքին, գերիների վերադարձին և մշակութային ու
+   կրոնական ժառանգության պահպանությանը։
+
+Ձեր ստորագրությունը կհաշվվի մեկ անգամ՝ էլեկտրոնային փոստով այն հաստատելուց հետո։
+Ձեր անունն ու հասցեն երբեք չեն ցուցադրվում այս կայքում։
+"""
+
+RECOGNIZE_ARTSAKH_FR = """\
+À l'automne 2020, pendant la guerre du Haut-Karabakh, des villes et des villages de
+la République d'Artsakh ont été bombardés ; des civils ont été tués et déplacés.
+Le Défenseur des droits de l'homme de l'Artsakh a documenté les attaques contre les
+civils et les infrastructures civiles, et a appelé la communauté internationale à
+les reconnaître. L'Assemblée nationale de l'Artsakh a appelé les parlements et les
+gouvernements du monde à reconnaître l'indépendance de la République d'Artsakh,
+comme moyen de garantir la sécurité et les droits de la population qui y vit.
+
+## Nous demandons à nos gouvernements et à nos parlements
+
+1. De reconnaître la République d'Artsakh, afin que sa population soit protégée par
+   le droit des gens et non livrée à la loi du plus fort.
+2. De condamner les attaques contre les civils et les infrastructures civiles, quels
+   qu'en soient les auteurs, et de soutenir une enquête indépendante.
+3. De soutenir l'accès humanitaire, le retour des prisonniers et la protection du
+   patrimoine culturel et religieux.
+
+Votre signature n'est comptée qu'une fois, après que vous l'avez confirmée par
+e-mail. Votre nom et votre adresse ne sont jamais affichés sur ce site.
+"""
+
+RECOGNIZE_ARTSAKH_RU = """\
+Осенью 2020 года, во время войны в Нагорном Карабахе, города и сёла Республики Арцах
+подвергались обстрелам, мирные жители гибли и были вынуждены покинуть свои дома.
+Защитник прав человека Арцаха задокументировал нападения на мирных жителей и
+гражданскую инфраструктуру и призвал международное сообщество признать их.
+Национальное собрание Арцаха призвало парламенты и правительства мира признать
+независимость Республики Арцах как путь к тому, чтобы гарантировать безопасность и
+права живущих там людей.
+
+## Мы просим наши правительства и парламенты
+
+1. Признать Республику Арцах, чтобы её народ был защищён международным правом,
+   а не оставлен на милость силы.
+2. Осудить нападения на мирных жителей и гражданскую инфраструктуру, кто бы их ни
+   совершал, и поддержать независимое расследование.
+3. Поддержать гуманитарный доступ, возвращение пленных и защиту культурного и
+   религиозного наследия.
+
+Ваша подпись засчитывается один раз, после того как вы подтвердите её по
+электронной почте. Ваше имя и адрес никогда не публикуются на этом сайте.
+"""
+
+# slug -> language -> the campaign's words in that language.
+DEMO_TRANSLATIONS: dict[str, dict[str, dict[str, str]]] = {
+    "recognize-artsakh": {
+        "hy": {
+            "title": "Ճանաչե՛ք Արցախի Հանրապետությունը՝ պաշտպանելու նրա խաղաղ բնակիչներին",
+            "summary": (
+                "Արցախի Ազգային ժողովը կոչ արեց աշխարհի խորհրդարաններին ճանաչել Հանրապետությունը։ "
+                "Ավելացրե՛ք ձեր անունը, որպեսզի մեր խորհրդարանն էլ դա անի և դատապարտի խաղաղ "
+                "բնակիչների դեմ հարձակումները։"
+            ),
+            "body_markdown": RECOGNIZE_ARTSAKH_HY,
+        },
+        "fr": {
+            "title": "Reconnaître la République d'Artsakh pour protéger sa population civile",
+            "summary": (
+                "L'Assemblée nationale de l'Artsakh a demandé aux parlements du monde de reconnaître "
+                "la République. Signez pour demander au nôtre de le faire, et de condamner les "
+                "attaques contre les civils."
+            ),
+            "body_markdown": RECOGNIZE_ARTSAKH_FR,
+        },
+        "ru": {
+            "title": "Признайте Республику Арцах, чтобы защитить её мирных жителей",
+            "summary": (
+                "Национальное собрание Арцаха призвало парламенты мира признать Республику. "
+                "Подпишите петицию, чтобы наш парламент сделал это и осудил нападения на мирных жителей."
+            ),
+            "body_markdown": RECOGNIZE_ARTSAKH_RU,
+        },
+    },
+}
+
 DEMO_CAMPAIGNS = [
     {
         "slug": "recognize-artsakh",
@@ -80,7 +182,11 @@ def seed_demo() -> int:
     if db.session.execute(select(func.count(Campaign.id))).scalar_one():
         return 0
     for values in DEMO_CAMPAIGNS:
-        db.session.add(Campaign(status=CampaignStatus.OPEN, language="en", **values))
+        campaign = Campaign(status=CampaignStatus.OPEN, language="en", **values)
+        db.session.add(campaign)
+        db.session.flush()
+        for language, words in DEMO_TRANSLATIONS.get(campaign.slug, {}).items():
+            db.session.add(CampaignTranslation(campaign_id=campaign.id, language=language, **words))
     db.session.flush()
     seed_letters()
     db.session.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign import clock
@@ -112,3 +112,23 @@ class Campaign(db.Model):  # type: ignore[name-defined]
     def is_letter(self) -> bool:
         """Tell whether signing sends letters to officials."""
         return self.kind == CampaignKind.LETTER
+
+
+class CampaignTranslation(db.Model):  # type: ignore[name-defined]
+    """A campaign's words in another language than its own (campaign.campaigns.translations)."""
+
+    __tablename__ = "campaign_translations"
+    __table_args__ = (UniqueConstraint("campaign_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(500))
+    body_markdown: Mapped[str] = mapped_column(Text, default="")
+    share_text: Mapped[str] = mapped_column(String(280), default="", server_default="")
+    # A letter campaign's letter in this language; None: its letters stay in the campaign's language.
+    letter_subject: Mapped[str | None] = mapped_column(String(300))
+    letter_body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)

@@ -2,8 +2,8 @@
 
 Rendering the page (its Markdown, a form with every country) costs far more
 than serving it. Each process renders a skeleton once, with marks where the
-per-request parts go (the CSRF token, the link's source tag, the live count),
-and fills them in by joining strings.
+per-request parts go (the CSRF token, the link's source tag, the live count,
+the reasons for signing), and fills them in by joining strings.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from flask import get_template_attribute, render_template
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from campaign import clock
+from campaign import clock, i18n
+from campaign.campaigns import comments, translations
 from campaign.campaigns.service import CampaignView
 from campaign.counts.service import CountSnapshot, read_count
 from campaign.signing.forms import SignForm
@@ -27,31 +28,39 @@ from campaign.signing.forms import SignForm
 # an organizer wrote cannot hold one (and the forms refuse private-use
 # characters anyway), so no visitor's CSRF token can land in a campaign's text.
 _NONCE = secrets.token_hex(16)
-_CSRF, _SOURCE, _COUNT = (f"\ue000{name}-{_NONCE}\ue000" for name in ("csrf", "source", "count"))
-_SPLIT = re.compile("(" + "|".join(re.escape(mark) for mark in (_CSRF, _SOURCE, _COUNT)) + ")")
+_CSRF, _SOURCE, _COUNT, _COMMENTS = (
+    f"\ue000{name}-{_NONCE}\ue000" for name in ("csrf", "source", "count", "comments")
+)
+_SPLIT = re.compile("(" + "|".join(re.escape(mark) for mark in (_CSRF, _SOURCE, _COUNT, _COMMENTS)) + ")")
 
-# (campaign id, its version, whether it is open) -> (rendered at, the page cut
-# at its marks). A skeleton also shows rows the campaign's version does not
+# (campaign id, its version, whether it is open, the page's language, the
+# language the address named) -> (rendered at, the page cut at its marks). The
+# language the address named is in the key because the page's links carry it
+# on (`?lang=`). A skeleton also shows rows the campaign's version does not
 # cover (the officials of a letter campaign), so it is rendered again after
 # SKELETON_SECONDS whatever happens.
-_skeletons: dict[tuple[int, datetime, bool], tuple[float, list[str]]] = {}
+_skeletons: dict[tuple[int, datetime, bool, str, str | None], tuple[float, list[str]]] = {}
 SKELETON_SECONDS = 60.0
 
 
 def count_html(count: CountSnapshot, goal: int) -> Markup:
     """The count, the goal and the progress bar (a macro's output, escaped by Jinja)."""
-    return _progress_html(count.total, goal)
+    return _progress_html(count.total, goal, i18n.current_language())
 
 
 @functools.lru_cache(maxsize=4096)
-def _progress_html(total: int, goal: int) -> Markup:
-    """The progress block for one count and goal: the same for every visitor until the count moves."""
+def _progress_html(total: int, goal: int, language: str) -> Markup:
+    """The progress block for one count, goal and language: the same for every such visitor."""
     html: Markup = get_template_attribute("_forms.html", "progress")(CountSnapshot(total), goal)
     return html
 
 
-def render(view: CampaignView, form: SignForm, *, csrf: str, source: str, count: Markup) -> str:
+def render(
+    view: CampaignView, form: SignForm, *, csrf: str, source: str, count: Markup, comments_html: Markup
+) -> str:
     """Render the campaign page with the given form and per-request parts."""
+    # Its words in the reader's language where translated (the skeleton's key holds the language).
+    view = translations.localized(view, i18n.current_language())
     form.source.data = source
     return render_template(
         "campaigns/show.html",
@@ -59,20 +68,28 @@ def render(view: CampaignView, form: SignForm, *, csrf: str, source: str, count:
         form=form,
         csrf_value=csrf,
         count_html=count,
+        comments_html=comments_html,
         is_open=view.is_open_at(clock.now()),
     )
 
 
 def campaign_page(view: CampaignView, source: str | None) -> str:
     """The campaign page with a fresh form: from the skeleton, filled in for this request."""
-    key = (view.id, view.updated_at, view.is_open_at(clock.now()))
+    key = (
+        view.id,
+        view.updated_at,
+        view.is_open_at(clock.now()),
+        i18n.current_language(),
+        i18n.requested_language(),
+    )
     now = time.monotonic()
     kept = _skeletons.get(key)
     if kept is not None and kept[0] > now - SKELETON_SECONDS:
         parts = kept[1]
     else:
         form = SignForm(formdata=None, meta={"csrf": False})
-        html = render(view, form, csrf=_CSRF, source=_SOURCE, count=Markup(_COUNT))  # noqa: S704 - a constant
+        marks = {"count": Markup(_COUNT), "comments_html": Markup(_COMMENTS)}  # noqa: S704 - constants
+        html = render(view, form, csrf=_CSRF, source=_SOURCE, **marks)
         parts = _SPLIT.split(html)
         if len(_skeletons) > 1000:
             _skeletons.clear()
@@ -82,6 +99,7 @@ def campaign_page(view: CampaignView, source: str | None) -> str:
         _CSRF: generate_csrf(),
         _SOURCE: str(escape(SignForm.plausible_source(source))),
         _COUNT: count_html(count, count.goal or view.goal),
+        _COMMENTS: comments.block_html(view.id, view.updated_at),
     }
     return "".join(values.get(part, part) for part in parts)
 
@@ -95,6 +113,7 @@ def page_with_errors(view: CampaignView, form: SignForm) -> str:
         csrf=generate_csrf(),
         source=form.clean_source or "",
         count=count_html(count, count.goal or view.goal),
+        comments_html=comments.block_html(view.id, view.updated_at),
     )
 
 

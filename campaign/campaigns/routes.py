@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
 
-from campaign.campaigns import pages, service
+from campaign import i18n
+from campaign.campaigns import embed as widget
+from campaign.campaigns import pages, service, sharing, translations
 from campaign.counts.service import read_count, read_totals, trending
-from campaign.extensions import limiter
+from campaign.extensions import csrf, db, limiter
+from campaign.signing.forms import SignForm
+from campaign.signing.service import CampaignClosed
 
 bp = Blueprint("campaigns", __name__)
 # Public reads under a surge: no rate-limit bookkeeping on them (the proxy
 # in front may limit abusive clients; a cached answer costs less than a check).
 limiter.exempt(bp)
+bp.add_app_template_global(sharing.share_links, "share_links")
+bp.add_app_template_global(sharing.campaign_url, "campaign_url")
+bp.add_app_template_global(i18n.requested_language, "requested_language")
+bp.add_app_template_global(widget.snippet, "embed_snippet")
 
 
 @bp.get("/")
@@ -33,8 +43,70 @@ def show(slug: str) -> str:
 @bp.get("/campaigns/<slug>/thanks")
 def thanks(slug: str) -> str:
     """Thank a supporter who confirmed, with the count and ways to share."""
-    view = service.public_view_or_404(slug)
+    view = translations.localized(service.public_view_or_404(slug), i18n.current_language())
     count = read_count(view.id)
     return render_template(
         "campaigns/thanks.html", campaign=view, count_html=pages.count_html(count, count.goal or view.goal)
     )
+
+
+@bp.get("/campaigns/<slug>/share.png")
+def share_image(slug: str) -> Response:
+    """The campaign's share image in the reader's language: title and count, redrawn at each count step."""
+    view = translations.localized(service.public_view_or_404(slug), i18n.current_language())
+    count = read_count(view.id)
+    png = sharing.share_image(view, count.total, count.goal or view.goal).read_bytes()
+    response = Response(png, mimetype="image/png")
+    response.cache_control.public = True
+    response.cache_control.max_age = sharing.IMAGE_CACHE_SECONDS
+    response.add_etag()
+    response.make_conditional(request)
+    if i18n.requested_language() is None:
+        response.vary.add("Accept-Language")
+    return response
+
+
+def _partner() -> str | None:
+    """The partner the widget's address names; 400 with a clear message when it is not a short name."""
+    try:
+        return widget.partner_of(request.args.get("partner"))
+    except widget.BadPartner:
+        abort(400, _("The partner name must be 1 to 40 lowercase letters, digits or hyphens (ngo-paris)."))
+
+
+@bp.get("/campaigns/<slug>/embed")
+def embed(slug: str) -> Response:
+    """The widget partner sites frame: the count and the sign form."""
+    view = translations.localized(service.public_view_or_404(slug), i18n.current_language())
+    return widget.framed(widget.page(view, _partner()), is_public=True)
+
+
+@bp.post("/campaigns/<slug>/embed")
+@csrf.exempt  # no cookie reaches a third-party frame: Fetch Metadata and Origin guard it (campaigns/embed.py)
+def embed_sign(slug: str) -> BaseResponse:
+    """Take a signature through the widget; the partner is its source."""
+    view = service.public_view_or_404(slug)
+    partner = _partner()
+    if not widget.is_same_origin_post():
+        abort(403, _("This form can only be sent from its own page."))
+    form = SignForm(meta={"csrf": False})
+    if not widget.is_open(view):
+        return widget.framed(widget.page(view, partner, form), 409, is_public=False)
+    if not form.validate():
+        return widget.framed(widget.page(view, partner, form), 400, is_public=False)
+    if not form.is_bot:
+        try:
+            widget.sign(view, form, partner)
+        except CampaignClosed:
+            db.session.rollback()
+            closed = service.public_view_or_404(slug, fresh=True)
+            return widget.framed(widget.page(closed, partner, form), 409, is_public=False)
+        db.session.commit()
+    return redirect(url_for("campaigns.embed_signed", slug=view.slug, partner=partner), code=303)
+
+
+@bp.get("/campaigns/<slug>/embed/check-your-inbox")
+def embed_signed(slug: str) -> Response:
+    """The widget after signing: where the confirmation email went."""
+    view = translations.localized(service.public_view_or_404(slug), i18n.current_language())
+    return widget.framed(widget.page(view, _partner(), is_signed=True), is_public=True)

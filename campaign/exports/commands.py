@@ -8,9 +8,12 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from campaign.campaigns.models import Campaign
+from campaign.cli import TranslatedOption
 from campaign.exports.service import COLUMNS, STATUSES, ExportError, ExportFilters, export_campaign_to
 from campaign.extensions import db
 
@@ -26,16 +29,37 @@ def init_app(app: Flask) -> None:
         "output",
         type=click.Path(dir_okay=False, path_type=Path),
         required=True,
-        help="The CSV file to write (it must not exist yet).",
+        cls=TranslatedOption,
+        help=_l("The CSV file to write (it must not exist yet)."),
     )
     @click.option("--status", type=click.Choice(STATUSES), default="validated", show_default=True)
-    @click.option("--from", "signed_from", type=click.DateTime(["%Y-%m-%d"]), help="Signed on or after.")
-    @click.option("--to", "signed_to", type=click.DateTime(["%Y-%m-%d"]), help="Signed on or before.")
-    @click.option("--country", help="ISO 3166-1 alpha-2 code.")
-    @click.option("--opted-in", is_flag=True, help="Only signers who agreed to be contacted.")
-    @click.option("--columns", help=f"Comma-separated, from: {', '.join(COLUMNS)}.")
-    @click.option("--excel", is_flag=True, help="Start with a byte-order mark for Excel.")
-    @click.option("--gzip", "is_gzip", is_flag=True, help="Compress the file.")
+    @click.option(
+        "--from",
+        "signed_from",
+        type=click.DateTime(["%Y-%m-%d"]),
+        cls=TranslatedOption,
+        help=_l("Signed on or after."),
+    )
+    @click.option(
+        "--to",
+        "signed_to",
+        type=click.DateTime(["%Y-%m-%d"]),
+        cls=TranslatedOption,
+        help=_l("Signed on or before."),
+    )
+    @click.option("--country", cls=TranslatedOption, help=_l("ISO 3166-1 alpha-2 code."))
+    @click.option(
+        "--opted-in", is_flag=True, cls=TranslatedOption, help=_l("Only signers who agreed to be contacted.")
+    )
+    @click.option(
+        "--columns",
+        cls=TranslatedOption,
+        help=_l("Comma-separated, from: %(columns)s.", columns=", ".join(COLUMNS)),
+    )
+    @click.option(
+        "--excel", is_flag=True, cls=TranslatedOption, help=_l("Start with a byte-order mark for Excel.")
+    )
+    @click.option("--gzip", "is_gzip", is_flag=True, cls=TranslatedOption, help=_l("Compress the file."))
     def export_command(
         slug: str,
         output: Path,
@@ -51,9 +75,9 @@ def init_app(app: Flask) -> None:
         """Export a campaign's signatures (validated by default) to a CSV file."""
         campaign = db.session.execute(select(Campaign).where(Campaign.slug == slug)).scalar_one_or_none()
         if campaign is None:
-            raise click.ClickException(f"No campaign {slug!r}.")
+            raise click.ClickException(_("No campaign '%(slug)s'.", slug=slug))
         if output.exists():
-            raise click.ClickException(f"{output} exists already; choose a new file.")
+            raise click.ClickException(_("%(file)s exists already; choose a new file.", file=output))
         filters = ExportFilters(
             status=status,
             signed_from=_day(signed_from),
@@ -74,7 +98,7 @@ def init_app(app: Flask) -> None:
             )
         except ExportError as error:
             raise click.ClickException(str(error)) from None
-        click.echo(f"Wrote {rows} signatures to {output}.")
+        click.echo(_("Wrote %(count)s signatures to %(file)s.", count=rows, file=output))
 
 
 def _day(value: object) -> date | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -12,29 +14,43 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from campaign.exports.service import COLUMNS, DEFAULT_COLUMNS, STATUSES
 from campaign.validation import single_line
 
+# How each choice of signatures is named on the form.
+STATUS_LABELS = {
+    "validated": lazy_gettext("Validated"),
+    "pending": lazy_gettext("Pending"),
+    "invalidated": lazy_gettext("Invalidated"),
+    "all": lazy_gettext("All"),
+}
+
 
 class ExportForm(FlaskForm):
     """Which campaign, which signatures, which columns, which file."""
 
-    campaign_id = SelectField("Campaign", coerce=int, validators=[DataRequired("Choose a campaign.")])
-    status = SelectField(
-        "Signatures", choices=[SelectChoice(s, s.capitalize()) for s in STATUSES], default="validated"
+    campaign_id = SelectField(
+        lazy_gettext("Campaign"), coerce=int, validators=[DataRequired(lazy_gettext("Choose a campaign."))]
     )
-    signed_from = DateField("Signed from", validators=[Optional()])
-    signed_to = DateField("Signed until", validators=[Optional()])
-    country = StringField("Country (ISO code)", validators=[Optional(), Length(min=2, max=2), single_line])
-    opted_in_only = BooleanField("Only signers who agreed to be contacted")
+    status = SelectField(
+        lazy_gettext("Signatures"),
+        choices=[SelectChoice(s, STATUS_LABELS.get(s, s.capitalize())) for s in STATUSES],
+        default="validated",
+    )
+    signed_from = DateField(lazy_gettext("Signed from"), validators=[Optional()])
+    signed_to = DateField(lazy_gettext("Signed until"), validators=[Optional()])
+    country = StringField(
+        lazy_gettext("Country (ISO code)"), validators=[Optional(), Length(min=2, max=2), single_line]
+    )
+    opted_in_only = BooleanField(lazy_gettext("Only signers who agreed to be contacted"))
     columns = SelectMultipleField(
-        "Columns",
+        lazy_gettext("Columns"),
         choices=[SelectChoice(name, heading) for name, (heading, _) in COLUMNS.items()],
         default=DEFAULT_COLUMNS,
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
     )
-    is_excel = BooleanField("For Excel (adds a byte-order mark)")
-    is_gzip = BooleanField("Compress (gzip)")
+    is_excel = BooleanField(lazy_gettext("For Excel (adds a byte-order mark)"))
+    is_gzip = BooleanField(lazy_gettext("Compress (gzip)"))
 
     def validate_signed_to(self, field: Any) -> None:
         """The range must run forwards."""
         if field.data and self.signed_from.data and field.data < self.signed_from.data:
-            raise ValidationError("The end date is before the start date.")
+            raise ValidationError(_("The end date is before the start date."))

@@ -24,7 +24,8 @@ from typing import IO, Any
 
 import pycountry
 from flask import current_app
-from sqlalchemy import DateTime, Select, String, bindparam, func, select, update
+from flask_babel import gettext
+from sqlalchemy import DateTime, Select, String, bindparam, func, select, text, update
 from sqlalchemy.sql.functions import coalesce
 from sqlalchemy.types import TypeEngine
 
@@ -85,11 +86,17 @@ class ExportFilters:
     def check(self) -> None:
         """Refuse filters that make no sense, with a message for the person who chose them."""
         if self.status not in STATUSES:
-            raise ExportError(f"Unknown status {self.status!r}: choose one of {', '.join(STATUSES)}.")
+            raise ExportError(
+                gettext(
+                    "Unknown status %(status)s: choose one of %(statuses)s.",
+                    status=repr(self.status),
+                    statuses=", ".join(STATUSES),
+                )
+            )
         if self.signed_from and self.signed_to and self.signed_from > self.signed_to:
-            raise ExportError("The start date is after the end date.")
+            raise ExportError(gettext("The start date is after the end date."))
         if self.country and pycountry.countries.get(alpha_2=self.country) is None:
-            raise ExportError(f"Unknown country code {self.country!r}.")
+            raise ExportError(gettext("Unknown country code %(code)s.", code=repr(self.country)))
 
     def as_json(self) -> dict[str, Any]:
         """The filters as stored with the export and in the audit log."""
@@ -109,7 +116,7 @@ def check_columns(columns: list[str]) -> list[str]:
     """The chosen columns, or the defaults; an unknown name is refused."""
     unknown = [c for c in columns if c not in COLUMNS]
     if unknown:
-        raise ExportError(f"Unknown columns: {', '.join(unknown)}.")
+        raise ExportError(gettext("Unknown columns: %(columns)s.", columns=", ".join(unknown)))
     return columns or list(DEFAULT_COLUMNS)
 
 
@@ -207,27 +214,97 @@ def _new_export(
 
 def run_export(export_id: int) -> ExportStatus:
     """Write the export's file, once; a second run of the same export does nothing."""
-    claimed = db.session.execute(
-        update(Export)
-        .where(Export.id == export_id, Export.status == ExportStatus.QUEUED)
-        .values(status=ExportStatus.RUNNING)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    export = db.session.get_one(Export, export_id)
-    if not getattr(claimed, "rowcount", 0):
-        return export.status
-    file_name = f"{secrets.token_hex(16)}.csv" + (".gz" if export.is_gzip else "")
-    path = export_folder() / file_name
-    try:
-        written = write_file(export, path)
-    except Exception:
-        path.unlink(missing_ok=True)
-        log.exception("export %s failed", export_id)
-        _finish(export_id, ExportStatus.FAILED, error="The export failed; please ask for it again.")
-        raise
-    _finish(export_id, ExportStatus.DONE, file_name=file_name, written_rows=written)
+    with _running(export_id):
+        # The file's name is recorded with the claim, so a sweep can remove it if
+        # this worker dies; nobody downloads it before the export is done.
+        file_name = f"{secrets.token_hex(16)}.csv"
+        claimed = db.session.execute(
+            update(Export)
+            .where(Export.id == export_id, Export.status == ExportStatus.QUEUED)
+            .values(status=ExportStatus.RUNNING, file_name=file_name)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        export = db.session.get_one(Export, export_id)
+        if not getattr(claimed, "rowcount", 0):
+            return export.status
+        if export.is_gzip:
+            file_name = _recorded_name(export_id, f"{file_name}.gz")
+        path = export_folder() / file_name
+        try:
+            written = write_file(export, path)
+        except Exception:
+            path.unlink(missing_ok=True)
+            log.exception("export %s failed", export_id)
+            _finish(export_id, ExportStatus.FAILED, error="The export failed; please ask for it again.",
+                    file_name=None)  # fmt: skip
+            raise
+        _finish(export_id, ExportStatus.DONE, file_name=file_name, written_rows=written)
     return ExportStatus.DONE
+
+
+def _recorded_name(export_id: int, file_name: str) -> str:
+    """Record the running export's file name; return it."""
+    db.session.execute(update(Export).where(Export.id == export_id).values(file_name=file_name))
+    db.session.commit()
+    return file_name
+
+
+# Whose worker is gone: on PostgreSQL a running export's worker holds a
+# session-level advisory lock on its id, on a connection of its own, for as
+# long as it writes; PostgreSQL drops it with the connection when the worker
+# dies. So "running, and nobody holds its lock" means "its worker is gone".
+# (Taken before the claim commits, so there is no moment where a live export
+# looks orphaned.) On SQLite, and as a backstop, an export still running
+# EXPORT_RUNNING_LIMIT_SECONDS after it was asked for is failed: the task's
+# time limit (campaign/taskqueue.py) has stopped it long before.
+_EXPORT_LOCKS = 0x657870  # "exp"
+_ORPHANED_EXPORTS = text("""
+SELECT id FROM exports
+WHERE status = 'running' AND pg_try_advisory_xact_lock(CAST(:namespace AS integer), id)
+FOR UPDATE SKIP LOCKED
+""")
+ABANDONED = "The export stopped when its worker did; please ask for it again."
+
+
+@contextmanager
+def _running(export_id: int) -> Iterator[None]:
+    """Hold the export's advisory lock (PostgreSQL) while the block writes it."""
+    if db.engine.dialect.name != "postgresql":
+        yield
+        return
+    key = {"namespace": _EXPORT_LOCKS, "id": export_id}
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(
+            text("SELECT pg_advisory_lock(CAST(:namespace AS integer), CAST(:id AS integer))"), key
+        )
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock_all()"))
+
+
+def fail_abandoned_exports(now: datetime | None = None) -> int:
+    """Fail running exports whose worker is gone or that ran past their limit, removing their files;
+    return how many."""
+    limit = timedelta(seconds=current_app.config["EXPORT_RUNNING_LIMIT_SECONDS"])
+    too_old = (Export.status == ExportStatus.RUNNING) & (Export.created_at < (now or clock.now()) - limit)
+    ids = set(
+        db.session.execute(select(Export.id).where(too_old).with_for_update(skip_locked=True)).scalars()
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        ids.update(db.session.execute(_ORPHANED_EXPORTS, {"namespace": _EXPORT_LOCKS}).scalars())
+    abandoned = db.session.execute(select(Export).where(Export.id.in_(ids))).scalars().all()
+    for export in abandoned:
+        if export.file_name:
+            (export_folder() / export.file_name).unlink(missing_ok=True)
+        export.status = ExportStatus.FAILED
+        export.error = ABANDONED
+        export.file_name = None
+        export.finished_at = clock.now()
+        log.warning("export %s failed: its worker stopped", export.id)
+    db.session.commit()  # also ends the transaction holding the orphans' locks
+    return len(abandoned)
 
 
 def write_file(export: Export, path: Path) -> int:
@@ -371,10 +448,10 @@ def export_folder() -> Path:
 def download(export: Export, *, actor: str) -> Path:
     """Audit a download of a finished export and return its file (raise if it is gone)."""
     if export.status != ExportStatus.DONE or not export.file_name or export.expires_at <= clock.now():
-        raise ExportError("This export is not available: it has expired or is not finished.")
+        raise ExportError(gettext("This export is not available: it has expired or is not finished."))
     path = export_folder() / export.file_name
     if not path.is_file():
-        raise ExportError("This export's file is gone; please ask for it again.")
+        raise ExportError(gettext("This export's file is gone; please ask for it again."))
     record(
         actor,
         "export.downloaded",
@@ -421,13 +498,14 @@ def export_campaign_to(
     """The command line's export: audited like any other, written straight to a file; return rows."""
     export = _new_export(campaign, actor, None, filters, columns, is_excel, is_gzip)
     db.session.commit()
-    export.status = ExportStatus.RUNNING
-    db.session.commit()
-    try:
-        written = write_file(export, destination)
-    except Exception:
-        destination.unlink(missing_ok=True)
-        _finish(export.id, ExportStatus.FAILED, error="The export failed.")
-        raise
-    _finish(export.id, ExportStatus.DONE, written_rows=written)
+    with _running(export.id):
+        export.status = ExportStatus.RUNNING
+        db.session.commit()
+        try:
+            written = write_file(export, destination)
+        except Exception:
+            destination.unlink(missing_ok=True)
+            _finish(export.id, ExportStatus.FAILED, error="The export failed.")
+            raise
+        _finish(export.id, ExportStatus.DONE, written_rows=written)
     return written

@@ -15,7 +15,7 @@ from typing import Any
 
 import idna
 from flask import current_app, render_template
-from sqlalchemy import Select, case, func, select, text, update
+from sqlalchemy import Connection, Select, case, func, select, text, update
 
 from campaign import clock, dispatch
 from campaign.extensions import db
@@ -337,65 +337,179 @@ def mail_folder() -> Path:
     return Path(current_app.instance_path) / "mail"
 
 
+# How a message is claimed, and how what a dead worker held comes back.
+#
+# A pump claims one message at a time, just before it sends it: the row goes
+# from pending to sending (attempts + 1) in a transaction of its own, so a
+# worker killed mid-send leaves at most one message per pool process behind.
+#
+# On PostgreSQL the claim also takes a session-level advisory lock on the
+# message's id, on a connection the pump keeps for the purpose (`Holder`), and
+# lets it go once the outcome is committed. The lock lives exactly as long as
+# the worker's connection: when the worker dies, PostgreSQL ends its session
+# and the lock is gone. So "sending, and nobody holds its lock" means "its
+# worker is gone", and the next pump or sweep puts it back at once (taking the
+# lock with pg_try_advisory_xact_lock, which a live sender's lock refuses),
+# instead of waiting OUTBOX_STUCK_SECONDS. A message whose SMTP server had
+# accepted it just before the worker died is sent again, with the same
+# Message-ID, so a receiver can drop the copy: at most one duplicate per pool
+# process killed. A worker that keeps dying on one message spends its attempts
+# and the message fails.
+#
+# SQLite (the embedded default, one machine) has no such locks: a message left
+# sending there is reclaimed after OUTBOX_STUCK_SECONDS, as before.
+_CLAIM_LOCKS = 0x636C6D  # "clm": the namespace of the claim locks
+_HOLD = text("SELECT pg_try_advisory_lock(CAST(:namespace AS integer), CAST(:id AS integer))")
+_LET_GO = text("SELECT pg_advisory_unlock(CAST(:namespace AS integer), CAST(:id AS integer))")
+_LET_ALL_GO = text("SELECT pg_advisory_unlock_all()")
+# Rows sending whose worker is gone: their claim lock is free (taken here to
+# the end of this transaction, so a pump cannot claim them meanwhile).
+_ORPHANED = text("""
+SELECT id FROM outbox
+WHERE status = 'sending' AND pg_try_advisory_xact_lock(CAST(:namespace AS integer), id)
+FOR UPDATE SKIP LOCKED
+""")
+
+
+class Holder:
+    """The claim locks of one pump, on a PostgreSQL connection of their own (nothing on SQLite)."""
+
+    def __init__(self) -> None:
+        self.connection: Connection | None = None
+        if db.engine.dialect.name == "postgresql":
+            self.connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+    def hold(self, message_id: int) -> bool:
+        """Take the claim lock of a message; False if someone else holds it."""
+        if self.connection is None:
+            return True
+        return bool(self.connection.execute(_HOLD, {"namespace": _CLAIM_LOCKS, "id": message_id}).scalar())
+
+    def let_go(self, message_id: int) -> None:
+        """Release the claim lock of a message whose outcome is committed."""
+        if self.connection is not None:
+            self.connection.execute(_LET_GO, {"namespace": _CLAIM_LOCKS, "id": message_id})
+
+    def close(self) -> None:
+        """Release every lock and give the connection back (a dead connection released them already)."""
+        if self.connection is None:
+            return
+        try:
+            self.connection.execute(_LET_ALL_GO)
+        finally:
+            self.connection.close()
+            self.connection = None
+
+
 def pump(batch: int, seconds: float) -> int:
-    """Send what is due, a batch of claimed rows at a time, for at most `seconds`; return how many.
+    """Send what is due, claiming each message just before sending it, for at most `seconds`; return how many.
 
     Any number of pumps may run at once: each claims rows no other has
-    claimed. When time runs out with rows still due, another pump is started.
+    claimed. Every `batch` messages, if a backlog remains, another pump is
+    started so that more worker processes send; when time runs out with rows
+    still due, another pump takes over.
     """
     deadline = time.monotonic() + seconds
     handled = 0
+    holder = Holder()
     session = db.session()
-    # Each send is committed on its own; the rest of the batch is ours and
-    # unchanged by anyone else, so it need not be read again after each commit.
+    # Each send is committed on its own and nobody else changes a claimed
+    # row, so it need not be read again after each commit.
     session.expire_on_commit = False
     try:
+        reclaim_orphans()
         while time.monotonic() < deadline:
-            claimed = _claim_batch(batch)
-            if len(claimed) == batch:
+            if handled % batch == 0 and _due_count(batch + 1) > batch:
                 # A backlog: let another worker process pump beside this one.
                 dispatch.publish(PUMP_TASK, ())
-            for row in claimed:
-                _send_claimed(row)
-            handled += len(claimed)
-            if len(claimed) < batch:
+            row = _claim_next(holder)
+            if row is None:
                 return handled
+            message_id = row.id
+            try:
+                _send_claimed(row)
+            finally:
+                holder.let_go(message_id)
+            handled += 1
     finally:
         session.expire_on_commit = True
+        holder.close()
     dispatch.publish(PUMP_TASK, ())
     return handled
 
 
-def _claim_batch(batch: int) -> list[OutboxMessage]:
-    """Mark up to `batch` due rows as being sent, skipping rows another pump holds."""
-    now = clock.now()
+def _due_count(limit: int) -> int:
+    """How many messages are due now, counting up to `limit`."""
     due = (
         select(OutboxMessage.id)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.next_attempt_at)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= clock.now())
+        .limit(limit)
+        .subquery()
     )
-    ids = (
-        db.session.execute(
+    return int(db.session.execute(select(func.count()).select_from(due)).scalar_one())
+
+
+def _claim_next(holder: Holder) -> OutboxMessage | None:
+    """Claim the next due message for this pump (status sending, its lock held); None when none is due."""
+    while True:
+        now = clock.now()
+        message_id = db.session.execute(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.next_attempt_at)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).scalar()
+        if message_id is None:
+            db.session.commit()
+            return None
+        # The lock is taken before the claim is committed: no moment where the
+        # row is sending and its lock free, which would look like a dead worker.
+        if not holder.hold(message_id):
+            # A sweep is putting it back this instant; it is due again after that commit.
+            db.session.rollback()
+            continue
+        claimed = db.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == OutboxStatus.PENDING)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
             .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
-            .returning(OutboxMessage.id)
             .execution_options(synchronize_session=False)
         )
-        .scalars()
-        .all()
+        db.session.commit()
+        if getattr(claimed, "rowcount", 0):
+            return db.session.get_one(OutboxMessage, message_id, populate_existing=True)
+        # Another pump claimed it between our read and our write (SQLite has no SKIP LOCKED).
+        holder.let_go(message_id)
+
+
+def reclaim_orphans() -> int:
+    """Put back what dead workers left sending (PostgreSQL: no live claim lock); return how many."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return 0
+    orphans = db.session.execute(_ORPHANED, {"namespace": _CLAIM_LOCKS}).scalars().all()
+    if orphans:
+        _put_back(OutboxMessage.id.in_(orphans), "its worker stopped while sending")
+        log.warning("outbox: %d messages left sending by a stopped worker put back", len(orphans))
+    db.session.commit()  # also ends the transaction that held the orphans' locks
+    return len(orphans)
+
+
+def _put_back(which: Any, reason: str) -> None:
+    """Make these sending rows pending again, or failed once they spent their attempts."""
+    exhausted = OutboxMessage.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]
+    sending = OutboxMessage.status == OutboxStatus.SENDING
+    db.session.execute(
+        update(OutboxMessage)
+        .where(which, sending, exhausted)
+        .values(status=OutboxStatus.FAILED, last_error=f"stuck while sending: {reason}"[:500], sealed=None)
+        .execution_options(synchronize_session=False)
     )
-    db.session.commit()
-    if not ids:
-        return []
-    rows = (
-        db.session.execute(select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id))
-        .scalars()
-        .all()
+    db.session.execute(
+        update(OutboxMessage)
+        .where(which, sending, ~exhausted)
+        .values(status=OutboxStatus.PENDING)
+        .execution_options(synchronize_session=False)
     )
-    return list(rows)
 
 
 def _send_claimed(row: OutboxMessage) -> Delivery:
@@ -471,24 +585,14 @@ def backoff(attempts: int) -> timedelta:
 
 
 def sweep(limit: int = 1000) -> int:
-    """Reclaim rows stuck mid-send and start a pump for what is due; return how many are due."""
+    """Put back rows whose worker is gone or that are stuck mid-send, start a pump for what is due;
+    return how many are due."""
     config = current_app.config
     now = clock.now()
+    reclaim_orphans()
+    # SQLite's (and any) row still sending after this long: its worker is surely gone.
     stuck_before = now - timedelta(seconds=config["OUTBOX_STUCK_SECONDS"])
-    stuck = (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.claimed_at < stuck_before)
-    exhausted = OutboxMessage.attempts >= config["OUTBOX_MAX_ATTEMPTS"]
-    db.session.execute(
-        update(OutboxMessage)
-        .where(stuck, exhausted)
-        .values(status=OutboxStatus.FAILED, last_error="stuck while sending", sealed=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        update(OutboxMessage)
-        .where(stuck, ~exhausted)
-        .values(status=OutboxStatus.PENDING)
-        .execution_options(synchronize_session=False)
-    )
+    _put_back(OutboxMessage.claimed_at < stuck_before, "no outcome in OUTBOX_STUCK_SECONDS")
     db.session.commit()
     due_before = now - timedelta(seconds=config["OUTBOX_SWEEP_GRACE_SECONDS"])
     owed = db.session.execute(

@@ -12,9 +12,13 @@ from datetime import datetime
 
 import click
 from flask import Flask
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from campaign.campaigns.models import Campaign
+from campaign.cli import TranslatedOption
 from campaign.extensions import db
 from campaign.moderation import invalidation
 from campaign.moderation.criteria import STATUSES, Criteria, CriteriaError
@@ -30,20 +34,43 @@ def init_app(app: Flask) -> None:
         """Manage signatures in bulk."""
 
     @signatures_group.command("invalidate")
-    @click.option("--range", "address_range", default="", help="CIDR range: a /24 or /64, or wider.")
-    @click.option("--domain", default="", help="Email domain, matched exactly.")
-    @click.option("--pattern", default="", help="Glob on the address, or /regex/.")
-    @click.option("--country", default="", help="ISO 3166-1 alpha-2 code.")
     @click.option(
-        "--from", "signed_from", type=click.DateTime(DATETIME_FORMATS), help="Signed at or after (UTC)."
+        "--range",
+        "address_range",
+        default="",
+        cls=TranslatedOption,
+        help=_l("CIDR range: a /24 or /64, or wider."),
     )
-    @click.option("--to", "signed_to", type=click.DateTime(DATETIME_FORMATS), help="Signed before (UTC).")
-    @click.option("--campaign", "slug", default="", help="The campaign's slug.")
+    @click.option("--domain", default="", cls=TranslatedOption, help=_l("Email domain, matched exactly."))
+    @click.option("--pattern", default="", cls=TranslatedOption, help=_l("Glob on the address, or /regex/."))
+    @click.option("--country", default="", cls=TranslatedOption, help=_l("ISO 3166-1 alpha-2 code."))
     @click.option(
-        "--status", "statuses", multiple=True, type=click.Choice(STATUSES), help="Repeatable; default: both."
+        "--from",
+        "signed_from",
+        type=click.DateTime(DATETIME_FORMATS),
+        cls=TranslatedOption,
+        help=_l("Signed at or after (UTC)."),
     )
-    @click.option("--dry-run", is_flag=True, help="Only count what matches; change nothing.")
-    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    @click.option(
+        "--to",
+        "signed_to",
+        type=click.DateTime(DATETIME_FORMATS),
+        cls=TranslatedOption,
+        help=_l("Signed before (UTC)."),
+    )
+    @click.option("--campaign", "slug", default="", cls=TranslatedOption, help=_l("The campaign's slug."))
+    @click.option(
+        "--status",
+        "statuses",
+        multiple=True,
+        type=click.Choice(STATUSES),
+        cls=TranslatedOption,
+        help=_l("Repeatable; default: both."),
+    )
+    @click.option(
+        "--dry-run", is_flag=True, cls=TranslatedOption, help=_l("Only count what matches; change nothing.")
+    )
+    @click.option("--yes", is_flag=True, cls=TranslatedOption, help=_l("Do not ask for confirmation."))
     def invalidate_command(
         address_range: str,
         domain: str,
@@ -74,18 +101,18 @@ def init_app(app: Flask) -> None:
         job = invalidation.new_job(criteria, actor=actor, user_id=None)
         db.session.commit()
         matched = invalidation.count_job(job.id) or 0
-        click.echo(f"{matched} {'signature matches' if matched == 1 else 'signatures match'}.")
+        click.echo(ngettext("%(num)s signature matches.", "%(num)s signatures match.", matched))
         if dry_run or not matched:
             return
         if not yes:
-            click.confirm(f"Invalidate {matched}?", abort=True)
+            click.confirm(_("Invalidate %(count)s?", count=matched), abort=True)
         try:
             invalidation.start(job.id, actor=actor, defer=False)
         except invalidation.InvalidationError as error:
             raise click.ClickException(str(error)) from None
         db.session.commit()
         done = invalidation.run_job(job.id)
-        click.echo(f"Invalidated {done}; the counts are corrected at the next fold.")
+        click.echo(_("Invalidated %(count)s; the counts are corrected at the next fold.", count=done))
 
 
 def _campaign_id(slug: str) -> int | None:
@@ -94,5 +121,5 @@ def _campaign_id(slug: str) -> int | None:
         return None
     found = db.session.execute(select(Campaign.id).where(Campaign.slug == slug)).scalar()
     if found is None:
-        raise click.UsageError(f"No campaign {slug!r}.")
+        raise click.UsageError(_("No campaign '%(slug)s'.", slug=slug))
     return int(found)

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any, TypeVarTuple
 
 import pycountry
+from flask_babel import gettext
 from sqlalchemy import Select
 
 from campaign.campaigns.models import Campaign
@@ -32,7 +33,14 @@ IPV4_UNIT, IPV6_UNIT = 24, 64
 # A typed range covers at most this many of those networks (a /16, a /56).
 MAX_NETWORKS = 256
 PATTERN_MAX_LENGTH = 200
-NO_CRITERIA = (
+
+
+def N_(text: str) -> str:  # noqa: N802 (the name pybabel extracts by default)
+    """Mark a message for extraction where it is kept untranslated; gettext() translates it where shown."""
+    return text
+
+
+NO_CRITERIA = N_(
     "Give at least one criterion (address range, email domain, pattern, country, time window or campaign): "
     "with none, every signature would be invalidated."
 )
@@ -90,9 +98,9 @@ class Criteria:
             domain_hash=floods.domain_index(named_domain) if named_domain else "",
         )
         if signed_from and signed_to and signed_from >= signed_to:
-            raise CriteriaError("The time window ends before it starts.")
+            raise CriteriaError(gettext("The time window ends before it starts."))
         if criteria.is_empty:
-            raise CriteriaError(NO_CRITERIA)
+            raise CriteriaError(gettext(NO_CRITERIA))
         return criteria
 
     @property
@@ -168,18 +176,31 @@ def normal_range(text: str) -> str:
         network = ipaddress.ip_network(text.strip(), strict=False)
     except ValueError:
         raise CriteriaError(
-            f"{text.strip()!r} is not an address range: write it in CIDR form, such as 203.0.113.0/24 "
-            "or 2001:db8::/64."
+            gettext(
+                "%(typed)s is not an address range: write it in CIDR form, such as 203.0.113.0/24 "
+                "or 2001:db8::/64.",
+                typed=repr(text.strip()),
+            )
         ) from None
     unit = IPV4_UNIT if network.version == 4 else IPV6_UNIT
     if network.prefixlen > unit:
         raise CriteriaError(
-            f"Signatures keep only the /{unit} network their client came from: give a /{unit} "
-            f"or a wider range (such as {network.supernet(new_prefix=unit)})."
+            gettext(
+                "Signatures keep only the /%(unit)s network their client came from: give a /%(unit)s "
+                "or a wider range (such as %(example)s).",
+                unit=unit,
+                example=str(network.supernet(new_prefix=unit)),
+            )
         )
     if 2 ** (unit - network.prefixlen) > MAX_NETWORKS:
         widest = unit - MAX_NETWORKS.bit_length() + 1
-        raise CriteriaError(f"{network} is too wide: a range may cover at most a /{widest}.")
+        raise CriteriaError(
+            gettext(
+                "%(network)s is too wide: a range may cover at most a /%(widest)s.",
+                network=str(network),
+                widest=widest,
+            )
+        )
     return str(network)
 
 
@@ -198,13 +219,15 @@ def normal_domain(text: str) -> str:
     typed = text.strip()
     if "@" in typed:
         raise CriteriaError(
-            "Give the email domain alone (example.org), not an address: use a pattern for that."
+            gettext("Give the email domain alone (example.org), not an address: use a pattern for that.")
         )
     if any(ch in typed for ch in "*?[/"):
-        raise CriteriaError("A domain is matched exactly: for wildcards, use the email pattern.")
+        raise CriteriaError(gettext("A domain is matched exactly: for wildcards, use the email pattern."))
     canonical = floods.canonical_domain(typed)
     if not _DOMAIN.match(canonical):
-        raise CriteriaError(f"{typed!r} is not an email domain such as example.org.")
+        raise CriteriaError(
+            gettext("%(typed)s is not an email domain such as example.org.", typed=repr(typed))
+        )
     return canonical
 
 
@@ -213,12 +236,16 @@ def check_pattern(pattern: str) -> str:
     if not pattern:
         return ""
     if len(pattern) > PATTERN_MAX_LENGTH:
-        raise CriteriaError(f"The pattern is too long (at most {PATTERN_MAX_LENGTH} characters).")
+        raise CriteriaError(
+            gettext("The pattern is too long (at most %(count)s characters).", count=PATTERN_MAX_LENGTH)
+        )
     if _is_regex(pattern):
         try:
             re.compile(pattern[1:-1])
         except re.error as error:
-            raise CriteriaError(f"The pattern is not a valid regular expression: {error}.") from None
+            raise CriteriaError(
+                gettext("The pattern is not a valid regular expression: %(error)s.", error=str(error))
+            ) from None
     return pattern
 
 
@@ -244,7 +271,9 @@ def check_country(code: str) -> str:
     """An ISO 3166-1 alpha-2 code in upper case; empty if none."""
     code = code.strip().upper()
     if code and (len(code) != 2 or pycountry.countries.get(alpha_2=code) is None):
-        raise CriteriaError(f"Unknown country code {code!r}: give two letters, such as AM.")
+        raise CriteriaError(
+            gettext("Unknown country code %(code)s: give two letters, such as AM.", code=repr(code))
+        )
     return code
 
 
@@ -253,7 +282,7 @@ def check_campaign(campaign_id: int | None) -> int | None:
     if not campaign_id:
         return None
     if db.session.get(Campaign, campaign_id) is None:
-        raise CriteriaError("There is no such campaign.")
+        raise CriteriaError(gettext("There is no such campaign."))
     return campaign_id
 
 
@@ -262,5 +291,9 @@ def check_statuses(statuses: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     chosen = tuple(status for status in STATUSES if status in statuses)
     unknown = set(statuses) - set(STATUSES)
     if unknown or not chosen:
-        raise CriteriaError(f"Choose which signatures to invalidate among: {', '.join(STATUSES)}.")
+        raise CriteriaError(
+            gettext(
+                "Choose which signatures to invalidate among: %(statuses)s.", statuses=", ".join(STATUSES)
+            )
+        )
     return chosen

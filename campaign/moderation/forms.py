@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -17,6 +18,10 @@ class ReasonForm(FlaskForm):
     """Rejecting or taking down: the reason, sent to the organizer or kept on record."""
 
     reason = TextAreaField(
-        "Reason",
-        validators=[DataRequired("Please give the reason."), Length(min=10, max=2000), multi_line],
+        lazy_gettext("Reason"),
+        validators=[
+            DataRequired(lazy_gettext("Please give the reason.")),
+            Length(min=10, max=2000),
+            multi_line,
+        ],
     )

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Sequence
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import Row, func, select, update
 
 from campaign import clock, dispatch
@@ -47,7 +48,7 @@ def request_count(criteria: Criteria, *, actor: str, user_id: int | None) -> Inv
 def new_job(criteria: Criteria, *, actor: str, user_id: int | None) -> InvalidationJob:
     """Create the job's row in the caller's transaction, waiting to be counted."""
     if criteria.is_empty:  # the web and the command line check this too; the service never runs without
-        raise InvalidationError("An invalidation needs at least one criterion.")
+        raise InvalidationError(gettext("An invalidation needs at least one criterion."))
     job = InvalidationJob(
         requested_by=actor,
         user_id=user_id,
@@ -110,11 +111,13 @@ def start(job_id: int, *, actor: str, defer: bool = True) -> InvalidationJob:
     """Queue a counted invalidation to run and record who started it, the criteria and the count."""
     job = db.session.get(InvalidationJob, job_id)
     if job is None:
-        raise InvalidationError("There is no such invalidation.")
+        raise InvalidationError(gettext("There is no such invalidation."))
     if job.status != InvalidationStatus.COUNTED:
-        raise InvalidationError("This invalidation was started already, or is not counted yet.")
+        raise InvalidationError(gettext("This invalidation was started already, or is not counted yet."))
     if not job.matched:
-        raise InvalidationError("No signature matches these criteria: there is nothing to invalidate.")
+        raise InvalidationError(
+            gettext("No signature matches these criteria: there is nothing to invalidate.")
+        )
     # Claimed by one UPDATE, so a second press of the button cannot start it twice.
     claimed = db.session.execute(
         update(InvalidationJob)
@@ -123,7 +126,7 @@ def start(job_id: int, *, actor: str, defer: bool = True) -> InvalidationJob:
         .execution_options(synchronize_session=False)
     )
     if not getattr(claimed, "rowcount", 0):
-        raise InvalidationError("This invalidation was started already.")
+        raise InvalidationError(gettext("This invalidation was started already."))
     criteria = Criteria.from_json(job.criteria)
     record(
         actor,

@@ -13,6 +13,7 @@ from campaign.accounts.models import User
 from campaign.builder import change_views, changes, lifecycle
 from campaign.builder.change_forms import RejectChangeForm
 from campaign.builder.models import ChangeRequest
+from campaign.campaigns import translations
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.service import render_markdown
 from campaign.extensions import db
@@ -75,6 +76,9 @@ def _review_page(
         stage=lifecycle.stage_of(campaign),
         labels=lifecycle.STAGE_LABELS,
         body_html=render_markdown(campaign.body_markdown),
+        translations=[
+            (t, render_markdown(t.body_markdown)) for t in translations.translations_of(campaign.id)
+        ],
         outcome=lifecycle.outcome_of(campaign),
         history=service.history(campaign),
         waiting_changes=service.waiting_changes(campaign),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask import render_template
+from flask_babel import gettext
 from sqlalchemy import select
 
 from campaign.accounts.models import Organization, User
@@ -121,6 +122,6 @@ def _tell_organizer(campaign: Campaign, reason: str, event_id: int) -> int | Non
         kind="campaign_rejected",
         dedupe_key=f"campaign-rejected:{event_id}",
         recipient=recipient,
-        subject=f"Your campaign needs changes: {campaign.title}",
+        subject=gettext("Your campaign needs changes: %(title)s", title=campaign.title),
         body=body,
     )

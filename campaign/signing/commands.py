@@ -7,10 +7,13 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from campaign.cli import TranslatedOption
 from campaign.signing import floods
 
-flood_commands = AppGroup("floods", help="Flood rules on signing.")
+flood_commands = AppGroup("floods", help=_l("Flood rules on signing."))
 
 
 @flood_commands.command("update-disposable")
@@ -19,18 +22,27 @@ flood_commands = AppGroup("floods", help="Flood rules on signing.")
     "source",
     default=floods.DISPOSABLE_SOURCE_URL,
     show_default=True,
-    help="A file, or an https:// URL, with one domain a line.",
+    cls=TranslatedOption,
+    help=_l("A file, or an https:// URL, with one domain a line."),
 )
 def update_disposable_command(source: str) -> None:
     """Store a newer list of disposable email domains; it is used instead of the packaged one."""
     try:
         count = floods.update_disposable(source)
     except (floods.BadDomainList, UnicodeDecodeError) as error:
-        raise click.ClickException(f"Nothing stored: {error}") from None
+        raise click.ClickException(_("Nothing stored: %(error)s", error=error)) from None
     except OSError as error:
-        raise click.ClickException(f"Nothing stored: cannot read {source}: {error}") from None
+        raise click.ClickException(
+            _("Nothing stored: cannot read %(source)s: %(error)s", source=source, error=error)
+        ) from None
     target = Path(current_app.instance_path) / floods.DISPOSABLE_FILE
-    click.echo(f"Stored {count} disposable domains in {target}; every process reads it within a minute.")
+    click.echo(
+        _(
+            "Stored %(count)s disposable domains in %(file)s; every process reads it within a minute.",
+            count=count,
+            file=target,
+        )
+    )
 
 
 def init_app(app: Flask) -> None:

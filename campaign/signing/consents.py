@@ -8,6 +8,8 @@ is a new version: add it here and to a migration.
 
 from __future__ import annotations
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -20,8 +22,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "comment_public": "Show my comment on this page, with my first name",
         "reply_to_opt_in": "Let the officials reply to me: show them my email address",
     },
+    # The comment is shown with the first name and the country: the words say both.
+    "2026-12": {
+        "email_opt_in": "Email me updates about this campaign",
+        "comment_public": "Show my comment on this page, with my first name and country",
+        "reply_to_opt_in": "Let the officials reply to me: show them my email address",
+    },
 }
-CURRENT = "2026-11"
+CURRENT = "2026-12"
 
 
 class ConsentText(db.Model):  # type: ignore[name-defined]
@@ -34,9 +42,18 @@ class ConsentText(db.Model):  # type: ignore[name-defined]
     text: Mapped[str] = mapped_column(Text)
 
 
-def label(consent: str) -> str:
-    """The current words of a consent, for the sign form."""
-    return TEXTS[CURRENT][consent]
+# The current words as the forms show them, in the reader's language (the stored English
+# text stays the record; its translation is the same promise in another language).
+_LABELS = {
+    "email_opt_in": _l("Email me updates about this campaign"),
+    "comment_public": _l("Show my comment on this page, with my first name and country"),
+    "reply_to_opt_in": _l("Let the officials reply to me: show them my email address"),
+}
+
+
+def label(consent: str) -> LazyString:
+    """The current words of a consent, for the sign form, in the reader's language."""
+    return _LABELS[consent]
 
 
 def texts_of(version: str) -> dict[str, str]:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 from typing import Any
 
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -21,6 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from campaign import i18n
 from campaign.signing import consents
 from campaign.signing.service import SignatureRequest
 from campaign.validation import multi_line, single_line
@@ -29,23 +33,30 @@ POSTAL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-]{0,15}$")
 SOURCE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
 
+def _sort_key(name: str) -> str:
+    """A name as it is looked up in a list: accents and case aside (Égypte beside Egypte)."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
 @cache
-def country_choices() -> list[SelectChoice]:
-    """Every ISO 3166-1 country as a choice of its alpha-2 code, sorted by name."""
-    countries = sorted(pycountry.countries, key=lambda country: country.name)
-    return [SelectChoice("", "Choose your country")] + [SelectChoice(c.alpha_2, c.name) for c in countries]
+def country_choices(language: str = i18n.DEFAULT_LANGUAGE) -> list[SelectChoice]:
+    """Every ISO 3166-1 country as a choice of its alpha-2 code, named and sorted in a language."""
+    named = [(i18n.country_name_in(c.alpha_2, language), c.alpha_2) for c in pycountry.countries]
+    named.sort(key=lambda pair: _sort_key(pair[0]))
+    return [SelectChoice(code, name) for name, code in named]
 
 
 @cache
 def country_codes() -> frozenset[str]:
     """Every ISO 3166-1 alpha-2 code."""
-    return frozenset(choice.value for choice in country_choices() if choice.value)
+    return frozenset(country.alpha_2 for country in pycountry.countries)
 
 
 def known_country(_form: Any, field: Any) -> None:
     """Accept only an ISO 3166-1 alpha-2 country code."""
     if field.data not in country_codes():
-        raise ValidationError("Please choose your country from the list.")
+        raise ValidationError(_("Please choose your country from the list."))
 
 
 # The shared checks of every text field (campaign.validation), by the names these forms gave them:
@@ -63,46 +74,83 @@ class SignForm(FlaskForm):
     """What a supporter fills in to sign."""
 
     given_name = StringField(
-        "First name",
+        _l("First name"),
         filters=[strip],
-        validators=[DataRequired("Please enter your first name."), Length(max=100), printable],
+        validators=[
+            DataRequired(_l("Please enter your first name.")),
+            Length(max=100, message=_l("Please shorten your first name to 100 characters.")),
+            printable,
+        ],
     )
     family_name = StringField(
-        "Last name",
+        _l("Last name"),
         filters=[strip],
-        validators=[DataRequired("Please enter your last name."), Length(max=100), printable],
+        validators=[
+            DataRequired(_l("Please enter your last name.")),
+            Length(max=100, message=_l("Please shorten your last name to 100 characters.")),
+            printable,
+        ],
     )
     email = StringField(
-        "Email",
+        _l("Email"),
         filters=[strip],
-        validators=[DataRequired("Please enter your email address."), Length(max=254)],
+        validators=[
+            DataRequired(_l("Please enter your email address.")),
+            Length(max=254, message=_l("Please check your email address: it is too long.")),
+        ],
     )
     # validate_choice walks all 250 choices on every request; a set lookup does the same.
+    # The choices, named in the reader's language, are set per form (__init__).
     country = SelectField(
-        "Country",
-        choices=country_choices(),
+        _l("Country"),
+        choices=[],
         validate_choice=False,
-        validators=[DataRequired("Please choose your country."), known_country],
+        validators=[DataRequired(_l("Please choose your country.")), known_country],
     )
-    postal_code = StringField("Postal code", filters=[strip], validators=[Optional(), Length(max=16)])
-    region = StringField("Region", filters=[strip], validators=[Optional(), Length(max=8)])
-    comment = TextAreaField(
-        "Why are you signing? (optional)",
+    postal_code = StringField(
+        _l("Postal code"),
         filters=[strip],
-        validators=[Optional(), Length(max=1000), no_control_characters],
+        validators=[Optional(), Length(max=16, message=_l("Please check your postal code."))],
+    )
+    region = StringField(
+        _l("Region"),
+        filters=[strip],
+        validators=[Optional(), Length(max=8, message=_l("Please choose a region of your country."))],
+    )
+    comment = TextAreaField(
+        _l("Why are you signing? (optional)"),
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=1000, message=_l("Please shorten your comment to 1,000 characters.")),
+            no_control_characters,
+        ],
     )
     comment_public = BooleanField(consents.label("comment_public"))
     message = TextAreaField(
-        "Your own words to the officials",
+        _l("Your own words to the officials"),
         filters=[strip],
-        validators=[Optional(), Length(max=5000), no_control_characters],
+        validators=[
+            Optional(),
+            Length(max=5000, message=_l("Please shorten your words to 5,000 characters.")),
+            no_control_characters,
+        ],
     )
     email_opt_in = BooleanField(consents.label("email_opt_in"))
     # Letter campaigns only: unchecked, the officials never see the signer's address.
     reply_to_opt_in = BooleanField(consents.label("reply_to_opt_in"))
     source = HiddenField(filters=[strip])
     # Left empty by people, who never see it; filled in by many bots.
-    website = StringField("Leave this field empty", filters=[strip])
+    website = StringField(_l("Leave this field empty"), filters=[strip])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """The form, its country list named in the reader's language."""
+        super().__init__(*args, **kwargs)
+        language = i18n.current_language()
+        self.country.choices = [
+            SelectChoice("", _("Choose your country")),
+            *country_choices(language),
+        ]
 
     def validate_email(self, field: Any) -> None:
         """Check the address's syntax (and, if configured, its domain) and normalize it."""
@@ -111,7 +159,7 @@ class SignForm(FlaskForm):
     def validate_postal_code(self, field: Any) -> None:
         """Accept the letters, digits, spaces and dashes postal codes are made of."""
         if field.data and not POSTAL_CODE.match(field.data):
-            raise ValidationError("Please check your postal code.")
+            raise ValidationError(_("Please check your postal code."))
 
     def validate_region(self, field: Any) -> None:
         """Accept an ISO 3166-2 subdivision of the chosen country."""
@@ -121,7 +169,7 @@ class SignForm(FlaskForm):
         code = field.data.upper()
         subdivision = pycountry.subdivisions.get(code=code)
         if subdivision is None or subdivision.country_code != self.country.data:
-            raise ValidationError("Please choose a region of your country.")
+            raise ValidationError(_("Please choose a region of your country."))
         field.data = code
 
     def to_request(self, *, client_address: str, is_letter: bool) -> SignatureRequest:
@@ -140,6 +188,7 @@ class SignForm(FlaskForm):
             has_reply_to_opt_in=is_letter and bool(self.reply_to_opt_in.data),
             source=self.clean_source,
             client_address=client_address,
+            language=i18n.current_language(),
         )
 
     @property
@@ -162,11 +211,11 @@ class MyLinkForm(FlaskForm):
     """Ask for the link to one's own page."""
 
     email = EmailField(
-        "Your email address",
+        _l("Your email address"),
         filters=[strip],
         validators=[
-            DataRequired("Please give your email address."),
-            Length(max=320, message="Please check your email address: it is too long."),
+            DataRequired(_l("Please give your email address.")),
+            Length(max=320, message=_l("Please check your email address: it is too long.")),
         ],
     )
 
@@ -186,5 +235,6 @@ def checked_email(field: Any) -> None:
             allow_smtputf8=bool(config["SMTPUTF8_ENABLED"]),
         )
     except EmailNotValidError as error:
-        raise ValidationError(f"Please check your email address: {error}") from None
+        # The library's reason is in English: the sentence around it is the reader's.
+        raise ValidationError(_("Please check your email address: %(reason)s", reason=str(error))) from None
     field.data = checked.normalized

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from campaign.campaigns.models import Campaign
+from campaign.campaigns.translations import CampaignInLanguage, in_language
 from campaign.extensions import db
+from campaign.i18n import link_values
 from campaign.links import absolute_url
 from campaign.mail import service as mail
 from campaign.mail.models import OutboxMessage
@@ -51,32 +55,35 @@ def signer_address(signature: Signature) -> str:
 def _to_signer(
     row: OutboxMessage,
     status: SignatureStatus,
-    subject: str,
+    subject: Callable[[CampaignInLanguage], str],
     template: str,
-    **links: Callable[[Signature, Campaign], str],
+    **links: Callable[[Signature, CampaignInLanguage], str],
 ) -> mail.Composed | None:
     """A message to a signer about their signature, while it is still in the status it is about.
 
-    The name they typed is shown only once the address has confirmed it:
+    Written in the language they signed in, its links opening the pages in
+    it. The name they typed is shown only once the address has confirmed it:
     before that, anyone may have typed anything beside someone's address.
     """
     signature = db.session.get(Signature, row.ref_id)
     if signature is None or signature.status != status or signature.sealed is None:
         return None
-    campaign = db.session.get_one(Campaign, signature.campaign_id)
+    # The campaign's title as they read it: its translation into their language, else its own.
+    campaign = in_language(db.session.get_one(Campaign, signature.campaign_id), signature.language)
     is_confirmed = status == SignatureStatus.VALIDATED
     personal = signature.personal
-    return mail.Composed(
-        recipient=signer_address(signature) if is_confirmed else mail.address("", personal.email),
-        subject=f"{subject}: {campaign.title}",
-        body=render_template(
-            template,
-            campaign=campaign,
-            given_name=mail.short_name(personal.given_name) if is_confirmed else None,
-            my_url=_my_url(signature),
-            **{name: link(signature, campaign) for name, link in links.items()},
-        ),
-    )
+    with force_locale(signature.language):
+        return mail.Composed(
+            recipient=signer_address(signature) if is_confirmed else mail.address("", personal.email),
+            subject=subject(campaign),
+            body=render_template(
+                template,
+                campaign=campaign,
+                given_name=mail.short_name(personal.given_name) if is_confirmed else None,
+                my_url=_my_url(signature),
+                **{name: link(signature, campaign) for name, link in links.items()},
+            ),
+        )
 
 
 def _confirmation(row: OutboxMessage) -> mail.Composed | None:
@@ -84,10 +91,10 @@ def _confirmation(row: OutboxMessage) -> mail.Composed | None:
     return _to_signer(
         row,
         SignatureStatus.PENDING,
-        "Please confirm your signature",
+        lambda campaign: _("Please confirm your signature: %(title)s", title=campaign.title),
         "mail/confirmation.txt",
         confirm_url=lambda signature, _campaign: absolute_url(
-            "signing.confirm", token=confirmation_token(signature.id)
+            "signing.confirm", token=confirmation_token(signature.id), **link_values(signature.language)
         ),
     )
 
@@ -97,17 +104,19 @@ def _already_signed(row: OutboxMessage) -> mail.Composed | None:
     return _to_signer(
         row,
         SignatureStatus.VALIDATED,
-        "You have already signed",
+        lambda campaign: _("You have already signed: %(title)s", title=campaign.title),
         "mail/already_signed.txt",
-        campaign_url=lambda _signature, campaign: absolute_url("campaigns.show", slug=campaign.slug),
+        campaign_url=lambda signature, campaign: absolute_url(
+            "campaigns.show", slug=campaign.slug, **link_values(signature.language)
+        ),
     )
 
 
 def _my_url(signature: Signature) -> str | None:
-    """The link to the signer's own page, carried by every email to them."""
+    """The link to the signer's own page, carried by every email to them, in their language."""
     from campaign.signing.supporters import my_url
 
-    return my_url(signature.person_id)
+    return my_url(signature.person_id, signature.language)
 
 
 mail.register_kind(CONFIRMATION_KIND, compose=_confirmation)

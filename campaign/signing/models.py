@@ -103,6 +103,8 @@ class Signature(db.Model):  # type: ignore[name-defined]
     has_email_opt_in: Mapped[bool] = mapped_column(default=False)
     consent_version: Mapped[str] = mapped_column(String(32))
     source: Mapped[str | None] = mapped_column(String(64))
+    # The language the supporter signed in ('en', 'hy', 'fr', 'ru'): mail to them is written in it.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     # HMAC of the client address under a server key: enough to spot a burst
     # from one address, useless to whoever steals a dump without the key.
     # Kept 30 days, then cleared.

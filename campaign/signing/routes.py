@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign import clock
@@ -154,7 +155,7 @@ def my_withdraw(token: str, person_id: int, signature_id: int) -> BaseResponse:
     if not supporters.withdraw(person_id, signature_id):
         abort(404)
     db.session.commit()
-    flash("Your signature was withdrawn: it no longer counts, and what it held about you is deleted.")
+    flash(_("Your signature was withdrawn: it no longer counts, and what it held about you is deleted."))
     return redirect(url_for("signing.my_page", token=token), code=303)
 
 
@@ -164,7 +165,7 @@ def my_stop_email(token: str, person_id: int) -> BaseResponse:
     """No more updates or follow-ups from any campaign."""
     supporters.stop_email(person_id)
     db.session.commit()
-    flash("You will get no more updates or follow-ups from any campaign.")
+    flash(_("You will get no more updates or follow-ups from any campaign."))
     return redirect(url_for("signing.my_page", token=token), code=303)
 
 

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import select, text, update
 
 from campaign import clock, dispatch
+from campaign.campaigns import comments
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignStatus, takes_signatures
 from campaign.campaigns.service import CampaignView
 from campaign.counts.service import FOLD_TASK
@@ -55,6 +56,8 @@ class SignatureRequest:
     has_reply_to_opt_in: bool = False
     source: str | None = None
     client_address: str = ""
+    # The language the supporter signed in: their mail is written in it (campaign/i18n.py).
+    language: str = "en"
 
 
 class CampaignClosed(Exception):
@@ -84,10 +87,11 @@ WITH open_campaign AS (
     INSERT INTO signatures (
         campaign_id, person_id, status, sealed, masked_name, message_hash, country, region,
         is_comment_public, has_email_opt_in, consent_version, source, client_hash,
-        client_range_hash, email_domain_index, client_range_sealed, flood_rule, is_counted, created_at)
+        client_range_hash, email_domain_index, client_range_sealed, flood_rule, language, is_counted,
+        created_at)
     SELECT :campaign_id, person.id, 'pending', :sealed, :masked_name, :message_hash, :country, :region,
         :is_comment_public, :has_email_opt_in, :consent_version, :source, :client_hash,
-        :client_range_hash, :email_domain_index, :client_range_sealed, :flood_rule, false, :now
+        :client_range_hash, :email_domain_index, :client_range_sealed, :flood_rule, :language, false, :now
     FROM person
     ON CONFLICT (campaign_id, person_id) DO NOTHING
     RETURNING id
@@ -123,6 +127,9 @@ def sign(campaign: Campaign | CampaignView, request: SignatureRequest, proof: st
             # else's address must not expose that address to officials.
             targets.record_reply_consent(signature_id)
         targets.remember_words(signature_id, campaign.id, request.message)
+        if request.is_comment_public and request.comment:
+            # Only what they agreed to publish, in clear: shown once the signature is validated.
+            comments.keep(signature_id, campaign.id, request.given_name, request.country, request.comment)
         messages.owe_confirmation(signature_id, "", recipient_index=recipient)
         return SignOutcome.NEW
     existing = db.session.execute(
@@ -207,6 +214,7 @@ def _signature_values(
         "email_domain_index": marks.email_domain_index,
         "client_range_sealed": marks.client_range_sealed,
         "flood_rule": marks.flag,
+        "language": request.language,
     }
 
 
@@ -234,7 +242,7 @@ def _person_id(index: str, now: datetime) -> int:
 _SIGNATURE_COLUMNS = (
     "campaign_id", "sealed", "masked_name", "message_hash", "country", "region", "is_comment_public",
     "has_email_opt_in", "consent_version", "source", "client_hash",
-    "client_range_hash", "email_domain_index", "client_range_sealed", "flood_rule",
+    "client_range_hash", "email_domain_index", "client_range_sealed", "flood_rule", "language",
 )
 
 

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, render_template
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, select, update
 
-from campaign import clock, dispatch
+from campaign import clock, dispatch, i18n
+from campaign.campaigns import comments
 from campaign.campaigns.models import Campaign
 from campaign.counts.service import FOLD_TASK
 from campaign.extensions import db
@@ -37,9 +39,11 @@ def my_token(person_id: int) -> str:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT).dumps(person_id)
 
 
-def my_url(person_id: int | None) -> str | None:
-    """The link to a person's own page, for the emails they get."""
-    return None if person_id is None else absolute_url("signing.my_page", token=my_token(person_id))
+def my_url(person_id: int | None, language: str | None = None) -> str | None:
+    """The link to a person's own page, for the emails they get (opening in the mail's language)."""
+    if person_id is None:
+        return None
+    return absolute_url("signing.my_page", token=my_token(person_id), **i18n.link_values(language))
 
 
 def person_of_token(token: str) -> int | None:
@@ -66,10 +70,10 @@ class Held:
     def state(self) -> str:
         """Pending, counted, withdrawn or removed, in words."""
         if self.signature.status == SignatureStatus.PENDING:
-            return "waiting for your confirmation"
+            return _("waiting for your confirmation")
         if self.signature.status == SignatureStatus.VALIDATED:
-            return "confirmed and counted"
-        return "withdrawn" if self.signature.removal_reason == WITHDRAWN else "no longer counted"
+            return _("confirmed and counted")
+        return _("withdrawn") if self.signature.removal_reason == WITHDRAWN else _("no longer counted")
 
 
 def held_for(person_id: int) -> list[Held]:
@@ -154,6 +158,7 @@ def _remove(signature_ids: list[int], reason: str, now: datetime) -> None:
     )
     mail.cancel(about_them, f"not sent: the signature was {reason}")
     targets.forget_signatures(signature_ids, f"not sent: the signature was {reason}")
+    comments.forget(signature_ids)
     dispatch.defer(db.session(), FOLD_TASK)
 
 
@@ -172,7 +177,8 @@ def send_link(email: str) -> None:
         kind=MY_LINK_KIND,
         dedupe_key=f"my-link:{person_id}:{clock.now():%Y%m%d%H}",
         recipient=mail.address("", email),
-        subject="Your signatures: what we hold about you",
-        body=render_template("mail/my_link.txt", my_url=my_url(person_id)),
+        # Written here, in the language of the page it was asked for on.
+        subject=_("Your signatures: what we hold about you"),
+        body=render_template("mail/my_link.txt", my_url=my_url(person_id, i18n.current_language())),
         recipient_index=index,
     )

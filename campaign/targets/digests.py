@@ -7,6 +7,7 @@ import io
 from datetime import datetime
 
 from flask import render_template
+from flask_babel import ngettext
 from sqlalchemy import select, update
 
 from campaign import clock
@@ -105,7 +106,12 @@ def _compose_digest(row: OutboxMessage) -> mail.Composed | None:
     written = [service.write_letter(letter) for letter in letters]
     return mail.Composed(
         recipient=mail.address(official.name, official.email),
-        subject=f"{len(written)} letters from {campaign.title}",
+        subject=ngettext(
+            "%(num)s letter from %(title)s",
+            "%(num)s letters from %(title)s",
+            len(written),
+            title=campaign.title,
+        ),
         body=render_template(
             "targets/mail/digest.txt", campaign=campaign, official=official, letters=written
         ),

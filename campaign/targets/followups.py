@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
+from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 
@@ -99,7 +100,7 @@ def _compose_question(row: OutboxMessage) -> mail.Composed | None:
     personal = signature.personal
     return mail.Composed(
         recipient=mail.address(personal.given_name, personal.email),
-        subject=f"Did your officials reply? {campaign.title}",
+        subject=gettext("Did your officials reply? %(title)s", title=campaign.title),
         body=render_template(
             "targets/mail/followup.txt",
             campaign=campaign,

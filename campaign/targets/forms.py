@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pycountry
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
@@ -23,7 +24,7 @@ class OfficialsQuery(FlaskForm):
     def validate_country(self, field: StringField) -> None:
         """Accept an ISO 3166-1 alpha-2 code."""
         if pycountry.countries.get(alpha_2=(field.data or "").upper()) is None:
-            raise ValidationError("Unknown country.")
+            raise ValidationError(_("Unknown country."))
         field.data = (field.data or "").upper()
 
     def validate_region(self, field: StringField) -> None:
@@ -33,7 +34,7 @@ class OfficialsQuery(FlaskForm):
             return
         subdivision = pycountry.subdivisions.get(code=field.data.upper())
         if subdivision is None or subdivision.country_code != (self.country.data or "").upper():
-            raise ValidationError("Unknown region.")
+            raise ValidationError(_("Unknown region."))
         field.data = field.data.upper()
 
 

@@ -13,6 +13,9 @@ from string import Template
 
 import pycountry
 
+from campaign.campaigns.models import Campaign
+from campaign.campaigns.translations import letter_templates
+from campaign.extensions import db
 from campaign.mail.service import header_safe
 from campaign.signing.models import Signature
 from campaign.targets.models import LetterCampaign, Official
@@ -47,14 +50,23 @@ def render(template: str, values: Mapping[str, str]) -> str:
     return Template(template).safe_substitute(values)
 
 
-def body_template(settings: LetterCampaign, site: str) -> str:
-    """The organizer's body with the platform's footer under it."""
-    return settings.body_template.strip() + Template(FOOTER).safe_substitute(site=site)
+def templates_in(settings: LetterCampaign, language: str | None) -> tuple[str, str]:
+    """The subject and body templates in `language` where the letter is translated into it, else its own."""
+    campaign = db.session.get_one(Campaign, settings.campaign_id)
+    return letter_templates(campaign, language) or (settings.subject_template, settings.body_template)
 
 
-def letter_text(settings: LetterCampaign, values: Mapping[str, str], site: str) -> tuple[str, str]:
-    """The subject and body of one letter, footer included."""
-    return render(settings.subject_template, values).strip(), render(body_template(settings, site), values)
+def body_template(settings: LetterCampaign, site: str, language: str | None = None) -> str:
+    """The organizer's body (in `language` if translated) with the platform's footer under it."""
+    return templates_in(settings, language)[1].strip() + Template(FOOTER).safe_substitute(site=site)
+
+
+def letter_text(
+    settings: LetterCampaign, values: Mapping[str, str], site: str, language: str | None = None
+) -> tuple[str, str]:
+    """The subject and body of one letter, footer included, in the signer's language if translated."""
+    subject = templates_in(settings, language)[0]
+    return render(subject, values).strip(), render(body_template(settings, site, language), values)
 
 
 def segments(template: str, values: Mapping[str, str | None]) -> list[Segment]:

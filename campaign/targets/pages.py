@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -79,5 +80,5 @@ def release(letter_id: int) -> BaseResponse:
         abort(404)
     record(f"user:{_user().id}", "letter.released", f"letter:{letter_id}")
     db.session.commit()
-    flash("The letter was released and will be sent within its official's cap.")
+    flash(gettext("The letter was released and will be sent within its official's cap."))
     return redirect(url_for("letters.held"), code=303)

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from campaign.extensions import db
+from campaign.i18n import current_language
 from campaign.targets import letters
 from campaign.targets.models import Official, Targeting
 from campaign.targets.service import letter_settings, officials_for
@@ -44,8 +45,10 @@ def build_preview(campaign_id: int, signer: dict[str, str | None]) -> LetterPrev
         values["name"] = f"{values['given_name']} {values['family_name']}"
     is_routed = settings.targeting == Targeting.ROUTED
     return LetterPreview(
-        subject=letters.segments(settings.subject_template, values),
-        body=letters.segments(letters.body_template(settings, current_app.config["BASE_URL"]), values),
+        subject=letters.segments(letters.templates_in(settings, current_language())[0], values),
+        body=letters.segments(
+            letters.body_template(settings, current_app.config["BASE_URL"], current_language()), values
+        ),
         is_routed=is_routed,
         is_signer_editable=settings.is_signer_editable,
         officials=officials_for(settings, country, region) if (country or not is_routed) else [],

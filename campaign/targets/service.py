@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
+from flask_babel import gettext
 from sqlalchemy import delete, func, select, update
 
 from campaign import clock
@@ -227,8 +228,12 @@ def write_letter(letter: Letter) -> WrittenLetter:
     """Write a letter from the sealed signature (only where the key is held)."""
     settings = db.session.get_one(LetterCampaign, letter.campaign_id)
     values = letters.signer_values(letter.signature, settings)
+    # In the language the supporter signed in where the campaign's letter is translated into it.
     subject, body = letters.letter_text(
-        settings, {**values, **letters.official_values(letter.official)}, current_app.config["BASE_URL"]
+        settings,
+        {**values, **letters.official_values(letter.official)},
+        current_app.config["BASE_URL"],
+        letter.signature.language,
     )
     return WrittenLetter(mail.header_safe(subject)[:300], body, values["name"])
 
@@ -302,7 +307,9 @@ def _notify_contact(campaign: Campaign, official: Official, now: datetime) -> No
         kind=BOUNCE_NOTICE_KIND,
         dedupe_key=f"letter-bounce:{campaign.id}:{official.id}:{since}",
         recipient=campaign.contact_email,
-        subject=f"Letters to {official.name} cannot be delivered: {campaign.title}",
+        subject=gettext(
+            "Letters to %(name)s cannot be delivered: %(title)s", name=official.name, title=campaign.title
+        ),
         body=render_template("targets/mail/bounce_notice.txt", campaign=campaign, official=official),
         now=now,
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import pycountry
+from flask_babel import gettext
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.sql.functions import coalesce
 
@@ -82,12 +83,24 @@ def build(campaign: Campaign, now: datetime | None = None) -> Dashboard:
         campaign=campaign,
         validated=validated_total(campaign.id),
         by_status=signatures_by_status(campaign.id),
-        daily=_series("Confirmed signatures per day", "Day", daily_signatures(campaign.id, moment), True),
-        hourly=_series(
-            "Confirmed signatures per hour", "Hour (UTC)", hourly_signatures(campaign.id, moment), True
+        daily=_series(
+            gettext("Confirmed signatures per day"),
+            gettext("Day"),
+            daily_signatures(campaign.id, moment),
+            True,
         ),
-        countries=_series("Confirmed signatures by country", "Country", by_country(campaign.id), False),
-        sources=_series("Confirmed signatures by source", "Source", by_source(campaign.id), False),
+        hourly=_series(
+            gettext("Confirmed signatures per hour"),
+            gettext("Hour (UTC)"),
+            hourly_signatures(campaign.id, moment),
+            True,
+        ),
+        countries=_series(
+            gettext("Confirmed signatures by country"), gettext("Country"), by_country(campaign.id), False
+        ),
+        sources=_series(
+            gettext("Confirmed signatures by source"), gettext("Source"), by_source(campaign.id), False
+        ),
         update_mail=update_mail(campaign.id),
         letters={state: sum(o.count(state) for o in officials) for state in DELIVERY_STATES},
         officials=officials,
@@ -167,7 +180,7 @@ def by_country(campaign_id: int, top: int = TOP) -> list[tuple[str, int]]:
     ).all()
     shown = [(_country_name(code), int(total)) for code, total in rows[:top]]
     rest = sum(int(total) for _, total in rows[top:])
-    return [*shown, ("Other countries", rest)] if rest else shown
+    return [*shown, (gettext("Other countries"), rest)] if rest else shown
 
 
 def _country_name(code: str) -> str:

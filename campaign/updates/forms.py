@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -16,18 +17,20 @@ class UpdateForm(FlaskForm):
     """The subject and the Markdown body of an update."""
 
     subject = StringField(
-        "Subject",
+        lazy_gettext("Subject"),
         validators=[
-            DataRequired("Write a subject."),
-            Length(max=200, message="At most 200 characters."),
+            DataRequired(lazy_gettext("Write a subject.")),
+            Length(max=200, message=lazy_gettext("At most 200 characters.")),
             single_line,
         ],
     )
     body = TextAreaField(
-        "Message (Markdown)",
+        lazy_gettext("Message (Markdown)"),
         validators=[
-            DataRequired("Write the message."),
-            Length(max=BODY_MAX, message=f"At most {BODY_MAX:,} characters."),
+            DataRequired(lazy_gettext("Write the message.")),
+            Length(
+                max=BODY_MAX, message=lazy_gettext("At most %(count)s characters.", count=f"{BODY_MAX:,}")
+            ),
             multi_line,
         ],
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -168,7 +169,9 @@ def edit(campaign_id: int, update_id: int) -> BaseResponse:
     if not form.validate():
         return _show(campaign, found, form, 400)
     if changes.waiting_update(found.id) is not None:
-        return _show(campaign, found, form, 409, "Sending it waits for approval: withdraw that to change it.")
+        return _show(
+            campaign, found, form, 409, gettext("Sending it waits for approval: withdraw that to change it.")
+        )
     try:
         service.edit_draft(found, form.subject.data or "", form.body.data or "")
     except service.UpdateError as error:

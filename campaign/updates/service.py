@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flask import render_template
+from flask_babel import force_locale, gettext
 from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.engine import Row
 
@@ -24,6 +25,7 @@ from campaign.accounts.organizations import membership
 from campaign.campaigns.models import Campaign
 from campaign.database import insert
 from campaign.extensions import db
+from campaign.i18n import link_values
 from campaign.links import absolute_url
 from campaign.mail import service as mail
 from campaign.mail.models import OutboxMessage
@@ -94,7 +96,7 @@ def edit_draft(draft: Update, subject: str, body_markdown: str) -> None:
     sends only the text that was proposed, see campaign.builder.changes.)
     """
     if draft.status != UpdateStatus.DRAFT:
-        raise UpdateError("This update is already being sent and can no longer be changed.")
+        raise UpdateError(gettext("This update is already being sent and can no longer be changed."))
     draft.subject = mail.header_safe(subject)[:200]
     draft.body_markdown = clean_text(body_markdown)
     db.session.flush()
@@ -255,14 +257,26 @@ def _compose_update(row: OutboxMessage) -> mail.Composed | None:
     campaign = db.session.get_one(Campaign, sending.campaign_id)
     sender = sender_name(campaign)
     personal = signature.personal
-    link = absolute_url("updates.unsubscribe", token=unsubscribe_token(campaign.id, carrier.person_id))
-    return mail.Composed(
-        recipient=mail.address(personal.name, personal.email),
-        subject=sending.subject,
-        body=email_body(sending, campaign, sender, personal.given_name, link, my_url(signature.person_id)),
-        sender_name=sender,
-        list_unsubscribe=link,
-    )
+    language = signature.language
+    token = unsubscribe_token(campaign.id, carrier.person_id)
+    link = absolute_url("updates.unsubscribe", token=token, **link_values(language))
+    # The organizer's words stay as written; the letter around them is in the signer's language.
+    with force_locale(language):
+        return mail.Composed(
+            recipient=mail.address(personal.name, personal.email),
+            subject=sending.subject,
+            body=email_body(
+                sending,
+                campaign,
+                sender,
+                personal.given_name,
+                link,
+                my_url(signature.person_id, language),
+                language=language,
+            ),
+            sender_name=sender,
+            list_unsubscribe=link,
+        )
 
 
 def email_body(
@@ -272,6 +286,8 @@ def email_body(
     given_name: str,
     link: str,
     my_link: str | None = None,
+    *,
+    language: str | None = None,
 ) -> str:
     """The plain-text email of an update to one signer (every link written out with its host)."""
     return render_template(
@@ -283,7 +299,7 @@ def email_body(
         given_name=given_name,
         unsubscribe_url=link,
         my_url=my_link,
-        campaign_url=absolute_url("campaigns.show", slug=campaign.slug),
+        campaign_url=absolute_url("campaigns.show", slug=campaign.slug, **link_values(language)),
     )
 
 

@@ -10,17 +10,26 @@
   var value = box.querySelector(".count-value");
   var bar = box.querySelector(".count-bar");
   var goal = box.querySelector(".goal");
+  var progress = box.querySelector("[data-count-goal]");
+  var shownGoal = progress ? Number(progress.getAttribute("data-count-goal")) : null;
   var delay = 10000;
   var last = null;
 
   function show(data) {
-    value.textContent = data.count.toLocaleString();
+    // Numbers as the page's language writes them (12 345 in French and Russian).
+    var language = document.documentElement.lang || undefined;
+    value.textContent = data.count.toLocaleString(language);
     if (bar) {
       bar.max = data.goal;
       bar.value = Math.min(data.count, data.goal);
       bar.textContent = Math.floor(Math.min(100, data.count * 100 / data.goal)) + "%";
     }
-    if (goal) { goal.textContent = "of " + data.goal.toLocaleString() + " needed"; }
+    // The goal sits inside a translated sentence: only its number is swapped (when the
+    // browser writes it as the server did; otherwise the next page load shows the new goal).
+    if (goal && shownGoal !== null && data.goal !== shownGoal) {
+      goal.textContent = goal.textContent.replace(shownGoal.toLocaleString(language), data.goal.toLocaleString(language));
+      shownGoal = data.goal;
+    }
   }
 
   function poll() {

@@ -40,7 +40,7 @@ def test_the_page_shows_each_signature_its_status_and_the_consent_wording_and_ch
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     assert "Recognize Artsakh" in html and "waiting for your confirmation" in html
-    assert "Email me updates about this campaign" in html and "2026-11" in html
+    assert "Email me updates about this campaign" in html and "2026-12" in html
     db.session.expire_all()
     assert db.session.execute(select(Signature.status, Signature.has_email_opt_in)).all() == before
 

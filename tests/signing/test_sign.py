@@ -127,7 +127,9 @@ def test_oversized_values_are_refused(db, make_campaign, sign):
     make_campaign(slug="recognize")
     response = sign("recognize", family_name="x" * 101, comment="y" * 1001)
     assert response.status_code == 400
-    assert "Field cannot be longer than 100 characters." in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Please shorten your last name to 100 characters." in page
+    assert "Please shorten your comment to 1,000 characters." in page
     assert signatures(db) == []
 
 

@@ -1,0 +1,259 @@
+"""A campaign's words in the supporters' languages: kept per language, read in the reader's, or its own.
+
+Organizers translate a campaign's title, summary, text and share text (and a
+letter campaign's letter) into the languages the interface speaks
+(campaign.i18n.LANGUAGES). A reader sees the translation into their
+language, or the campaign's own words where there is none; either way the
+words carry their real language, so `lang` attributes never lie.
+
+Every change of a translation moves the campaign's `updated_at`: the public
+page's skeletons and the texts kept here are keyed by it, so a new
+translation reaches every process once its cached view expires, like any
+other edit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from campaign import clock, i18n
+from campaign.campaigns import service as campaigns
+from campaign.campaigns.models import Campaign, CampaignTranslation
+from campaign.campaigns.service import CampaignView
+from campaign.extensions import db
+
+# The languages a campaign can be translated into: those the interface speaks.
+LANGUAGES = i18n.LANGUAGES
+
+
+class TranslationError(Exception):
+    """The translation cannot be saved as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class TranslationDraft:
+    """A campaign's words in one language, as an organizer wrote them (also a change's payload)."""
+
+    title: str
+    summary: str
+    body_markdown: str
+    share_text: str = ""
+    letter_subject: str | None = None
+    letter_body: str | None = None
+
+    def payload(self, language: str) -> dict[str, Any]:
+        """The draft as a change request's payload (JSON)."""
+        return {"language": language, **{f.name: getattr(self, f.name) for f in fields(self)}}
+
+    @classmethod
+    def of_payload(cls, payload: dict[str, Any]) -> TranslationDraft:
+        """The draft a change request's payload holds."""
+        return cls(
+            title=str(payload.get("title") or ""),
+            summary=str(payload.get("summary") or ""),
+            body_markdown=str(payload.get("body_markdown") or ""),
+            share_text=str(payload.get("share_text") or ""),
+            letter_subject=payload.get("letter_subject") or None,
+            letter_body=payload.get("letter_body") or None,
+        )
+
+
+def languages_for(campaign: Campaign) -> list[str]:
+    """The languages a campaign may be translated into: every interface language but its own."""
+    return [code for code in LANGUAGES if code != campaign.language]
+
+
+def translations_of(campaign_id: int) -> Sequence[CampaignTranslation]:
+    """A campaign's translations, in the order of the interface's languages."""
+    found = db.session.execute(
+        select(CampaignTranslation).where(CampaignTranslation.campaign_id == campaign_id)
+    ).scalars()
+    order = list(LANGUAGES)
+    return sorted(found, key=lambda t: order.index(t.language) if t.language in order else len(order))
+
+
+def translation_of(campaign_id: int, language: str) -> CampaignTranslation | None:
+    """A campaign's translation into one language, if it has one."""
+    return db.session.execute(
+        select(CampaignTranslation).where(
+            CampaignTranslation.campaign_id == campaign_id, CampaignTranslation.language == language
+        )
+    ).scalar_one_or_none()
+
+
+def save(campaign: Campaign, language: str, draft: TranslationDraft) -> CampaignTranslation:
+    """Add or replace the campaign's words in a language (a draft's, or an approved change's)."""
+    if language not in languages_for(campaign):
+        raise TranslationError(gettext("This campaign cannot be translated into that language."))
+    found = translation_of(campaign.id, language)
+    if found is None:
+        found = CampaignTranslation(campaign_id=campaign.id, language=language)
+        try:
+            with db.session.begin_nested():
+                _write(found, draft, campaign.is_letter)
+                db.session.add(found)
+        except IntegrityError:
+            raise TranslationError(
+                gettext("Someone saved this translation at the same moment; please try again.")
+            ) from None
+    else:
+        _write(found, draft, campaign.is_letter)
+    # A new version of the campaign: its public page is rendered again with the new words.
+    campaign.updated_at = clock.now()
+    campaigns.forget_views()
+    return found
+
+
+def _write(row: CampaignTranslation, draft: TranslationDraft, is_letter: bool) -> None:
+    """Copy a draft's words onto a translation row (a letter only on a letter campaign)."""
+    row.title = draft.title.strip()
+    row.summary = draft.summary.strip()
+    row.body_markdown = draft.body_markdown
+    row.share_text = draft.share_text.strip()
+    has_letter = is_letter and bool(draft.letter_subject and draft.letter_body)
+    row.letter_subject = (draft.letter_subject or "").strip() if has_letter else None
+    row.letter_body = draft.letter_body if has_letter else None
+
+
+# --- Reading: the public page, the mail, the letters ------------------------------------------
+
+
+@dataclass(frozen=True)
+class TranslatedText:
+    """One translation as the public side reads it."""
+
+    language: str
+    title: str
+    summary: str
+    body_markdown: str
+    share_text: str
+    letter_subject: str | None
+    letter_body: str | None
+
+
+@dataclass(frozen=True)
+class CampaignTexts:
+    """A campaign's share text in its own language, and its translations by language."""
+
+    share_text: str
+    by_language: dict[str, TranslatedText]
+
+
+# (campaign id, its version) -> (expires at, its texts). Kept briefly: a page view costs no query.
+_texts: dict[tuple[int, datetime], tuple[float, CampaignTexts]] = {}
+
+
+def texts_of(campaign_id: int, version: datetime) -> CampaignTexts:
+    """A campaign's translations at a version, kept for PUBLIC_VIEW_SECONDS per process."""
+    now = time.monotonic()
+    key = (campaign_id, version)
+    kept = _texts.get(key)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    share_text = db.session.execute(select(Campaign.share_text).where(Campaign.id == campaign_id)).scalar()
+    texts = CampaignTexts(
+        share_text or "",
+        {
+            row.language: TranslatedText(
+                row.language,
+                row.title,
+                row.summary,
+                row.body_markdown,
+                row.share_text,
+                row.letter_subject,
+                row.letter_body,
+            )
+            for row in translations_of(campaign_id)
+        },
+    )
+    if len(_texts) > 10_000:
+        _texts.clear()
+    _texts[key] = (now + current_app.config["PUBLIC_VIEW_SECONDS"], texts)
+    return texts
+
+
+def forget() -> None:
+    """Drop the texts kept in this process (tests)."""
+    _texts.clear()
+
+
+@dataclass(frozen=True)
+class LocalizedView(CampaignView):
+    """A campaign's public view in the reader's language where it has a translation, else in its own.
+
+    `language` is the language its words are in (for `lang` attributes),
+    share text included: a translation without one offers its title to share
+    rather than words in another language.
+    """
+
+    share_text: str = ""
+    own_language: str = ""
+    is_translated: bool = False
+
+
+def localized(view: CampaignView, language: str) -> LocalizedView:
+    """The campaign's public view with its words in `language` if translated, else its own."""
+    if isinstance(view, LocalizedView):
+        return view
+    texts = texts_of(view.id, view.updated_at)
+    base = {f.name: getattr(view, f.name) for f in fields(CampaignView)}
+    own = LocalizedView(**base, share_text=texts.share_text, own_language=view.language)
+    text = texts.by_language.get(language) if language != view.language else None
+    if text is None:
+        return own
+    return LocalizedView(
+        **{
+            **base,
+            "title": text.title,
+            "summary": text.summary,
+            "body_html": campaigns._rendered_body(view.id, view.updated_at, text.body_markdown),
+            "language": text.language,
+        },
+        share_text=text.share_text,
+        own_language=view.language,
+        is_translated=True,
+    )
+
+
+class CampaignInLanguage:
+    """A campaign as a message to one supporter quotes it: translated title and summary, the rest its own."""
+
+    def __init__(self, campaign: Campaign, text: TranslatedText | None) -> None:
+        """Wrap a campaign with its translation into the reader's language (None: its own words)."""
+        self._campaign = campaign
+        self.title = text.title if text else campaign.title
+        self.summary = text.summary if text else campaign.summary
+        self.language = text.language if text else campaign.language
+
+    def __getattr__(self, name: str) -> Any:
+        """Every other field (slug, goal, kind...) is the campaign's own."""
+        return getattr(self._campaign, name)
+
+
+def in_language(campaign: Campaign, language: str | None) -> CampaignInLanguage:
+    """The campaign as a message in `language` quotes it (its own words without a translation)."""
+    chosen = i18n.supported(language)
+    text = None
+    if chosen and chosen != campaign.language:
+        text = texts_of(campaign.id, campaign.updated_at).by_language.get(chosen)
+    return CampaignInLanguage(campaign, text)
+
+
+def letter_templates(campaign: Campaign, language: str | None) -> tuple[str, str] | None:
+    """The letter's subject and body templates in `language`, if the letter is translated into it."""
+    chosen = i18n.supported(language)
+    if not chosen or chosen == campaign.language:
+        return None
+    text = texts_of(campaign.id, campaign.updated_at).by_language.get(chosen)
+    if text is None or not text.letter_subject or not text.letter_body:
+        return None
+    return text.letter_subject, text.letter_body

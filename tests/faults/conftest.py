@@ -1,0 +1,62 @@
+"""Fixtures of the fault tests on the production-like stack: PostgreSQL, Redis or RabbitMQ, SMTP."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import RUN_ID, csrf_token
+from tests.faults.live import client_address, signature_fields
+from tests.faults.stack import FaultySmtp, Processes, broker_of_its_own, faulty_smtp
+
+
+@dataclass
+class Stack:
+    """A fault test's world: a site to sign on, Celery processes to start and kill, the SMTP server."""
+
+    broker: str
+    site: Any
+    processes: Processes
+    smtp: FaultySmtp
+    folder: Path
+
+    def sign(self, slug: str, numbers: range) -> list[str]:
+        """Sign the campaign once per number, each a distinct signer; return their addresses."""
+        page = self.site.get(f"/campaigns/{slug}")
+        assert page.status_code == 200, page.status_code
+        csrf = csrf_token(page.get_data(as_text=True))
+        addresses = []
+        for number in numbers:
+            fields = signature_fields(number, csrf)
+            answer = self.site.post(
+                f"/campaigns/{slug}/sign", data=fields, environ_base={"REMOTE_ADDR": client_address(number)}
+            )
+            assert answer.status_code == 303, answer.status_code
+            addresses.append(fields["email"])
+        return addresses
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def stack(request: pytest.FixtureRequest, app: Any, db: Any, tmp_path: Path) -> Iterator[Stack]:
+    """The test's own broker (a Redis prefix or a RabbitMQ vhost), a slow SMTP server, a site on both.
+
+    Workers and beats are started by the test (`stack.processes`) and stopped afterwards.
+    """
+    from campaign import create_app
+
+    run = f"{RUN_ID}-{uuid.uuid4().hex[:6]}"
+    with broker_of_its_own(request.param, run) as broker, faulty_smtp(delay=0.25) as smtp:
+        env = {**os.environ, **broker.env, "SMTP_URL": f"smtp://127.0.0.1:{smtp.port}"}
+        site = create_app({"TESTING": True, "BROKER_URL": env["BROKER_URL"] or None,
+                           "REDIS_KEY_PREFIX": env["REDIS_KEY_PREFIX"]})  # fmt: skip
+        processes = Processes(env, tmp_path)
+        try:
+            yield Stack(request.param, site.test_client(), processes, smtp, tmp_path)
+        finally:
+            processes.stop_all()
