@@ -15,6 +15,7 @@ import gzip
 import io
 import logging
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -304,7 +305,19 @@ def fail_abandoned_exports(now: datetime | None = None) -> int:
         export.finished_at = clock.now()
         log.warning("export %s failed: its worker stopped", export.id)
     db.session.commit()  # also ends the transaction holding the orphans' locks
+    _remove_stale_chunks(limit)
     return len(abandoned)
+
+
+def _remove_stale_chunks(limit: timedelta) -> None:
+    """Delete chunk files (personal data) left by export processes killed mid-write, once stale."""
+    folder = export_folder()
+    if not folder.is_dir():
+        return
+    oldest = time.time() - limit.total_seconds()  # file times are the real clock's
+    for chunk in folder.glob(".*.part"):
+        if chunk.stat().st_mtime < oldest:
+            chunk.unlink(missing_ok=True)
 
 
 def write_file(export: Export, path: Path) -> int:

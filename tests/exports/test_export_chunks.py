@@ -241,3 +241,17 @@ def test_the_embedded_default_exports_the_same_bytes(tmp_path):
     finally:
         keys.forget()
         vault.forget()
+
+
+def test_chunk_files_left_by_a_killed_export_process_are_removed_once_stale(app, db, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "EXPORT_FOLDER", str(tmp_path))
+    stale = tmp_path / ".4242-7f3a-0.part"
+    fresh = tmp_path / ".4243-7f3b-0.part"
+    kept = tmp_path / "export-1.csv"
+    for path in (stale, fresh, kept):
+        path.write_text("anahit@example.org,Anahit\n")
+    hours_ago = os.path.getmtime(stale) - 2 * app.config["EXPORT_RUNNING_LIMIT_SECONDS"]
+    os.utime(stale, (hours_ago, hours_ago))
+    with app.app_context():
+        exports.fail_abandoned_exports()
+    assert (stale.exists(), fresh.exists(), kept.exists()) == (False, True, True)
