@@ -8,7 +8,7 @@ from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, Strin
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from campaign.accounts.models import MemberRole, Role
-from campaign.signing.forms import printable, strip
+from campaign.signing.forms import strip
 from campaign.validation import no_links, single_line
 
 # How each platform role is named in the role pickers.
@@ -88,7 +88,7 @@ class NewAccountForm(NewPasswordForm):
         validators=[
             DataRequired(lazy_gettext("Please enter your name.")),
             Length(max=100),
-            printable,
+            single_line,
             no_links,
         ],
     )
@@ -100,7 +100,9 @@ class OrganizationForm(FlaskForm):
     name = StringField(
         lazy_gettext("Organization name"),
         filters=[strip],
-        validators=[DataRequired(lazy_gettext("Please enter a name.")), Length(max=200), printable, no_links],
+        validators=[
+            DataRequired(lazy_gettext("Please enter a name.")), Length(max=200), single_line, no_links
+        ],
     )
 
 
@@ -135,7 +137,7 @@ class StaffUserForm(FlaskForm):
         ],
     )
     display_name = StringField(
-        lazy_gettext("Name"), filters=[strip], validators=[Length(max=100), printable, no_links]
+        lazy_gettext("Name"), filters=[strip], validators=[Length(max=100), single_line, no_links]
     )
     role = SelectField(
         lazy_gettext("Role"),

@@ -10,28 +10,17 @@ from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from campaign.accounts.models import ChangeReview
-from campaign.builder.forms import _check_placeholders
+from campaign.builder.forms import CampaignForm, _check_placeholders
 from campaign.validation import multi_line, single_line
 
 
 class RevisionForm(FlaskForm):
     """New words for an approved campaign's page: its title, summary and text."""
 
-    title = StringField(
-        lazy_gettext("Title"),
-        validators=[
-            DataRequired(lazy_gettext("Please give the campaign a title.")),
-            Length(max=200),
-            single_line,
-        ],
-    )
-    summary = TextAreaField(
-        lazy_gettext("Summary (one or two sentences)"),
-        validators=[DataRequired(lazy_gettext("Please write a summary.")), Length(max=500), multi_line],
-    )
-    body_markdown = TextAreaField(
-        lazy_gettext("Text (Markdown)"), validators=[Length(max=20_000), multi_line]
-    )
+    # The same fields, with the same checks, as the builder's form for a draft.
+    title = CampaignForm.title
+    summary = CampaignForm.summary
+    body_markdown = CampaignForm.body_markdown
 
 
 class LetterRevisionForm(FlaskForm):

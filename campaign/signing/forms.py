@@ -59,12 +59,6 @@ def known_country(_form: Any, field: Any) -> None:
         raise ValidationError(_("Please choose your country from the list."))
 
 
-# The shared checks of every text field (campaign.validation), by the names these forms gave them:
-# names keep their zero-width joiners and emoji; NUL and other control characters are refused.
-printable = single_line
-no_control_characters = multi_line
-
-
 def strip(value: str | None) -> str | None:
     """Trim surrounding white space from what people type."""
     return value.strip() if isinstance(value, str) else value
@@ -79,7 +73,7 @@ class SignForm(FlaskForm):
         validators=[
             DataRequired(_l("Please enter your first name.")),
             Length(max=100, message=_l("Please shorten your first name to 100 characters.")),
-            printable,
+            single_line,
         ],
     )
     family_name = StringField(
@@ -88,7 +82,7 @@ class SignForm(FlaskForm):
         validators=[
             DataRequired(_l("Please enter your last name.")),
             Length(max=100, message=_l("Please shorten your last name to 100 characters.")),
-            printable,
+            single_line,
         ],
     )
     email = StringField(
@@ -123,7 +117,7 @@ class SignForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=1000, message=_l("Please shorten your comment to 1,000 characters.")),
-            no_control_characters,
+            multi_line,
         ],
     )
     comment_public = BooleanField(consents.label("comment_public"))
@@ -133,7 +127,7 @@ class SignForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=5000, message=_l("Please shorten your words to 5,000 characters.")),
-            no_control_characters,
+            multi_line,
         ],
     )
     email_opt_in = BooleanField(consents.label("email_opt_in"))
