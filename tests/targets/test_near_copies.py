@@ -20,9 +20,12 @@ from tests.conftest import csrf_token
 PARAGRAPH = (
     "I am writing to ask you to suspend every arms export permit to the region at once, "
     "until an independent inquiry has established how these weapons were used against civilians "
-    "and their homes during the war"
+    "and their homes during the war, and to make public every licence granted since the fighting began, "
+    "so that the people you represent can judge for themselves what was sold and to whom"
 )
-# One word of the paragraph changed in each: none is a word-for-word copy of another.
+# One word of the paragraph changed in each: none is a word-for-word copy of another. The
+# paragraph is a letter's length: on a very short one, two variants (two words apart) sit
+# near the likeness threshold and 64 keyed minima put some pairs below it, by the key's luck.
 ONE_WORD_CHANGED = [
     PARAGRAPH.replace(word, other)
     for word, other in [
