@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: run install install-runtime lock test lint pytest browser bench clean vendor-altcha translations
+.PHONY: run install install-runtime lock test lint pytest browser nginx bench soak clean vendor-altcha translations
 
 # Installs are reproducible: the exact versions (and hashes) of requirements.txt
 # (runtime) and requirements-dev.txt (runtime and test tools), made from
@@ -81,7 +81,22 @@ browser:
 	  else echo "Please install Chromium (Debian: apt-get install chromium)"; exit 1; fi; \
 	fi
 
-pytest: install browser
+# nginx is the front in the tests and `make bench` (Debian's package: images cannot be
+# pulled everywhere; docker-compose uses the official image with the same deploy/nginx.conf).
+nginx:
+	@if [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	  else echo "Please install nginx (Debian: apt-get install nginx)"; exit 1; fi; \
+	fi
+
+# Test-only tools from npm (axe-core for the accessibility checks), exactly as package-lock.json
+# says; installed into node_modules/ and never served to visitors.
+node_modules/.installed: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
+pytest: install browser nginx node_modules/.installed
 	$(BIN)/pytest
 
 test: lint pytest
@@ -94,6 +109,11 @@ bench: install
 	  else echo "Please install wrk (Debian: apt-get install wrk)"; exit 1; fi; \
 	fi
 	$(BIN)/python -m bench
+
+# The soak (not CI): 10 minutes at 100 signatures a second on PostgreSQL + Redis, the worker
+# SIGKILLed and restarted every minute and Redis restarted once; figures in docs/BENCHMARKS.md.
+soak: install nginx
+	$(BIN)/python -m bench.soak
 
 # The proof-of-work widget (npm package `altcha`), vendored into static/ and committed, so
 # that neither the site nor CI reaches the network for it: the strict-CSP build (no inline
@@ -114,4 +134,4 @@ vendor-altcha:
 	  echo "static/vendor/altcha/ now holds altcha $(ALTCHA_VERSION)"
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) instance node_modules .pytest_cache .mypy_cache .ruff_cache
