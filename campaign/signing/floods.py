@@ -42,6 +42,7 @@ import idna
 from flask import current_app
 from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
 from limits.errors import StorageError
+from limits.storage import RedisClusterStorage, RedisStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
 
 from campaign.extensions import limiter
@@ -198,26 +199,106 @@ def _storage_errors() -> tuple[type[Exception], ...]:
     return (StorageError, *(base if isinstance(base, tuple) else (base,)))
 
 
+@dataclass(frozen=True)
+class Window:
+    """One window of one rule, as a signature is counted against it."""
+
+    rule: Rule
+    name: str
+    item: RateLimitItem
+    identifier: str
+
+
+# Every window of a signature counted in one round trip to Redis, in order, stopping at the
+# first that is full: limits' own sliding-window counter (acquire_sliding_window.lua, limits 5)
+# applied to each pair of keys in turn, so that `SlidingWindowCounterRateLimiter.test` (and
+# needs_proof) reads the same counters. Returns the 1-based index of the full window, or 0.
+# (The keys of one call may lie on several nodes of a Redis Cluster: the platform's limiter
+# storage is a single Redis.)
+_ACQUIRE_IN_ORDER = """
+for i = 1, #ARGV / 2 do
+    local limit = tonumber(ARGV[2 * i - 1])
+    local expiry = tonumber(ARGV[2 * i]) * 1000
+    local previous_key = KEYS[2 * i - 1]
+    local current_key = KEYS[2 * i]
+    local current_ttl = tonumber(redis.call('pttl', current_key))
+    if current_ttl > 0 and current_ttl < expiry then
+        redis.call('rename', current_key, previous_key)
+        redis.call('set', current_key, 0, 'PX', current_ttl + expiry)
+    end
+    local previous_count = tonumber(redis.call('get', previous_key)) or 0
+    local previous_ttl = tonumber(redis.call('pttl', previous_key)) or 0
+    local current_count = tonumber(redis.call('get', current_key)) or 0
+    if previous_ttl < 0 then previous_ttl = 0 end
+    if math.floor(previous_count * previous_ttl / expiry) + current_count + 1 > limit then
+        return i
+    end
+    if redis.call('exists', current_key) == 1 then
+        redis.call('incrby', current_key, 1)
+    else
+        redis.call('set', current_key, 1, 'PX', expiry * 2)
+    end
+end
+return 0
+"""
+_scripts: dict[int, Any] = {}
+
+
+def _full_window(windows: list[Window]) -> int | None:
+    """Count a new signature in each window in turn: the index of the first that is full, or None."""
+    storage = limiter.storage
+    if not isinstance(storage, RedisStorage) or isinstance(storage, RedisClusterStorage):
+        strategy = _strategy()
+        return next(
+            (n for n, window in enumerate(windows) if not strategy.hit(window.item, window.identifier)),
+            None,
+        )
+    script = _scripts.get(id(storage))
+    if script is None:
+        script = _scripts[id(storage)] = storage.get_connection().register_script(_ACQUIRE_IN_ORDER.encode())
+    keys: list[str] = []
+    arguments: list[int] = []
+    for window in windows:
+        # The keys limits' RedisStorage uses for a sliding window ("{key}" and "{key}/-1").
+        key = window.item.key_for(window.identifier)
+        keys += [storage.prefixed_key(f"{{{key}}}/-1"), storage.prefixed_key(f"{{{key}}}")]
+        arguments += [window.item.amount, window.item.get_expiry()]
+    full = int(script(keys, arguments)) if windows else 0
+    return full - 1 if full else None
+
+
 def judge(campaign_id: int, marks: Marks, proof: str = "", *, is_new: bool = True) -> str | None:
     """The window a signature is over (e.g. "address-burst"), or None: then it counts as usual.
 
-    A new signature is counted against each rule until one fires; a repeat
-    (is_new=False) is only compared with them. A valid proof of work, used
-    once, passes the address and range rules.
+    A new signature is counted against each rule until one fires (on Redis,
+    every window in one round trip); a repeat (is_new=False) is only compared
+    with them. A valid proof of work, used once, passes the address and range
+    rules: counting then goes on with the next rule.
     """
+    windows = [
+        Window(rule, name, item, identifier)
+        for rule, identifier in _rules(campaign_id, marks)
+        for name, item in rule.windows()
+    ]
     strategy = _strategy()
     proven: bool | None = None
     try:
-        for rule, identifier in _rules(campaign_id, marks):
-            for name, item in rule.windows():
-                allowed = strategy.hit(item, identifier) if is_new else strategy.test(item, identifier)
-                if allowed:
-                    continue
-                if rule.is_escapable:
-                    proven = proof_is_valid(proof) if proven is None else proven
-                    if proven:
-                        break
-                return name
+        while windows:
+            if is_new:
+                full = _full_window(windows)
+            else:
+                full = next(
+                    (n for n, w in enumerate(windows) if not strategy.test(w.item, w.identifier)), None
+                )
+            if full is None:
+                return None
+            fired = windows[full]
+            if not fired.rule.is_escapable:
+                return fired.name
+            proven = proof_is_valid(proof) if proven is None else proven
+            if not proven:
+                return fired.name
+            windows = [window for window in windows[full:] if window.rule != fired.rule]
     except _storage_errors() as error:
         # The store is away: a signature is never lost or refused for it, it just goes unjudged.
         log.warning("flood rules skipped, the limiter's storage is away: %s", type(error).__name__)
