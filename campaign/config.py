@@ -109,6 +109,9 @@ DEFAULTS: dict[str, Any] = {
     # pump after this many seconds, so one task never runs for long.
     "OUTBOX_PUMP_BATCH": 50,
     "OUTBOX_PUMP_SECONDS": 30,
+    # Messages a pump claims at once (one claim and one lock for them all); each is still
+    # sent and recorded on its own, so a killed worker leaves at most one sent but unrecorded.
+    "OUTBOX_CLAIM_BATCH": 5,
     # After a failed publish, skip the broker for this long and let the sweep
     # hand the rows over: a request must not wait on a broker that is down.
     "PUBLISH_BACKOFF_SECONDS": 5,

@@ -339,59 +339,65 @@ def mail_folder() -> Path:
 
 # How a message is claimed, and how what a dead worker held comes back.
 #
-# A pump claims one message at a time, just before it sends it: the row goes
-# from pending to sending (attempts + 1) in a transaction of its own, so a
-# worker killed mid-send leaves at most one message per pool process behind.
+# A pump claims a few messages at a time (OUTBOX_CLAIM_BATCH), just before it
+# sends them: the rows go from pending to sending (attempts + 1) in one
+# transaction of their own. Each is then sent and its outcome committed on its
+# own, so a worker killed mid-send leaves at most one message per pool process
+# sent but not recorded; the rest of its batch was not sent yet.
 #
-# On PostgreSQL the claim also takes a session-level advisory lock on the
-# message's id, on a connection the pump keeps for the purpose (`Holder`), and
-# lets it go once the outcome is committed. The lock lives exactly as long as
+# On PostgreSQL each pump holds a session-level advisory lock for as long as it
+# runs, on a connection it keeps for the purpose (`Holder`): the lock's key is
+# that connection's backend process id, unique among live sessions, and every
+# row the pump claims carries it (claim_key). The lock lives exactly as long as
 # the worker's connection: when the worker dies, PostgreSQL ends its session
-# and the lock is gone. So "sending, and nobody holds its lock" means "its
-# worker is gone", and the next pump or sweep puts it back at once (taking the
-# lock with pg_try_advisory_xact_lock, which a live sender's lock refuses),
-# instead of waiting OUTBOX_STUCK_SECONDS. A message whose SMTP server had
-# accepted it just before the worker died is sent again, with the same
-# Message-ID, so a receiver can drop the copy: at most one duplicate per pool
-# process killed. A worker that keeps dying on one message spends its attempts
-# and the message fails.
+# and the lock is gone. So "sending, and nobody holds its claim key's lock"
+# means "its pump is gone", and the next pump or sweep puts it back at once
+# (taking the lock with pg_try_advisory_xact_lock, which a live pump's lock
+# refuses), instead of waiting OUTBOX_STUCK_SECONDS. (Should a new session get
+# a dead one's process id and become a pump, what the dead one left waits for
+# the new pump to end, or for OUTBOX_STUCK_SECONDS: later, never twice.) A
+# message whose SMTP server had accepted it just before the worker died is
+# sent again, with the same Message-ID, so a receiver can drop the copy: at
+# most one duplicate per pool process killed. A worker that keeps dying on one
+# message spends its attempts and the message fails.
 #
 # SQLite (the embedded default, one machine) has no such locks: a message left
 # sending there is reclaimed after OUTBOX_STUCK_SECONDS, as before.
 _CLAIM_LOCKS = 0x636C6D  # "clm": the namespace of the claim locks
-_HOLD = text("SELECT pg_try_advisory_lock(CAST(:namespace AS integer), CAST(:id AS integer))")
-_LET_GO = text("SELECT pg_advisory_unlock(CAST(:namespace AS integer), CAST(:id AS integer))")
+_HOLD = text("SELECT pg_try_advisory_lock(CAST(:namespace AS integer), CAST(:key AS integer))")
 _LET_ALL_GO = text("SELECT pg_advisory_unlock_all()")
-# Rows sending whose worker is gone: their claim lock is free (taken here to
-# the end of this transaction, so a pump cannot claim them meanwhile).
+# Rows sending whose worker is gone: their claim key's lock is free (taken here
+# to the end of this transaction, so a pump cannot claim them meanwhile).
 _ORPHANED = text("""
 SELECT id FROM outbox
-WHERE status = 'sending' AND pg_try_advisory_xact_lock(CAST(:namespace AS integer), id)
+WHERE status = 'sending'
+  AND pg_try_advisory_xact_lock(CAST(:namespace AS integer), COALESCE(claim_key, id))
 FOR UPDATE SKIP LOCKED
 """)
 
 
 class Holder:
-    """The claim locks of one pump, on a PostgreSQL connection of their own (nothing on SQLite)."""
+    """A pump's claim lock, on a PostgreSQL connection of its own (nothing on SQLite); `key` names it."""
 
     def __init__(self) -> None:
         self.connection: Connection | None = None
-        if db.engine.dialect.name == "postgresql":
-            self.connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-
-    def hold(self, message_id: int) -> bool:
-        """Take the claim lock of a message; False if someone else holds it."""
-        if self.connection is None:
-            return True
-        return bool(self.connection.execute(_HOLD, {"namespace": _CLAIM_LOCKS, "id": message_id}).scalar())
-
-    def let_go(self, message_id: int) -> None:
-        """Release the claim lock of a message whose outcome is committed."""
-        if self.connection is not None:
-            self.connection.execute(_LET_GO, {"namespace": _CLAIM_LOCKS, "id": message_id})
+        self.key: int | None = None
+        if db.engine.dialect.name != "postgresql":
+            return
+        self.connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        key = int(self.connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+        # Nobody else holds it for long: a sweep testing a dead session's rows that had this
+        # process id takes it for the length of one statement.
+        for _ in range(100):
+            if self.connection.execute(_HOLD, {"namespace": _CLAIM_LOCKS, "key": key}).scalar():
+                self.key = key
+                return
+            time.sleep(0.01)
+        self.close()
+        raise RuntimeError("the outbox claim lock of this session's process id is held elsewhere")
 
     def close(self) -> None:
-        """Release every lock and give the connection back (a dead connection released them already)."""
+        """Release the lock and give the connection back (a dead connection released it already)."""
         if self.connection is None:
             return
         try:
@@ -411,6 +417,7 @@ def pump(batch: int, seconds: float) -> int:
     """
     deadline = time.monotonic() + seconds
     handled = 0
+    published_at = -batch
     holder = Holder()
     session = db.session()
     # Each send is committed on its own and nobody else changes a claimed
@@ -419,18 +426,19 @@ def pump(batch: int, seconds: float) -> int:
     try:
         reclaim_orphans()
         while time.monotonic() < deadline:
-            if handled % batch == 0 and _due_count(batch + 1) > batch:
-                # A backlog: let another worker process pump beside this one.
-                dispatch.publish(PUMP_TASK, ())
-            row = _claim_next(holder)
-            if row is None:
+            if handled - published_at >= batch:
+                published_at = handled
+                if _due_count(batch + 1) > batch:
+                    # A backlog: let another worker process pump beside this one.
+                    dispatch.publish(PUMP_TASK, ())
+            rows = _claim_some(holder)
+            if not rows:
                 return handled
-            message_id = row.id
-            try:
+            # Whatever of the batch an error leaves unsent is still sending: the lock
+            # goes when this pump ends, and the next pump puts it back at once.
+            for row in rows:
                 _send_claimed(row)
-            finally:
-                holder.let_go(message_id)
-            handled += 1
+                handled += 1
     finally:
         session.expire_on_commit = True
         holder.close()
@@ -449,37 +457,43 @@ def _due_count(limit: int) -> int:
     return int(db.session.execute(select(func.count()).select_from(due)).scalar_one())
 
 
-def _claim_next(holder: Holder) -> OutboxMessage | None:
-    """Claim the next due message for this pump (status sending, its lock held); None when none is due."""
-    while True:
-        now = clock.now()
-        message_id = db.session.execute(
-            select(OutboxMessage.id)
-            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
-            .order_by(OutboxMessage.next_attempt_at)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        ).scalar()
-        if message_id is None:
-            db.session.commit()
-            return None
-        # The lock is taken before the claim is committed: no moment where the
-        # row is sending and its lock free, which would look like a dead worker.
-        if not holder.hold(message_id):
-            # A sweep is putting it back this instant; it is due again after that commit.
-            db.session.rollback()
-            continue
-        claimed = db.session.execute(
+def _claim_some(holder: Holder) -> list[OutboxMessage]:
+    """Claim the next few due messages for this pump (status sending, its claim key); oldest due first."""
+    now = clock.now()
+    due = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at)
+        .limit(max(int(current_app.config["OUTBOX_CLAIM_BATCH"]), 1))
+        .with_for_update(skip_locked=True)
+    )
+    claimed = (
+        db.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
-            .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+            # The status again: SQLite has no SKIP LOCKED (it writes one transaction at a time).
+            .where(OutboxMessage.id.in_(due), OutboxMessage.status == OutboxStatus.PENDING)
+            .values(
+                status=OutboxStatus.SENDING,
+                claimed_at=now,
+                claim_key=holder.key,
+                attempts=OutboxMessage.attempts + 1,
+            )
+            .returning(OutboxMessage.id)
             .execution_options(synchronize_session=False)
         )
-        db.session.commit()
-        if getattr(claimed, "rowcount", 0):
-            return db.session.get_one(OutboxMessage, message_id, populate_existing=True)
-        # Another pump claimed it between our read and our write (SQLite has no SKIP LOCKED).
-        holder.let_go(message_id)
+        .scalars()
+        .all()
+    )
+    db.session.commit()
+    if not claimed:
+        return []
+    rows = db.session.execute(
+        select(OutboxMessage)
+        .where(OutboxMessage.id.in_(claimed))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .execution_options(populate_existing=True)
+    ).scalars()
+    return list(rows)
 
 
 def reclaim_orphans() -> int:
