@@ -87,6 +87,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     "MAX_CONTENT_LENGTH": 64 * 1024,  # a sign form is a few hundred bytes
+    # A sign form sent back sooner than this after its page was made is flagged too-fast
+    # (campaign/signing/fill_time.py).
+    "SIGN_MIN_FILL_SECONDS": 3,
     # How long a confirmation link works.
     "CONFIRM_TOKEN_MAX_AGE": 14 * 24 * 3600,
     # Version of the consent wording shown beside the checkboxes; stored with
@@ -109,7 +112,7 @@ DEFAULTS: dict[str, Any] = {
     # pump after this many seconds, so one task never runs for long.
     "OUTBOX_PUMP_BATCH": 50,
     "OUTBOX_PUMP_SECONDS": 30,
-    # Messages a pump claims at once (one claim and one lock for them all); each is still
+    # Messages a pump claims at once (one statement; its one claim lock covers them); each is still
     # sent and recorded on its own, so a killed worker leaves at most one sent but unrecorded.
     "OUTBOX_CLAIM_BATCH": 5,
     # After a failed publish, skip the broker for this long and let the sweep
