@@ -441,3 +441,20 @@ def write(results: Results, root: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(markdown(results))
     return path
+
+
+def write_section(path: Path, heading: str, lines: list[str]) -> Path:
+    """Replace a Markdown file's `## heading` section (up to the next `## `) or append it; keep the rest."""
+    title = f"## {heading}"
+    old = path.read_text().splitlines() if path.exists() else []
+    section = [title, "", *lines]
+    if title in old:
+        start = old.index(title)
+        end = next((i for i in range(start + 1, len(old)) if old[i].startswith("## ")), len(old))
+        following = ["", *old[end:]] if end < len(old) else []
+        new = [*old[:start], *section, *following]
+    else:
+        new = [*old, "", *section] if old else section
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(new).rstrip("\n") + "\n")
+    return path

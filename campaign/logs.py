@@ -4,6 +4,11 @@ Every record goes through `ScrubFilter`: email addresses, the secret tokens in
 personal links and the row values a database error quotes are masked, and the
 client's address is dropped from server access lines. Lines are plain text, or
 one JSON object each when LOG_FORMAT=json (production).
+
+Every request has an id: the proxy's X-Request-ID if it is a plain token,
+else one made here; the response names it in X-Request-ID. The tasks a
+request publishes carry it in a message header, so the worker's lines for
+those tasks have the same `request_id` (and the task's own `task_id`).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import json
 import logging
 import os
 import re
+import secrets
 import sys
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -20,8 +26,9 @@ from logging.handlers import SysLogHandler, WatchedFileHandler
 from typing import Any
 
 from celery import current_task, signals
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from flask.logging import default_handler
+from flask.wrappers import Response
 from gunicorn import glogging
 
 LOG_FORMATS = ("text", "json")
@@ -54,6 +61,9 @@ REQUEST_LINE_QUERY = re.compile(r"(?P<line>\"[A-Z]+ [^\s?\"]*)\?[^\s\"]*")
 # Gunicorn names the client of a request it could not parse.
 GUNICORN_CLIENT = re.compile(r"\bip=\S+?(?=:?\s|:?$)")
 REQUEST_ID = re.compile(r"[\w.:-]{1,128}")
+REQUEST_ID_HEADER = "X-Request-ID"
+# The Celery message header that carries the id of the request (or task) that published the task.
+TASK_HEADER = "origin_request_id"
 
 # The request id of an access line gunicorn is writing (it logs outside the Flask request).
 _access_request_id: ContextVar[str | None] = ContextVar("access_request_id", default=None)
@@ -119,6 +129,9 @@ class JsonFormatter(logging.Formatter):
         request_id = current_request_id()
         if request_id:
             entry["request_id"] = request_id
+        task_id = current_task.request.id if current_task else None
+        if task_id:
+            entry["task_id"] = task_id
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
@@ -129,14 +142,39 @@ class JsonFormatter(logging.Formatter):
 
 
 def current_request_id() -> str | None:
-    """The id of the request (X-Request-ID from the proxy) or of the Celery task being logged, if any."""
+    """The id of the request being handled or logged, or of the request (else task) behind a task."""
     candidate = _access_request_id.get()
     if candidate is None and has_request_context():
-        candidate = request.headers.get("X-Request-ID")
+        candidate = g.get("request_id") or request.headers.get(REQUEST_ID_HEADER)
     if candidate is None and current_task:
-        candidate = current_task.request.id
-    # The header comes from outside: only a plain token is written as is.
-    return candidate if candidate and REQUEST_ID.fullmatch(candidate) else None
+        candidate = getattr(current_task.request, TASK_HEADER, None) or current_task.request.id
+    # The header and the message come from outside: only a plain token is written as is.
+    return candidate if isinstance(candidate, str) and REQUEST_ID.fullmatch(candidate) else None
+
+
+def _assign_request_id() -> None:
+    """Take the proxy's request id if it is a plain token, else make a short random one."""
+    given = request.headers.get(REQUEST_ID_HEADER, "")
+    g.request_id = given if REQUEST_ID.fullmatch(given) else secrets.token_hex(8)
+
+
+def _return_request_id(response: Response) -> Response:
+    """Name the request's id in the response, so a client can quote it when something went wrong."""
+    request_id = g.get("request_id")
+    if request_id:
+        response.headers[REQUEST_ID_HEADER] = request_id
+    return response
+
+
+def _carry_request_id(headers: dict[str, Any] | None = None, **_kwargs: Any) -> None:
+    """Put the current request's id in the headers of a task being published (before_task_publish)."""
+    request_id = current_request_id()
+    if request_id and headers is not None:
+        headers.setdefault(TASK_HEADER, request_id)
+
+
+# Connected once per process, whatever app publishes (the uid keeps one receiver).
+signals.before_task_publish.connect(_carry_request_id, weak=False, dispatch_uid="campaign.logs.request_id")
 
 
 def make_formatter(log_format: str) -> logging.Formatter:
@@ -184,6 +222,8 @@ def init_app(app: Flask) -> None:
     configure(log_format)
     # Flask's own handler would write app.logger's records (a 500's traceback) unfiltered.
     app.logger.removeHandler(default_handler)
+    app.before_request(_assign_request_id)
+    app.after_request(_return_request_id)
 
     def configure_celery(loglevel: int | str | None = None, logfile: Any = None, **kwargs: Any) -> None:
         """Celery's worker and beat use our handler rather than setting up their own."""
@@ -233,8 +273,9 @@ class GunicornLogger(glogging.Logger):
         return safe
 
     def access(self, resp: Any, req: Any, environ: Mapping[str, Any], request_time: Any) -> None:
-        """Write the access line, with the proxy's request id as the line's request id."""
-        token = _access_request_id.set(environ.get("HTTP_X_REQUEST_ID"))
+        """Write the access line; its request id is the one the app answered with, else the proxy's."""
+        answered = {name.lower(): value for name, value in getattr(resp, "headers", None) or ()}
+        token = _access_request_id.set(answered.get("x-request-id") or environ.get("HTTP_X_REQUEST_ID"))
         try:
             super().access(resp, req, environ, request_time)
         finally:
