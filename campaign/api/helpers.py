@@ -6,27 +6,47 @@ could otherwise learn who signed what by trying addresses. The person is told by
 
 from __future__ import annotations
 
+import json
+from types import SimpleNamespace
 from typing import Any
 
 from flask import request
 from werkzeug.datastructures import MultiDict
+from wtforms.validators import ValidationError
 
 from campaign import clock
-from campaign.api.resources import ApiError
+from campaign.api.resources import ApiError, iso, links
 from campaign.campaigns.models import Campaign, CampaignKind
 from campaign.links import absolute_url
 from campaign.signing import service as signing
-from campaign.signing.forms import SignForm
+from campaign.signing.forms import SignForm, checked_email
 
 
 def json_body() -> dict[str, Any]:
-    """The request's JSON object, or a 400 that says what is wrong with it."""
-    if not request.is_json:
-        raise ApiError(415, "send the body as application/json")
-    body = request.get_json(silent=True)
+    """The request's JSON object, or a 400 that says what is wrong with it.
+
+    OSDI asks servers to be lenient: a JSON body is read whatever Content-Type came with it."""
+    data = request.get_data(cache=True)
+    if not data.strip():
+        # Parsons' create_signature and create_outreach send their payload as query parameters.
+        raise ApiError(400, "the body is empty: send the JSON object in the body, not in the query string")
+    try:
+        body = json.loads(data)
+    except (ValueError, RecursionError):
+        raise ApiError(
+            400, "the body is not JSON: send a JSON object (Content-Type: application/json)"
+        ) from None
     if not isinstance(body, dict):
         raise ApiError(400, "the body must be a JSON object")
     return body
+
+
+def region_code(region: str, country: str) -> str:
+    """A region as ISO 3166-2: OSDI's subdivision part ('MN' with country 'US') or the full code."""
+    region = region.strip().upper()
+    if region and "-" not in region and country:
+        return f"{country}-{region}"
+    return region
 
 
 def _first(value: Any) -> dict[str, Any]:
@@ -57,7 +77,7 @@ def record(campaign: Campaign, body: dict[str, Any], *, message_key: str, commen
                 "email": _text(email.get("address")),
                 "country": _text(postal.get("country")).upper(),
                 "postal_code": _text(postal.get("postal_code")),
-                "region": _text(postal.get("region")),
+                "region": region_code(_text(postal.get("region")), _text(postal.get("country")).upper()),
                 "comment": _text(body.get(comment_key)),
                 "message": _text(body.get(message_key)),
                 "email_opt_in": "y" if email.get("status") == "subscribed" else "",
@@ -92,4 +112,34 @@ def receipt(campaign: Campaign) -> dict[str, Any]:
         "message": "Received. An email is on its way to this address: "
         "a new signature counts once its owner confirms it.",
         "_links": {parent[0]: {"href": parent[1]}},
+    }
+
+
+def signup_address(body: dict[str, Any]) -> str:
+    """The checked email address of a person signup helper's body ({"person": {...}} or the person)."""
+    given = body.get("person")
+    person: dict[str, Any] = given if isinstance(given, dict) else body
+    address = _text(_first(person.get("email_addresses")).get("address")).strip()
+    if not address:
+        raise ApiError(400, "person.email_addresses[0].address is required")
+    field = SimpleNamespace(data=address)
+    try:
+        checked_email(field)
+    except ValidationError as error:
+        raise ApiError(400, f"email: {error}") from None
+    return str(field.data)
+
+
+def unmatched_person(address: str) -> dict[str, Any]:
+    """The signup helper's answer for an address that signed none of the caller's campaigns:
+    the same whether it signed someone else's or nothing, so it tells nothing about anyone."""
+    now = iso(clock.now())
+    return {
+        "identifiers": [],
+        "created_date": now,
+        "modified_date": now,
+        "email_addresses": [{"address": address, "primary": True, "status": "unsubscribed"}],
+        "message": "Not stored: people join through a signature they confirm by email. "
+        "Record a signature or an outreach with this person to add them.",
+        "_links": links(osdi_people=absolute_url("api.people")),
     }

@@ -14,7 +14,12 @@ HAL = "application/hal+json"
 
 _link = {"type": "object", "properties": {"href": {"type": "string"}}, "required": ["href"]}
 _stamped = {
-    "identifiers": {"type": "array", "items": {"type": "string"}},
+    "identifiers": {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "campaigns:<id>, the id being the one in the resource's URL",
+    },
+    "origin_system": {"type": "string"},
     "created_date": {"type": "string", "format": "date-time"},
     "modified_date": {"type": "string", "format": "date-time"},
 }
@@ -29,6 +34,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "vendor_name": {"type": "string"},
             "product_name": {"type": "string"},
             "osdi_version": {"type": "string"},
+            "max_pagesize": {"type": "integer", "minimum": 1},
+            "namespace": {"type": "string"},
             "_links": {"type": "object"},
         },
     },
@@ -38,11 +45,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             **_stamped,
             "title": {"type": "string"},
-            "description": {"type": "string"},
-            "petition_text": {"type": "string"},
+            "summary": {"type": "string", "description": "Text only"},
+            "description": {"type": "string", "description": "Sanitised HTML"},
+            "petition_text": {"type": "string", "description": "Sanitised HTML"},
             "status": {"type": "string"},
             "total_signatures": {"type": "integer", "minimum": 0},
-            "target": {"type": "array", "items": {"type": "object"}},
+            "target": {"type": "array", "items": {"$ref": "#/components/schemas/Target"}},
             "browser_url": {"type": "string"},
             "_links": {"type": "object"},
         },
@@ -53,11 +61,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             **_stamped,
             "title": {"type": "string"},
+            "summary": {"type": "string"},
             "description": {"type": "string"},
             "status": {"type": "string"},
             "type": {"type": "string"},
             "browser_url": {"type": "string"},
-            "targets": {"type": "array", "items": {"type": "object"}},
+            "targets": {"type": "array", "items": {"$ref": "#/components/schemas/Target"}},
             "total_outreaches": {"type": "integer", "minimum": 0},
             "_links": {"type": "object"},
         },
@@ -67,8 +76,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "required": ["identifiers", "status", "_links"],
         "properties": {
             **_stamped,
+            "action_date": {"type": "string", "format": "date-time"},
             "status": {"type": "string"},
-            "comments": {"type": "string"},
+            "comments": {"type": "string", "description": "Left out when the signer wrote none"},
             "referrer_data": {"type": "object", "properties": {"source": {"type": "string"}}},
             "_links": {"type": "object"},
         },
@@ -78,6 +88,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "required": ["identifiers", "status", "_links"],
         "properties": {
             **_stamped,
+            "action_date": {"type": "string", "format": "date-time"},
             "status": {"type": "string"},
             "type": {"type": "string"},
             "subject": {"type": "string"},
@@ -89,7 +100,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "Person": {
         "type": "object",
-        "required": ["identifiers", "email_addresses", "_links"],
+        "required": ["identifiers", "_links"],
         "properties": {
             **_stamped,
             "given_name": {"type": "string"},
@@ -101,11 +112,26 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     "properties": {
                         "address": {"type": "string"},
                         "primary": {"type": "boolean"},
-                        "status": {"type": "string"},
+                        "status": {
+                            "type": "string",
+                            "enum": ["subscribed", "unsubscribed"],
+                            "description": "subscribed only once the person confirmed by email and opted in",
+                        },
                     },
                 },
             },
-            "postal_addresses": {"type": "array", "items": {"type": "object"}},
+            "postal_addresses": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "primary": {"type": "boolean"},
+                        "postal_code": {"type": "string"},
+                        "region": {"type": "string", "description": "The subdivision part: MN of US-MN"},
+                        "country": {"type": "string"},
+                    },
+                },
+            },
             "_links": {"type": "object"},
         },
     },
@@ -136,7 +162,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     "properties": {
                         "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
                         "postal_code": {"type": "string", "maxLength": 16},
-                        "region": {"type": "string", "maxLength": 8},
+                        "region": {
+                            "type": "string",
+                            "maxLength": 8,
+                            "description": "OSDI's subdivision part (MN, with country US) "
+                            "or ISO 3166-2 (US-MN)",
+                        },
                     },
                 },
             },
@@ -152,6 +183,49 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "type": "object",
                 "properties": {"source": {"type": "string", "maxLength": 64}},
             },
+        },
+    },
+    "Target": {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "title": {"type": "string"},
+            "organization": {"type": "string"},
+        },
+    },
+    "Tag": {"type": "object", "properties": {"name": {"type": "string"}}},
+    "PersonSignup": {
+        "type": "object",
+        "required": ["person"],
+        "properties": {
+            "person": {
+                "type": "object",
+                "required": ["email_addresses"],
+                "properties": {
+                    "email_addresses": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "object",
+                            "required": ["address"],
+                            "properties": {"address": {"type": "string", "format": "email"}},
+                        },
+                    },
+                },
+            },
+        },
+    },
+    "PersonUnmatched": {
+        "type": "object",
+        "required": ["identifiers", "email_addresses", "message"],
+        "description": "The same for an address that signed someone else's campaign and for a new one.",
+        "properties": {
+            "identifiers": {"type": "array", "maxItems": 0, "items": {"type": "string"}},
+            "created_date": {"type": "string", "format": "date-time"},
+            "modified_date": {"type": "string", "format": "date-time"},
+            "email_addresses": {"type": "array", "items": {"type": "object"}},
+            "message": {"type": "string"},
+            "_links": {"type": "object"},
         },
     },
     "HelperReceipt": {
@@ -208,7 +282,7 @@ def _error(description: str) -> dict[str, Any]:
 
 
 ERRORS = {
-    "400": _error("Malformed request"),
+    "400": _error("Malformed request (a filter that does not parse, a body that is not JSON)"),
     "401": _error("Missing or invalid OSDI-API-Token"),
     "404": _error("No such resource in your scope"),
     "429": _error("Too many requests"),
@@ -229,16 +303,35 @@ STATUS = {
     },
     "description": "Which signatures count: confirmed ones unless pending, invalidated or all are asked for",
 }
-PAGING = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
-    {
-        "name": "filter",
-        "in": "query",
-        "schema": {"type": "string"},
-        "description": "modified_date (or created_date) gt|lt|eq '2026-01-01'",
-    },
-]
+FILTER_HELP = (
+    "OSDI's filter language: comparisons field eq|ne|gt|ge|lt|le value, joined by and/or, grouped "
+    "with parentheses; text and dates in single quotes (a quote inside doubled), dates in ISO 8601 "
+    "with their UTC offset applied, e.g. modified_date gt '2026-12-04T14:30:09-05:00'. "
+)
+
+
+def _paging(fields: str) -> list[dict[str, Any]]:
+    """page, per_page and filter, the filter over these fields."""
+    return [
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+        {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+        {
+            "name": "filter",
+            "in": "query",
+            "schema": {"type": "string", "maxLength": 2000},
+            "description": FILTER_HELP + "Fields: " + fields,
+        },
+    ]
+
+
+PAGING = _paging(
+    "created_date, modified_date, title (campaigns); created_date, modified_date, action_date, "
+    "email_address, country, region (signatures and outreaches)"
+)
+PAGING_PEOPLE = _paging(
+    "created_date, modified_date, email_address, country, region. postal_code is refused (400): "
+    "postal codes are sealed in the database"
+)
 
 
 def ok(schema: str | dict[str, Any], description: str = "OK", status: str = "200") -> dict[str, Any]:
@@ -289,7 +382,16 @@ def build_spec(app: Flask, blueprint: str) -> dict[str, Any]:
             "in the shapes of the Open Supporter Data Interface."
         },
     )
-    spec.components.security_scheme("osdiToken", {"type": "apiKey", "in": "header", "name": "OSDI-API-Token"})
+    spec.components.security_scheme(
+        "osdiToken",
+        {
+            "type": "apiKey",
+            "in": "header",
+            "name": "OSDI-API-Token",
+            "description": "Only the header: OSDI's osdi-api-token query parameter is refused, because "
+            "URLs (and the token in them) end up in proxy, server and browser logs.",
+        },
+    )
     for name, schema in SCHEMAS.items():
         spec.components.schema(name, schema)
     for endpoint, view in app.view_functions.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,19 +13,25 @@ from sqlalchemy import ColumnElement, Select, func, select, true
 from sqlalchemy.sql.functions import coalesce
 
 from campaign.accounts.models import Membership, User
+from campaign.api import filters
 from campaign.campaigns.models import Campaign, CampaignKind
+from campaign.campaigns.service import render_markdown
 from campaign.counts.service import read_count
 from campaign.exports.routes import exportable
 from campaign.extensions import db
 from campaign.links import absolute_url
-from campaign.signing.models import Person, Personal, Signature, SignatureStatus
+from campaign.signing.models import Person, Signature, SignatureStatus
+from campaign.signing.service import email_index
+from campaign.targets.models import LetterTarget, Official
 
 VENDOR = "campaigns"
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
-_FILTER = re.compile(r"^\s*(modified_date|created_date)\s+(gt|lt|eq)\s+'([^']{1,40})'\s*$")
 # ?status= on signer reads: validated unless another status is asked for by name.
 STATUS_CHOICES = ("validated", "pending", "invalidated", "all")
+ORIGIN_SYSTEM = "Campaign platform"
+CURIES = [{"name": "osdi", "href": "https://opensupporter.github.io/osdi-docs/{rel}", "templated": True}]
+REGION = re.compile(r"(?:[A-Z]{2}-)?[A-Z0-9]{1,3}")
 
 
 class ApiError(Exception):
@@ -42,9 +49,7 @@ class Paging:
 
     page: int
     per_page: int
-    filter_field: str | None = None
-    filter_op: str | None = None
-    filter_value: datetime | None = None
+    filter: filters.Node | None = None
 
     @classmethod
     def from_args(cls, args: Any) -> Paging:
@@ -54,26 +59,19 @@ class Paging:
         raw = args.get("filter")
         if not raw:
             return cls(page, per_page)
-        match = _FILTER.match(raw)
-        if not match:
-            raise ApiError(400, "filter must look like: modified_date gt '2026-01-01'")
         try:
-            moment = datetime.fromisoformat(match.group(3).replace("Z", "+00:00")).replace(tzinfo=None)
-        except ValueError:
-            raise ApiError(400, "the filter's date is not an ISO 8601 date") from None
-        return cls(page, per_page, match.group(1), match.group(2), moment)
+            return cls(page, per_page, filters.parse(raw))
+        except filters.FilterError as error:
+            raise ApiError(400, str(error)) from None
 
-    def apply(self, query: Select[Any], created: Any, modified: Any) -> Select[Any]:
-        """Add the filter to a query over a resource with these date columns."""
-        if self.filter_field is None or self.filter_value is None:
+    def apply(self, query: Select[Any], fields: Mapping[str, filters.Field]) -> Select[Any]:
+        """Add the filter to a query over a collection with these filterable fields."""
+        if self.filter is None:
             return query
-        column = modified if self.filter_field == "modified_date" else created
-        compare = {
-            "gt": column > self.filter_value,
-            "lt": column < self.filter_value,
-            "eq": column == self.filter_value,
-        }
-        return query.where(compare[str(self.filter_op)])
+        try:
+            return query.where(filters.to_sql(self.filter, fields))
+        except filters.FilterError as error:
+            raise ApiError(400, str(error)) from None
 
 
 def _positive(value: str, name: str) -> int:
@@ -182,32 +180,59 @@ def campaigns_query(user: User, kind: CampaignKind) -> Select[Any]:
     return select(Campaign).where(Campaign.kind == kind, in_scope(user)).order_by(Campaign.id)
 
 
-def _identifiers(kind: str, ident: int) -> list[str]:
-    """OSDI identifiers of a record."""
-    return [f"{VENDOR}:{kind}-{ident}"]
+def identifiers(ident: int) -> list[str]:
+    """OSDI identifiers of a record: its id part is the id in its URL (clients split on the colon)."""
+    return [f"{VENDOR}:{ident}"]
+
+
+def links(**named: Any) -> dict[str, Any]:
+    """A resource's HAL links, with the curie that explains the osdi: relations."""
+    return {
+        **{name.replace("osdi_", "osdi:"): {"href": href} for name, href in named.items()},
+        "curies": CURIES,
+    }
+
+
+def targets(campaign: Campaign) -> list[dict[str, str]]:
+    """The officials a letter campaign writes to (OSDI targets); none for routed campaigns or petitions."""
+    officials = db.session.execute(
+        select(Official)
+        .join(LetterTarget, LetterTarget.official_id == Official.id)
+        .where(LetterTarget.campaign_id == campaign.id)
+        .order_by(Official.name)
+    ).scalars()
+    return [
+        {
+            key: value
+            for key, value in (("name", o.name), ("title", o.title), ("organization", o.body))
+            if value
+        }
+        for o in officials
+    ]
 
 
 def petition(campaign: Campaign) -> dict[str, Any]:
-    """A petition in OSDI's shape."""
+    """A petition in OSDI's shape: summary in text, description and petition text in sanitised HTML."""
     count = read_count(campaign.id)
+    text = str(render_markdown(campaign.body_markdown or ""))
     return {
-        "identifiers": _identifiers("petition", campaign.id),
+        "identifiers": identifiers(campaign.id),
+        "origin_system": ORIGIN_SYSTEM,
         "created_date": iso(campaign.created_at),
         "modified_date": iso(campaign.updated_at),
         "title": campaign.title,
-        "description": campaign.summary,
-        "petition_text": campaign.body_markdown,
+        "summary": campaign.summary,
+        "description": text,
+        "petition_text": text,
         "total_signatures": count.total,
-        "target": [],
+        "target": targets(campaign),
         "status": str(campaign.status),
         "browser_url": absolute_url("campaigns.show", slug=campaign.slug),
-        "_links": {
-            "self": {"href": absolute_url("api.petition", petition_id=campaign.id)},
-            "osdi:signatures": {"href": absolute_url("api.signatures", petition_id=campaign.id)},
-            "osdi:record_signature_helper": {
-                "href": absolute_url("api.record_signature", petition_id=campaign.id)
-            },
-        },
+        "_links": links(
+            self=absolute_url("api.petition", petition_id=campaign.id),
+            osdi_signatures=absolute_url("api.signatures", petition_id=campaign.id),
+            osdi_record_signature_helper=absolute_url("api.record_signature", petition_id=campaign.id),
+        ),
     }
 
 
@@ -215,23 +240,23 @@ def advocacy_campaign(campaign: Campaign) -> dict[str, Any]:
     """A letter campaign in OSDI's shape (an advocacy campaign)."""
     count = read_count(campaign.id)
     return {
-        "identifiers": _identifiers("advocacy_campaign", campaign.id),
+        "identifiers": identifiers(campaign.id),
+        "origin_system": ORIGIN_SYSTEM,
         "created_date": iso(campaign.created_at),
         "modified_date": iso(campaign.updated_at),
         "title": campaign.title,
-        "description": campaign.summary,
+        "summary": campaign.summary,
+        "description": str(render_markdown(campaign.body_markdown or "")),
         "status": str(campaign.status),
         "browser_url": absolute_url("campaigns.show", slug=campaign.slug),
         "type": "email",
-        "targets": [],
+        "targets": targets(campaign),
         "total_outreaches": count.total,
-        "_links": {
-            "self": {"href": absolute_url("api.advocacy_campaign", campaign_id=campaign.id)},
-            "osdi:outreaches": {"href": absolute_url("api.outreaches", campaign_id=campaign.id)},
-            "osdi:record_outreach_helper": {
-                "href": absolute_url("api.record_outreach", campaign_id=campaign.id)
-            },
-        },
+        "_links": links(
+            self=absolute_url("api.advocacy_campaign", campaign_id=campaign.id),
+            osdi_outreaches=absolute_url("api.outreaches", campaign_id=campaign.id),
+            osdi_record_outreach_helper=absolute_url("api.record_outreach", campaign_id=campaign.id),
+        ),
     }
 
 
@@ -250,94 +275,95 @@ def signatures_query(campaign: Campaign, statuses: frozenset[SignatureStatus]) -
 
 
 def signature(row: Signature) -> dict[str, Any]:
-    """A signature (or, on a letter campaign, an outreach) in OSDI's shape."""
+    """A signature (or, on a letter campaign, an outreach) in OSDI's shape; unset fields left out."""
     is_letter = row.campaign.kind == CampaignKind.LETTER
-    kind = "outreach" if is_letter else "signature"
-    self_link = (
-        absolute_url("api.outreach", campaign_id=row.campaign_id, outreach_id=row.id)
-        if is_letter
-        else absolute_url("api.signature", petition_id=row.campaign_id, signature_id=row.id)
-    )
-    parent = (
-        absolute_url("api.advocacy_campaign", campaign_id=row.campaign_id)
-        if is_letter
-        else absolute_url("api.petition", petition_id=row.campaign_id)
-    )
+    if is_letter:
+        self_link = absolute_url("api.outreach", campaign_id=row.campaign_id, outreach_id=row.id)
+        parent = {
+            "osdi_advocacy_campaign": absolute_url("api.advocacy_campaign", campaign_id=row.campaign_id)
+        }
+    else:
+        self_link = absolute_url("api.signature", petition_id=row.campaign_id, signature_id=row.id)
+        parent = {"osdi_petition": absolute_url("api.petition", petition_id=row.campaign_id)}
+    person = {"osdi_person": absolute_url("api.person", person_id=row.person_id)} if row.person_id else {}
     shown: dict[str, Any] = {
-        "identifiers": _identifiers(kind, row.id),
+        "identifiers": identifiers(row.id),
+        "origin_system": ORIGIN_SYSTEM,
         "created_date": iso(row.created_at),
         "modified_date": iso(row.invalidated_at or row.validated_at or row.created_at),
+        "action_date": iso(row.created_at),
         "status": str(row.status),
-        "referrer_data": {"source": row.source or ""},
-        "_links": {
-            "self": {"href": self_link},
-            "osdi:person": {"href": absolute_url("api.person", person_id=row.person_id)},
-            f"osdi:{'advocacy_campaign' if is_letter else 'petition'}": {"href": parent},
-        },
+        "_links": links(self=self_link, **person, **parent),
     }
+    if row.source:
+        shown["referrer_data"] = {"source": row.source}
+    personal = row.personal
     if is_letter:
-        shown.update(
-            {"type": "email", "subject": row.campaign.title, "message": row.personal.message, "targets": []}
-        )
-    else:
-        shown["comments"] = row.personal.comment
+        shown.update({"type": "email", "subject": row.campaign.title, "targets": targets(row.campaign)})
+        if personal.message:
+            shown["message"] = personal.message
+    elif personal.comment:
+        shown["comments"] = personal.comment
     return shown
 
 
-def people_query(user: User, statuses: frozenset[SignatureStatus]) -> Select[Any]:
-    """The people with a signature of these statuses on a campaign whose signers the user may read."""
-    signed = (
-        select(Signature.person_id)
-        .join(Campaign, Campaign.id == Signature.campaign_id)
-        .where(personal_scope(user), Signature.status.in_(sorted(statuses)))
+def region_part(region: str | None) -> str | None:
+    """The subdivision part of an ISO 3166-2 code, as OSDI writes a region ('US-MN' -> 'MN')."""
+    return region.split("-", 1)[1] if region and "-" in region else region
+
+
+def email_field(person_id: Any) -> filters.Field:
+    """The virtual field email_address: the people whose address, however written, is this one."""
+
+    def compare_email(op: str, value: str) -> ColumnElement[bool]:
+        matching = person_id.in_(select(Person.id).where(Person.email_index == email_index(value)))
+        return matching if op == "eq" else ~matching
+
+    return filters.Field(compare_email, operators=("eq", "ne"), convert=filters.text)
+
+
+def country_field(expression: Any) -> filters.Field:
+    """A country (ISO 3166-1 alpha-2), in any case."""
+    return filters.Field(
+        lambda op, value: filters.compare(expression, op, value.upper()),
+        operators=("eq", "ne"),
+        convert=filters.text,
     )
-    return select(Person).where(Person.id.in_(signed)).order_by(Person.id)
 
 
-def person(row: Person, user: User) -> dict[str, Any]:
-    """A person in OSDI's shape, as the user's campaigns know them."""
-    # Only what a signature the user may read says: a confirmed one first.
-    latest = db.session.execute(
-        select(Signature)
-        .join(Campaign, Campaign.id == Signature.campaign_id)
-        .where(Signature.person_id == row.id, personal_scope(user), Signature.sealed.is_not(None))
-        .order_by((Signature.status == SignatureStatus.VALIDATED).desc(), Signature.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    subscribed = latest is not None and latest.has_email_opt_in
-    personal = latest.personal if latest is not None else Personal()
-    postal: list[dict[str, Any]] = []
-    if latest is not None:
-        address: dict[str, Any] = {"postal_code": personal.postal_code, "country": latest.country}
-        if latest.region:
-            address["region"] = latest.region
-        postal.append(address)
-    return {
-        "identifiers": _identifiers("person", row.id),
-        "created_date": iso(row.created_at),
-        "modified_date": iso(row.created_at),
-        "given_name": personal.given_name,
-        "family_name": personal.family_name,
-        "email_addresses": [
-            {
-                "address": personal.email,
-                "primary": True,
-                "status": "subscribed" if subscribed else "unsubscribed",
-            }
-        ],
-        "postal_addresses": postal,
-        "_links": {"self": {"href": absolute_url("api.person", person_id=row.id)}},
-    }
+def region_field(expression: Any) -> filters.Field:
+    """A region as OSDI writes it ('MN', of any country) or as ISO 3166-2 ('US-MN')."""
+
+    def compare_region(op: str, value: str) -> ColumnElement[bool]:
+        code = value.upper()
+        if not REGION.fullmatch(code):
+            raise filters.FilterError("filter: a region is a code like 'MN' or 'US-MN'")
+        matching = expression == code if "-" in code else expression.like(f"%-{code}")
+        return matching if op == "eq" else ~matching
+
+    return filters.Field(compare_region, operators=("eq", "ne"), convert=filters.text)
 
 
-def person_or_404(user: User, person_id: int, statuses: frozenset[SignatureStatus]) -> Person:
-    """A person of people_query; 404 for anyone else."""
-    found = db.session.execute(
-        people_query(user, statuses).where(Person.id == person_id)
-    ).scalar_one_or_none()
-    if found is None:
-        raise ApiError(404, "no such resource")
-    return found
+SEALED = filters.refused(
+    "filter: postal codes are sealed (encrypted) in the database and cannot be filtered by; "
+    "filter by region or country instead"
+)
+CAMPAIGN_FIELDS = {
+    "created_date": filters.date_field(Campaign.created_at),
+    "modified_date": filters.date_field(Campaign.updated_at),
+    "title": filters.Field(
+        lambda op, value: filters.compare(Campaign.title, op, value), convert=filters.text
+    ),
+}
+SIGNATURE_FIELDS = {
+    "created_date": filters.date_field(Signature.created_at),
+    "action_date": filters.date_field(Signature.created_at),
+    "modified_date": filters.date_field(signature_modified()),
+    "email_address": email_field(Signature.person_id),
+    "country": country_field(Signature.country),
+    "region": region_field(Signature.region),
+    "postal_code": SEALED,
+}
 
 
 def signature_or_404(
@@ -359,14 +385,15 @@ def entry_point() -> dict[str, Any]:
         "vendor_name": "Campaign platform",
         "product_name": "campaign",
         "osdi_version": "1.0",
+        "max_pagesize": MAX_PER_PAGE,
+        "namespace": VENDOR,
         "_links": {
             "self": {"href": absolute_url("api.entry_point")},
+            "osdi:tags": {"href": absolute_url("api.tags")},
             "osdi:petitions": {"href": absolute_url("api.petitions")},
             "osdi:advocacy_campaigns": {"href": absolute_url("api.advocacy_campaigns")},
             "osdi:people": {"href": absolute_url("api.people")},
             "docs": {"href": absolute_url("api.openapi")},
-            "curies": [
-                {"name": "osdi", "href": "https://opensupporter.github.io/osdi-docs/{rel}", "templated": True}
-            ],
+            "curies": CURIES,
         },
     }

@@ -11,16 +11,17 @@ import hashlib
 import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, g, redirect, request, url_for
 from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from campaign.accounts.models import User
-from campaign.api import helpers, resources
+from campaign.api import helpers, persons, resources
 from campaign.api.models import ApiToken
 from campaign.api.openapi import (
     HAL,
     PAGING,
+    PAGING_PEOPLE,
     STATUS,
     accepted,
     build_spec,
@@ -35,7 +36,10 @@ from campaign.api.tokens import active_token
 from campaign.audit.service import record
 from campaign.campaigns.models import CampaignKind
 from campaign.extensions import csrf, db, limiter
+from campaign.privacy.keys import KeysMissing
 from campaign.privacy.vault import CannotOpen
+from campaign.signing.models import Person, SignatureStatus
+from campaign.signing.service import email_index
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Scripts authenticate by token, not by cookie: there is no session to forge a request in.
@@ -149,7 +153,8 @@ def api_error(error: ApiError) -> Response:
 
 
 @bp.errorhandler(CannotOpen)
-def sealed_here(error: CannotOpen) -> Response:
+@bp.errorhandler(KeysMissing)  # a process without the blind-index key cannot look people up either
+def sealed_here(error: CannotOpen | KeysMissing) -> Response:
     """Personal data asked of a process without the keys (the public web tier): point to the API service."""
     db.session.rollback()
     return _error(503, "Names and addresses are served by the API service, which holds the keys.")
@@ -192,11 +197,7 @@ def openapi() -> Response:
 def petitions() -> Response:
     """A page of the token's petitions."""
     paging = Paging.from_args(request.args)
-    query = paging.apply(
-        resources.campaigns_query(_user(), CampaignKind.PETITION),
-        resources.Campaign.created_at,
-        resources.Campaign.updated_at,
-    )
+    query = paging.apply(resources.campaigns_query(_user(), CampaignKind.PETITION), resources.CAMPAIGN_FIELDS)
     rows, total = resources.page_of(query, paging)
     items = [resources.petition(row[0]) for row in rows]
     return hal(resources.collection("petitions", items, total, paging, "api.petitions"))
@@ -229,11 +230,7 @@ def _signature_page(campaign: resources.Campaign, name: str, endpoint: str, **va
     """A page of a campaign's signatures or outreaches, of the statuses asked for; audited."""
     paging = Paging.from_args(request.args)
     statuses = resources.statuses_from_args(request.args)
-    query = paging.apply(
-        resources.signatures_query(campaign, statuses),
-        resources.Signature.created_at,
-        resources.signature_modified(),
-    )
+    query = paging.apply(resources.signatures_query(campaign, statuses), resources.SIGNATURE_FIELDS)
     rows, total = resources.page_of(query, paging)
     items = [resources.signature(row[0]) for row in rows]
     body = resources.collection(name, items, total, paging, endpoint, **values, **_status_arg())
@@ -302,11 +299,7 @@ def record_signature(petition_id: int) -> Response:
 def advocacy_campaigns() -> Response:
     """A page of the token's letter campaigns."""
     paging = Paging.from_args(request.args)
-    query = paging.apply(
-        resources.campaigns_query(_user(), CampaignKind.LETTER),
-        resources.Campaign.created_at,
-        resources.Campaign.updated_at,
-    )
+    query = paging.apply(resources.campaigns_query(_user(), CampaignKind.LETTER), resources.CAMPAIGN_FIELDS)
     rows, total = resources.page_of(query, paging)
     items = [resources.advocacy_campaign(row[0]) for row in rows]
     return hal(resources.collection("advocacy_campaigns", items, total, paging, "api.advocacy_campaigns"))
@@ -381,7 +374,7 @@ def record_outreach(campaign_id: int) -> Response:
     get={
         "summary": "People with a confirmed signature (or one of the status asked for) on a campaign "
         "whose signers the token may read",
-        "parameters": [*PAGING, STATUS],
+        "parameters": [*PAGING_PEOPLE, STATUS],
         "responses": signers(collection_schema("Person")),
     }
 )
@@ -392,11 +385,9 @@ def people() -> Response:
         raise ApiError(403, NOT_ALLOWED)
     paging = Paging.from_args(request.args)
     statuses = resources.statuses_from_args(request.args)
-    query = paging.apply(
-        resources.people_query(user, statuses), resources.Person.created_at, resources.Person.created_at
-    )
+    query = paging.apply(persons.people_query(user, statuses), persons.people_fields(user))
     rows, total = resources.page_of(query, paging)
-    items = [resources.person(row[0], user) for row in rows]
+    items = [persons.person(row[0], user) for row in rows]
     body = resources.collection("people", items, total, paging, "api.people", **_status_arg())
     return _audited(
         body,
@@ -422,11 +413,128 @@ def person(person_id: int) -> Response:
     if not resources.may_read_signers(user):
         raise ApiError(403, NOT_ALLOWED)
     statuses = resources.statuses_from_args(request.args)
-    found = resources.person_or_404(user, person_id, statuses)
+    found = persons.person_or_404(user, person_id, statuses)
     return _audited(
-        resources.person(found, user),
+        persons.person(found, user),
         f"person:{found.id}",
         [found.id],
         scope=resources.signer_scope(user),
         statuses=sorted(statuses),
     )
+
+
+@bp.post("/people")
+@documented(
+    post={
+        "summary": "Person signup helper: find a person who signed one of your campaigns by email address",
+        "description": "Stores nothing: people join only through a signature they confirm by email. "
+        "An address that signed one of the token's readable campaigns answers that person; any other "
+        "address answers the address alone, without identifiers, whether or not it signed someone else's.",
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PersonSignup"}}},
+        },
+        "responses": signers(
+            {
+                "anyOf": [
+                    {"$ref": "#/components/schemas/Person"},
+                    {"$ref": "#/components/schemas/PersonUnmatched"},
+                ]
+            }
+        ),
+    }
+)
+def person_signup() -> Response:
+    """Match a person by email address within the signers the token's user may read; audited."""
+    user = _user()
+    if not resources.may_read_signers(user):
+        raise ApiError(403, NOT_ALLOWED)
+    address = helpers.signup_address(helpers.json_body())
+    found = db.session.execute(
+        persons.people_query(user, frozenset(SignatureStatus)).where(
+            Person.email_index == email_index(address)
+        )
+    ).scalar_one_or_none()
+    scope = resources.signer_scope(user)
+    if found is None:
+        return _audited(helpers.unmatched_person(address), "people", [], scope=scope, matched=False)
+    return _audited(persons.person(found, user), f"person:{found.id}", [found.id], scope=scope, matched=True)
+
+
+def _person_actions(person_id: int, kind: CampaignKind, name: str, endpoint: str) -> Response:
+    """A page of a person's signatures or outreaches on campaigns whose signers the user may read."""
+    user = _user()
+    if not resources.may_read_signers(user):
+        raise ApiError(403, NOT_ALLOWED)
+    statuses = resources.statuses_from_args(request.args)
+    found = persons.person_or_404(user, person_id, frozenset(SignatureStatus))
+    paging = Paging.from_args(request.args)
+    query = paging.apply(
+        persons.person_signatures_query(user, found.id, kind, statuses), resources.SIGNATURE_FIELDS
+    )
+    rows, total = resources.page_of(query, paging)
+    items = [resources.signature(row[0]) for row in rows]
+    body = resources.collection(name, items, total, paging, endpoint, person_id=person_id, **_status_arg())
+    return _audited(
+        body,
+        f"person:{found.id}",
+        [row[0].id for row in rows],
+        scope=resources.signer_scope(user),
+        statuses=sorted(statuses),
+        page=paging.page,
+    )
+
+
+@bp.get("/people/<int(max=2147483647):person_id>/signatures")
+@documented(
+    get={
+        "summary": "A person's signatures on petitions whose signers the token may read",
+        "parameters": [id_parameter("person_id"), *PAGING, STATUS],
+        "responses": signers(collection_schema("Signature")),
+    }
+)
+def person_signatures(person_id: int) -> Response:
+    """A page of a person's signatures."""
+    return _person_actions(person_id, CampaignKind.PETITION, "signatures", "api.person_signatures")
+
+
+@bp.get("/people/<int(max=2147483647):person_id>/outreaches")
+@documented(
+    get={
+        "summary": "A person's outreaches on advocacy campaigns whose signers the token may read",
+        "parameters": [id_parameter("person_id"), *PAGING, STATUS],
+        "responses": signers(collection_schema("Outreach")),
+    }
+)
+def person_outreaches(person_id: int) -> Response:
+    """A page of a person's outreaches."""
+    return _person_actions(person_id, CampaignKind.LETTER, "outreaches", "api.person_outreaches")
+
+
+@bp.get("/tags")
+@documented(
+    get={"summary": "Tags: none, the platform has no tags", "responses": ok(collection_schema("Tag"))}
+)
+def tags() -> Response:
+    """An empty collection: clients that read the tags first (the osdi package does) find none."""
+    paging = Paging.from_args(request.args)
+    return hal(resources.collection("tags", [], 0, paging, "api.tags"))
+
+
+LEGACY = {
+    "petitions": ("petition", "api.petition", "petition_id"),
+    "advocacy_campaigns": ("advocacy_campaign", "api.advocacy_campaign", "campaign_id"),
+    "people": ("person", "api.person", "person_id"),
+}
+
+
+@bp.get("/<any(petitions, advocacy_campaigns, people):collection>/<legacy_id>")
+def legacy_id(collection: str, legacy_id: str) -> Response:
+    """The ids of the first identifiers ('petition-12') still lead to their resource."""
+    kind, endpoint, argument = LEGACY[collection]
+    prefix, _, number = legacy_id.partition("-")
+    if prefix != kind or not number.isdigit() or len(number) > 9:
+        raise ApiError(404, "no such resource")
+    values: dict[str, Any] = {**request.args.to_dict(), argument: int(number)}
+    target = url_for(endpoint, **values)
+    return redirect(target, code=308)  # type: ignore[return-value]

@@ -89,7 +89,7 @@ def test_an_organization_that_allows_exports_reads_only_its_own_campaigns_signer
     )
     assert people["total_records"] == 2
     assert {p["identifiers"][0] for p in people["_embedded"]["osdi:people"]} == {
-        f"campaigns:person-{person_id}" for person_id in ours_people
+        f"campaigns:{person_id}" for person_id in ours_people
     }
     assert client.get(f"/api/v1/petitions/{ours.id}/signatures", headers=headers).json["total_records"] == 2
     assert client.get(f"/api/v1/petitions/{forbidden.id}/signatures", headers=headers).status_code == 403
@@ -149,7 +149,7 @@ def test_every_read_of_signers_is_audited_with_who_what_and_how_many(client, db,
     assert {r.actor for r in reads} == {f"user:{staff.id}"}
     assert {r.details["token_id"] for r in reads} == {token.id}
     assert reads[0].details["ids"] == [
-        int(s["identifiers"][0].rsplit("-", 1)[1]) for s in page["_embedded"]["osdi:signatures"]
+        int(s["identifiers"][0].split(":", 1)[1]) for s in page["_embedded"]["osdi:signatures"]
     ]
     assert reads[0].details["statuses"] == ["validated"]
 
