@@ -28,6 +28,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from campaign import database
+
 log = logging.getLogger(__name__)
 
 # How often a standby beat tries the lock again.
@@ -39,8 +41,11 @@ ADVISORY_KEY = 0x62656174  # "beat"
 class PostgresLock:
     """A session advisory lock, held for as long as one dedicated connection lives."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, dead_peer_seconds: int = 0) -> None:
         self._engine = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+        # If this beat's host vanishes, the database lets go of the lock (and a standby takes over)
+        # within this long, not TCP's hours.
+        database.watch_for_dead_peers(self._engine, dead_peer_seconds)
         self._connection: Connection | None = None
 
     def hold(self) -> bool:
@@ -99,10 +104,10 @@ class FileLock:
             os.close(descriptor)
 
 
-def lock_for(database_url: str, lock_file: str) -> PostgresLock | FileLock:
+def lock_for(database_url: str, lock_file: str, dead_peer_seconds: int = 0) -> PostgresLock | FileLock:
     """The lock that fits the database: advisory on PostgreSQL, a file lock beside SQLite."""
     if database_url.startswith("postgresql"):
-        return PostgresLock(database_url)
+        return PostgresLock(database_url, dead_peer_seconds)
     return FileLock(Path(lock_file))
 
 
@@ -111,7 +116,11 @@ class SingleBeatScheduler(PersistentScheduler):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         conf = kwargs["app"].conf
-        self._lock = lock_for(conf.campaign_beat_lock_database, conf.campaign_beat_lock_file)
+        self._lock = lock_for(
+            conf.campaign_beat_lock_database,
+            conf.campaign_beat_lock_file,
+            conf.get("campaign_beat_lock_dead_peer_seconds", 0),
+        )
         self._is_running = False
         self._has_said_standby = False
         super().__init__(*args, **kwargs)

@@ -81,6 +81,7 @@ def celery_settings(app: Flask) -> dict[str, Any]:
         "beat_scheduler": "campaign.beatlock:SingleBeatScheduler",
         "campaign_beat_lock_database": app.config["SQLALCHEMY_DATABASE_URI"],
         "campaign_beat_lock_file": str(Path(app.instance_path) / "beat.lock"),
+        "campaign_beat_lock_dead_peer_seconds": int(app.config["DATABASE_DEAD_PEER_SECONDS"]),
         "timezone": "UTC",
     }
     broker_url = app.config.get("BROKER_URL")

@@ -48,8 +48,9 @@ class Answer:
 class Browser:
     """One visitor: a keep-alive connection, the session cookie, redirects not followed."""
 
-    def __init__(self, port: int, timeout: float = 30.0) -> None:
+    def __init__(self, port: int, timeout: float = 30.0, host: str = "127.0.0.1") -> None:
         self.port = port
+        self.host = host
         self.timeout = timeout
         self.cookie = ""
         self._connection: http.client.HTTPConnection | None = None
@@ -63,7 +64,7 @@ class Browser:
             sent["Content-Type"] = "application/x-www-form-urlencoded"
         for attempt in range(2):
             connection = self._connection or http.client.HTTPConnection(
-                "127.0.0.1", self.port, timeout=self.timeout
+                self.host, self.port, timeout=self.timeout
             )
             self._connection = connection
             try:
