@@ -95,11 +95,12 @@ def run(stack: Stack, token_rounds: list[list[str]]) -> FreshResult:
     """Confirm round after round (the first is a warm-up) and measure freshness."""
     settings = stack.settings
     result = FreshResult(settings.confirm_rate)
-    csrf, cookie = fetch_form(stack.app_url, SLUG)
+    # The confirm page is a person's page: its form's CSRF token goes with the session cookie it sets.
+    fields, cookie = fetch_form(stack.app_url, f"/confirm/{token_rounds[0][0]}")
     for number, tokens in enumerate(token_rounds):
         settle(stack, settings.drain_timeout)
         before = cpu.snapshot(stack)
-        fresh = _round(stack, tokens, csrf, cookie)
+        fresh = _round(stack, tokens, fields, cookie)
         fresh.cpu_ms = cpu.per_request(before, cpu.snapshot(stack), fresh.confirmed)
         if number:
             result.rounds.append(fresh)
@@ -111,7 +112,7 @@ def run(stack: Stack, token_rounds: list[list[str]]) -> FreshResult:
     return result
 
 
-def _round(stack: Stack, tokens: list[str], csrf: str, cookie: str) -> FreshRound:
+def _round(stack: Stack, tokens: list[str], fields: str, cookie: str) -> FreshRound:
     """Confirm these tokens at the set rate while polling count.json."""
     settings = stack.settings
     base = _read_count(_connection(stack))
@@ -130,7 +131,7 @@ def _round(stack: Stack, tokens: list[str], csrf: str, cookie: str) -> FreshRoun
                 stack,
                 deadline,
                 tokens[j::threads],
-                csrf,
+                fields,
                 cookie,
                 started + j / settings.confirm_rate,
                 threads / settings.confirm_rate,
@@ -166,7 +167,7 @@ def _confirm(
     stack: Stack,
     deadline: float,
     tokens: list[str],
-    csrf: str,
+    fields: str,
     cookie: str,
     first_at: float,
     interval: float,
@@ -176,7 +177,7 @@ def _confirm(
 ) -> None:
     """Confirm each token at its scheduled moment over one keep-alive connection."""
     connection = _connection(stack)
-    body = f"csrf_token={csrf}"
+    body = fields
     for n, token in enumerate(tokens):
         if time.monotonic() > deadline:
             break

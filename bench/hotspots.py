@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.parse
 from collections import Counter
 from pathlib import Path
 
@@ -88,9 +87,9 @@ def main() -> None:
             mailout._round(stack, app, "profile", int(seconds * 300))
         else:
             if target == "sign":
-                token, cookie = fetch_form(stack.app_url, SLUG)
+                fields, cookie = fetch_form(stack.app_url, f"/campaigns/{SLUG}")
                 path, script = f"/campaigns/{SLUG}/sign", "sign.lua"
-                args = [path, stack.run_id, urllib.parse.quote(token, safe=""), cookie]
+                args = [path, stack.run_id, fields, cookie, stack.app_url]
             else:
                 path, script, args = f"/campaigns/{SLUG}", "get.lua", [f"/campaigns/{SLUG}"]
             url = stack.app_url + path

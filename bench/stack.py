@@ -8,6 +8,7 @@ keys under this run's prefix deleted.
 from __future__ import annotations
 
 import contextlib
+import html as html_module
 import http.client
 import os
 import re
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,9 +35,10 @@ BIN = Path(sys.executable).parent
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 HOST = "127.0.0.1"
-CSRF = re.compile(
-    r'name="csrf_token" type="hidden" value="([^"]+)"|type="hidden" name="csrf_token" value="([^"]+)"'
-)
+# The hidden inputs of a page's forms, and their name and value attributes in any order.
+HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
+ATTRIBUTE_NAME = re.compile(r'\bname="([^"]*)"')
+ATTRIBUTE_VALUE = re.compile(r'\bvalue="([^"]*)"')
 
 
 def free_port() -> int:
@@ -282,20 +285,27 @@ def wait_http(host: str, port: int, path: str, child: Child, timeout: float = 60
         time.sleep(0.2)
 
 
-def fetch_form(base_url: str, slug: str) -> tuple[str, str]:
-    """Open the campaign page as a browser would: its CSRF token and the session cookie that goes with it."""
+def fetch_form(base_url: str, path: str) -> tuple[str, str]:
+    """Open a page with a form as a browser would: its hidden fields (url-encoded) and its cookies.
+
+    The campaign page sets no cookie (it is the same for everyone, shared
+    caches keep it); a person's page (a confirm link) sets the session cookie
+    its CSRF token goes with.
+    """
     host, port = base_url.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=10)
-    connection.request("GET", f"/campaigns/{slug}")
+    connection.request("GET", path)
     response = connection.getresponse()
     html = response.read().decode()
     if response.status != 200:
-        raise RuntimeError(f"GET /campaigns/{slug} answered {response.status}")
-    match = CSRF.search(html)
-    if not match:
-        raise RuntimeError("no CSRF token on the campaign page")
+        raise RuntimeError(f"GET {path} answered {response.status}")
+    fields = {}
+    for tag in HIDDEN.findall(html):
+        name, value = ATTRIBUTE_NAME.search(tag), ATTRIBUTE_VALUE.search(tag)
+        if name and value:
+            fields[html_module.unescape(name.group(1))] = html_module.unescape(value.group(1))
+    if "csrf_token" not in fields:
+        raise RuntimeError(f"no form on {path}")
     cookies = [value.split(";", 1)[0] for key, value in response.getheaders() if key.lower() == "set-cookie"]
     connection.close()
-    if not cookies:
-        raise RuntimeError("the campaign page set no session cookie")
-    return match.group(1) or match.group(2), "; ".join(cookies)
+    return urllib.parse.urlencode(fields), "; ".join(cookies)

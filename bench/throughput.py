@@ -3,7 +3,6 @@ and (c) campaign page views against a bare hello world."""
 
 from __future__ import annotations
 
-import urllib.parse
 from dataclasses import dataclass, field
 
 from bench import wrk
@@ -31,8 +30,7 @@ class SignResult:
 def sign_throughput(stack: Stack) -> SignResult:
     """Post real forms to the app and to the bare INSERT app, round after round, then count rows."""
     settings = stack.settings
-    token, cookie = fetch_form(stack.app_url, SLUG)
-    encoded = urllib.parse.quote(token, safe="")
+    fields, cookie = fetch_form(stack.app_url, f"/campaigns/{SLUG}")
     app_path = f"/campaigns/{SLUG}/sign"
     result = SignResult(Pair("sign"))
 
@@ -41,7 +39,7 @@ def sign_throughput(stack: Stack) -> SignResult:
         return wrk.run(
             url + path,
             "sign.lua",
-            [path, f"{stack.run_id}{tag}", encoded, cookie],
+            [path, f"{stack.run_id}{tag}", fields, cookie, stack.app_url],
             duration,
             settings.wrk_threads,
             settings.connections,

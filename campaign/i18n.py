@@ -159,6 +159,24 @@ def clock(value: datetime | None) -> str:
     return "" if value is None else str(format_time(value, "short"))
 
 
+# Counts tried, smallest first, for one in each plural category (French "many" starts at a million).
+_PLURAL_CANDIDATES = (*range(200), 1_000, 10_000, 100_000, 1_000_000, 10_000_000)
+
+
+@cache
+def plural_samples(code: str) -> tuple[tuple[str, int], ...]:
+    """A whole count in each plural category of a language, named as Intl.PluralRules names them.
+
+    Russian: (('few', 2), ('many', 0), ('one', 1)). A category no whole
+    number falls in (Russian "other": fractions) is left out.
+    """
+    rule = Locale.parse(code).plural_form
+    found: dict[str, int] = {}
+    for count in _PLURAL_CANDIDATES:
+        found.setdefault(rule(count), count)
+    return tuple(sorted(found.items()))
+
+
 def switch_url(code: str) -> str:
     """This page's address in another language: the same path and query, with `lang` set.
 
@@ -208,6 +226,7 @@ def init_app(app: Flask) -> None:
         current_language=current_language,
         text_direction=text_direction,
         switch_url=switch_url,
+        plural_samples=plural_samples,
     )
     app.jinja_env.filters.update(
         country_name=country_name,

@@ -1,9 +1,24 @@
-"""Headers every answer carries: a strict Content-Security-Policy and friends, and one
-"never store" rule for every answer that is someone's own."""
+"""Headers every answer carries: a strict Content-Security-Policy and friends, one "never store"
+rule for every answer that is someone's own, how long a shared cache may keep a public page, and
+the origin check of the forms that post without a cookie (the sign form and the widget).
+"""
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request, session
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, abort, current_app, request, session
+from flask_babel import gettext as _
+
+# A public page (the same bytes for everyone in a language) may be kept by a shared cache (nginx, a
+# CDN) for a few seconds, served stale for a while as it fetches the next copy, and served stale
+# for a day while the app cannot answer (a restart, an outage): the page stays up.
+PUBLIC_MAX_AGE = 5
+PUBLIC_STALE_WHILE_REVALIDATE = 30
+PUBLIC_STALE_IF_ERROR = 86400
+# What Sec-Fetch-Site may say of a post we take: from our own page, or typed/bookmarked by the user.
+OWN_FETCH_SITES = frozenset({"same-origin", "none"})
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -56,6 +71,16 @@ def init_app(app: Flask) -> None:
         return response
 
 
+def public(response: Response, max_age: int | None = None) -> Response:
+    """Let browsers and shared caches keep this answer (the same bytes for every visitor) briefly."""
+    cache_control = response.cache_control
+    cache_control.public = True
+    cache_control.max_age = PUBLIC_MAX_AGE if max_age is None else max_age
+    cache_control.stale_while_revalidate = PUBLIC_STALE_WHILE_REVALIDATE
+    cache_control.stale_if_error = PUBLIC_STALE_IF_ERROR
+    return response
+
+
 def is_private(response: Response) -> bool:
     """Tell whether an answer is someone's own, so that no browser or proxy may keep a copy.
 
@@ -64,8 +89,59 @@ def is_private(response: Response) -> bool:
     its view declared public (the same bytes for every visitor) and the
     static files stay cacheable.
     """
-    if request.endpoint == "static" or response.cache_control.public:
+    if request.endpoint == "static":
         return False
+    if response.cache_control.public:
+        # A public answer must set no cookie: a shared cache would hand it to everyone.
+        return current_app.session_interface.should_set_cookie(current_app, session)
     if request.path.startswith("/api/"):
         return True
     return current_app.config["SESSION_COOKIE_NAME"] in request.cookies or session.modified
+
+
+def origin_of(url: str | None) -> str | None:
+    """The origin (scheme://host[:port], lowercase, default port left out) of a URL; None if it has none."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    shown_port = "" if port is None or port == DEFAULT_PORTS[scheme] else f":{port}"
+    return f"{scheme}://{parts.hostname.lower()}{shown_port}"
+
+
+def own_origins() -> set[str | None]:
+    """Our origins: BASE_URL's, and the one this request was addressed to (as the trusted proxies say)."""
+    return {origin_of(current_app.config["BASE_URL"]), origin_of(request.host_url)} - {None}
+
+
+def is_same_origin_post() -> bool:
+    """Tell whether this POST came from one of our own pages, as the browser says (OWASP: standard headers).
+
+    Sec-Fetch-Site when the browser sends it (every current one does):
+    same-origin, or none (the user's own action); otherwise the Origin
+    header ("null" included) must be ours; otherwise the Referer's origin.
+    A post that carries none of the three is taken: no browser running a
+    forged form on another site sends none of them, and refusing would lock
+    out the old browsers and privacy tools that strip them (docs/SECURITY.md).
+    """
+    # An empty header says nothing (some privacy tools blank the Referer rather than drop it).
+    fetch_site = request.headers.get("Sec-Fetch-Site", "").strip().lower()
+    if fetch_site:
+        return fetch_site in OWN_FETCH_SITES
+    for header in ("Origin", "Referer"):
+        value = request.headers.get(header, "").strip()
+        if value:
+            return origin_of(value) in own_origins()
+    return True
+
+
+def refuse_cross_site_post() -> None:
+    """Answer 403 with a clear page unless this POST came from one of our own pages."""
+    if not is_same_origin_post():
+        abort(403, _("This form can only be sent from its own page."))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from campaign import i18n
+from campaign import i18n, labels
 from campaign.mail.service import short_name
 
 
@@ -21,5 +21,7 @@ def percent(count: int, goal: int) -> int:
 def init_app(app: Flask) -> None:
     """Register filters and globals (the language ones come from campaign/i18n.py)."""
     app.jinja_env.globals["percent"] = percent
+    # A stored English value (a role, a state) named in the reader's language: {{ user.role|label('role') }}.
+    app.jinja_env.filters["label"] = labels.label
     # A name someone typed, as mail shows it: one line, trimmed (campaign.mail.service.short_name).
     app.jinja_env.filters["short_name"] = short_name

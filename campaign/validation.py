@@ -14,6 +14,8 @@ import re
 import unicodedata
 from typing import Any
 
+from email_validator import EmailNotValidError, EmailUndeliverableError
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
@@ -100,3 +102,50 @@ def no_links(_form: Any, field: Any) -> None:
     """Refuse web and email addresses in a name that email shows to others (organizations, people)."""
     if isinstance(field.data, str) and _LINK.search(field.data):
         raise ValidationError(_("Please write the name without web or email addresses in it."))
+
+
+# Why email-validator refused an address, in our words: its own reasons are English sentences.
+# Each is the end of "Please check your email address: ..." (or "... the email address: ...").
+# Matched on the library's wording, in order, first match wins (email-validator 2.x).
+_EMAIL_SYNTAX_REASONS: tuple[tuple[tuple[str, ...], LazyString], ...] = (
+    (
+        ("internationalized characters before the @-sign",),
+        _l("we can write only to addresses with Latin letters, digits and punctuation before the @."),
+    ),
+    (("too long",), _l("it is too long.")),
+    (
+        ("special-use or reserved name",),
+        _l("the part after the @ is a reserved name that cannot receive email."),
+    ),
+    (
+        ("must have an @-sign", "at-sign"),
+        _l("it needs one @ between the name and the domain, as in name@example.org."),
+    ),
+    (("something before the @-sign",), _l("something is missing before the @.")),
+    (
+        ("something after the @-sign", "after the @-sign", "top-level domain", "idna"),
+        _l("the part after the @ is not a domain name, such as example.org."),
+    ),
+)
+_EMAIL_CHARACTERS = _l("it has a character or punctuation mark an email address cannot have there.")
+_EMAIL_SYNTAX = _l("it is not written as an email address is, such as name@example.org.")
+_EMAIL_NO_DOMAIN = _l("its domain does not exist. Is it spelled right?")
+_EMAIL_NO_MAIL = _l("its domain does not receive email.")
+_EMAIL_UNCHECKED = _l("we could not check its domain just now. Please try again in a moment.")
+
+
+def email_reason(error: EmailNotValidError) -> str:
+    """Why an address was refused, in the reader's language, by the kind of email-validator's reason."""
+    said = str(error).lower()
+    if isinstance(error, EmailUndeliverableError):
+        if "does not exist" in said:
+            return str(_EMAIL_NO_DOMAIN)
+        if "does not accept email" in said or "does not send email" in said:
+            return str(_EMAIL_NO_MAIL)
+        return str(_EMAIL_UNCHECKED)
+    for markers, reason in _EMAIL_SYNTAX_REASONS:
+        if any(marker in said for marker in markers):
+            return str(reason)
+    if "character" in said or "period" in said or "hyphen" in said or "quote" in said:
+        return str(_EMAIL_CHARACTERS)
+    return str(_EMAIL_SYNTAX)

@@ -7,16 +7,13 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from campaign import labels
 from campaign.accounts.models import MemberRole, Role
 from campaign.signing.forms import strip
 from campaign.validation import no_links, single_line
 
-# How each platform role is named in the role pickers.
-ROLE_LABELS = {
-    Role.ADMIN: lazy_gettext("Admin"),
-    Role.STAFF: lazy_gettext("Staff"),
-    Role.ORGANIZER: lazy_gettext("Organizer"),
-}
+# How each platform role is named in the role pickers (and on every page: campaign.labels).
+ROLE_LABELS = labels.ROLES
 
 
 class LoginForm(FlaskForm):
@@ -117,8 +114,8 @@ class InvitationForm(FlaskForm):
     role = SelectField(
         lazy_gettext("Role"),
         choices=[
-            SelectChoice(MemberRole.MEMBER.value, lazy_gettext("Member")),
-            SelectChoice(MemberRole.OWNER.value, lazy_gettext("Owner")),
+            SelectChoice(MemberRole.MEMBER.value, labels.MEMBER_ROLES[MemberRole.MEMBER]),
+            SelectChoice(MemberRole.OWNER.value, labels.MEMBER_ROLES[MemberRole.OWNER]),
         ],
         default=MemberRole.MEMBER.value,
     )

@@ -26,6 +26,7 @@ from campaign.audit.service import record
 from campaign.extensions import db
 from campaign.mail import service as mail
 from campaign.privacy import vault
+from campaign.validation import email_reason
 
 # What the cookie remembers besides Flask-Login's own keys (whose "_user_id" is the session's secret).
 PENDING_LOGIN = "pending_login"
@@ -74,7 +75,9 @@ def normalized_email(email: str) -> str:
             allow_smtputf8=bool(current_app.config["SMTPUTF8_ENABLED"]),
         )
     except EmailNotValidError as error:
-        raise InvalidEmail(gettext("Please check the email address: %(reason)s", reason=error)) from None
+        raise InvalidEmail(
+            gettext("Please check the email address: %(reason)s", reason=email_reason(error))
+        ) from None
     return checked.normalized
 
 

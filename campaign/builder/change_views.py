@@ -7,24 +7,20 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext
 from markupsafe import Markup
 
+from campaign import labels
 from campaign.accounts.models import ChangeReview, User
 from campaign.builder import changes, letters
 from campaign.builder.models import ChangeKind, ChangeRequest
 from campaign.campaigns import translations
-from campaign.campaigns.models import Campaign, CampaignTranslation, OutcomeKind
+from campaign.campaigns.models import Campaign, CampaignTranslation
 from campaign.extensions import db
 from campaign.i18n import LANGUAGES
 from campaign.updates import links
 
-STATUS_LABELS = {
-    "pending": lazy_gettext("Waiting for approval"),
-    "approved": lazy_gettext("Approved and applied"),
-    "rejected": lazy_gettext("Rejected"),
-    "withdrawn": lazy_gettext("Withdrawn"),
-}
+STATUS_LABELS = labels.CHANGE_STATUSES
 
 
 @dataclass(frozen=True)
@@ -52,7 +48,7 @@ def view_of(change: ChangeRequest, campaign: Campaign) -> ChangeView:
     base = ChangeView(
         change=change,
         label=changes.KIND_LABELS[change.kind].capitalize(),
-        status_label=STATUS_LABELS[change.status.value],
+        status_label=str(STATUS_LABELS[change.status.value]),
         waits_for=gettext("one of the organization's owners")
         if is_owners
         else gettext("the platform's staff"),
@@ -61,8 +57,7 @@ def view_of(change: ChangeRequest, campaign: Campaign) -> ChangeView:
     )
     payload = change.payload
     if change.kind == ChangeKind.OUTCOME:
-        is_victory = payload["kind"] == OutcomeKind.VICTORY.value
-        heading = "Victory" if is_victory else "The decision makers responded"
+        heading = labels.label(payload["kind"], "outcome")
         return replace(base, heading=heading, html=links.page_html(payload["text"]))
     if change.kind == ChangeKind.UPDATE:
         return replace(base, heading=payload["subject"], html=links.page_html(payload["body_markdown"]))
@@ -78,7 +73,7 @@ def view_of(change: ChangeRequest, campaign: Campaign) -> ChangeView:
         old = _letter_text(settings.subject_template, settings.body_template)
         new = _letter_text(payload["subject_template"], payload["body_template"])
         return replace(base, heading=payload["subject_template"], diff=_diff(old, new))
-    return replace(base, heading="Close the campaign now: it takes no more signatures.")
+    return replace(base, heading=gettext("Close the campaign now: it takes no more signatures."))
 
 
 def _translation_view(payload: dict[str, Any], campaign: Campaign) -> dict[str, Any]:

@@ -22,11 +22,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import current_app, render_template
-from flask_babel import gettext, lazy_gettext
+from flask_babel import force_locale, gettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from campaign import clock
+from campaign import clock, i18n, labels
 from campaign.accounts import service as accounts
 from campaign.accounts.models import ChangeReview, MemberRole, Membership, Organization, User
 from campaign.accounts.organizations import membership
@@ -42,14 +42,7 @@ from campaign.updates import service as updates
 from campaign.updates.models import Update, UpdateStatus
 
 NOTICE_KIND = "change_proposed"
-KIND_LABELS = {
-    ChangeKind.OUTCOME: lazy_gettext("the outcome"),
-    ChangeKind.TEXT: lazy_gettext("the campaign's text"),
-    ChangeKind.LETTER: lazy_gettext("the letter's words"),
-    ChangeKind.UPDATE: lazy_gettext("an update to the signers"),
-    ChangeKind.CLOSE: lazy_gettext("closing the campaign"),
-    ChangeKind.TRANSLATION: lazy_gettext("a translation of the campaign"),
-}
+KIND_LABELS = labels.CHANGE_KINDS
 
 
 class ChangeError(Exception):
@@ -295,7 +288,10 @@ def _publish_outcome(
     if is_first:
         # The signers who opted in hear of the outcome once; a correction only changes the page.
         author = db.session.get(User, change.proposed_by_id) if change.proposed_by_id else None
-        updates.announce(campaign, f"{published.heading}: {campaign.title}", published.text_markdown, author)
+        # Its subject is stored once for every signer: written in the campaign's own language.
+        with force_locale(i18n.supported(campaign.language) or i18n.DEFAULT_LANGUAGE):
+            subject = f"{published.heading}: {campaign.title}"
+        updates.announce(campaign, subject, published.text_markdown, author)
 
 
 def _send_update(change: ChangeRequest) -> None:

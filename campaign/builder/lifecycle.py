@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext
 from markupsafe import Markup
 
-from campaign import clock
+from campaign import clock, labels
 from campaign.accounts.models import User
 from campaign.campaigns import service as campaigns
 from campaign.campaigns.models import Campaign, CampaignStatus, OutcomeKind
@@ -36,13 +36,8 @@ class Stage:
     TAKEN_DOWN = "taken_down"
 
 
-STAGE_LABELS = {
-    Stage.DRAFT: lazy_gettext("Draft"),
-    Stage.IN_REVIEW: lazy_gettext("In review"),
-    Stage.OPEN: lazy_gettext("Open"),
-    Stage.CLOSED: lazy_gettext("Closed"),
-    Stage.TAKEN_DOWN: lazy_gettext("Taken down"),
-}
+# A stage is named as the campaign status of the same value is (campaign.labels).
+STAGE_LABELS = labels.CAMPAIGN_STATUSES
 
 
 @dataclass(frozen=True)
@@ -62,7 +57,7 @@ class Outcome:
     @property
     def heading(self) -> str:
         """The heading the page shows above the outcome."""
-        return "Victory" if self.is_victory else "The decision makers responded"
+        return labels.label(self.kind, "outcome")
 
     @property
     def html(self) -> Markup:

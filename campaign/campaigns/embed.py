@@ -11,15 +11,16 @@ CSRF token would fail there. The widget's form therefore posts to the widget
 itself, with no cookie and no session, and is guarded by what the browser
 says of the request's origin instead (Fetch Metadata and Origin): a post from
 the widget's own document is same-origin, since the frame holds our page,
-while a forged post from another site says cross-site and is refused. The
-supporter stays in the frame and reads "check your inbox" there.
+while a forged post from another site says cross-site and is refused (the
+check is campaign.security.is_same_origin_post, the campaign page's sign form
+uses the same one). The supporter stays in the frame and reads "check your
+inbox" there.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from urllib.parse import urlsplit
 
 from flask import Response, current_app, render_template, request, url_for
 from markupsafe import escape
@@ -29,8 +30,8 @@ from campaign.campaigns.pages import count_html
 from campaign.campaigns.service import CampaignView
 from campaign.campaigns.translations import localized
 from campaign.counts.service import read_count
-from campaign.security import policy_framed_by
-from campaign.signing import floods, service
+from campaign.security import policy_framed_by, public
+from campaign.signing import fill_time, floods, service
 from campaign.signing.forms import SignForm
 
 # A partner's name as the widget's address gives it (`?partner=ngo-paris`): stored on the signature.
@@ -62,25 +63,13 @@ def frame_policy() -> str:
     return policy_framed_by(current_app.config["EMBED_FRAME_ANCESTORS"])
 
 
-def is_same_origin_post() -> bool:
-    """Tell whether this POST came from one of our own pages (the widget's own document), as the browser says.
-
-    Sec-Fetch-Site when the browser sends it (every current one does);
-    otherwise the Origin header must name this site. Neither: refused.
-    """
-    fetch_site = request.headers.get("Sec-Fetch-Site")
-    if fetch_site is not None:
-        return fetch_site == "same-origin"
-    origin = request.headers.get("Origin")
-    if not origin or origin == "null":
-        return False
-    ours = {urlsplit(current_app.config["BASE_URL"]).netloc, request.host}
-    return urlsplit(origin).netloc in ours
-
-
 def sign(view: CampaignView, form: SignForm, partner: str | None) -> None:
     """Take a signature from the widget, its source the partner; raises service.CampaignClosed."""
-    submitted = form.to_request(client_address=request.remote_addr or "", is_letter=view.is_letter)
+    submitted = form.to_request(
+        client_address=request.remote_addr or "",
+        is_letter=view.is_letter,
+        is_too_fast=fill_time.is_too_fast(request.form.get(fill_time.FIELD)),
+    )
     signature = dataclasses.replace(submitted, source=source_for(partner))
     service.sign(view, signature, proof=request.form.get(floods.PROOF_FIELD, ""))
 
@@ -99,6 +88,7 @@ def page(
         "campaigns/embed.html",
         campaign=localized(view, i18n.current_language()),
         form=form or SignForm(formdata=None, meta={"csrf": False}),
+        shown_at=fill_time.stamp(),
         partner=partner,
         is_open=is_open(view),
         is_signed=is_signed,
@@ -111,8 +101,7 @@ def framed(html: str, status: int = 200, *, is_public: bool) -> Response:
     response = Response(html, status, mimetype="text/html")
     response.headers["Content-Security-Policy"] = frame_policy()
     if is_public:
-        response.cache_control.public = True
-        response.cache_control.max_age = CACHE_SECONDS
+        public(response, CACHE_SECONDS)
     else:
         response.headers["Cache-Control"] = "no-store"
     return response

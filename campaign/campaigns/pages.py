@@ -2,8 +2,10 @@
 
 Rendering the page (its Markdown, a form with every country) costs far more
 than serving it. Each process renders a skeleton once, with marks where the
-per-request parts go (the CSRF token, the link's source tag, the live count,
-the reasons for signing), and fills them in by joining strings.
+per-request parts go (the form's fill-time stamp, the link's source tag, the
+live count, the reasons for signing), and fills them in by joining strings.
+The page holds nothing of the visitor's own: it is the same bytes for every
+visitor in a language (within a second), and sets no cookie.
 """
 
 from __future__ import annotations
@@ -15,23 +17,23 @@ import time
 from datetime import datetime
 
 from flask import get_template_attribute, render_template
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from campaign import clock, i18n
 from campaign.campaigns import comments, translations
 from campaign.campaigns.service import CampaignView
 from campaign.counts.service import CountSnapshot, read_count
+from campaign.signing import fill_time
 from campaign.signing.forms import SignForm
 
 # The marks carry a secret drawn when the process starts and never shown: text
 # an organizer wrote cannot hold one (and the forms refuse private-use
-# characters anyway), so no visitor's CSRF token can land in a campaign's text.
+# characters anyway), so no per-request part can land in a campaign's text.
 _NONCE = secrets.token_hex(16)
-_CSRF, _SOURCE, _COUNT, _COMMENTS = (
-    f"\ue000{name}-{_NONCE}\ue000" for name in ("csrf", "source", "count", "comments")
+_SHOWN, _SOURCE, _COUNT, _COMMENTS = (
+    f"\ue000{name}-{_NONCE}\ue000" for name in ("shown", "source", "count", "comments")
 )
-_SPLIT = re.compile("(" + "|".join(re.escape(mark) for mark in (_CSRF, _SOURCE, _COUNT, _COMMENTS)) + ")")
+_SPLIT = re.compile("(" + "|".join(re.escape(mark) for mark in (_SHOWN, _SOURCE, _COUNT, _COMMENTS)) + ")")
 
 # (campaign id, its version, whether it is open, the page's language, the
 # language the address named) -> (rendered at, the page cut at its marks). The
@@ -56,7 +58,7 @@ def _progress_html(total: int, goal: int, language: str) -> Markup:
 
 
 def render(
-    view: CampaignView, form: SignForm, *, csrf: str, source: str, count: Markup, comments_html: Markup
+    view: CampaignView, form: SignForm, *, shown_at: str, source: str, count: Markup, comments_html: Markup
 ) -> str:
     """Render the campaign page with the given form and per-request parts."""
     # Its words in the reader's language where translated (the skeleton's key holds the language).
@@ -66,7 +68,7 @@ def render(
         "campaigns/show.html",
         campaign=view,
         form=form,
-        csrf_value=csrf,
+        shown_at=shown_at,
         count_html=count,
         comments_html=comments_html,
         is_open=view.is_open_at(clock.now()),
@@ -89,14 +91,14 @@ def campaign_page(view: CampaignView, source: str | None) -> str:
     else:
         form = SignForm(formdata=None, meta={"csrf": False})
         marks = {"count": Markup(_COUNT), "comments_html": Markup(_COMMENTS)}  # noqa: S704 - constants
-        html = render(view, form, csrf=_CSRF, source=_SOURCE, **marks)
+        html = render(view, form, shown_at=_SHOWN, source=_SOURCE, **marks)
         parts = _SPLIT.split(html)
         if len(_skeletons) > 1000:
             _skeletons.clear()
         _skeletons[key] = (now, parts)
     count = read_count(view.id)
     values = {
-        _CSRF: generate_csrf(),
+        _SHOWN: fill_time.stamp(),
         _SOURCE: str(escape(SignForm.plausible_source(source))),
         _COUNT: count_html(count, count.goal or view.goal),
         _COMMENTS: comments.block_html(view.id, view.updated_at),
@@ -110,7 +112,7 @@ def page_with_errors(view: CampaignView, form: SignForm) -> str:
     return render(
         view,
         form,
-        csrf=generate_csrf(),
+        shown_at=fill_time.stamp(),
         source=form.clean_source or "",
         count=count_html(count, count.goal or view.goal),
         comments_html=comments.block_html(view.id, view.updated_at),

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from campaign import i18n
+from campaign import i18n, security
 from campaign.campaigns import embed as widget
 from campaign.campaigns import pages, service, sharing, translations
 from campaign.counts.service import read_count, read_totals, trending
@@ -25,19 +25,23 @@ bp.add_app_template_global(widget.snippet, "embed_snippet")
 
 
 @bp.get("/")
-def index() -> str:
-    """List the open campaigns, the ones signed most in the last hour first."""
+def index() -> Response:
+    """List the open campaigns, the ones signed most in the last hour first (public: a cache may keep it)."""
     campaigns = service.open_campaigns()
     ids = [c.id for c in campaigns]
     recent = trending(ids)
     ordered = sorted(campaigns, key=lambda c: recent.get(c.id, 0), reverse=True)
-    return render_template("campaigns/index.html", campaigns=ordered, totals=read_totals(ids), recent=recent)
+    # Each title and summary in the reader's language where translated, else the campaign's own.
+    shown = translations.all_in_language(ordered, i18n.current_language())
+    html = render_template("campaigns/index.html", campaigns=shown, totals=read_totals(ids), recent=recent)
+    return security.public(Response(html, mimetype="text/html"))
 
 
 @bp.get("/campaigns/<slug>")
-def show(slug: str) -> str:
-    """Show a campaign and its sign form."""
-    return pages.campaign_page(service.public_view_or_404(slug), request.args.get("source"))
+def show(slug: str) -> Response:
+    """Show a campaign and its sign form: the same bytes for every visitor, so a shared cache may keep it."""
+    html = pages.campaign_page(service.public_view_or_404(slug), request.args.get("source"))
+    return security.public(Response(html, mimetype="text/html"))
 
 
 @bp.get("/campaigns/<slug>/thanks")
@@ -87,8 +91,7 @@ def embed_sign(slug: str) -> BaseResponse:
     """Take a signature through the widget; the partner is its source."""
     view = service.public_view_or_404(slug)
     partner = _partner()
-    if not widget.is_same_origin_post():
-        abort(403, _("This form can only be sent from its own page."))
+    security.refuse_cross_site_post()
     form = SignForm(meta={"csrf": False})
     if not widget.is_open(view):
         return widget.framed(widget.page(view, partner, form), 409, is_public=False)

@@ -162,18 +162,7 @@ def texts_of(campaign_id: int, version: datetime) -> CampaignTexts:
     share_text = db.session.execute(select(Campaign.share_text).where(Campaign.id == campaign_id)).scalar()
     texts = CampaignTexts(
         share_text or "",
-        {
-            row.language: TranslatedText(
-                row.language,
-                row.title,
-                row.summary,
-                row.body_markdown,
-                row.share_text,
-                row.letter_subject,
-                row.letter_body,
-            )
-            for row in translations_of(campaign_id)
-        },
+        {row.language: _text_of(row) for row in translations_of(campaign_id)},
     )
     if len(_texts) > 10_000:
         _texts.clear()
@@ -257,3 +246,31 @@ def letter_templates(campaign: Campaign, language: str | None) -> tuple[str, str
     if text is None or not text.letter_subject or not text.letter_body:
         return None
     return text.letter_subject, text.letter_body
+
+
+def all_in_language(campaigns: Sequence[Campaign], language: str | None) -> list[CampaignInLanguage]:
+    """Campaigns as a list shows them in `language`: one query for all their translations, not one each."""
+    chosen = i18n.supported(language)
+    ids = [campaign.id for campaign in campaigns if campaign.language != chosen]
+    found: dict[int, TranslatedText] = {}
+    if chosen and ids:
+        rows = db.session.execute(
+            select(CampaignTranslation).where(
+                CampaignTranslation.campaign_id.in_(ids), CampaignTranslation.language == chosen
+            )
+        ).scalars()
+        found = {row.campaign_id: _text_of(row) for row in rows}
+    return [CampaignInLanguage(campaign, found.get(campaign.id)) for campaign in campaigns]
+
+
+def _text_of(row: CampaignTranslation) -> TranslatedText:
+    """A translation row as the public side reads it."""
+    return TranslatedText(
+        row.language,
+        row.title,
+        row.summary,
+        row.body_markdown,
+        row.share_text,
+        row.letter_subject,
+        row.letter_body,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
+from campaign import security
 from campaign.campaigns.service import public_view_or_404
 from campaign.counts.service import read_count
 from campaign.extensions import limiter
@@ -32,5 +33,7 @@ def count_json(slug: str) -> Response:
     response.cache_control.public = True
     response.cache_control.max_age = 2
     response.cache_control.stale_while_revalidate = 10
+    # While the app cannot answer (a restart, an outage), a cache may keep showing the last count.
+    response.cache_control.stale_if_error = security.PUBLIC_STALE_IF_ERROR
     response.make_conditional(request)
     return response

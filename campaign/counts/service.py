@@ -12,10 +12,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale, ngettext
 from sqlalchemy import delete, func, select, text, update
 
-from campaign import cache, clock, dispatch
+from campaign import cache, clock, dispatch, i18n
 from campaign.campaigns.models import Campaign
+from campaign.campaigns.translations import in_language
 from campaign.counts.models import CampaignCount, CountryCount, RecentCount, RegionCount
 from campaign.database import insert
 from campaign.extensions import db
@@ -194,17 +196,36 @@ def _raise_goals(totals: Counter[int]) -> None:
         reached = campaign.goal
         campaign.goal = next_goal(total)
         if campaign.contact_email:
-            mail.queue(
-                kind="milestone",
-                dedupe_key=f"milestone:{campaign.id}:{reached}",
-                recipient=mail.address("", campaign.contact_email),
-                subject=f"{reached:,} signatures: {campaign.title}",
-                template="milestone.txt",
-                campaign=campaign,
-                reached=reached,
-                total=total,
-                campaign_url=absolute_url("campaigns.show", slug=campaign.slug),
-            )
+            _owe_milestone(campaign, reached, total)
+
+
+def _owe_milestone(campaign: Campaign, reached: int, total: int) -> None:
+    """Tell the campaign's contact it passed its goal.
+
+    We know no language of the contact's own: the note is written in the
+    campaign's language, the one they wrote it in, and quotes the campaign's
+    own words (in_language, like the mail to signers).
+    """
+    language = campaign.language
+    quoted = in_language(campaign, language)
+    with force_locale(i18n.supported(language) or i18n.DEFAULT_LANGUAGE):
+        mail.queue(
+            kind="milestone",
+            dedupe_key=f"milestone:{campaign.id}:{reached}",
+            recipient=mail.address("", campaign.contact_email or ""),
+            subject=ngettext(
+                "%(reached)s signature: %(title)s",
+                "%(reached)s signatures: %(title)s",
+                reached,
+                reached=i18n.number(reached),
+                title=quoted.title,
+            ),
+            template="milestone.txt",
+            campaign=quoted,
+            reached=reached,
+            total=total,
+            campaign_url=absolute_url("campaigns.show", slug=campaign.slug, **i18n.link_values(language)),
+        )
 
 
 def snapshot_from_database(campaign_id: int) -> CountSnapshot:

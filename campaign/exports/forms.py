@@ -11,16 +11,12 @@ from wtforms import BooleanField, DateField, SelectChoice, SelectField, SelectMu
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from campaign import labels
 from campaign.exports.service import COLUMNS, DEFAULT_COLUMNS, STATUSES
 from campaign.validation import single_line
 
 # How each choice of signatures is named on the form.
-STATUS_LABELS = {
-    "validated": lazy_gettext("Validated"),
-    "pending": lazy_gettext("Pending"),
-    "invalidated": lazy_gettext("Invalidated"),
-    "all": lazy_gettext("All"),
-}
+STATUS_LABELS = labels.SIGNATURE_CHOICES
 
 
 class ExportForm(FlaskForm):
@@ -42,7 +38,11 @@ class ExportForm(FlaskForm):
     opted_in_only = BooleanField(lazy_gettext("Only signers who agreed to be contacted"))
     columns = SelectMultipleField(
         lazy_gettext("Columns"),
-        choices=[SelectChoice(name, heading) for name, (heading, _) in COLUMNS.items()],
+        # Named in the reader's language; the file's header row keeps the English headings.
+        choices=[
+            SelectChoice(name, labels.EXPORT_COLUMNS.get(name, heading))
+            for name, (heading, _) in COLUMNS.items()
+        ],
         default=DEFAULT_COLUMNS,
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),

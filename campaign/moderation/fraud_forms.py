@@ -8,11 +8,12 @@ from wtforms import DateTimeLocalField, SelectChoice, SelectField, SelectMultipl
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from campaign import labels
 from campaign.moderation.criteria import PATTERN_MAX_LENGTH, STATUSES
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 # How each status a bulk invalidation may change is named on the form.
-STATUS_LABELS = {"pending": lazy_gettext("Pending"), "validated": lazy_gettext("Validated")}
+STATUS_LABELS = labels.SIGNATURE_STATUSES
 
 
 class InvalidationForm(FlaskForm):

@@ -27,7 +27,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from campaign import i18n
 from campaign.signing import consents
 from campaign.signing.service import SignatureRequest
-from campaign.validation import multi_line, single_line
+from campaign.validation import email_reason, multi_line, single_line
 
 POSTAL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-]{0,15}$")
 SOURCE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
@@ -166,8 +166,10 @@ class SignForm(FlaskForm):
             raise ValidationError(_("Please choose a region of your country."))
         field.data = code
 
-    def to_request(self, *, client_address: str, is_letter: bool) -> SignatureRequest:
-        """The validated form as the signing service's request."""
+    def to_request(
+        self, *, client_address: str, is_letter: bool, is_too_fast: bool = False
+    ) -> SignatureRequest:
+        """The validated form as the signing service's request (is_too_fast: signing/fill_time.py)."""
         return SignatureRequest(
             given_name=self.given_name.data or "",
             family_name=self.family_name.data or "",
@@ -183,6 +185,7 @@ class SignForm(FlaskForm):
             source=self.clean_source,
             client_address=client_address,
             language=i18n.current_language(),
+            is_too_fast=is_too_fast,
         )
 
     @property
@@ -229,6 +232,8 @@ def checked_email(field: Any) -> None:
             allow_smtputf8=bool(config["SMTPUTF8_ENABLED"]),
         )
     except EmailNotValidError as error:
-        # The library's reason is in English: the sentence around it is the reader's.
-        raise ValidationError(_("Please check your email address: %(reason)s", reason=str(error))) from None
+        # The library's reasons are English sentences: the reader gets ours, by their kind.
+        raise ValidationError(
+            _("Please check your email address: %(reason)s", reason=email_reason(error))
+        ) from None
     field.data = checked.normalized

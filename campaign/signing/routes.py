@@ -14,31 +14,40 @@ from werkzeug.wrappers import Response as BaseResponse
 from campaign import clock
 from campaign.campaigns.pages import page_with_errors
 from campaign.campaigns.service import public_view_or_404
-from campaign.extensions import db
-from campaign.signing import floods, service, supporters
+from campaign.extensions import csrf, db
+from campaign.security import refuse_cross_site_post
+from campaign.signing import fill_time, floods, service, supporters
 from campaign.signing.forms import MyLinkForm, SignForm
 from campaign.signing.tokens import check_confirmation_token
 
 bp = Blueprint("signing", __name__)
+# The sign form carries no CSRF token: the campaign page is the same bytes for everyone (cached).
+NO_CSRF = {"csrf": False}
 
 
 @bp.post("/campaigns/<slug>/sign")
+@csrf.exempt  # no cookie, no per-visitor token: the page is cached; the browser's origin headers guard it
 def sign(slug: str) -> BaseResponse | tuple[str, int]:
     """Take a signature; everyone who gets past the form sees the same next page."""
     campaign = public_view_or_404(slug)
+    refuse_cross_site_post()
     if not campaign.is_open_at(clock.now()):
-        return page_with_errors(campaign, SignForm()), 409
-    form = SignForm()
+        return page_with_errors(campaign, SignForm(meta=NO_CSRF)), 409
+    form = SignForm(meta=NO_CSRF)
     if not form.validate():
         return page_with_errors(campaign, form), 400
     if not form.is_bot:
-        request_data = form.to_request(client_address=request.remote_addr or "", is_letter=campaign.is_letter)
+        request_data = form.to_request(
+            client_address=request.remote_addr or "",
+            is_letter=campaign.is_letter,
+            is_too_fast=fill_time.is_too_fast(request.form.get(fill_time.FIELD)),
+        )
         try:
             service.sign(campaign, request_data, proof=request.form.get(floods.PROOF_FIELD, ""))
         except service.CampaignClosed:
             # Closed since this process last read it: the database has the last word.
             db.session.rollback()
-            return page_with_errors(public_view_or_404(slug, fresh=True), SignForm()), 409
+            return page_with_errors(public_view_or_404(slug, fresh=True), SignForm(meta=NO_CSRF)), 409
         db.session.commit()
     return redirect(url_for("signing.check_inbox", slug=campaign.slug), code=303)
 

@@ -21,7 +21,7 @@ from campaign.counts.service import FOLD_TASK
 from campaign.database import insert
 from campaign.extensions import db
 from campaign.privacy import vault
-from campaign.signing import floods, messages
+from campaign.signing import fill_time, floods, messages
 from campaign.signing.emails import canonical_email
 from campaign.signing.models import SEALED_PURPOSE, Person, Personal, Signature, SignatureStatus
 from campaign.targets import service as targets
@@ -58,6 +58,8 @@ class SignatureRequest:
     client_address: str = ""
     # The language the supporter signed in: their mail is written in it (campaign/i18n.py).
     language: str = "en"
+    # The form came back faster than people fill it in (campaign/signing/fill_time.py): flagged, not refused.
+    is_too_fast: bool = False
 
 
 class CampaignClosed(Exception):
@@ -213,7 +215,7 @@ def _signature_values(
         "client_range_hash": marks.client_range_hash,
         "email_domain_index": marks.email_domain_index,
         "client_range_sealed": marks.client_range_sealed,
-        "flood_rule": marks.flag,
+        "flood_rule": marks.flag or (fill_time.TOO_FAST_FLAG if request.is_too_fast else None),
         "language": request.language,
     }
 

@@ -13,6 +13,7 @@ from string import Template
 
 import pycountry
 
+from campaign import labels
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.translations import letter_templates
 from campaign.extensions import db
@@ -21,17 +22,8 @@ from campaign.signing.models import Signature
 from campaign.targets.models import LetterCampaign, Official
 
 # The placeholders an organizer may use, and how the preview shows each one
-# before the signer has filled in the form.
-PLACEHOLDERS: dict[str, str] = {
-    "name": "[your name]",
-    "given_name": "[your first name]",
-    "family_name": "[your last name]",
-    "place": "[your region and country]",
-    "postal_code": "[your postal code]",
-    "message": "[your own words]",
-    "official_name": "[the official's name]",
-    "official_title": "[the official's title]",
-}
+# before the signer has filled in the form, in the reader's language.
+PLACEHOLDERS = labels.PLACEHOLDERS
 
 # Added under every letter so an official knows how it reached them.
 FOOTER = "\n\n-- \nSent on behalf of $name through $site.\n"
@@ -80,7 +72,7 @@ def segments(template: str, values: Mapping[str, str | None]) -> list[Segment]:
             pieces.append(Segment("$"))
         elif name in PLACEHOLDERS:
             value = values.get(name)
-            pieces.append(Segment(PLACEHOLDERS[name] if value is None else value, slot=name))
+            pieces.append(Segment(str(PLACEHOLDERS[name]) if value is None else value, slot=name))
         else:
             pieces.append(Segment(match.group(0)))
         position = match.end()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from flask import current_app
 from sqlalchemy import select
@@ -47,13 +49,42 @@ def build_preview(campaign_id: int, signer: dict[str, str | None]) -> LetterPrev
     return LetterPreview(
         subject=letters.segments(letters.templates_in(settings, current_language())[0], values),
         body=letters.segments(
-            letters.body_template(settings, current_app.config["BASE_URL"], current_language()), values
+            reflow(letters.body_template(settings, current_app.config["BASE_URL"], current_language())),
+            values,
         ),
         is_routed=is_routed,
         is_signer_editable=settings.is_signer_editable,
         officials=officials_for(settings, country, region) if (country or not is_routed) else [],
         regions=routed_regions() if is_routed else [],
     )
+
+
+# A line that starts an item of a list ("- ", "* ", "1. ", "2) "): its line break stays.
+_LIST_ITEM = re.compile(r"\s*(?:[-*\u2022]|\d+[.)])\s")
+# Templates whose longest line is under this were wrapped by hand (at 72 or 80 characters, say).
+_HAND_WRAPPED_WIDTH = 120
+
+
+def reflow(template: str) -> str:
+    """The template with the line breaks of hand-wrapped paragraphs turned into spaces, for the page.
+
+    The letter is sent as it was written; on a page, hard breaks at 80 characters make
+    ragged lines on a phone. A break stays where a paragraph or a list item starts, and
+    after a short line (a greeting, a signature's lines), which was not wrapped at the margin.
+    """
+    lines = template.split("\n")
+    longest = max((len(line) for line in lines), default=0)
+    if longest > _HAND_WRAPPED_WIDTH:
+        return template
+    margin = max(40, longest * 2 // 3)
+    out = [lines[0]]
+    for previous, line in pairwise(lines):
+        is_wrapped = len(previous) >= margin and bool(line.strip()) and not _LIST_ITEM.match(line)
+        if is_wrapped:
+            out[-1] = out[-1].rstrip() + " " + line.lstrip()
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def routed_regions() -> list[tuple[str, str]]:

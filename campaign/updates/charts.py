@@ -46,6 +46,9 @@ class Chart:
         return self.maximum == 0
 
 
+# Drawn about as wide as a phone's screen, so that the labels (12 units) stay at least
+# 11 px high at 375 px; site.css keeps them from growing past ~15 px on a desktop.
+CHART_WIDTH = 360
 COLUMN_LEFT = 48.0
 COLUMN_BOTTOM = 24.0
 ROW_LEFT = 150.0
@@ -64,13 +67,13 @@ def nice_maximum(value: int) -> int:
         step *= 10
 
 
-def column_chart(points: Sequence[tuple[str, int]], *, width: int = 640, height: int = 220) -> Chart:
+def column_chart(points: Sequence[tuple[str, int]], *, width: int = CHART_WIDTH, height: int = 200) -> Chart:
     """Columns, one per point in order (a time series), with round guide lines."""
     maximum = nice_maximum(max((value for _, value in points), default=0))
     plot_width = width - COLUMN_LEFT
     plot_height = height - COLUMN_BOTTOM - 8
     slot = plot_width / max(len(points), 1)
-    every = max(1, -(-len(points) // 8))  # label at most eight columns
+    every = max(1, -(-len(points) // 6))  # label at most six columns
     bars = []
     for index, (label, value) in enumerate(points):
         bar_height = plot_height * value / maximum if maximum else 0.0
@@ -91,7 +94,7 @@ def column_chart(points: Sequence[tuple[str, int]], *, width: int = 640, height:
     )
 
 
-def row_chart(points: Sequence[tuple[str, int]], *, width: int = 640, row_height: int = 28) -> Chart:
+def row_chart(points: Sequence[tuple[str, int]], *, width: int = CHART_WIDTH, row_height: int = 28) -> Chart:
     """Horizontal bars, one per category, labelled on the left and valued on the right."""
     maximum = max((value for _, value in points), default=0)
     plot_width = width - ROW_LEFT - ROW_RIGHT

@@ -23,6 +23,7 @@ from campaign import clock, dispatch
 from campaign.accounts.models import Membership, Organization, User
 from campaign.accounts.organizations import membership
 from campaign.campaigns.models import Campaign
+from campaign.campaigns.translations import CampaignInLanguage, in_language
 from campaign.database import insert
 from campaign.extensions import db
 from campaign.i18n import link_values
@@ -229,7 +230,7 @@ def _write_messages(sending: Update, signers: Sequence[Row[int | None, int]]) ->
     return len(rows)
 
 
-def sender_name(campaign: Campaign) -> str | None:
+def sender_name(campaign: Campaign | CampaignInLanguage) -> str | None:
     """The From display name of the campaign's updates: its organization's name."""
     if campaign.organization_id is None:
         return None
@@ -254,10 +255,11 @@ def _compose_update(row: OutboxMessage) -> mail.Composed | None:
     ):
         return None
     sending = db.session.get_one(Update, carrier.update_id)
-    campaign = db.session.get_one(Campaign, sending.campaign_id)
+    language = signature.language
+    # The campaign's title as the signer read it: its translation into their language, else its own.
+    campaign = in_language(db.session.get_one(Campaign, sending.campaign_id), language)
     sender = sender_name(campaign)
     personal = signature.personal
-    language = signature.language
     token = unsubscribe_token(campaign.id, carrier.person_id)
     link = absolute_url("updates.unsubscribe", token=token, **link_values(language))
     # The organizer's words stay as written; the letter around them is in the signer's language.
@@ -281,7 +283,7 @@ def _compose_update(row: OutboxMessage) -> mail.Composed | None:
 
 def email_body(
     sending: Update,
-    campaign: Campaign,
+    campaign: Campaign | CampaignInLanguage,
     sender: str | None,
     given_name: str,
     link: str,

@@ -96,7 +96,8 @@ def test_a_post_from_another_site_is_refused(client, db, make_campaign):
     for headers in (
         {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
         {"Origin": "https://evil.example"},  # an older browser without Fetch Metadata
-        {},  # neither: not a browser we can trust to have said
+        {"Origin": "null"},  # a page that hides where it is
+        {"Referer": "https://evil.example/"},  # neither header: the Referer's origin decides
     ):
         response = client.post("/campaigns/forged/embed", data=FORM, headers=headers)
         assert response.status_code == 403, headers

@@ -356,5 +356,7 @@ def test_in_a_browser_the_widget_appears_behind_a_flooded_address_and_lets_the_s
     expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
 
     signed = by_email(db)["anahit.nat@gmail.com"]
-    assert (signed.status, signed.flood_rule) == (SignatureStatus.PENDING, None)
+    # It counts. A scripted browser fills the form faster than people do: the fill time may flag it
+    # for review (campaign/signing/fill_time.py), which neither holds nor hides it.
+    assert signed.status == SignatureStatus.PENDING and signed.flood_rule in (None, "too-fast")
     assert errors == []

@@ -15,6 +15,8 @@ def fill(page: Page) -> None:
     page.get_by_label("Email", exact=True).fill("lena@example.org")
     page.get_by_label("Country", exact=True).select_option("CA")
     page.get_by_label("Your region", exact=True).select_option("CA-ON")
+    # The own words and the whole letter wait behind a disclosure (the Send button stays near on a phone).
+    page.get_by_text("Add your own words and read the letter").click()
     page.get_by_label("Your own words to the officials").fill("We sheltered in basements for six weeks.")
 
 

@@ -1,0 +1,290 @@
+"""The production front: Debian's nginx with deploy/nginx.conf, before the app served over HTTP.
+
+deploy/nginx.conf is used as it is shipped, its placeholders filled in (where to listen, the app's
+address, the static folder, the cache folder, the log), inside a minimal main configuration of
+this test's own (pid file, temporary folders), as the official image wraps it in its own.
+"""
+
+from __future__ import annotations
+
+import http.client
+import shutil
+import subprocess
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from campaign.mail.models import OutboxMessage
+from campaign.signing.models import Signature
+from tests.conftest import ROOT, wait_until
+from tests.support.workers import free_port
+
+NGINX = "/usr/sbin/nginx"
+FORM = {
+    "given_name": "Anahit",
+    "family_name": "Petrosyan",
+    "email": "anahit.front@example.org",
+    "country": "AM",
+    "postal_code": "0010",
+}
+
+
+@dataclass
+class Answer:
+    """What nginx answered."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def request(
+    port: int, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+):
+    """One request to nginx on a fresh connection, no cookie kept, redirects not followed."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+    finally:
+        connection.close()
+
+
+class LiveApp:
+    """The app served over HTTP on a port of its own, which the test can stop and start again."""
+
+    def __init__(self, app: Any, port: int) -> None:
+        self.app, self.port = app, port
+        self.server: BaseWSGIServer | None = None
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Serve (again) on the same port."""
+        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Stop answering: connections to the port are refused."""
+        assert self.server is not None and self.thread is not None
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+        self.server = None
+
+
+@dataclass
+class Front:
+    """nginx before the live app."""
+
+    port: int
+    app: LiveApp
+    base_url: str
+    access_log: Path
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Answer:
+        return request(self.port, "GET", path, headers=headers)
+
+    def post(self, path: str, fields: dict[str, str], headers: dict[str, str] | None = None) -> Answer:
+        body = urllib.parse.urlencode(fields).encode()
+        sent = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
+        return request(self.port, "POST", path, body=body, headers=sent)
+
+
+def nginx_configuration(folder: Path, listen: int, upstream: int) -> Path:
+    """deploy/nginx.conf with its placeholders filled in, inside a main configuration for this test."""
+    values = {
+        "CAMPAIGN_LISTEN": f"127.0.0.1:{listen}",
+        "CAMPAIGN_UPSTREAM": f"127.0.0.1:{upstream}",
+        "CAMPAIGN_STATIC_ROOT": str(ROOT / "static"),
+        "CAMPAIGN_CACHE_PATH": str(folder / "cache"),
+        "CAMPAIGN_ACCESS_LOG": str(folder / "access.log"),
+    }
+    text = (ROOT / "deploy" / "nginx.conf").read_text()
+    for name, value in values.items():
+        text = text.replace("${" + name + "}", value)
+    assert "${CAMPAIGN_" not in text, "a placeholder of deploy/nginx.conf was not filled in"
+    (folder / "campaign.conf").write_text(text)
+    temporary = "\n".join(
+        f"    {kind}_temp_path {folder / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    main = folder / "nginx.conf"
+    main.write_text(
+        f"""user root;
+worker_processes 1;
+pid {folder / "nginx.pid"};
+error_log {folder / "error.log"} info;
+events {{ worker_connections 512; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+{temporary}
+    include {folder / "campaign.conf"};
+}}
+"""
+    )
+    return main
+
+
+@pytest.fixture(scope="module")
+def front(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Front]:
+    """nginx (Debian's) before the app, the app trusting one proxy hop and addressed through nginx."""
+    from campaign import create_app
+
+    assert Path(NGINX).exists(), "the front's tests need Debian's nginx: make nginx"
+    folder = tmp_path_factory.mktemp("nginx")
+    nginx_port, app_port = free_port(), free_port()
+    base_url = f"http://127.0.0.1:{nginx_port}"
+    live = LiveApp(create_app({"TESTING": True, "BASE_URL": base_url, "TRUSTED_PROXY_HOPS": 1}), app_port)
+    live.start()
+    configuration = nginx_configuration(folder, nginx_port, app_port)
+    check = subprocess.run(
+        [NGINX, "-t", "-c", str(configuration), "-e", str(folder / "error.log")], capture_output=True
+    )
+    assert check.returncode == 0, check.stderr.decode()
+    nginx = subprocess.Popen(
+        [NGINX, "-c", str(configuration), "-e", str(folder / "error.log"), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(lambda: _answers(nginx_port), timeout=10)
+        yield Front(nginx_port, live, base_url, folder / "access.log")
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=10)
+        if live.server is not None:
+            live.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _answers(port: int) -> bool:
+    """Whether nginx accepts connections yet."""
+    try:
+        request(port, "GET", "/static/favicon.svg")
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture
+def short_lived_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Public pages kept one second by caches (five in production), so that a test sees them expire."""
+    from campaign import security
+
+    monkeypatch.setattr(security, "PUBLIC_MAX_AGE", 1)
+
+
+def test_static_files_are_served_by_nginx_with_long_cache_headers(front):
+    answer = front.get("/static/css/site.css")
+    assert answer.status == 200
+    assert answer.body == (ROOT / "static" / "css" / "site.css").read_bytes()
+    assert answer.headers["content-type"].startswith("text/css")
+    assert "max-age=3600" in answer.headers["cache-control"] and "public" in answer.headers["cache-control"]
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    # Not the app's answer: the app would add its Content-Security-Policy to every file.
+    assert "content-security-policy" not in answer.headers
+    assert front.get("/static/no-such-file.css").status == 404
+
+
+def test_the_campaign_page_is_served_from_the_cache_on_a_second_request(front, db, make_campaign):
+    make_campaign(slug="front-cached", title="Cached at the front")
+    first = front.get("/campaigns/front-cached")
+    second = front.get("/campaigns/front-cached")
+    assert first.status == second.status == 200
+    assert first.headers["x-cache-status"] == "MISS"
+    assert second.headers["x-cache-status"] == "HIT"
+    assert second.body == first.body and b"Cached at the front" in second.body
+    assert "set-cookie" not in second.headers
+    # Each answer names its own request id, even one served from the cache.
+    assert first.headers["x-request-id"] != second.headers["x-request-id"]
+    count = [front.get("/campaigns/front-cached/count.json") for _ in range(2)]
+    assert [c.headers["x-cache-status"] for c in count] == ["MISS", "HIT"]
+
+
+def test_each_language_is_kept_apart(front, db, make_campaign):
+    make_campaign(slug="front-languages")
+    english = front.get("/campaigns/front-languages")
+    armenian = front.get("/campaigns/front-languages?lang=hy")
+    french = front.get("/campaigns/front-languages", headers={"Accept-Language": "fr"})
+    assert b'lang="en"' in english.body and b'lang="hy"' in armenian.body and b'lang="fr"' in french.body
+    again = front.get("/campaigns/front-languages", headers={"Accept-Language": "fr"})
+    assert again.headers["x-cache-status"] == "HIT" and b'lang="fr"' in again.body
+    assert b'lang="en"' in front.get("/campaigns/front-languages").body
+
+
+def test_the_page_stays_up_while_the_app_is_stopped(front, db, make_campaign, short_lived_pages):
+    make_campaign(slug="front-stale", title="Up while the app restarts")
+    assert front.get("/campaigns/front-stale").status == 200
+    front.app.stop()
+    try:
+        time.sleep(1.5)  # the copy is past its max-age
+        stale = front.get("/campaigns/front-stale")
+        assert stale.status == 200 and b"Up while the app restarts" in stale.body
+        assert stale.headers["x-cache-status"] == "STALE"
+        assert front.get("/campaigns/front-stale/count.json").status == 502  # never cached: nothing to show
+    finally:
+        front.app.start()
+    wait_until(lambda: front.get("/campaigns/front-stale").headers.get("x-cache-status") != "STALE")
+
+
+def test_a_signature_passes_through_and_is_never_cached(front, db, make_campaign):
+    make_campaign(slug="front-sign")
+    page = front.get("/campaigns/front-sign")
+    assert page.status == 200
+    own_page = {"Origin": front.base_url, "Sec-Fetch-Site": "same-origin"}
+    signed = front.post("/campaigns/front-sign/sign", FORM, headers=own_page)
+    assert signed.status == 303
+    assert signed.headers["location"].endswith("/campaigns/front-sign/check-your-inbox")
+    assert "x-cache-status" not in signed.headers and "set-cookie" not in signed.headers
+    forged = front.post(
+        "/campaigns/front-sign/sign",
+        {**FORM, "email": "forged@example.org"},
+        headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+    )
+    assert forged.status == 403
+    db.session.expire_all()
+    [signature] = db.session.execute(select(Signature)).scalars().all()
+    assert len(signature.client_hash) == 64
+    assert len(db.session.execute(select(OutboxMessage)).scalars().all()) == 1
+
+
+def test_an_answer_that_sets_a_cookie_is_never_cached(front, db):
+    answers = [front.get("/login") for _ in range(3)]
+    assert all(a.status == 200 and "set-cookie" in a.headers for a in answers)
+    assert all(a.headers["cache-control"] == "no-store" for a in answers)
+    assert [a.headers["x-cache-status"] for a in answers] == ["MISS", "MISS", "MISS"]
+    # Each visitor gets a session (and CSRF token) of their own.
+    assert len({a.headers["set-cookie"] for a in answers}) == 3
+
+
+def test_a_request_body_over_the_limit_is_refused_before_the_app(front, db, make_campaign):
+    make_campaign(slug="front-limit")
+    too_big = front.post("/campaigns/front-limit/sign", {**FORM, "comment": "x" * (65 * 1024)})
+    assert too_big.status == 413
+    # The organizers' forms may carry more: nginx lets it through, and the app answers (sign in first).
+    long_text = front.post("/organize/campaigns/new", {"body_markdown": "x" * (100 * 1024)})
+    assert long_text.status != 413
+    db.session.expire_all()
+    assert db.session.execute(select(Signature)).first() is None
+
+
+def test_the_access_log_keeps_no_client_address_query_or_personal_token(front, db):
+    front.get("/my/a-personal-token-123?lang=fr")
+    front.get("/campaigns/nowhere?source=newsletter-42")
+    logged = wait_until(
+        lambda: "/campaigns/nowhere" in front.access_log.read_text() and front.access_log.read_text()
+    )
+    assert '"GET /my/... HTTP/1.1"' in logged
+    assert "a-personal-token-123" not in logged and "newsletter-42" not in logged and "lang=fr" not in logged
+    assert "127.0.0.1" not in logged
