@@ -59,6 +59,7 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.dev.routes import bp as dev_bp
     from campaign.exports.routes import bp as exports_bp
     from campaign.health import bp as health_bp
+    from campaign.ledger.routes import bp as ledger_bp
     from campaign.moderation.routes import bp as moderation_bp
     from campaign.signing.routes import bp as signing_bp
     from campaign.targets.pages import bp as letters_bp
@@ -68,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(signing_bp)
     app.register_blueprint(counts_bp)
+    app.register_blueprint(ledger_bp)
     app.register_blueprint(dev_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(targets_bp)

@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
     from campaign import doctor
     from campaign.api import commands as token_commands
     from campaign.exports import commands as export_commands
+    from campaign.ledger import commands as ledger_commands
     from campaign.moderation import commands as signature_commands
     from campaign.privacy import commands as key_commands
     from campaign.signing import commands as flood_commands
@@ -44,6 +45,7 @@ def init_app(app: Flask) -> None:
     doctor.init_app(app)
     export_commands.init_app(app)
     key_commands.init_app(app)
+    ledger_commands.init_app(app)
     token_commands.init_app(app)
     flood_commands.init_app(app)
     signature_commands.init_app(app)

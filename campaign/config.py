@@ -122,6 +122,8 @@ DEFAULTS: dict[str, Any] = {
     # hand the rows over: a request must not wait on a broker that is down.
     "PUBLISH_BACKOFF_SECONDS": 5,
     "COUNTS_FOLD_SECONDS": 2,
+    # How often each campaign's public ledger gets a new signed head, when it changed (docs/LEDGER.md).
+    "LEDGER_SECONDS": 600,
     # How long a process serves a campaign's public view before reading it again.
     "PUBLIC_VIEW_SECONDS": 5,
     # How long a process reuses a count it read (count.json, the pages).

@@ -151,6 +151,11 @@ def beat_schedule(app: Flask) -> dict[str, Any]:
             "task": "counts.fold_signatures",
             "schedule": float(app.config["COUNTS_FOLD_SECONDS"]),
         },
+        # Each changed ledger gets a signed head (campaign/ledger/service.py).
+        "publish ledger heads": {
+            "task": "ledger.publish_heads",
+            "schedule": float(app.config["LEDGER_SECONDS"]),
+        },
         "delete expired exports": {"task": "exports.expire", "schedule": 600.0},
         # An export whose worker died is failed, and its half-written file removed, within a minute.
         "fail exports whose worker died": {

@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 from campaign.counts import service as counts
 from campaign.exports import service as exports
 from campaign.extensions import db
+from campaign.ledger import service as ledger
 from campaign.mail import service as mail
 from campaign.moderation import invalidation, trending
 from campaign.privacy import retention
@@ -43,6 +44,12 @@ def fold_signatures() -> int:
         folded = counts.fold_signatures(batch)
         total += folded
     return total
+
+
+@shared_task(name="ledger.publish_heads", **RETRY)
+def publish_ledger_heads() -> int:
+    """Sign and publish a head for every campaign whose ledger changed; return how many."""
+    return ledger.publish_heads()
 
 
 @shared_task(name="counts.reconcile", **RETRY)

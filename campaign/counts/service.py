@@ -21,6 +21,7 @@ from campaign.campaigns.translations import in_language
 from campaign.counts.models import CampaignCount, CountryCount, RecentCount, RegionCount
 from campaign.database import insert
 from campaign.extensions import db
+from campaign.ledger import service as ledger
 from campaign.links import absolute_url
 from campaign.mail import service as mail
 from campaign.signing.models import Signature, SignatureStatus
@@ -107,11 +108,15 @@ def fold_signatures(batch: int) -> int:
             Signature.region,
             Signature.is_counted,
             Signature.validated_at,
+            Signature.id,
+            Signature.removal_reason,
         )
         .execution_options(synchronize_session=False)
     ).all()
     deltas = _Deltas()
-    for campaign_id, country, region, is_counted, validated_at in claimed:
+    events = []
+    for campaign_id, country, region, is_counted, validated_at, signature_id, reason in claimed:
+        events.append(ledger.Event(campaign_id, signature_id, is_counted, reason))
         delta = 1 if is_counted else -1
         deltas.totals[campaign_id] += delta
         deltas.countries[(campaign_id, country)] += delta
@@ -120,6 +125,8 @@ def fold_signatures(batch: int) -> int:
         if validated_at is not None:
             deltas.windows[(campaign_id, window_of(validated_at))] += delta
     _apply(deltas)
+    # The public ledger gets one add or remove per change, in this transaction (after the counters' locks).
+    ledger.record(events)
     _raise_goals(deltas.totals)
     db.session.commit()
     publish(deltas.totals)

@@ -134,7 +134,7 @@ def create_key(organization_id: int | None = None) -> str:
     """
     key_id = "k" + secrets.token_hex(6)
     private = PrivateKey.generate()
-    _write_secret(keys_path() / f"{key_id}.key", bytes(private).hex())
+    write_secret(keys_path() / f"{key_id}.key", bytes(private).hex())
     scope = (
         SealingKey.organization_id.is_(None)
         if organization_id is None
@@ -165,7 +165,7 @@ def init_keys() -> list[str]:
     made = []
     index = keys_path() / INDEX_FILE
     if not current_app.config.get("BLIND_INDEX_KEY") and not index.exists():
-        _write_secret(index, secrets.token_hex(32))
+        write_secret(index, secrets.token_hex(32))
         made.append(INDEX_FILE)
     if _newest(None) is None:
         made.append(create_key(None))
@@ -173,7 +173,7 @@ def init_keys() -> list[str]:
     return made
 
 
-def _write_secret(path: Path, value: str) -> None:
+def write_secret(path: Path, value: str) -> None:
     """Write a secret file readable by its owner only; never overwrite one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.parent.chmod(0o700)

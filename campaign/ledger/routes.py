@@ -1,0 +1,143 @@
+"""The public ledger: signed heads, entries, receipts and consistency proofs (docs/LEDGER.md).
+
+Every answer is the same for every visitor: shared caches may keep it, and none sets a cookie.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+
+from campaign import security
+from campaign.campaigns.service import public_view_or_404
+from campaign.extensions import limiter
+from campaign.ledger import keys, service
+from campaign.ledger.models import LedgerHead
+
+bp = Blueprint("ledger", __name__)
+# Public reads, as count.json: no rate-limit bookkeeping (a proxy may limit abusive clients).
+limiter.exempt(bp)
+
+# Published entries and proofs between published sizes never change; a head changes every LEDGER_SECONDS.
+FIXED_MAX_AGE = 3600
+KEY_MAX_AGE = 300
+
+
+def _json(value: Any, status: int = 200, max_age: int | None = None) -> Response:
+    """A public JSON answer."""
+    response = jsonify(value)
+    response.status_code = status
+    return security.public(response, max_age)
+
+
+def _head_or_404(campaign_id: int) -> LedgerHead:
+    """The campaign's latest published head; 404 before the first one."""
+    found = service.latest_head(campaign_id)
+    if found is None:
+        abort(404, _("This campaign's ledger has no published head yet: try again in a few minutes."))
+    return found[0]
+
+
+def _whole_number(name: str) -> int:
+    """A query parameter that must be a whole number of 0 or more; 400 with a clear message otherwise."""
+    raw = request.args.get(name, "")
+    if not raw.isdigit() or len(raw) > 18:
+        abort(400, _("%(name)s must be a whole number, 0 or more.", name=name))
+    return int(raw)
+
+
+@bp.get("/campaigns/<slug>/ledger.json")
+def head(slug: str) -> Response:
+    """The campaign's latest signed tree head."""
+    view = public_view_or_404(slug)
+    found = service.latest_head(view.id)
+    if found is None:
+        abort(404, _("This campaign's ledger has no published head yet: try again in a few minutes."))
+    return _json(service.head_json(*found), max_age=min(60, current_app.config["LEDGER_SECONDS"]))
+
+
+@bp.get("/campaigns/<slug>/ledger/entries")
+def entries(slug: str) -> Response:
+    """Entries start..end (inclusive) of the published tree, at most MAX_ENTRIES of them."""
+    view = public_view_or_404(slug)
+    start, end = _whole_number("start"), _whole_number("end")
+    size = _head_or_404(view.id).tree_size
+    if start > end:
+        abort(400, _("start must not be after end."))
+    if start >= size:
+        abort(400, _("The published ledger has %(size)s entries (0 to %(last)s).", size=size, last=size - 1))
+    last = min(end, size - 1, start + service.MAX_ENTRIES - 1)
+    # A page cut short by the tree's end grows with the next head; a full one never changes.
+    max_age = FIXED_MAX_AGE if last == end else None
+    return _json({"entries": service.entries(view.id, start, last)}, max_age=max_age)
+
+
+@bp.get("/campaigns/<slug>/ledger/consistency")
+def consistency(slug: str) -> Response:
+    """The proof that the published tree of `second` leaves extends the one of `first`."""
+    view = public_view_or_404(slug)
+    first, second = _whole_number("first"), _whole_number("second")
+    size = _head_or_404(view.id).tree_size
+    if not first <= second <= size:
+        abort(400, _("Ask for 0 <= first <= second <= %(size)s (the latest published size).", size=size))
+    proof = service.consistency_proof(view.id, first, second)
+    return _json({"first": first, "second": second, "proof": proof}, max_age=FIXED_MAX_AGE)
+
+
+@bp.get("/campaigns/<slug>/receipts/<receipt>")
+def receipt(slug: str, receipt: str) -> Response:
+    """A signer's receipt: JSON proof of inclusion in the latest head, or a page that explains it."""
+    view = public_view_or_404(slug)
+    state = service.receipt_state(view.id, receipt) if len(receipt) <= 64 else None
+    if state is None:
+        abort(404, _("There is no such receipt for this campaign."))
+    status = 202 if state.is_pending else 200
+    if _wants_json():
+        body = {"pending": True} if state.is_pending else state.as_json(view.slug)
+        response = _json(body, status)
+    else:
+        html = render_template(
+            "ledger/receipt.html",
+            campaign=view,
+            state=state,
+            # The command line is the same in every language.
+            verify_command=f"python verify.py {url_for('campaigns.show', slug=view.slug, _external=True)}"
+            f" --receipt {request.base_url}",
+            ledger_seconds=current_app.config["LEDGER_SECONDS"],
+        )
+        response = security.public(Response(html, status=status, mimetype="text/html"))
+    response.vary.add("Accept")
+    return response
+
+
+def _wants_json() -> bool:
+    """Tell whether the client asked for JSON rather than a page."""
+    accepted = request.accept_mimetypes
+    return accepted.best_match(["text/html", "application/json"]) == "application/json" or (
+        "application/json" in accepted and "text/html" not in accepted
+    )
+
+
+@bp.get("/.well-known/ledger-key")
+def public_key() -> Response:
+    """The public key heads are signed with now, as hex."""
+    row = keys.current_key_row()
+    if row is None:
+        abort(404, _("No ledger key has been made yet."))
+    return security.public(Response(row.public_key.hex() + "\n", mimetype="text/plain"), KEY_MAX_AGE)
+
+
+@bp.get("/.well-known/ledger-keys")
+def public_keys() -> Response:
+    """Every public key heads were signed with, so that heads signed before a rotation stay verifiable."""
+    listed = [
+        {
+            "public_key": row.public_key.hex(),
+            "created_at": service.published_at_text(row.created_at),
+            "retired_at": service.published_at_text(row.retired_at) if row.retired_at else None,
+        }
+        for row in keys.all_keys()
+    ]
+    return _json({"keys": listed}, max_age=KEY_MAX_AGE)
