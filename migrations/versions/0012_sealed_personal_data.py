@@ -106,7 +106,7 @@ def _seal_existing_rows():
 
     index_file = keys.keys_path() / keys.INDEX_FILE
     if not current_app.config.get('BLIND_INDEX_KEY') and not index_file.exists():
-        keys._write_secret(index_file, secrets.token_hex(32))
+        keys.write_secret(index_file, secrets.token_hex(32))
     keys.forget()
     key_id, public = _platform_key(bind, keys)
 
@@ -153,7 +153,7 @@ def _platform_key(bind, keys):
         return existing[0], PublicKey(bytes(existing[1]))
     key_id = "k" + secrets.token_hex(6)
     private = PrivateKey.generate()
-    keys._write_secret(keys.keys_path() / f"{key_id}.key", bytes(private).hex())
+    keys.write_secret(keys.keys_path() / f"{key_id}.key", bytes(private).hex())
     bind.execute(
         sa.text("INSERT INTO sealing_keys (id, public_key, created_at) VALUES (:id, :public, CURRENT_TIMESTAMP)"),
         {"id": key_id, "public": bytes(private.public_key)},
