@@ -75,8 +75,8 @@
           item.textContent = official.name + ", " + official.title;
           list.appendChild(item);
         });
-        note.textContent = data.officials.length ? "" :
-          "No officials are listed for your country yet: your letter would not be sent to anyone.";
+        // The sentence comes from the page, in its language.
+        note.textContent = data.officials.length ? "" : (note.getAttribute("data-none-label") || "");
       })
       .catch(function () { /* the server-rendered note stays */ });
   }
