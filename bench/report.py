@@ -435,12 +435,36 @@ def _how(results: Results) -> list[str]:
     ]
 
 
+# Sections other runs write into the same file (`make soak`): a new `make bench` report keeps them.
+KEPT_SECTIONS = ("Soak",)
+
+
 def write(results: Results, root: Path) -> Path:
-    """Write the report where the settings say."""
+    """Write the report where the settings say, keeping the sections other runs wrote (KEPT_SECTIONS)."""
     path = root / results.settings.output
+    kept = {heading: _section(path, heading) for heading in KEPT_SECTIONS}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(markdown(results))
+    for heading, lines in kept.items():
+        if lines is not None:
+            write_section(path, heading, lines)
     return path
+
+
+def _section(path: Path, heading: str) -> list[str] | None:
+    """The lines of a Markdown file's `## heading` section (without the heading), or None."""
+    title = f"## {heading}"
+    old = path.read_text().splitlines() if path.exists() else []
+    if title not in old:
+        return None
+    start = old.index(title) + 1
+    end = next((i for i in range(start, len(old)) if old[i].startswith("## ")), len(old))
+    lines = old[start:end]
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return lines
 
 
 def write_section(path: Path, heading: str, lines: list[str]) -> Path:
