@@ -262,7 +262,8 @@ def _recorded_name(export_id: int, file_name: str) -> str:
 _EXPORT_LOCKS = 0x657870  # "exp"
 _ORPHANED_EXPORTS = text("""
 SELECT id FROM exports
-WHERE status = 'running' AND pg_try_advisory_xact_lock(CAST(:namespace AS integer), id)
+WHERE status = 'running'
+  AND CASE WHEN status = 'running' THEN pg_try_advisory_xact_lock(CAST(:namespace AS integer), id) ELSE false END
 FOR UPDATE SKIP LOCKED
 """)
 ABANDONED = "The export stopped when its worker did; please ask for it again."

@@ -367,11 +367,17 @@ _CLAIM_LOCKS = 0x636C6D  # "clm": the namespace of the claim locks
 _HOLD = text("SELECT pg_try_advisory_lock(CAST(:namespace AS integer), CAST(:key AS integer))")
 _LET_ALL_GO = text("SELECT pg_advisory_unlock_all()")
 # Rows sending whose worker is gone: their claim key's lock is free (taken here
-# to the end of this transaction, so a pump cannot claim them meanwhile).
+# to the end of this transaction, so a pump cannot claim them meanwhile). The
+# CASE makes PostgreSQL try the lock only for rows that are sending: given a
+# plain AND it may try it for every row of the table first (it did: a soak
+# with 60,000 rows filled the server's lock table, and every database on it
+# answered "out of shared memory").
 _ORPHANED = text("""
 SELECT id FROM outbox
 WHERE status = 'sending'
-  AND pg_try_advisory_xact_lock(CAST(:namespace AS integer), COALESCE(claim_key, id))
+  AND CASE WHEN status = 'sending'
+      THEN pg_try_advisory_xact_lock(CAST(:namespace AS integer), COALESCE(claim_key, id))
+      ELSE false END
 FOR UPDATE SKIP LOCKED
 """)
 
