@@ -316,6 +316,7 @@ class Figures:
     latency_p99_ms: float
     latency_max_ms: float
     stored: int
+    held: dict[str, int]
     owed: int
     owed_by_kind: dict[str, int]
     mailed: int
@@ -366,6 +367,11 @@ def account(
     with stack.connect() as connection:
         stored_row = connection.execute("SELECT count(*) FROM signatures WHERE id > %s", (signatures_from,))
         stored = int((stored_row.fetchone() or (0,))[0])
+        # Signatures a flood rule held (stored as fraudulent: never counted, nobody mailed), by rule.
+        held_rows = connection.execute(
+            "SELECT flood_rule, count(*) FROM signatures WHERE id > %s AND status = 'fraudulent' GROUP BY 1",
+            (signatures_from,),
+        ).fetchall()
         owed_rows = connection.execute(
             "SELECT kind, status, message_id FROM outbox WHERE id > %s", (outbox_from,)
         ).fetchall()
@@ -386,6 +392,7 @@ def account(
         latency_p99_ms=round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1),
         latency_max_ms=round(latencies[-1] * 1000, 1),
         stored=stored,
+        held={str(rule): int(n) for rule, n in held_rows},
         owed=len(owed_rows),
         owed_by_kind=dict(Counter(kind for kind, _, _ in owed_rows)),
         mailed=mailed,
@@ -427,6 +434,9 @@ def section(figures: Figures, threads: int, redis_down: float) -> list[str]:
         f"| Processes that died on their own (restarted) | {exits} |",
         f"| Signatures answered (303) | {figures.answered:,} |",
         f"| Signatures stored | {figures.stored:,} |",
+        "| Held by a flood rule (stored, never counted or mailed) | "
+        + (", ".join(f"{n:,} ({rule})" for rule, n in sorted(figures.held.items())) or "none")
+        + " |",
         f"| Other answers | {other} |",
         f"| Errors seen by the load generator | {errors} |",
         f"| Sign latency p50 / p99 / max | {figures.latency_p50_ms:g} / {figures.latency_p99_ms:g} / "
