@@ -102,7 +102,7 @@ pytest: install browser nginx node_modules/.installed
 test: lint pytest
 
 # The load generator is Debian's wrk; as root we install it, elsewhere ask for it.
-bench: install
+bench: install nginx
 	@if ! command -v wrk >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \

@@ -10,7 +10,19 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from bench import bare_app, exports, freshness, machine, mailout, report, scale, throughput
+from bench import (
+    bare_app,
+    endtoend,
+    exports,
+    freshness,
+    front,
+    machine,
+    mailout,
+    report,
+    scale,
+    throughput,
+    viewers,
+)
 from bench.settings import Settings
 from bench.stack import ROOT, Stack
 
@@ -57,19 +69,28 @@ def main() -> int:
         populated = attempt(results, "(e) populate the big campaign", lambda: scale.populate(stack, app))
         tokens = attempt(results, "(d) prepare pending signatures", lambda: freshness.prepare(stack, app))
         medium = attempt(results, "export: prepare 100,000 signatures", lambda: exports.prepare(stack, app))
+        surge_tokens = attempt(results, "(j) prepare the surge", lambda: viewers.prepare(stack, app))
         stack.start_smtp()
         stack.start_app()
         stack.start_bare()
         stack.start_worker()
         stack.start_beat()
+        nginx = attempt(results, "(h) start nginx before the app", lambda: front.start(stack))
         results.page = attempt(results, "(c) page views", lambda: throughput.page_views(stack))
+        if nginx is not None:
+            results.front = attempt(results, "(h) the front", lambda: front.pages(stack, nginx))
         if populated is not None:
             results.scale = attempt(results, "(e) scale", lambda: scale.measure(stack, populated))
         results.sign = attempt(
             results, "(a)(b)(f) sign throughput", lambda: throughput.sign_throughput(stack)
         )
+        results.end_to_end = attempt(results, "(i) sign end to end", lambda: endtoend.run(stack))
         if tokens is not None:
             results.fresh = attempt(results, "(d) freshness", lambda: freshness.run(stack, tokens))
+        if nginx is not None and surge_tokens is not None:
+            results.surge = attempt(
+                results, "(j) 100,000 viewers", lambda: viewers.run(stack, nginx, surge_tokens)
+            )
         results.mail = attempt(results, "(g) mail out", lambda: mailout.run(stack, app))
         if populated is not None and medium is not None:
             results.export_sizes = (exports.MEDIUM_ROWS, populated.rows)

@@ -1,4 +1,5 @@
-"""The baselines: a bare Flask hello world, and a bare Flask app doing one INSERT through psycopg.
+"""The baselines: a bare Flask hello world, a bare Flask app doing one INSERT through psycopg, and
+the same INSERT followed by one email sent with raw smtplib (the end-to-end sign's ceiling).
 
 Served by `gunicorn bench.bare_app:app` with the same settings as the platform.
 The table has the columns of `signatures` (and its primary key and unique key),
@@ -9,8 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import smtplib
 import threading
 from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from typing import Any
 
 import psycopg
@@ -52,6 +56,14 @@ VALUES (1, 'pending', %s, %s, %s, %s, false, false, 'bench', %s, false, %s)
 
 app = Flask(__name__)
 _local = threading.local()
+# The raw smtplib half of the end-to-end baseline: the bench's SMTP sink.
+SMTP_HOST, _, SMTP_PORT = (
+    os.environ.get("SMTP_URL", "smtp://127.0.0.1:25").removeprefix("smtp://").partition(":")
+)
+MAIL_BODY = (
+    "Hello,\n\nPlease confirm your signature by opening this link and pressing the button:\n\n"
+    "http://127.0.0.1:8000/confirm/MTIzNDU2.aWQxMjM0NTY3ODkw.c2lnbmF0dXJlLWZvci10aGUtYmVuY2htYXJr\n"
+)
 
 
 def connection() -> psycopg.Connection[Any]:
@@ -60,6 +72,15 @@ def connection() -> psycopg.Connection[Any]:
     if existing is None or existing.closed:
         existing = psycopg.connect(os.environ["BARE_DATABASE_URL"], autocommit=True)
         _local.connection = existing
+    return existing
+
+
+def smtp() -> smtplib.SMTP:
+    """This thread's SMTP connection to the sink, opened on first use."""
+    existing: smtplib.SMTP | None = getattr(_local, "smtp", None)
+    if existing is None:
+        existing = smtplib.SMTP(SMTP_HOST, int(SMTP_PORT or 25), timeout=10)
+        _local.smtp = existing
     return existing
 
 
@@ -86,3 +107,22 @@ def sign() -> Response:
         ),
     )
     return redirect("/thanks", code=303)
+
+
+@app.post("/sign-and-mail")
+def sign_and_mail() -> Response:
+    """The INSERT, then one email to the posted address through raw smtplib: the end-to-end ceiling."""
+    answer = sign()
+    message = EmailMessage()
+    message["From"] = "Campaigns <campaigns@example.org>"
+    message["To"] = request.form.get("email", "")
+    message["Subject"] = "Please confirm your signature"
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="example.org")
+    message.set_content(MAIL_BODY)
+    try:
+        smtp().send_message(message)
+    except (OSError, smtplib.SMTPException):
+        _local.smtp = None  # a dropped connection: a new one for the next request
+        raise
+    return answer

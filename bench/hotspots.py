@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench import mailout, wrk
+from bench import mailout, population, wrk
 from bench.settings import Settings
 from bench.stack import BIN, Stack, fetch_form
 
@@ -81,10 +81,12 @@ def main() -> None:
         stack.start_beat()
         if target == "mail":
             stack.stop("beat")
-            mailout._round(stack, app, "warmup", 200)
+            campaign = population.make_campaign(app, "bench-mail", "A campaign for the mail-out benchmark")
+            sealed = population.sealed_sample(app)
+            mailout._round(stack, app, "warmup", 200, campaign, sealed)
             spy = record(worker.process.pid, seconds, output)
             time.sleep(1)
-            mailout._round(stack, app, "profile", int(seconds * 300))
+            mailout._round(stack, app, "profile", int(seconds * 300), campaign, sealed)
         else:
             if target == "sign":
                 fields, cookie = fetch_form(stack.app_url, f"/campaigns/{SLUG}")

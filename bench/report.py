@@ -10,18 +10,24 @@ from datetime import datetime
 from pathlib import Path
 
 from bench import stats
+from bench.endtoend import EndToEndResult
 from bench.exports import ExportResult
 from bench.freshness import FreshResult
+from bench.front import FrontResult
 from bench.mailout import MailResult
 from bench.measure import Pair
 from bench.scale import ScaleResult
 from bench.settings import Settings
 from bench.throughput import SignResult
+from bench.viewers import ViewerResult
 
 HERE = Path(__file__).resolve().parent
 # How far a big campaign's latency may stray from a small one's and still count as "not growing":
 # the rounds of a shared two-core machine differ by this much on their own.
 SCALE_TOLERANCE = 1.25
+# Issue 16: the fold with the ledger within 20% of the fold without; a proof under 5 ms.
+LEDGER_FOLD_TOLERANCE = 1.2
+PROOF_GOAL_MS = 5.0
 
 
 @dataclass
@@ -39,6 +45,10 @@ class Results:
     mail: MailResult | None = None
     exports: ExportResult | None = None
     export_sizes: tuple[int, int] = (0, 0)
+    # The front (bench/front.py), sign end to end (bench/endtoend.py), the surge (bench/viewers.py).
+    front: FrontResult | None = None
+    end_to_end: EndToEndResult | None = None
+    surge: ViewerResult | None = None
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -166,6 +176,7 @@ def rows(results: Results) -> list[Row]:
                     _verdict(_check(ratio, ratio <= SCALE_TOLERANCE)),
                 )
             )
+        table.extend(_ledger_rows(scale))
     mail = results.mail
     if mail is not None:
         ratio = mail.ratio()
@@ -193,7 +204,37 @@ def rows(results: Results) -> list[Row]:
             )
         )
     table.extend(_export_rows(results))
+    from bench import front_report  # it builds on this module's rows
+
+    table.extend(front_report.rows(results))
     return table
+
+
+def _ledger_rows(scale: ScaleResult) -> list[Row]:
+    """Issue 16: the fold building the public ledger, and inclusion proofs in a tree of that size."""
+    if not scale.fold_seconds:
+        return []
+    ratio = scale.ledger_fold_ratio
+    route = stats.median(scale.proof_route_ms)
+    service = stats.median(scale.proof_service_ms)
+    return [
+        Row(
+            f"(e) fold of {scale.rows:,} signatures, building the public ledger, seconds",
+            _number(scale.fold_seconds, 1, " s"),
+            _number(scale.bare_fold_seconds, 1, " s") + " (the same fold without the ledger)",
+            _number(ratio, 2),
+            "<= 1.2",
+            _verdict(_check(ratio, ratio <= LEDGER_FOLD_TOLERANCE)),
+        ),
+        Row(
+            f"(e) inclusion proof (receipt) in a {scale.tree_size:,}-leaf tree, p50: route / service",
+            f"{_number(route, 2)} / {_number(service, 2)} ms",
+            "",
+            "",
+            "< 5 ms",
+            _verdict(_check(route, route < PROOF_GOAL_MS and service < PROOF_GOAL_MS)),
+        ),
+    ]
 
 
 def _export_rows(results: Results) -> list[Row]:
@@ -356,11 +397,18 @@ def _details(results: Results) -> list[str]:
             f"Scale: {scale.rows:,} validated signatures inserted in {scale.insert_seconds:.0f} s and "
             f"folded by `campaign.counts.service.fold_signatures` in {scale.fold_seconds:.0f} s; "
             f"count.json then said {scale.big_count:,} (big) and {scale.small_count:,} (small). "
+            f"The same fold without the ledger's appends took {scale.bare_fold_seconds:.1f} s "
+            f"(with them: {scale.fold_seconds:.1f} s). Inclusion proofs for {len(scale.receipts)} random "
+            f"leaves of the {scale.tree_size:,}-leaf tree: `campaign.ledger.service.receipt_state` p50 "
+            f"{stats.median(scale.proof_service_ms):.2f} ms, p95 "
+            f"{stats.percentile(scale.proof_service_ms, 0.95):.2f} ms. "
             "p50 latency in ms over one connection, per round:"
         )
         lines += [
             f"- {key}: " + ", ".join(f"{v:.2f}" for v in values) for key, values in scale.latencies.items()
         ]
+        if scale.proof_route_ms:
+            lines.append("- big receipt (JSON): " + ", ".join(f"{v:.2f}" for v in scale.proof_route_ms))
         lines.append("")
     if results.mail is not None:
         mail = results.mail
@@ -382,6 +430,9 @@ def _details(results: Results) -> list[str]:
         if mail.unsent:
             lines.append(f"- {mail.unsent} messages were still unsent at the deadline")
         lines.append("")
+    from bench import front_report
+
+    lines += front_report.details(results)
     return lines
 
 
@@ -424,7 +475,12 @@ def _how(results: Results) -> list[str]:
         f"- (e) {settings.scale_rows:,} people and validated signatures inserted with "
         "`INSERT ... SELECT generate_series`, folded with the app's own fold, then the page and "
         f"count.json of that campaign and of one with 10 signatures fetched over one connection "
-        f"(`wrk -t1 -c1`, {settings.latency_duration:g} s each, interleaved).",
+        f"(`wrk -t1 -c1`, {settings.latency_duration:g} s each, interleaved). The fold runs twice on "
+        "the same rows: first with the ledger's appends left out (the fold as it was before the "
+        "ledger), then, the rows unfolded, as the app runs it, appending every add to the campaign's "
+        "public ledger; VACUUM ANALYZE before each. Then the heads are published and the receipts of "
+        "random leaves are fetched as JSON, in turn, over one connection (`wrk -t1 -c1`), and timed "
+        "in process through `receipt_state`.",
         f"- (g) beat and the general worker stopped; one `celery -A worker worker "
         f"--concurrency={settings.cores}` started; {settings.mail_messages:,} confirmations a round, owed as "
         "the sign request owes them (an outbox row naming a pending signature; the worker opens its "
@@ -432,7 +488,15 @@ def _how(results: Results) -> list[str]:
         "`campaign.mail.service.sweep()`; timed from the hand-over to the last `sent_at`. "
         "Baseline: messages of the same size, composed beforehand, sent with `smtplib` over one reused "
         "connection to the same sink.",
+        *_front_how(settings),
     ]
+
+
+def _front_how(settings: Settings) -> list[str]:
+    """How (h), (i) and (j) were run (bench/front_report.py)."""
+    from bench import front_report
+
+    return front_report.how(settings)
 
 
 # Sections other runs write into the same file (`make soak`): a new `make bench` report keeps them.

@@ -37,6 +37,14 @@ class Settings:
     mail_messages: int = field(default_factory=lambda: _int("BENCH_MAIL_MESSAGES", 2000))
     drain_timeout: float = field(default_factory=lambda: _float("BENCH_DRAIN_TIMEOUT", 180))
     output: str = field(default_factory=lambda: os.environ.get("BENCH_OUTPUT", "docs/BENCHMARKS.md"))
+    # (j) the surge: viewers polling count.json through nginx while signatures arrive.
+    viewers: int = field(default_factory=lambda: _int("BENCH_VIEWERS", 100_000))
+    viewer_poll_seconds: float = field(default_factory=lambda: _float("BENCH_VIEWER_POLL_SECONDS", 10))
+    viewer_connections: int = field(default_factory=lambda: _int("BENCH_VIEWER_CONNECTIONS", 400))
+    viewer_sign_rate: float = field(default_factory=lambda: _float("BENCH_VIEWER_SIGN_RATE", 100))
+    # Confirmations during the surge, so that the count moves and its freshness can be seen.
+    viewer_confirm_rate: float = field(default_factory=lambda: _float("BENCH_VIEWER_CONFIRM_RATE", 20))
+    viewer_seconds: float = field(default_factory=lambda: _float("BENCH_VIEWER_SECONDS", 30))
 
     @property
     def workers(self) -> int:

@@ -68,9 +68,16 @@ def run(
     duration: float,
     threads: int,
     connections: int,
+    pace_ms: float | None = None,
 ) -> WrkResult:
-    """Run wrk for `duration` seconds against the URL with one of bench/*.lua."""
+    """Run wrk for `duration` seconds against the URL with one of bench/*.lua.
+
+    `pace_ms`: each connection waits this long before its next request, which
+    offers connections * 1000 / pace_ms requests a second at most (wrk's delay()).
+    """
     source = (HERE / "common.lua").read_text() + "\n" + (HERE / script).read_text()
+    if pace_ms is not None:
+        source += f"\nfunction delay()\n  return {max(0, round(pace_ms))}\nend\n"
     with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="bench-") as lua:
         lua.write(source)
         lua.flush()

@@ -65,6 +65,7 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.targets.pages import bp as letters_bp
     from campaign.targets.routes import bp as targets_bp
     from campaign.updates.routes import bp as updates_bp
+    from campaign.webhooks.routes import bp as webhooks_bp
 
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(signing_bp)
@@ -81,3 +82,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(builder_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(updates_bp)
+    app.register_blueprint(webhooks_bp)

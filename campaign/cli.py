@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
     from campaign.moderation import commands as signature_commands
     from campaign.privacy import commands as key_commands
     from campaign.signing import commands as flood_commands
+    from campaign.webhooks import commands as webhook_commands
 
     doctor.init_app(app)
     export_commands.init_app(app)
@@ -49,6 +50,7 @@ def init_app(app: Flask) -> None:
     token_commands.init_app(app)
     flood_commands.init_app(app)
     signature_commands.init_app(app)
+    webhook_commands.init_app(app)
 
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:

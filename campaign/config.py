@@ -61,6 +61,9 @@ def from_environment(environ: os._Environ[str] | dict[str, str] | None = None) -
         # Who may frame a campaign's widget (/campaigns/<slug>/embed): CSP frame-ancestors
         # sources, space-separated ("https://partner.example https://*.ngo.example"); "*" is anyone.
         "EMBED_FRAME_ANCESTORS": env.get("EMBED_FRAME_ANCESTORS", "*").strip() or "*",
+        # Networks webhook endpoints may be in though not public ("127.0.0.1/32,::1/128"; the tests
+        # allow loopback); plain http:// only to such a loopback address. Unset: public HTTPS only.
+        "WEBHOOK_ALLOWED_NETWORKS": env.get("WEBHOOK_ALLOWED_NETWORKS", ""),
         **tunables,
     }
 
@@ -223,4 +226,17 @@ DEFAULTS: dict[str, Any] = {
     "TRENDING_REPORT_DAYS": 30,
     # Signatures a bulk invalidation changes per transaction (progress is shown after each).
     "INVALIDATION_BATCH": 1000,
+    # Webhooks (campaign/webhooks): seconds an endpoint has to answer; the first retry after a
+    # failure (doubling, at most an hour); how long an event is retried; an endpoint is turned off
+    # (its owners emailed) after this many failed attempts in a row or this many hours of failing;
+    # days the delivery log keeps; how often beat sweeps; a pump's batch and time.
+    "WEBHOOK_TIMEOUT_SECONDS": 5,
+    "WEBHOOK_RETRY_SECONDS": 30,
+    "WEBHOOK_RETRY_HOURS": 72,
+    "WEBHOOK_DISABLE_AFTER_FAILURES": 1000,
+    "WEBHOOK_DISABLE_AFTER_HOURS": 72,
+    "WEBHOOK_LOG_DAYS": 30,
+    "WEBHOOK_SWEEP_SECONDS": 15,
+    "WEBHOOK_PUMP_BATCH": 5,
+    "WEBHOOK_PUMP_SECONDS": 30,
 }

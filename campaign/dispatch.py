@@ -8,12 +8,16 @@ would act on a row that never existed.
 Publishing is best effort: the outbox table remembers every message owed and a
 periodic sweep hands over whatever was not published, so when the broker is
 down a request pays one short timeout and then skips the broker for a while.
+
+drain() is the one loop of the worker's long jobs: batches until done or out
+of time, then the same task again, so that one task never holds a worker long.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app
@@ -25,12 +29,12 @@ from campaign import cache
 log = logging.getLogger(__name__)
 
 _DEFERRED = "deferred_tasks"
-_broker_down_until = 0.0
+_broker = cache.Backoff()
 # Tasks that do all outstanding work whenever they run (such as folding the
 # counts) need not be published once per commit: task name -> seconds.
 _coalesced: dict[str, float] = {}
-# task name -> when this process last published it for a window
-_published_at: dict[str, float] = {}
+# The tasks this process published for a window, kept for the window.
+_published: cache.Local[str, bool] = cache.Local(1000)
 
 
 def coalesce(task_name: str, seconds: float) -> None:
@@ -45,8 +49,7 @@ def defer(session: Session, task_name: str, *args: int) -> None:
 
 def publish(task_name: str, args: tuple[Any, ...], countdown: float | None = None) -> bool:
     """Send one task to the broker now; tell whether the broker took it."""
-    global _broker_down_until
-    if time.monotonic() < _broker_down_until:
+    if _broker.is_down():
         return False
     celery_app = current_app.extensions["celery"]
     try:
@@ -58,16 +61,30 @@ def publish(task_name: str, args: tuple[Any, ...], countdown: float | None = Non
             retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
         )
     except Exception as error:  # kombu raises many kinds when the broker is away
-        _broker_down_until = time.monotonic() + current_app.config["PUBLISH_BACKOFF_SECONDS"]
+        _broker.failed(current_app.config["PUBLISH_BACKOFF_SECONDS"])
         log.warning("broker unavailable, %s left for the sweep: %s", task_name, type(error).__name__)
         return False
     return True
 
 
-def reset_backoff() -> None:
-    """Forget a past broker failure (the broker is known to be back)."""
-    global _broker_down_until
-    _broker_down_until = 0.0
+def drain(
+    step: Callable[[], int], *, full: int, seconds: float | None, task_name: str, args: tuple[Any, ...] = ()
+) -> int:
+    """Run step() until it handles fewer than `full` (nothing is left) or `seconds` have passed (None:
+    no limit), then publish the task again to go on; return how many the steps handled in all.
+
+    Each step is one batch that commits its own work, so what a lost worker did stays done.
+    """
+    deadline = None if seconds is None else time.monotonic() + seconds
+    total = 0
+    while True:
+        handled = step()
+        total += handled
+        if handled < full:
+            return total
+        if deadline is not None and time.monotonic() >= deadline:
+            publish(task_name, args)
+            return total
 
 
 def _after_commit(session: Session) -> None:
@@ -84,12 +101,11 @@ def _after_commit(session: Session) -> None:
 
 def _first_in_window(task_name: str, window: float) -> bool:
     """Claim this window for the task, in this process, then in Redis (without Redis, claim it here)."""
-    now = time.monotonic()
     # A publish from this process in this window covers the commit already:
     # under a surge most commits need not even ask Redis.
-    if now - _published_at.get(task_name, -window) < window:
+    if _published.has(task_name):
         return False
-    _published_at[task_name] = now
+    _published.put(task_name, True, window)
     claim = cache.key("coalesce", task_name)
     return cache.attempt(lambda r: bool(r.set(claim, 1, nx=True, px=int(window * 1000))), True)
 

@@ -11,6 +11,8 @@ from jinja2 import TemplateError
 from sqlalchemy import exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from campaign.security import private
+
 log = logging.getLogger(__name__)
 
 # The database could not be reached or did not answer in time (a restart, a
@@ -75,5 +77,4 @@ def _database_unreachable(error: Exception) -> Response:
             body = UNAVAILABLE + "\n"
         response = Response(body, status=503, mimetype="text/html")
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private(response)

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from campaign.extensions import db
+from campaign.security import private
 
 bp = Blueprint("health", __name__)
 
@@ -67,6 +68,4 @@ def readyz() -> Response:
 
 def _plain(body: str, status: int) -> Response:
     """A short text answer that no cache keeps."""
-    response = Response(body, status=status, mimetype="text/plain")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private(Response(body, status=status, mimetype="text/plain"))

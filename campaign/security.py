@@ -81,6 +81,13 @@ def public(response: Response, max_age: int | None = None) -> Response:
     return response
 
 
+def private(response: Response) -> Response:
+    """Let no browser or proxy keep this answer: for a page that is someone's own even without a
+    session (one reached by a link with a token in it), or that must never be replayed from a cache."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def is_private(response: Response) -> bool:
     """Tell whether an answer is someone's own, so that no browser or proxy may keep a copy.
 

@@ -147,6 +147,11 @@ def beat_schedule(app: Flask) -> dict[str, Any]:
             "task": "mail.sweep_outbox",
             "schedule": float(app.config["OUTBOX_SWEEP_SECONDS"]),
         },
+        # Webhook deliveries due (retries, a lost pump) are handed to a pump (campaign/webhooks).
+        "sweep the webhook deliveries": {
+            "task": "webhooks.sweep",
+            "schedule": float(app.config["WEBHOOK_SWEEP_SECONDS"]),
+        },
         "fold signatures into counts": {
             "task": "counts.fold_signatures",
             "schedule": float(app.config["COUNTS_FOLD_SECONDS"]),

@@ -38,6 +38,8 @@ os.environ.update(
         "OUTBOX_SWEEP_GRACE_SECONDS": "0",
         # Tests read counts right after folding; one test turns this back on.
         "COUNT_LOCAL_SECONDS": "0",
+        # Webhook tests post to a receiver on loopback (refused by default: SSRF).
+        "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32",
     }
 )
 os.environ.pop("SMTP_URL", None)
@@ -165,14 +167,11 @@ def db(observer: Any) -> Iterator[Any]:
 
 def forget_caches() -> None:
     """Forget what this run cached, in Redis and in this process, so ids can start again."""
-    from campaign.campaigns import pages, service
-    from campaign.counts.service import forget_local_counts
+    from campaign import cache
     from campaign.privacy import keys
 
     keys.forget()  # an organization's key of this test is gone with its rows
-    service.forget_views()
-    pages.forget_skeletons()
-    forget_local_counts()
+    cache.forget_local()
     client = redis.Redis.from_url(REDIS_URL)
     keys = list(client.scan_iter(match=os.environ["REDIS_KEY_PREFIX"] + "campaign:*"))
     if keys:

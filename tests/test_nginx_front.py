@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from bench.front import nginx_configuration as front_configuration
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Signature
 from tests.conftest import ROOT, wait_until
@@ -101,39 +102,9 @@ class Front:
 
 
 def nginx_configuration(folder: Path, listen: int, upstream: int) -> Path:
-    """deploy/nginx.conf with its placeholders filled in, inside a main configuration for this test."""
-    values = {
-        "CAMPAIGN_LISTEN": f"127.0.0.1:{listen}",
-        "CAMPAIGN_UPSTREAM": f"127.0.0.1:{upstream}",
-        "CAMPAIGN_STATIC_ROOT": str(ROOT / "static"),
-        "CAMPAIGN_CACHE_PATH": str(folder / "cache"),
-        "CAMPAIGN_ACCESS_LOG": str(folder / "access.log"),
-    }
-    text = (ROOT / "deploy" / "nginx.conf").read_text()
-    for name, value in values.items():
-        text = text.replace("${" + name + "}", value)
-    assert "${CAMPAIGN_" not in text, "a placeholder of deploy/nginx.conf was not filled in"
-    (folder / "campaign.conf").write_text(text)
-    temporary = "\n".join(
-        f"    {kind}_temp_path {folder / kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    main = folder / "nginx.conf"
-    main.write_text(
-        f"""user root;
-worker_processes 1;
-pid {folder / "nginx.pid"};
-error_log {folder / "error.log"} info;
-events {{ worker_connections 512; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-{temporary}
-    include {folder / "campaign.conf"};
-}}
-"""
-    )
-    return main
+    """deploy/nginx.conf with its placeholders filled in, inside a main configuration for this test
+    (the one `make bench` uses too)."""
+    return front_configuration(folder, listen, upstream, error_level="info")
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,13 @@
-"""The Celery app, `worker:celery_app`: `celery -A worker worker` and `celery -A worker beat`."""
+"""The Celery app, `worker:celery_app`: `celery -A worker worker` and `celery -A worker beat`.
+
+Who commits in worker code: the service a task calls commits its own work, a
+batch per transaction, so that what a lost worker did stays done and the next
+run takes up the rest (the long jobs loop through campaign.dispatch.drain). A
+task in worker/tasks.py calls one service function and never commits. Where
+the unit is not a batch: mail.pump commits each message's outcome on its own
+(a message sent is never sent again), and an export commits its status before
+and after the file it writes (campaign.exports.service).
+"""
 
 from __future__ import annotations
 
@@ -23,5 +32,6 @@ def _say_how_sigterm_stops(**_kwargs: Any) -> None:
             "REMAP_SIGTERM is not SIGQUIT: SIGTERM waits for every running task to finish"
             " instead of the soft shutdown of campaign/taskqueue.py"
         )
+
 
 from worker import tasks as tasks  # noqa: E402  registers the tasks on the app

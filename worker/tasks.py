@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+
 from celery import shared_task
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
+from campaign import dispatch
 from campaign.counts import service as counts
 from campaign.exports import service as exports
-from campaign.extensions import db
 from campaign.ledger import service as ledger
 from campaign.mail import service as mail
 from campaign.moderation import invalidation, trending
 from campaign.privacy import retention
 from campaign.targets import digests, followups
 from campaign.updates import service as updates
+from campaign.webhooks import service as webhooks
+from campaign.webhooks.events import PUMP_TASK as WEBHOOKS_PUMP_TASK
 
 # A database that is briefly away (a failover, a busy SQLite) is worth
 # retrying; anything else is a bug and must show up as a failed task.
@@ -37,13 +41,10 @@ def sweep_outbox() -> int:
 
 @shared_task(name=counts.FOLD_TASK, **RETRY)
 def fold_signatures() -> int:
-    """Fold changed signatures into the counters until none is left."""
+    """Fold changed signatures into the counters until none is left (each batch commits)."""
     batch = current_app.config["COUNTS_FOLD_BATCH"]
-    folded = total = counts.fold_signatures(batch)
-    while folded == batch:
-        folded = counts.fold_signatures(batch)
-        total += folded
-    return total
+    step = functools.partial(counts.fold_signatures, batch)
+    return dispatch.drain(step, full=batch, seconds=None, task_name=counts.FOLD_TASK)
 
 
 @shared_task(name="ledger.publish_heads", **RETRY)
@@ -61,17 +62,13 @@ def reconcile_counts() -> int:
 @shared_task(name="letters.send_digests", **RETRY)
 def send_letter_digests() -> int:
     """Owe today's digest to each official whose digest campaigns have letters waiting."""
-    owed = digests.send_digests()
-    db.session.commit()
-    return owed
+    return digests.send_digests()
 
 
 @shared_task(name="letters.ask_for_replies", **RETRY)
 def ask_for_replies() -> int:
     """Ask writers whether their officials replied, 14 days after delivery (reminding at 21)."""
-    asked = followups.ask_for_replies()
-    db.session.commit()
-    return asked
+    return followups.ask_for_replies()
 
 
 @shared_task(name=exports.RUN_TASK, **RETRY)
@@ -114,9 +111,7 @@ def apply_retention() -> dict[str, int]:
 def report_trending() -> int:
     """Record the last hour's signatures trending by address range or domain, email staff; return groups."""
     report = trending.report_last_hour()
-    groups = 0 if report is None else len(report.groups)
-    db.session.commit()
-    return groups
+    return 0 if report is None else len(report.groups)
 
 
 @shared_task(name=invalidation.COUNT_TASK, **RETRY)
@@ -129,3 +124,16 @@ def count_invalidation(job_id: int) -> int | None:
 def run_invalidation(job_id: int) -> int:
     """Invalidate what a counted bulk invalidation matches, a batch per transaction."""
     return invalidation.run_job(job_id)
+
+
+@shared_task(name=WEBHOOKS_PUMP_TASK, **RETRY)
+def pump_webhooks() -> int:
+    """Post what the webhooks' outbox owes now, each event at most once marked delivered."""
+    config = current_app.config
+    return webhooks.pump(batch=config["WEBHOOK_PUMP_BATCH"], seconds=config["WEBHOOK_PUMP_SECONDS"])
+
+
+@shared_task(name="webhooks.sweep", **RETRY)
+def sweep_webhooks() -> int:
+    """Hand the broker the webhook deliveries due; reclaim those a stopped worker left sending."""
+    return webhooks.sweep()

@@ -1,4 +1,5 @@
-"""Who may reach what: the decorators later features use, the two-factor gate, safe redirects."""
+"""Who may reach what: the signed-in user, who may manage which campaign, the decorators later features
+use, the two-factor gate, safe redirects."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from typing import Any, TypeVar, cast
 
 from flask import abort, current_app, has_request_context, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import ColumnElement, exists, select, true
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.accounts import service
-from campaign.accounts.models import User
-from campaign.extensions import login_manager
+from campaign.accounts.models import Membership, Organization, User
+from campaign.campaigns.models import Campaign
+from campaign.extensions import db, login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,6 +55,50 @@ def signed_in_user() -> User | None:
     if not has_request_context() or current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         return None
     return cast(User, current_user._get_current_object()) if current_user.is_authenticated else None
+
+
+def current_user_or_401() -> User:
+    """The signed-in user; a 401 for a visitor (the views' decorators have sent visitors away already)."""
+    user = signed_in_user()
+    if user is None:
+        abort(401)
+    return user
+
+
+def manageable_by(user: User, *, staff_too: bool = True, for_export: bool = False) -> ColumnElement[bool]:
+    """The one rule of who may manage a campaign, as a condition on Campaign: the members of its organization.
+
+    staff_too: staff and admins may manage every campaign (the builder says
+    False: staff write campaigns only in organizations they belong to).
+    for_export: only organizations that let their members export count (the
+    export pages and the API's signer data).
+    """
+    if staff_too and user.is_staff:
+        return true()
+    organizations = select(Membership.organization_id).where(Membership.user_id == user.id)
+    if for_export:
+        organizations = organizations.join(Organization, Organization.id == Membership.organization_id).where(
+            Organization.allows_member_exports.is_(True)
+        )
+    return Campaign.organization_id.in_(organizations)
+
+
+def may_manage(user: User, campaign: Campaign, *, staff_too: bool = True, for_export: bool = False) -> bool:
+    """Tell whether the user may manage this campaign (see manageable_by for the parameters)."""
+    rule = manageable_by(user, staff_too=staff_too, for_export=for_export)
+    return bool(db.session.execute(select(exists().where(Campaign.id == campaign.id, rule))).scalar())
+
+
+def managed_campaign_or_404(
+    campaign_id: int, *, staff_too: bool = True, for_export: bool = False
+) -> Campaign:
+    """The campaign, if the signed-in user may manage it (see manageable_by); a 404 otherwise, so that
+    another organization's campaign stays unseen."""
+    campaign = db.session.get(Campaign, campaign_id)
+    user = current_user_or_401()
+    if campaign is None or not may_manage(user, campaign, staff_too=staff_too, for_export=for_export):
+        abort(404)
+    return campaign
 
 
 def login_required(view: F) -> F:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -98,7 +99,10 @@ class OrganizationForm(FlaskForm):
         lazy_gettext("Organization name"),
         filters=[strip],
         validators=[
-            DataRequired(lazy_gettext("Please enter a name.")), Length(max=200), single_line, no_links
+            DataRequired(lazy_gettext("Please enter a name.")),
+            Length(max=200),
+            single_line,
+            no_links,
         ],
     )
 
@@ -118,6 +122,15 @@ class InvitationForm(FlaskForm):
             SelectChoice(MemberRole.OWNER.value, labels.MEMBER_ROLES[MemberRole.OWNER]),
         ],
         default=MemberRole.MEMBER.value,
+    )
+
+
+class LogoForm(FlaskForm):
+    """An organization's logo, shown on its campaigns' pages."""
+
+    logo = FileField(
+        lazy_gettext("Logo (JPEG, PNG or WebP)"),
+        validators=[FileRequired(lazy_gettext("Please choose an image."))],
     )
 
 

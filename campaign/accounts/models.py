@@ -158,6 +158,10 @@ class Organization(db.Model):  # type: ignore[name-defined]
     change_review: Mapped[ChangeReview] = mapped_column(
         _enum(ChangeReview, "change_review"), default=ChangeReview.OWNER, server_default="owner"
     )
+    # Its logo on its campaigns' pages (campaign.accounts.logos): the re-encoded file's random name.
+    logo_name: Mapped[str | None] = mapped_column(String(64), unique=True)
+    logo_width: Mapped[int | None]
+    logo_height: Mapped[int | None]
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organization", cascade="all, delete-orphan"

@@ -7,10 +7,10 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.accounts import organizations, service
-from campaign.accounts.access import login_required
+from campaign.accounts.access import current_user_or_401, login_required
+from campaign.accounts.blueprint import bp, config_limit, page
 from campaign.accounts.forms import InvitationForm, NewAccountForm, OrganizationForm
 from campaign.accounts.models import Invitation, MemberRole, Organization
-from campaign.accounts.routes import _limit, bp, page, signed_in
 from campaign.audit.service import record
 from campaign.extensions import db, limiter
 
@@ -19,7 +19,7 @@ from campaign.extensions import db, limiter
 @login_required
 def organization_list() -> BaseResponse:
     """The user's organizations, and a form to start one."""
-    user = signed_in()
+    user = current_user_or_401()
     form = OrganizationForm()
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
@@ -34,7 +34,7 @@ def organization_list() -> BaseResponse:
 def _visible_organization(organization_id: int) -> Organization:
     """The organization, if the user may see it; a 404 otherwise, so its existence stays private."""
     organization = db.get_or_404(Organization, organization_id)
-    if not organizations.can_view(signed_in(), organization):
+    if not organizations.can_view(current_user_or_401(), organization):
         abort(404)
     return organization
 
@@ -47,16 +47,19 @@ def organization(organization_id: int) -> BaseResponse:
     return _organization_page(found, InvitationForm(), 200)
 
 
-def _organization_page(organization: Organization, form: InvitationForm, status: int) -> BaseResponse:
-    """Render the organization page."""
+def _organization_page(
+    organization: Organization, form: InvitationForm, status: int, logo_problem: str = ""
+) -> BaseResponse:
+    """Render the organization page (logo_problem: why an uploaded logo was refused)."""
     return page(
         "organization.html",
         status,
         organization=organization,
         members=organizations.members(organization),
         invitations=organizations.pending_invitations(organization),
-        can_manage=organizations.can_manage(signed_in(), organization),
+        can_manage=organizations.can_manage(current_user_or_401(), organization),
         form=form,
+        logo_problem=logo_problem,
     )
 
 
@@ -84,7 +87,7 @@ _POLICY_ACTIONS = {
 def _set_policy(organization_id: int, policy: str, value: bool) -> BaseResponse:
     """Set one of the organization's member policies (owners only), audited, and go back to its page."""
     found = _visible_organization(organization_id)
-    user = signed_in()
+    user = current_user_or_401()
     if not organizations.can_manage(user, found):
         abort(403)
     setattr(found, policy, value)
@@ -96,17 +99,17 @@ def _set_policy(organization_id: int, policy: str, value: bool) -> BaseResponse:
 
 @bp.post("/organizations/<int:organization_id>/invitations")
 @login_required
-@limiter.limit(_limit("ACCOUNT_EMAIL_RATE_LIMIT"))
+@limiter.limit(config_limit("ACCOUNT_EMAIL_RATE_LIMIT"))
 def invite(organization_id: int) -> BaseResponse:
     """Invite someone by email (owners, staff and admins)."""
     found = _visible_organization(organization_id)
-    if not organizations.can_manage(signed_in(), found):
+    if not organizations.can_manage(current_user_or_401(), found):
         abort(403)
     form = InvitationForm()
     if not form.validate_on_submit():
         return _organization_page(found, form, 400)
     try:
-        organizations.invite(found, form.email.data or "", MemberRole(form.role.data), signed_in())
+        organizations.invite(found, form.email.data or "", MemberRole(form.role.data), current_user_or_401())
     except (service.InvalidEmail, organizations.TooManyInvitations) as problem:
         form.email.errors = [str(problem)]
         return _organization_page(found, form, 400)
@@ -133,7 +136,7 @@ def _accept_signed_in(found: Invitation, token: str) -> BaseResponse:
     if request.method == "GET":
         return page("invitation.html", invitation=found, token=token, has_account=True)
     try:
-        organizations.accept(found, signed_in())
+        organizations.accept(found, current_user_or_401())
     except organizations.InvitationUnusable as problem:
         return page("bad_link.html", 403, message=str(problem))
     db.session.commit()

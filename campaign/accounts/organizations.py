@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
-import unicodedata
 from datetime import timedelta
 
 from flask import current_app
@@ -13,7 +11,7 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from campaign import clock
+from campaign import clock, slugs
 from campaign.accounts.models import Invitation, MemberRole, Membership, Organization, Role, User
 from campaign.accounts.service import (
     AccountError,
@@ -35,9 +33,8 @@ class TooManyInvitations(AccountError):
 
 
 def slugify(name: str) -> str:
-    """A URL-friendly form of a name: ascii letters, digits and dashes."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60] or "organization"
+    """A URL-friendly form of a name, transliterated from any script (campaign.slugs)."""
+    return slugs.slugify(name, fallback="organization")
 
 
 def create_organization(name: str, owner: User) -> Organization:

@@ -2,43 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Response, redirect, request, url_for
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.accounts import lockout, service, two_factor
-from campaign.accounts.access import login_required, safe_next, two_factor_fresh_required
+
+# These add their routes to bp: organization logos, organizations and invitations, staff's pages of users.
+from campaign.accounts import logo_routes as logo_routes
+from campaign.accounts import organization_routes as organization_routes
+from campaign.accounts import staff_routes as staff_routes
+from campaign.accounts.access import current_user_or_401, login_required, safe_next, two_factor_fresh_required
+from campaign.accounts.blueprint import bp, config_limit, page
 from campaign.accounts.forms import LoginForm, NewPasswordForm, PasswordRequestForm, TwoFactorForm
 from campaign.accounts.models import User
 from campaign.extensions import db, limiter
-
-bp = Blueprint("accounts", __name__)
 
 WRONG_CREDENTIALS = lazy_gettext("The email address or the password is not right.")
 WRONG_CODE = lazy_gettext("That code did not work. Codes change every 30 seconds and each works only once.")
 
 
-def page(template: str, status: int = 200, **context: Any) -> Response:
-    """A page about someone's account (campaign.security marks it no-store, like every private page)."""
-    return Response(render_template(f"accounts/{template}", **context), status=status)
-
-
-def signed_in() -> User:
-    """The signed-in user (the route is guarded by login_required)."""
-    return cast(User, current_user._get_current_object())
-
-
 def landing(next_path: str | None) -> BaseResponse:
     """Where to go after signing in: the page asked for, if it is on this site, else the account page."""
     return redirect(safe_next(next_path) or url_for("accounts.account"), code=303)
-
-
-def _limit(setting: str) -> Any:
-    """A limit read from the configuration at each request, so it can be tuned without code."""
-    return lambda: current_app.config[setting]
 
 
 def wait_page(seconds: int) -> Response:
@@ -120,7 +109,7 @@ def logout() -> BaseResponse:
 @login_required
 def account() -> Response:
     """The account page: two-factor and sessions."""
-    return _account_page(signed_in(), TwoFactorForm(), 200)
+    return _account_page(current_user_or_401(), TwoFactorForm(), 200)
 
 
 def _account_page(user: User, form: TwoFactorForm, status: int, failure: str = "") -> Response:
@@ -139,7 +128,7 @@ def _account_page(user: User, form: TwoFactorForm, status: int, failure: str = "
 @login_required
 def log_out_everywhere() -> BaseResponse:
     """End every session of this account, on every device."""
-    service.log_out_everywhere(signed_in())
+    service.log_out_everywhere(current_user_or_401())
     service.end_session()
     db.session.commit()
     return redirect(url_for("accounts.login"), code=303)
@@ -149,7 +138,7 @@ def log_out_everywhere() -> BaseResponse:
 @login_required
 def two_factor_setup() -> BaseResponse:
     """Enrol an authenticator app: scan the QR code (or type the secret), then prove it with a code."""
-    user = signed_in()
+    user = current_user_or_401()
     if user.has_two_factor:
         return redirect(url_for("accounts.account"), code=303)
     # Kept on the server, with this session, until a code proves the app has it.
@@ -183,7 +172,7 @@ def _setup_page(user: User, secret: str, form: TwoFactorForm, status: int, failu
 @login_required
 def two_factor_verify() -> BaseResponse:
     """Give the second factor again, before something that asks for a fresh one."""
-    user = signed_in()
+    user = current_user_or_401()
     if not user.has_two_factor:
         return redirect(url_for("accounts.two_factor_setup"), code=303)
     form = TwoFactorForm(next=request.args.get("next", ""))
@@ -204,7 +193,7 @@ def two_factor_verify() -> BaseResponse:
 @login_required
 def two_factor_disable() -> BaseResponse:
     """Switch two-factor off, with a current code; not for those who must use it."""
-    user = signed_in()
+    user = current_user_or_401()
     if service.needs_two_factor(user) or not user.has_two_factor:
         return _account_page(user, TwoFactorForm(), 403, failure=gettext("Two-factor stays on."))
     form = TwoFactorForm()
@@ -227,13 +216,13 @@ def two_factor_disable() -> BaseResponse:
 @two_factor_fresh_required(300, return_to="accounts.account")
 def recovery_codes() -> Response:
     """Replace the recovery codes with ten new ones, shown once."""
-    codes = two_factor.replace_recovery_codes(signed_in())
+    codes = two_factor.replace_recovery_codes(current_user_or_401())
     db.session.commit()
     return page("recovery_codes.html", codes=codes, is_new=False)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(_limit("ACCOUNT_EMAIL_RATE_LIMIT"), methods=["POST"])
+@limiter.limit(config_limit("ACCOUNT_EMAIL_RATE_LIMIT"), methods=["POST"])
 def forgot_password() -> Response:
     """Ask for a reset link; the answer is the same whether the account exists or not."""
     form = PasswordRequestForm()
@@ -261,7 +250,3 @@ def reset_password(token: str) -> Response:
     service.end_session()
     db.session.commit()
     return page("password_changed.html")
-
-
-from campaign.accounts import organization_routes as organization_routes  # noqa: E402  adds to bp
-from campaign.accounts import staff_routes as staff_routes  # noqa: E402  adds to bp

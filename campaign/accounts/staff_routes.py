@@ -10,10 +10,10 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.accounts import service
-from campaign.accounts.access import role_required, two_factor_fresh_required
+from campaign.accounts.access import current_user_or_401, role_required, two_factor_fresh_required
+from campaign.accounts.blueprint import bp, page
 from campaign.accounts.forms import RoleForm, StaffUserForm
 from campaign.accounts.models import Role, User
-from campaign.accounts.routes import bp, page, signed_in
 from campaign.extensions import db
 
 STAFF = ("staff", "admin")
@@ -23,7 +23,7 @@ FRESH_TWO_FACTOR_SECONDS = 900
 
 def _actor() -> str:
     """The signed-in staff member, as the audit log names them."""
-    return f"user:{signed_in().id}"
+    return f"user:{current_user_or_401().id}"
 
 
 def _target(user_id: int) -> User:
@@ -72,7 +72,7 @@ def staff_user_create() -> BaseResponse:
         return _list_page(form, 400)
     role = Role(form.role.data)
     try:
-        service.check_may_manage(signed_in(), None, role)
+        service.check_may_manage(current_user_or_401(), None, role)
         user = service.create_user_by_staff(
             form.email.data or "", role, form.display_name.data or "", actor=_actor()
         )
@@ -103,7 +103,7 @@ def _act(user_id: int, act: Callable[[User], Any], done: str, role: Role | None 
     """Check that this staff member may act on the account, act (the service audits), commit, say so."""
     user = _target(user_id)
     try:
-        service.check_may_manage(signed_in(), user, role)
+        service.check_may_manage(current_user_or_401(), user, role)
     except service.NotAllowed as problem:
         return _user_page(user, status=403, failure=str(problem))
     act(user)

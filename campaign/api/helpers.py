@@ -61,8 +61,10 @@ def _text(value: Any) -> str:
     return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
 
 
-def record(campaign: Campaign, body: dict[str, Any], *, message_key: str, comment_key: str) -> None:
-    """Validate the helper's body like the sign form and record it with double opt-in."""
+def record(campaign: Campaign, body: dict[str, Any], *, message_key: str, comment_key: str) -> signing.Signed:
+    """Validate the helper's body like the sign form and record it with double opt-in.
+
+    What it came to (new or repeat, which signature) is for the caller's records, never its answer."""
     person = body.get("person")
     if not isinstance(person, dict):
         raise ApiError(400, "a person object is required")
@@ -95,8 +97,7 @@ def record(campaign: Campaign, body: dict[str, Any], *, message_key: str, commen
     # The API has no consent box for replies: officials never get the signer's address from it.
     request_data = form.to_request(client_address=request.remote_addr or "", is_letter=False)
     try:
-        # What sign() came to (new or repeat) is deliberately not passed on.
-        signing.sign(campaign, request_data)
+        return signing.sign(campaign, request_data)
     except signing.CampaignClosed:
         raise ApiError(409, "this campaign is not open for signatures") from None
 

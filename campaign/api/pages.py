@@ -9,7 +9,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign import clock, validation
-from campaign.accounts.access import login_required, signed_in_user, two_factor_fresh_required
+from campaign.accounts.access import current_user_or_401, login_required, two_factor_fresh_required
 from campaign.accounts.models import User
 from campaign.accounts.service import has_fresh_two_factor
 from campaign.api import tokens
@@ -18,14 +18,6 @@ from campaign.extensions import db
 bp = Blueprint("api_tokens", __name__, url_prefix="/account/tokens")
 # A token reads what an export does, so making one asks for the second factor as an export does.
 FRESH_TWO_FACTOR_SECONDS = 900
-
-
-def _user() -> User:
-    """The signed-in user (login_required guarantees one)."""
-    user = signed_in_user()
-    if user is None:
-        abort(401)
-    return user
 
 
 def _page(user: User, secret: str | None = None, expires_at: datetime | None = None) -> str:
@@ -45,7 +37,7 @@ def _page(user: User, secret: str | None = None, expires_at: datetime | None = N
 @login_required
 def index() -> str:
     """List the user's tokens."""
-    return _page(_user())
+    return _page(current_user_or_401())
 
 
 @bp.post("/")
@@ -53,7 +45,7 @@ def index() -> str:
 @two_factor_fresh_required(max_age_seconds=FRESH_TWO_FACTOR_SECONDS)
 def create() -> str | tuple[str, int]:
     """Create a token and show its secret, this once."""
-    user = _user()
+    user = current_user_or_401()
     name = request.form.get("name", "")
     problem = validation.problem(name)
     if problem:
@@ -68,7 +60,7 @@ def create() -> str | tuple[str, int]:
 @login_required
 def revoke(token_id: int) -> BaseResponse:
     """Revoke one of the user's tokens."""
-    if not tokens.revoke(_user(), token_id):
+    if not tokens.revoke(current_user_or_401(), token_id):
         abort(404)
     db.session.commit()
     flash(gettext("The token was revoked: scripts using it are refused from now on."))

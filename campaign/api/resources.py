@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select, true
 from sqlalchemy.sql.functions import coalesce
 
+from campaign.accounts.access import manageable_by
 from campaign.accounts.models import Membership, User
 from campaign.api import filters
 from campaign.campaigns.models import Campaign, CampaignKind
 from campaign.campaigns.service import render_markdown
 from campaign.counts.service import read_count
-from campaign.exports.routes import exportable
 from campaign.extensions import db
 from campaign.links import absolute_url
 from campaign.signing.models import Person, Signature, SignatureStatus
@@ -135,23 +135,16 @@ def statuses_from_args(args: Any) -> frozenset[SignatureStatus]:
     return frozenset({SignatureStatus(raw)})
 
 
-def _exportable_ids(user: User) -> Select[Any]:
-    """The ids of the campaigns the user may export, by the exports' own rule."""
-    return exportable(user).with_only_columns(Campaign.id).order_by(None)
-
-
 def personal_scope(user: User) -> ColumnElement[bool]:
     """The campaigns whose signers the user may read: the ones they may export (all, for staff)."""
-    if user.is_staff:
-        return true()
-    return Campaign.id.in_(_exportable_ids(user))
+    return manageable_by(user, for_export=True)
 
 
 def may_read_signers(user: User, campaign: Campaign | None = None) -> bool:
     """Tell whether the user may read the signers of this campaign (of any campaign, without one)."""
     if user.is_staff:
         return True
-    query = _exportable_ids(user)
+    query = select(Campaign.id).where(personal_scope(user))
     if campaign is not None:
         query = query.where(Campaign.id == campaign.id)
     return db.session.execute(query.limit(1)).first() is not None

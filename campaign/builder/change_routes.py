@@ -1,6 +1,6 @@
 """Changes to a campaign after staff approved it, in the builder: closing, outcome, new words, decisions.
 
-The routes of campaign.builder.routes' blueprint that go through
+The routes of campaign.builder's blueprint that go through
 campaign.builder.changes: an owner with a fresh second factor changes an
 approved campaign at once; a member's change is kept, unapplied, until an
 owner (or staff, as the organization chose) approves it. Owners also choose
@@ -16,14 +16,14 @@ from flask import Response, abort, redirect, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
-from campaign.accounts.access import login_required
+from campaign.accounts.access import current_user_or_401, login_required
 from campaign.accounts.models import ChangeReview, Organization
 from campaign.accounts.organizations import can_manage, can_view
 from campaign.builder import change_views, changes, letters, lifecycle
+from campaign.builder.blueprint import bp, campaign_or_404, campaign_page, page, to_campaign
 from campaign.builder.change_forms import ChangeReviewForm, LetterRevisionForm, RejectChangeForm, RevisionForm
 from campaign.builder.forms import ButtonForm, OutcomeForm
 from campaign.builder.models import ChangeKind, ChangeRequest, ChangeStatus
-from campaign.builder.routes import _campaign_or_404, _campaign_page, _page, _to_campaign, _user, bp
 from campaign.campaigns.models import Campaign, OutcomeKind
 from campaign.extensions import db
 from campaign.targets.letters import PLACEHOLDERS
@@ -33,11 +33,11 @@ from campaign.targets.letters import PLACEHOLDERS
 @login_required
 def close(campaign_id: int) -> BaseResponse:
     """Close an open campaign by hand (a member's request waits for approval)."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
     return _propose(
-        campaign, ChangeKind.CLOSE, {}, lambda problem: _campaign_page(campaign, 409, problem=problem)
+        campaign, ChangeKind.CLOSE, {}, lambda problem: campaign_page(campaign, 409, problem=problem)
     )
 
 
@@ -45,16 +45,16 @@ def close(campaign_id: int) -> BaseResponse:
 @login_required
 def outcome(campaign_id: int) -> BaseResponse:
     """Publish or correct the outcome shown on the campaign's page (a member's waits for approval)."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     form = OutcomeForm()
     if not form.validate_on_submit():
-        return _campaign_page(campaign, 400, outcome_form=form)
+        return campaign_page(campaign, 400, outcome_form=form)
     payload = {"kind": OutcomeKind(form.kind.data).value, "text": form.text.data or ""}
     return _propose(
         campaign,
         ChangeKind.OUTCOME,
         payload,
-        lambda problem: _campaign_page(campaign, 409, outcome_form=form, problem=problem),
+        lambda problem: campaign_page(campaign, 409, outcome_form=form, problem=problem),
     )
 
 
@@ -62,15 +62,15 @@ def outcome(campaign_id: int) -> BaseResponse:
 @login_required
 def revise(campaign_id: int) -> BaseResponse:
     """New words for an approved campaign's page: title, summary and text (a member's wait for approval)."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     if not lifecycle.is_public(campaign):
-        return _campaign_page(
+        return campaign_page(
             campaign, 409, problem=gettext("Only a campaign the public can see is revised here.")
         )
     form = RevisionForm(obj=campaign)
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
-        return _page("revise.html", status, campaign=campaign, form=form)
+        return page("revise.html", status, campaign=campaign, form=form)
     payload = {
         "title": (form.title.data or "").strip(),
         "summary": (form.summary.data or "").strip(),
@@ -80,7 +80,7 @@ def revise(campaign_id: int) -> BaseResponse:
         campaign,
         ChangeKind.TEXT,
         payload,
-        lambda problem: _page("revise.html", 409, campaign=campaign, form=form, problem=problem),
+        lambda problem: page("revise.html", 409, campaign=campaign, form=form, problem=problem),
     )
 
 
@@ -88,17 +88,17 @@ def revise(campaign_id: int) -> BaseResponse:
 @login_required
 def revise_letter(campaign_id: int) -> BaseResponse:
     """New words for an approved campaign's letters (a member's wait for approval)."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     if not campaign.is_letter:
         abort(404)
     if not lifecycle.is_public(campaign):
-        return _campaign_page(
+        return campaign_page(
             campaign, 409, problem=gettext("Only a campaign the public can see is revised here.")
         )
     form = LetterRevisionForm(obj=letters.settings_of(campaign))
     context: dict[str, Any] = {"campaign": campaign, "form": form, "placeholders": PLACEHOLDERS}
     if not form.validate_on_submit():
-        return _page("revise_letter.html", 400 if request.method == "POST" else 200, **context)
+        return page("revise_letter.html", 400 if request.method == "POST" else 200, **context)
     payload = {
         "subject_template": (form.subject_template.data or "").strip(),
         "body_template": form.body_template.data or "",
@@ -107,14 +107,14 @@ def revise_letter(campaign_id: int) -> BaseResponse:
         campaign,
         ChangeKind.LETTER,
         payload,
-        lambda problem: _page("revise_letter.html", 409, problem=problem, **context),
+        lambda problem: page("revise_letter.html", 409, problem=problem, **context),
     )
 
 
 def _propose(campaign: Campaign, kind: ChangeKind, payload: dict[str, Any], refused: Any) -> BaseResponse:
     """Propose a change; back to the campaign if it took effect, else to the change (or the second factor)."""
     try:
-        change = changes.propose(campaign, _user(), kind, payload)
+        change = changes.propose(campaign, current_user_or_401(), kind, payload)
     except (lifecycle.LifecycleError, changes.ChangeError) as problem:
         db.session.rollback()
         return cast(BaseResponse, refused(str(problem)))
@@ -125,17 +125,17 @@ def _propose(campaign: Campaign, kind: ChangeKind, payload: dict[str, Any], refu
 def _after_proposal(campaign: Campaign, change: ChangeRequest) -> BaseResponse:
     """Where an organizer goes once a change is recorded."""
     if change.status == ChangeStatus.APPROVED:
-        return _to_campaign(campaign)
-    page = url_for("builder.change", campaign_id=campaign.id, change_id=change.id)
-    if changes.is_trusted(_user(), campaign):
+        return to_campaign(campaign)
+    change_url = url_for("builder.change", campaign_id=campaign.id, change_id=change.id)
+    if changes.is_trusted(current_user_or_401(), campaign):
         # An owner's own change waits only for their second factor: ask for it, then its page approves it.
-        return second_factor_for(page)
-    return redirect(page, code=303)
+        return second_factor_for(change_url)
+    return redirect(change_url, code=303)
 
 
 def second_factor_for(next_path: str) -> BaseResponse:
     """Send the user to give their second factor (or to turn it on), then back to next_path."""
-    return redirect(change_views.second_factor_url(_user(), next_path), code=303)
+    return redirect(change_views.second_factor_url(current_user_or_401(), next_path), code=303)
 
 
 def _change_or_404(campaign: Campaign, change_id: int) -> ChangeRequest:
@@ -150,7 +150,7 @@ def _change_or_404(campaign: Campaign, change_id: int) -> ChangeRequest:
 @login_required
 def change(campaign_id: int, change_id: int) -> Response:
     """A proposed change: what it would publish, who proposed it, and the decision."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     return _change_page(campaign, _change_or_404(campaign, change_id))
 
 
@@ -163,8 +163,8 @@ def _change_page(
     problem: str = "",
 ) -> Response:
     """Render a change's page in the builder."""
-    user = _user()
-    return _page(
+    user = current_user_or_401()
+    return page(
         "change.html",
         status,
         campaign=campaign,
@@ -182,34 +182,35 @@ def _change_page(
 @login_required
 def approve_change(campaign_id: int, change_id: int) -> BaseResponse:
     """An owner approves a waiting change (with a fresh second factor): it takes effect."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     found = _change_or_404(campaign, change_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    return _decide(campaign, found, lambda: changes.approve(found, _user()))
+    return _decide(campaign, found, lambda: changes.approve(found, current_user_or_401()))
 
 
 @bp.post("/organize/campaigns/<int:campaign_id>/changes/<int:change_id>/reject")
 @login_required
 def reject_change(campaign_id: int, change_id: int) -> BaseResponse:
     """An owner refuses a waiting change, with the reason."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     found = _change_or_404(campaign, change_id)
     form = RejectChangeForm()
     if not form.validate_on_submit():
         return _change_page(campaign, found, 400, reject_form=form)
-    return _decide(campaign, found, lambda: changes.reject(found, _user(), form.reason.data or ""))
+    user = current_user_or_401()
+    return _decide(campaign, found, lambda: changes.reject(found, user, form.reason.data or ""))
 
 
 @bp.post("/organize/campaigns/<int:campaign_id>/changes/<int:change_id>/withdraw")
 @login_required
 def withdraw_change(campaign_id: int, change_id: int) -> BaseResponse:
     """Its author takes back a waiting change."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     found = _change_or_404(campaign, change_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    return _decide(campaign, found, lambda: changes.withdraw(found, _user()))
+    return _decide(campaign, found, lambda: changes.withdraw(found, current_user_or_401()))
 
 
 def _decide(campaign: Campaign, found: ChangeRequest, act: Callable[[], object]) -> BaseResponse:
@@ -234,7 +235,7 @@ def _decide(campaign: Campaign, found: ChangeRequest, act: Callable[[], object])
 def change_review(organization_id: int) -> BaseResponse:
     """Owners choose who approves members' changes to approved campaigns (fresh second factor; audited)."""
     organization = db.get_or_404(Organization, organization_id)
-    user = _user()
+    user = current_user_or_401()
     if not can_view(user, organization):
         abort(404)
     form = ChangeReviewForm(data={"review": organization.change_review.value})
@@ -244,11 +245,11 @@ def change_review(organization_id: int) -> BaseResponse:
         "may_manage": can_manage(user, organization),
     }
     if request.method == "GET":
-        return _page("change_review.html", **context)
+        return page("change_review.html", **context)
     if not can_manage(user, organization):
         abort(403)
     if not form.validate():
-        return _page("change_review.html", 400, **context)
+        return page("change_review.html", 400, **context)
     try:
         changes.set_review(organization, ChangeReview(form.review.data), user)
     except changes.NeedsTwoFactor:

@@ -1,6 +1,6 @@
 """Reasons for signing, as a campaign's organizers moderate them: the list, and Hide / Show.
 
-The routes of campaign.builder.routes' blueprint that go through
+The routes of campaign.builder's blueprint that go through
 campaign.campaigns.comments. Members of the campaign's organization and
 staff may hide a comment from the public page and show it again; each
 change is recorded in the audit log.
@@ -11,35 +11,28 @@ from __future__ import annotations
 from flask import Response, abort, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from campaign.accounts.access import login_required
+from campaign.accounts.access import current_user_or_401, login_required, managed_campaign_or_404
 from campaign.builder import service
+from campaign.builder.blueprint import bp, page
 from campaign.builder.forms import ButtonForm
-from campaign.builder.routes import _page, _user, bp
 from campaign.campaigns import comments
-from campaign.campaigns.models import Campaign
 from campaign.extensions import db
-
-
-def _moderated_campaign_or_404(campaign_id: int) -> Campaign:
-    """The campaign, for a member of its organization or staff; a 404 for anyone else."""
-    user = _user()
-    campaign = service.campaign_of_member(user, campaign_id)
-    if campaign is None and user.is_staff:
-        campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    return campaign
 
 
 @bp.get("/organize/campaigns/<int:campaign_id>/comments")
 @login_required
 def comments_page(campaign_id: int) -> Response:
     """The campaign's public comments, newest first, each with a Hide or Show button."""
-    campaign = _moderated_campaign_or_404(campaign_id)
-    page = request.args.get("page", 1, type=int) or 1
-    listed, has_next = comments.for_organizers(campaign.id, page)
-    return _page(
-        "comments.html", campaign=campaign, comments=listed, page=page, has_next=has_next, button=ButtonForm()
+    campaign = managed_campaign_or_404(campaign_id)
+    number = request.args.get("page", 1, type=int) or 1
+    listed, has_next = comments.for_organizers(campaign.id, number)
+    return page(
+        "comments.html",
+        campaign=campaign,
+        comments=listed,
+        page=number,
+        has_next=has_next,
+        button=ButtonForm(),
     )
 
 
@@ -59,10 +52,10 @@ def show_comment(campaign_id: int, signature_id: int) -> BaseResponse:
 
 def _set_hidden(campaign_id: int, signature_id: int, is_hidden: bool) -> BaseResponse:
     """Hide or show one comment of the campaign, record who did, and go back to the list."""
-    campaign = _moderated_campaign_or_404(campaign_id)
+    campaign = managed_campaign_or_404(campaign_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    if not comments.set_hidden(campaign.id, signature_id, is_hidden, service.actor(_user())):
+    if not comments.set_hidden(campaign.id, signature_id, is_hidden, service.actor(current_user_or_401())):
         abort(404)
     db.session.commit()
     # This process shows the change at once; the others within PUBLIC_COMMENTS_SECONDS.

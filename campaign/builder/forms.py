@@ -86,6 +86,9 @@ class CampaignForm(FlaskForm):
     share_text = TextAreaField(
         lazy_gettext("Text offered to people who share it"), validators=[Length(max=280), multi_line]
     )
+    decision_maker = StringField(
+        lazy_gettext("Addressed to (the decision maker)"), validators=[Length(max=200), single_line]
+    )
     save = SubmitField(lazy_gettext("Save"))
     preview = SubmitField(lazy_gettext("Preview"))
 
@@ -105,6 +108,7 @@ class CampaignForm(FlaskForm):
             language=self.language.data or "en",
             share_text=self.share_text.data or "",
             slug=self.slug.data or None,
+            decision_maker=self.decision_maker.data or "",
         )
 
 
@@ -182,6 +186,10 @@ class ImageForm(FlaskForm):
     image = FileField(
         lazy_gettext("Image (JPEG, PNG or WebP)"),
         validators=[FileRequired(lazy_gettext("Please choose an image."))],
+    )
+    image_alt = StringField(
+        lazy_gettext("What the image shows (for people who cannot see it)"),
+        validators=[Length(max=300), single_line],
     )
 
 

@@ -59,8 +59,11 @@ def max_bytes() -> int:
     return limit("MAX_BYTES", DEFAULT_MAX_BYTES)
 
 
-def clean(stream: IO[bytes]) -> CleanImage:
-    """Decode an upload within the limits and encode it again from its pixels alone."""
+def clean(stream: IO[bytes], max_side: int | None = None) -> CleanImage:
+    """Decode an upload within the limits and encode it again from its pixels alone.
+
+    max_side: the longest side kept (an organization's logo is smaller than a campaign's image).
+    """
     data = stream.read(max_bytes() + 1)
     if len(data) > max_bytes():
         raise BadImage(
@@ -72,14 +75,14 @@ def clean(stream: IO[bytes]) -> CleanImage:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=list(FORMATS)) as image:
-                return _reencode(image)
+                return _reencode(image, max_side or limit("MAX_SIDE", DEFAULT_MAX_SIDE))
     except BadImage:
         raise
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise BadImage(gettext("This file is not a JPEG, PNG or WebP image we can read.")) from None
 
 
-def _reencode(image: Image.Image) -> CleanImage:
+def _reencode(image: Image.Image, max_side: int) -> CleanImage:
     """Check the decoded header's limits, then draw the pixels into a fresh file of the same type."""
     source_format = image.format or ""
     if source_format not in FORMATS:
@@ -92,7 +95,7 @@ def _reencode(image: Image.Image) -> CleanImage:
     has_alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
     mode = "RGBA" if has_alpha and source_format != "JPEG" else "RGB"
     pixels = upright.convert(mode)
-    pixels.thumbnail((limit("MAX_SIDE", DEFAULT_MAX_SIDE),) * 2)
+    pixels.thumbnail((max_side, max_side))
     # A new image made from raw pixels carries no info, EXIF or profile of the upload.
     fresh = Image.frombytes(mode, pixels.size, pixels.tobytes())
     extension, _, options = FORMATS[source_format]
@@ -107,10 +110,10 @@ def folder() -> Path:
     return Path(configured) if configured else Path(current_app.instance_path) / "campaign-images"
 
 
-def store(image: CleanImage) -> str:
-    """Write the image under a new random name (atomically) and return the name."""
+def store(image: CleanImage, into: Path | None = None) -> str:
+    """Write the image under a new random name (atomically) in `into` (or campaign images'); its name."""
     name = f"{secrets.token_urlsafe(24)}.{image.extension}"
-    target = folder()
+    target = into or folder()
     target.mkdir(parents=True, exist_ok=True)
     partial = target / f".{name}.part"
     partial.write_bytes(image.data)
@@ -118,16 +121,16 @@ def store(image: CleanImage) -> str:
     return name
 
 
-def path_of(name: str) -> Path | None:
-    """The stored file of a well-formed image name, if it exists."""
+def path_of(name: str, into: Path | None = None) -> Path | None:
+    """The stored file of a well-formed image name in a folder (campaign images'), if it exists."""
     if not NAME_PATTERN.match(name):
         return None
-    path = folder() / name
+    path = (into or folder()) / name
     return path if path.is_file() else None
 
 
-def delete(name: str | None) -> None:
+def delete(name: str | None, into: Path | None = None) -> None:
     """Remove a stored image that nothing shows any more."""
-    path = path_of(name) if name else None
+    path = path_of(name, into) if name else None
     if path is not None:
         path.unlink(missing_ok=True)

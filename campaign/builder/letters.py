@@ -14,7 +14,7 @@ from string import Template
 from flask_babel import gettext
 from sqlalchemy import delete, select
 
-from campaign import clock
+from campaign import clock, i18n
 from campaign.builder import lifecycle
 from campaign.campaigns import service as campaigns
 from campaign.campaigns.models import Campaign
@@ -46,6 +46,17 @@ def officials_offered() -> list[Official]:
     """The officials an organizer may address, by country and name."""
     query = select(Official).where(Official.is_email_bad.is_(False)).order_by(Official.country, Official.name)
     return list(db.session.execute(query.limit(OFFICIALS_OFFERED)).scalars())
+
+
+def official_label(official: Official) -> str:
+    """How the builder offers an official: 'Camille Gagnon, Member of the National Assembly (Quebec, Canada)'.
+
+    The country and region in words, in the organizer's language (not 'CA-CA-QC').
+    """
+    place = i18n.country_name(official.country)
+    if official.region:
+        place = gettext("%(region)s, %(country)s", region=i18n.region_name(official.region), country=place)
+    return gettext("%(name)s, %(title)s (%(place)s)", name=official.name, title=official.title, place=place)
 
 
 def settings_of(campaign: Campaign) -> LetterCampaign:

@@ -1,4 +1,5 @@
-"""What the public campaign page shows from the builder: the outcome, the image, the share text.
+"""What the public campaign page shows from the builder: the outcome, the image, the share text, and
+what supporters trust: who runs it (the organization's name and logo) and whom it addresses.
 
 The page is rendered from a CampaignView and cached per campaign version; these
 parts are read for the same version when a skeleton is rendered, so an edit
@@ -10,12 +11,42 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import url_for
+from sqlalchemy import func, select
 
+from campaign.accounts.models import Organization
 from campaign.builder.lifecycle import Outcome, outcome_of
-from campaign.campaigns.models import Campaign
+from campaign.campaigns.models import Campaign, CampaignKind
 from campaign.campaigns.service import CampaignView
 from campaign.extensions import db
 from campaign.links import absolute_url
+from campaign.targets.models import LetterCampaign, LetterTarget, Official, Targeting
+
+# The picture a campaign without an image of its own shows, per kind (drawn for the project).
+DEFAULT_IMAGES = {
+    CampaignKind.PETITION: "img/default-petition.svg",
+    CampaignKind.LETTER: "img/default-letter.svg",
+}
+# A letter campaign's card lists at most this many of its officials.
+OFFICIALS_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """An official a letter campaign writes to, as its page names them: never their address."""
+
+    name: str
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Host:
+    """The organization running a campaign, as its page shows it."""
+
+    name: str
+    logo_path: str | None = None
+    logo_width: int | None = None
+    logo_height: int | None = None
 
 
 @dataclass(frozen=True)
@@ -29,13 +60,27 @@ class PageExtras:
     image_width: int | None = None
     image_height: int | None = None
     share_text: str = ""
+    # What the image shows ("" for none: the default picture is decorative), and that picture.
+    image_alt: str = ""
+    default_image_path: str = ""
+    # Who a petition is addressed to; a letter campaign's officials (fixed list) or routing.
+    decision_maker: str = ""
+    addressees: tuple[Addressee, ...] = ()
+    more_addressees: int = 0
+    is_routed: bool = False
+    host: Host | None = None
 
 
 def page_extras(view: CampaignView) -> PageExtras:
-    """The outcome, image and share text of the campaign a public page shows."""
+    """The outcome, image, share text, organization and addressees of the campaign a public page shows.
+
+    Read when a page's skeleton is rendered (once per campaign version and
+    minute in each process, campaign.campaigns.pages), never per visitor.
+    """
     campaign = db.session.get(Campaign, view.id)
     if campaign is None:
         return PageExtras()
+    addressees, more, is_routed = _addressees(campaign)
     return PageExtras(
         outcome=outcome_of(campaign),
         image_path=url_for("builder.image", name=campaign.image_name) if campaign.image_name else None,
@@ -43,4 +88,54 @@ def page_extras(view: CampaignView) -> PageExtras:
         image_width=campaign.image_width,
         image_height=campaign.image_height,
         share_text=campaign.share_text,
+        image_alt=campaign.image_alt or "",
+        default_image_path=url_for("static", filename=DEFAULT_IMAGES[campaign.kind]),
+        decision_maker=campaign.decision_maker,
+        addressees=addressees,
+        more_addressees=more,
+        is_routed=is_routed,
+        host=_host(campaign.organization_id),
     )
+
+
+def _host(organization_id: int | None) -> Host | None:
+    """The organization's name and logo, for the page."""
+    organization = db.session.get(Organization, organization_id) if organization_id else None
+    if organization is None:
+        return None
+    if organization.logo_name is None:
+        return Host(organization.name)
+    path = url_for("accounts.logo", name=organization.logo_name)
+    return Host(organization.name, path, organization.logo_width, organization.logo_height)
+
+
+def _addressees(campaign: Campaign) -> tuple[tuple[Addressee, ...], int, bool]:
+    """A letter campaign's officials (the first OFFICIALS_SHOWN, how many more), or that it is routed."""
+    settings = db.session.get(LetterCampaign, campaign.id) if campaign.is_letter else None
+    if settings is None:
+        return (), 0, False
+    if settings.targeting == Targeting.ROUTED:
+        return (), 0, True
+    rows = db.session.execute(
+        select(Official.name, Official.title, Official.body)
+        .join(LetterTarget, LetterTarget.official_id == Official.id)
+        .where(LetterTarget.campaign_id == campaign.id, Official.is_email_bad.is_(False))
+        .order_by(Official.name, Official.id)
+        .limit(OFFICIALS_SHOWN + 1)
+    ).all()
+    shown = tuple(Addressee(name, title, body) for name, title, body in rows[:OFFICIALS_SHOWN])
+    more = 0
+    if len(rows) > OFFICIALS_SHOWN:
+        more = _fixed_count(campaign.id) - OFFICIALS_SHOWN
+    return shown, more, False
+
+
+def _fixed_count(campaign_id: int) -> int:
+    """How many officials with a working address a fixed-list campaign writes to."""
+    query = (
+        select(func.count())
+        .select_from(LetterTarget)
+        .join(Official, Official.id == LetterTarget.official_id)
+        .where(LetterTarget.campaign_id == campaign_id, Official.is_email_bad.is_(False))
+    )
+    return int(db.session.execute(query).scalar_one())

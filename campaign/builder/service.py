@@ -11,8 +11,10 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from campaign import slugs
+from campaign.accounts.access import may_manage
 from campaign.accounts.models import Membership, Organization, User
-from campaign.accounts.organizations import membership, slugify
+from campaign.accounts.organizations import membership
 from campaign.audit.service import record
 from campaign.builder import images, lifecycle
 from campaign.campaigns import service as campaigns
@@ -41,19 +43,12 @@ class CampaignDraft:
     language: str
     share_text: str
     slug: str | None = None
+    decision_maker: str = ""
 
 
 def actor(user: User) -> str:
     """How the audit log names a signed-in user."""
     return f"user:{user.id}"
-
-
-def campaign_of_member(user: User, campaign_id: int) -> Campaign | None:
-    """The campaign, if the user is a member of the organization running it (staff too, only as members)."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None or campaign.organization_id is None:
-        return None
-    return campaign if membership(user, campaign.organization_id) is not None else None
 
 
 def campaigns_of(user: User) -> list[tuple[Campaign, Organization]]:
@@ -74,7 +69,7 @@ def create(organization_id: int, kind: CampaignKind, draft: CampaignDraft, user:
         raise PermissionError("not a member of this organization")
     campaign = Campaign(kind=kind, status=CampaignStatus.DRAFT, organization_id=organization_id, slug="")
     _apply(campaign, draft)
-    base = slugify(draft.title)[:60] or "campaign"
+    base = slugs.slugify(draft.title, fallback="campaign")
     for attempt in range(20):
         campaign.slug = base if attempt == 0 else f"{base}-{secrets.token_hex(3)}"
         try:
@@ -122,6 +117,7 @@ def _apply(campaign: Campaign, draft: CampaignDraft) -> None:
     campaign.closes_at = draft.closes_at
     campaign.language = draft.language
     campaign.share_text = draft.share_text.strip()
+    campaign.decision_maker = draft.decision_maker.strip()
 
 
 def _default_letter_settings(campaign: Campaign) -> LetterCampaign:
@@ -134,12 +130,14 @@ def _default_letter_settings(campaign: Campaign) -> LetterCampaign:
     )
 
 
-def replace_image(campaign: Campaign, image: images.CleanImage, user: User) -> str | None:
-    """Store a new image for a draft; return the old file's name, to delete after the commit."""
+def replace_image(campaign: Campaign, image: images.CleanImage, user: User, alt: str = "") -> str | None:
+    """Store a new image for a draft, with what it shows (its alt text); return the old file's name,
+    to delete after the commit."""
     _require_draft(campaign)
     old = campaign.image_name
     campaign.image_name = images.store(image)
     campaign.image_width, campaign.image_height = image.width, image.height
+    campaign.image_alt = alt.strip() or None
     db.session.flush()
     record(actor(user), "campaign.image_changed", f"campaign:{campaign.id}", image=campaign.image_name)
     campaigns.forget_views()
@@ -152,7 +150,7 @@ def remove_image(campaign: Campaign, user: User) -> str | None:
     old = campaign.image_name
     if old is None:
         return None
-    campaign.image_name = campaign.image_width = campaign.image_height = None
+    campaign.image_name = campaign.image_width = campaign.image_height = campaign.image_alt = None
     db.session.flush()
     record(actor(user), "campaign.image_removed", f"campaign:{campaign.id}")
     campaigns.forget_views()
@@ -170,4 +168,4 @@ def may_see_image(user: User | None, campaign: Campaign) -> bool:
         return True
     if user is None:
         return False
-    return user.is_staff or campaign_of_member(user, campaign.id) is not None
+    return may_manage(user, campaign)

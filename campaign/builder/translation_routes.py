@@ -1,6 +1,6 @@
 """Translating a campaign in the builder: its words in each language the supporters read.
 
-Routes of campaign.builder.routes' blueprint. A draft's translations are
+Routes of campaign.builder's blueprint. A draft's translations are
 saved at once, like the rest of the draft (staff read them when they review
 it). Once staff approved the campaign, a translation is new words on a public
 page: it goes through campaign.builder.changes like any other change of words
@@ -17,9 +17,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.accounts.access import login_required
 from campaign.builder import changes, lifecycle
+from campaign.builder.blueprint import bp, campaign_or_404, campaign_page, page
 from campaign.builder.change_routes import _propose
 from campaign.builder.models import ChangeKind
-from campaign.builder.routes import _campaign_or_404, _campaign_page, _page, bp
 from campaign.builder.translation_forms import TranslationForm
 from campaign.campaigns import translations
 from campaign.campaigns.models import Campaign
@@ -37,10 +37,10 @@ def _to_translations(campaign: Campaign) -> BaseResponse:
 @login_required
 def translations_page(campaign_id: int) -> Response:
     """The campaign's translations: which languages it speaks, and those waiting for approval."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     found = {row.language: row for row in translations.translations_of(campaign.id)}
     waiting = [c for c in changes.waiting_for(campaign.id) if c.kind == ChangeKind.TRANSLATION]
-    return _page(
+    return page(
         "translations.html",
         campaign=campaign,
         languages=translations.languages_for(campaign),
@@ -56,12 +56,12 @@ def translations_page(campaign_id: int) -> Response:
 @login_required
 def translate(campaign_id: int, language: str) -> BaseResponse:
     """Write or correct the campaign's words in one language (a public campaign's: a change under review)."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     if language not in translations.languages_for(campaign):
         abort(404)
     if not (lifecycle.is_editable(campaign) or lifecycle.is_public(campaign)):
         problem = gettext("Only a draft, or a campaign the public can see, can be translated.")
-        return _campaign_page(campaign, 409, problem=problem)
+        return campaign_page(campaign, 409, problem=problem)
     form = TranslationForm(obj=translations.translation_of(campaign.id, language))
     form.write_in(language)
     context: dict[str, Any] = {
@@ -73,18 +73,18 @@ def translate(campaign_id: int, language: str) -> BaseResponse:
         "is_public": lifecycle.is_public(campaign),
     }
     if not form.validate_on_submit():
-        return _page("translation.html", 400 if request.method == "POST" else 200, **context)
+        return page("translation.html", 400 if request.method == "POST" else 200, **context)
     if lifecycle.is_public(campaign):
         return _propose(
             campaign,
             ChangeKind.TRANSLATION,
             form.draft().payload(language),
-            lambda problem: _page("translation.html", 409, problem=problem, **context),
+            lambda problem: page("translation.html", 409, problem=problem, **context),
         )
     try:
         translations.save(campaign, language, form.draft())
     except translations.TranslationError as problem:
         db.session.rollback()
-        return _page("translation.html", 409, problem=str(problem), **context)
+        return page("translation.html", 409, problem=str(problem), **context)
     db.session.commit()
     return _to_translations(campaign)

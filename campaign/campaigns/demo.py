@@ -7,9 +7,16 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from campaign.accounts import logos
+from campaign.accounts.models import Organization
+from campaign.builder import images
+from campaign.campaigns.demo_images import CAMPAIGN_PICTURES, emblem
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignStatus, CampaignTranslation
 from campaign.extensions import db
 from campaign.targets.demo import seed_letters
+
+# The organization the demo campaigns show as theirs (with its logo): fictional, without members.
+DEMO_ORGANIZATION = {"name": "Diaspora Advocacy Network (demo)", "slug": "demo-diaspora-advocacy-network"}
 
 RECOGNIZE_ARTSAKH = """\
 In the autumn of 2020, during the war over Nagorno-Karabakh, towns and villages
@@ -162,6 +169,7 @@ DEMO_CAMPAIGNS = [
         ),
         "body_markdown": RECOGNIZE_ARTSAKH,
         "goal": 10_000,
+        "decision_maker": "Our national parliaments and governments",
     },
     {
         "slug": "suspend-arms-exports",
@@ -181,8 +189,12 @@ def seed_demo() -> int:
     """Add the demo campaigns if the database has no campaign yet; return how many were added."""
     if db.session.execute(select(func.count(Campaign.id))).scalar_one():
         return 0
+    organization = _demo_organization()
     for values in DEMO_CAMPAIGNS:
-        campaign = Campaign(status=CampaignStatus.OPEN, language="en", **values)
+        campaign = Campaign(
+            status=CampaignStatus.OPEN, language="en", organization_id=organization.id, **values
+        )
+        _draw_picture(campaign)
         db.session.add(campaign)
         db.session.flush()
         for language, words in DEMO_TRANSLATIONS.get(campaign.slug, {}).items():
@@ -191,3 +203,29 @@ def seed_demo() -> int:
     seed_letters()
     db.session.commit()
     return len(DEMO_CAMPAIGNS)
+
+
+def _demo_organization() -> Organization:
+    """The demo campaigns' organization, with a logo drawn for it."""
+    logo = emblem()
+    organization = Organization(
+        **DEMO_ORGANIZATION,
+        logo_name=images.store(logo, logos.folder()),
+        logo_width=logo.width,
+        logo_height=logo.height,
+    )
+    db.session.add(organization)
+    db.session.flush()
+    return organization
+
+
+def _draw_picture(campaign: Campaign) -> None:
+    """Give a demo campaign its picture, drawn for it, and say what the picture shows."""
+    picture = CAMPAIGN_PICTURES.get(campaign.slug)
+    if picture is None:
+        return
+    draw, alt = picture
+    drawn = draw()
+    campaign.image_name = images.store(drawn)
+    campaign.image_width, campaign.image_height = drawn.width, drawn.height
+    campaign.image_alt = alt

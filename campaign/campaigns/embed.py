@@ -30,7 +30,7 @@ from campaign.campaigns.pages import count_html
 from campaign.campaigns.service import CampaignView
 from campaign.campaigns.translations import localized
 from campaign.counts.service import read_count
-from campaign.security import policy_framed_by, public
+from campaign.security import policy_framed_by, private, public
 from campaign.signing import fill_time, floods, service
 from campaign.signing.forms import SignForm
 
@@ -103,7 +103,7 @@ def framed(html: str, status: int = 200, *, is_public: bool) -> Response:
     if is_public:
         public(response, CACHE_SECONDS)
     else:
-        response.headers["Cache-Control"] = "no-store"
+        private(response)
     return response
 
 

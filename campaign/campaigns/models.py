@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    Enum,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    or_,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign import clock
@@ -48,6 +59,10 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
     )
 
 
+# When a campaign takes signatures, said once: `takes_signatures` for a campaign in hand, and
+# `takes_signatures_sql` (below the model) for every query: the ORM's list of open campaigns and
+# the one-statement sign (campaign/signing/service.py). tests/campaigns/test_open_rule.py holds
+# the two to the same answers.
 def takes_signatures(
     status: CampaignStatus, opens_at: datetime | None, closes_at: datetime | None, moment: datetime
 ) -> bool:
@@ -90,6 +105,10 @@ class Campaign(db.Model):  # type: ignore[name-defined]
     image_name: Mapped[str | None] = mapped_column(String(64), unique=True)
     image_width: Mapped[int | None]
     image_height: Mapped[int | None]
+    # What the image shows, for people who cannot see it (its alt text); None: decorative.
+    image_alt: Mapped[str | None] = mapped_column(String(300))
+    # Who a petition is addressed to ("The Parliament of Canada"), shown on its page.
+    decision_maker: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # The lifecycle (campaign.builder.lifecycle): who submitted it, what staff decided.
     submitted_at: Mapped[datetime | None]
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -112,6 +131,15 @@ class Campaign(db.Model):  # type: ignore[name-defined]
     def is_letter(self) -> bool:
         """Tell whether signing sends letters to officials."""
         return self.kind == CampaignKind.LETTER
+
+
+def takes_signatures_sql(moment: Any) -> ColumnElement[bool]:
+    """`takes_signatures` as SQL over the campaigns table, at `moment` (a value or a bound parameter)."""
+    return and_(
+        Campaign.status == CampaignStatus.OPEN,
+        or_(Campaign.opens_at.is_(None), Campaign.opens_at <= moment),
+        or_(Campaign.closes_at.is_(None), Campaign.closes_at > moment),
+    )
 
 
 class CampaignTranslation(db.Model):  # type: ignore[name-defined]

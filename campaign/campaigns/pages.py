@@ -13,16 +13,16 @@ from __future__ import annotations
 import functools
 import re
 import secrets
-import time
 from datetime import datetime
 
 from flask import get_template_attribute, render_template
+from flask_babel import ngettext
 from markupsafe import Markup, escape
 
-from campaign import clock, i18n
+from campaign import cache, clock, i18n
 from campaign.campaigns import comments, translations
 from campaign.campaigns.service import CampaignView
-from campaign.counts.service import CountSnapshot, read_count
+from campaign.counts.service import CountSnapshot, read_count, signed_in_last_hour
 from campaign.signing import fill_time
 from campaign.signing.forms import SignForm
 
@@ -36,18 +36,19 @@ _SHOWN, _SOURCE, _COUNT, _COMMENTS = (
 _SPLIT = re.compile("(" + "|".join(re.escape(mark) for mark in (_SHOWN, _SOURCE, _COUNT, _COMMENTS)) + ")")
 
 # (campaign id, its version, whether it is open, the page's language, the
-# language the address named) -> (rendered at, the page cut at its marks). The
+# language the address named) -> the page cut at its marks. The
 # language the address named is in the key because the page's links carry it
 # on (`?lang=`). A skeleton also shows rows the campaign's version does not
 # cover (the officials of a letter campaign), so it is rendered again after
 # SKELETON_SECONDS whatever happens.
-_skeletons: dict[tuple[int, datetime, bool, str, str | None], tuple[float, list[str]]] = {}
+_skeletons: cache.Local[tuple[int, datetime, bool, str, str | None], list[str]] = cache.Local(1000)
 SKELETON_SECONDS = 60.0
 
 
 def count_html(count: CountSnapshot, goal: int) -> Markup:
-    """The count, the goal and the progress bar (a macro's output, escaped by Jinja)."""
-    return _progress_html(count.total, goal, i18n.current_language())
+    """The count, the goal, the progress bar and how many signed in the last hour (when any did)."""
+    language = i18n.current_language()
+    return _progress_html(count.total, goal, language) + _recent_html(signed_in_last_hour(count), language)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -55,6 +56,20 @@ def _progress_html(total: int, goal: int, language: str) -> Markup:
     """The progress block for one count, goal and language: the same for every such visitor."""
     html: Markup = get_template_attribute("_forms.html", "progress")(CountSnapshot(total), goal)
     return html
+
+
+@functools.lru_cache(maxsize=4096)
+def _recent_html(signed: int, language: str) -> Markup:
+    """'12 people signed in the last hour' in a language; nothing when no one did."""
+    if signed <= 0:
+        return Markup("")
+    line = ngettext(
+        "%(count)s person signed in the last hour",
+        "%(count)s people signed in the last hour",
+        signed,
+        count=i18n.number(signed),
+    )
+    return Markup('<p class="recent-signers">{}</p>').format(line)
 
 
 def render(
@@ -84,18 +99,7 @@ def campaign_page(view: CampaignView, source: str | None) -> str:
         i18n.current_language(),
         i18n.requested_language(),
     )
-    now = time.monotonic()
-    kept = _skeletons.get(key)
-    if kept is not None and kept[0] > now - SKELETON_SECONDS:
-        parts = kept[1]
-    else:
-        form = SignForm(formdata=None, meta={"csrf": False})
-        marks = {"count": Markup(_COUNT), "comments_html": Markup(_COMMENTS)}  # noqa: S704 - constants
-        html = render(view, form, shown_at=_SHOWN, source=_SOURCE, **marks)
-        parts = _SPLIT.split(html)
-        if len(_skeletons) > 1000:
-            _skeletons.clear()
-        _skeletons[key] = (now, parts)
+    parts = _skeletons.get_or_make(key, SKELETON_SECONDS, lambda: _skeleton(view))
     count = read_count(view.id)
     values = {
         _SHOWN: fill_time.stamp(),
@@ -104,6 +108,13 @@ def campaign_page(view: CampaignView, source: str | None) -> str:
         _COMMENTS: comments.block_html(view.id, view.updated_at),
     }
     return "".join(values.get(part, part) for part in parts)
+
+
+def _skeleton(view: CampaignView) -> list[str]:
+    """The campaign page with marks where each request fills in its own parts, cut at the marks."""
+    form = SignForm(formdata=None, meta={"csrf": False})
+    marks = {"count": Markup(_COUNT), "comments_html": Markup(_COMMENTS)}  # noqa: S704 - constants
+    return _SPLIT.split(render(view, form, shown_at=_SHOWN, source=_SOURCE, **marks))
 
 
 def page_with_errors(view: CampaignView, form: SignForm) -> str:
@@ -117,8 +128,3 @@ def page_with_errors(view: CampaignView, form: SignForm) -> str:
         count=count_html(count, count.goal or view.goal),
         comments_html=comments.block_html(view.id, view.updated_at),
     )
-
-
-def forget_skeletons() -> None:
-    """Drop every rendered skeleton (tests; a campaign's new version is a new key anyway)."""
-    _skeletons.clear()

@@ -11,6 +11,7 @@ from campaign.campaigns import embed as widget
 from campaign.campaigns import pages, service, sharing, translations
 from campaign.counts.service import read_count, read_totals, trending
 from campaign.extensions import csrf, db, limiter
+from campaign.ledger import receipts
 from campaign.signing.forms import SignForm
 from campaign.signing.service import CampaignClosed
 
@@ -49,8 +50,13 @@ def thanks(slug: str) -> str:
     """Thank a supporter who confirmed, with the count and ways to share."""
     view = translations.localized(service.public_view_or_404(slug), i18n.current_language())
     count = read_count(view.id)
+    # The confirmation's redirect names the signer's receipt; a receipt of another campaign is not shown.
+    receipt = request.args.get("receipt")
     return render_template(
-        "campaigns/thanks.html", campaign=view, count_html=pages.count_html(count, count.goal or view.goal)
+        "campaigns/thanks.html",
+        campaign=view,
+        count_html=pages.count_html(count, count.goal or view.goal),
+        receipt=receipt if receipts.is_receipt_of(view.id, receipt) else None,
     )
 
 

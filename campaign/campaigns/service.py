@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,10 +11,16 @@ import nh3
 from flask import abort, current_app
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from campaign import clock
-from campaign.campaigns.models import Campaign, CampaignKind, CampaignStatus, takes_signatures
+from campaign import cache, clock
+from campaign.campaigns.models import (
+    Campaign,
+    CampaignKind,
+    CampaignStatus,
+    takes_signatures,
+    takes_signatures_sql,
+)
 from campaign.extensions import db
 
 # Organizers write Markdown; what reaches the page is HTML that nh3 allows.
@@ -65,11 +70,7 @@ def open_campaigns() -> Sequence[Campaign]:
     return (
         db.session.execute(
             select(Campaign)
-            .where(
-                Campaign.status == CampaignStatus.OPEN,
-                or_(Campaign.opens_at.is_(None), Campaign.opens_at <= now),
-                or_(Campaign.closes_at.is_(None), Campaign.closes_at > now),
-            )
+            .where(takes_signatures_sql(now))
             .order_by(Campaign.created_at.desc(), Campaign.id.desc())
         )
         .scalars()
@@ -131,10 +132,10 @@ def _rendered_body(campaign_id: int, updated_at: datetime, body_markdown: str) -
     return render_markdown(body_markdown)
 
 
-# slug -> (expires at, view). Each process keeps the views it served for a few
-# seconds, so a page view costs no query; a moderation decision reaches every
-# process within PUBLIC_VIEW_SECONDS.
-_views: dict[str, tuple[float, CampaignView | None]] = {}
+# slug -> view. Each process keeps the views it served for a few seconds, so a
+# page view costs no query; a moderation decision reaches every process within
+# PUBLIC_VIEW_SECONDS.
+_views: cache.Local[str, CampaignView | None] = cache.Local(10_000)
 
 
 def public_view_or_404(slug: str, *, fresh: bool = False) -> CampaignView:
@@ -142,23 +143,22 @@ def public_view_or_404(slug: str, *, fresh: bool = False) -> CampaignView:
 
     Writes ask for a fresh one: a campaign closed a second ago takes no signature.
     """
-    now = time.monotonic()
-    cached = None if fresh else _views.get(slug)
-    if cached is None or cached[0] < now:
-        campaign = db.session.execute(
-            select(Campaign).where(
-                Campaign.slug == slug,
-                Campaign.status.in_([CampaignStatus.OPEN, CampaignStatus.CLOSED]),
-            )
-        ).scalar_one_or_none()
-        view = CampaignView.of(campaign) if campaign else None
-        cached = (now + current_app.config["PUBLIC_VIEW_SECONDS"], view)
-        if len(_views) > 10_000:
-            _views.clear()
-        _views[slug] = cached
-    if cached[1] is None:
+    seconds = current_app.config["PUBLIC_VIEW_SECONDS"]
+    view = _views.get_or_make(slug, seconds, lambda: _public_view(slug), fresh=fresh)
+    if view is None:
         abort(404)
-    return cached[1]
+    return view
+
+
+def _public_view(slug: str) -> CampaignView | None:
+    """The view of the open or closed campaign with this slug, read from the database."""
+    campaign = db.session.execute(
+        select(Campaign).where(
+            Campaign.slug == slug,
+            Campaign.status.in_([CampaignStatus.OPEN, CampaignStatus.CLOSED]),
+        )
+    ).scalar_one_or_none()
+    return CampaignView.of(campaign) if campaign else None
 
 
 def forget_views() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -52,6 +51,9 @@ class CountSnapshot:
     updated_at: datetime | None = None
     goal: int | None = None
     version: int = 0
+    # The five-minute windows of the last hour when it was taken, as (window start, signatures):
+    # a reader sums those still in the hour (signed_in_last_hour), so the line fades without a fold.
+    recent: tuple[tuple[datetime, int], ...] = ()
 
     def as_json(self) -> str:
         """Serialize for the Redis copy."""
@@ -62,6 +64,7 @@ class CountSnapshot:
                 "goal": self.goal,
                 "version": self.version,
                 "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+                "recent": [[start.isoformat(), total] for start, total in self.recent],
             }
         )
 
@@ -76,6 +79,8 @@ class CountSnapshot:
             datetime.fromisoformat(updated) if updated else None,
             data["goal"],
             data["version"],
+            # A copy written before the windows were kept has none.
+            tuple((datetime.fromisoformat(start), total) for start, total in data.get("recent", [])),
         )
 
 
@@ -251,7 +256,24 @@ def snapshot_from_database(campaign_id: int) -> CountSnapshot:
         .order_by(CountryCount.country)
     ).all()
     by_country = {country: total for country, total in countries}
-    return CountSnapshot(counter.total, by_country, counter.updated_at, goal, counter.version)
+    windows = db.session.execute(
+        select(RecentCount.window_at, RecentCount.total)
+        .where(RecentCount.campaign_id == campaign_id, RecentCount.window_at > _hour_start(clock.now()))
+        .order_by(RecentCount.window_at)
+    ).all()
+    recent = tuple((start, total) for start, total in windows)
+    return CountSnapshot(counter.total, by_country, counter.updated_at, goal, counter.version, recent)
+
+
+def _hour_start(moment: datetime) -> datetime:
+    """The windows after this one make the last hour at a moment (as trending counts it)."""
+    return window_of(moment - TRENDING_SPAN)
+
+
+def signed_in_last_hour(snapshot: CountSnapshot, moment: datetime | None = None) -> int:
+    """Signatures validated in the last hour, from the windows a snapshot holds (no query)."""
+    since = _hour_start(moment or clock.now())
+    return max(0, sum(total for start, total in snapshot.recent if start > since))
 
 
 _PUBLISH = """
@@ -285,29 +307,15 @@ def _write_copies(snapshots: list[tuple[int, CountSnapshot]]) -> None:
     cache.attempt(write, None)
 
 
-# campaign id -> (expires at, snapshot): under a surge each process answers
-# thousands of reads a second with the same count; it asks Redis once a second.
-_local: dict[int, tuple[float, CountSnapshot]] = {}
+# campaign id -> snapshot: under a surge each process answers thousands of
+# reads a second with the same count; it asks Redis once a second.
+_local: cache.Local[int, CountSnapshot] = cache.Local(10_000)
 
 
 def read_count(campaign_id: int) -> CountSnapshot:
     """The public count of a campaign: kept a moment in this process, else from Redis, else the database."""
-    now = time.monotonic()
-    kept = _local.get(campaign_id)
-    if kept is not None and kept[0] > now:
-        return kept[1]
-    snapshot = _read_shared(campaign_id)
     seconds = current_app.config["COUNT_LOCAL_SECONDS"]
-    if seconds > 0:
-        if len(_local) > 10_000:
-            _local.clear()
-        _local[campaign_id] = (now + seconds, snapshot)
-    return snapshot
-
-
-def forget_local_counts() -> None:
-    """Drop the counts this process keeps (tests)."""
-    _local.clear()
+    return _local.get_or_make(campaign_id, seconds, lambda: _read_shared(campaign_id))
 
 
 def _read_shared(campaign_id: int) -> CountSnapshot:
@@ -332,7 +340,7 @@ def read_totals(campaign_ids: list[int]) -> dict[int, int]:
 
 def trending(campaign_ids: list[int]) -> dict[int, int]:
     """Signatures validated in the last hour, per campaign."""
-    since = window_of(clock.now() - TRENDING_SPAN)
+    since = _hour_start(clock.now())
     rows = db.session.execute(
         select(RecentCount.campaign_id, func.sum(RecentCount.total))
         .where(RecentCount.campaign_id.in_(campaign_ids), RecentCount.window_at > since)

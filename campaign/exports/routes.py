@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, render_template, send_file, url_for
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
 from campaign import clock
-from campaign.accounts.access import role_required, signed_in_user, two_factor_fresh_required
-from campaign.accounts.models import Membership, Organization, User
+from campaign.accounts.access import (
+    current_user_or_401,
+    manageable_by,
+    role_required,
+    two_factor_fresh_required,
+)
 from campaign.campaigns.models import Campaign
 from campaign.exports import service
 from campaign.exports.forms import ExportForm
@@ -21,32 +25,13 @@ bp = Blueprint("exports", __name__, url_prefix="/staff/exports")
 EXPORTERS = ("staff", "admin", "organizer")
 
 
-def _user() -> User:
-    """The signed-in staff member."""
-    user = signed_in_user()
-    if user is None:
-        abort(401)
-    return user
-
-
-def exportable(user: User) -> Select[int, str]:
-    """The campaigns the user may export: all for staff; for an organizer, those of their
-    organizations that let members export."""
-    query = select(Campaign.id, Campaign.title).order_by(Campaign.title)
-    if user.is_staff:
-        return query
-    allowing = (
-        select(Membership.organization_id)
-        .join(Organization, Organization.id == Membership.organization_id)
-        .where(Membership.user_id == user.id, Organization.allows_member_exports.is_(True))
-    )
-    return query.where(Campaign.organization_id.in_(allowing))
-
-
 def _form() -> ExportForm:
     """The export form with the campaigns the user may choose from."""
     form = ExportForm()
-    campaigns = db.session.execute(exportable(_user())).all()
+    exportable = manageable_by(current_user_or_401(), for_export=True)
+    campaigns = db.session.execute(
+        select(Campaign.id, Campaign.title).where(exportable).order_by(Campaign.title)
+    )
     form.campaign_id.choices = [SelectChoice(str(cid), title) for cid, title in campaigns]
     return form
 
@@ -54,7 +39,7 @@ def _form() -> ExportForm:
 def _own_export_or_404(export_id: int) -> Export:
     """An export the signed-in user asked for; anyone else's is a 404."""
     export = db.session.get(Export, export_id)
-    if export is None or export.user_id != _user().id:
+    if export is None or export.user_id != current_user_or_401().id:
         abort(404)
     return export
 
@@ -71,7 +56,7 @@ def _index(form: ExportForm, status: int = 200) -> str:
     exports = db.session.execute(
         select(Export, Campaign.title)
         .join(Campaign, Campaign.id == Export.campaign_id)
-        .where(Export.user_id == _user().id)
+        .where(Export.user_id == current_user_or_401().id)
         .order_by(Export.id.desc())
         .limit(50)
     ).all()
@@ -88,7 +73,7 @@ def create() -> BaseResponse | tuple[str, int]:
         return _index(form), 400
     # The form's choices are the campaigns this user may export: any other id was refused above.
     campaign = db.get_or_404(Campaign, form.campaign_id.data)
-    user = _user()
+    user = current_user_or_401()
     filters = service.ExportFilters(
         status=form.status.data or "validated",
         signed_from=form.signed_from.data,
@@ -135,7 +120,7 @@ def download(export_id: int) -> Response:
     """Send the file to the person who asked for it, after recording the download."""
     export = _own_export_or_404(export_id)
     try:
-        path = service.download(export, actor=f"user:{_user().id}")
+        path = service.download(export, actor=f"user:{current_user_or_401().id}")
     except service.ExportError as error:
         abort(410, str(error))
     campaign = db.session.get_one(Campaign, export.campaign_id)
@@ -148,5 +133,4 @@ def download(export_id: int) -> Response:
         download_name=name,
         mimetype="application/gzip" if export.is_gzip else "text/csv",
     )
-    response.headers["Cache-Control"] = "no-store"
     return response

@@ -263,7 +263,9 @@ _EXPORT_LOCKS = 0x657870  # "exp"
 _ORPHANED_EXPORTS = text("""
 SELECT id FROM exports
 WHERE status = 'running'
-  AND CASE WHEN status = 'running' THEN pg_try_advisory_xact_lock(CAST(:namespace AS integer), id) ELSE false END
+  AND CASE WHEN status = 'running'
+      THEN pg_try_advisory_xact_lock(CAST(:namespace AS integer), id)
+      ELSE false END
 FOR UPDATE SKIP LOCKED
 """)
 ABANDONED = "The export stopped when its worker did; please ask for it again."

@@ -13,7 +13,7 @@ from flask_babel import ngettext
 
 from campaign.cli import TranslatedOption
 from campaign.extensions import db
-from campaign.ledger import keys, service, verify
+from campaign.ledger import backfill, keys, service, verify
 
 
 def init_app(app: Flask) -> None:
@@ -44,6 +44,21 @@ def init_app(app: Flask) -> None:
         """Sign and publish a head for every campaign whose ledger changed."""
         published = service.publish_heads()
         click.echo(ngettext("Published %(num)s head.", "Published %(num)s heads.", published))
+
+    @ledger_group.command("backfill")
+    @click.option(
+        "--batch",
+        type=click.IntRange(1, 100_000),
+        default=backfill.DEFAULT_BATCH,
+        cls=TranslatedOption,
+        help=_l("Signatures appended per transaction."),
+    )
+    def backfill_command(batch: int) -> None:
+        """Append an add for every counted signature the ledger lacks (signatures counted before it)."""
+        appended = backfill.backfill(batch)
+        click.echo(
+            ngettext("Appended %(num)s add to the ledger.", "Appended %(num)s adds to the ledger.", appended)
+        )
 
     @app.cli.command("verify")
     @click.argument("url")

@@ -14,6 +14,10 @@ Node = tuple[int, int]
 Range = tuple[int, int]
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
+# Complete subtrees of 2**STORED_LEVEL leaves or more are stored; smaller ones are hashed again from
+# their few entries when a proof needs them. The leaves and the smallest subtrees would be most of
+# the stored rows (two a leaf) and most of an append's cost.
+STORED_LEVEL = 4
 
 
 def leaf_hash(leaf_input: bytes) -> bytes:
@@ -24,6 +28,14 @@ def leaf_hash(leaf_input: bytes) -> bytes:
 def node_hash(left: bytes, right: bytes) -> bytes:
     """SHA-256(0x01 || left || right)."""
     return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def subtree_hash(leaf_hashes: list[bytes]) -> bytes:
+    """The hash of a complete subtree (a power of two of leaves), from its leaves' hashes."""
+    level = list(leaf_hashes)
+    while len(level) > 1:
+        level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level), 2)]
+    return level[0]
 
 
 def split_point(size: int) -> int:

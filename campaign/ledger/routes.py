@@ -13,12 +13,14 @@ from flask_babel import gettext as _
 from campaign import security
 from campaign.campaigns.service import public_view_or_404
 from campaign.extensions import limiter
-from campaign.ledger import keys, service
+from campaign.ledger import keys, service, tally
 from campaign.ledger.models import LedgerHead
 
 bp = Blueprint("ledger", __name__)
 # Public reads, as count.json: no rate-limit bookkeeping (a proxy may limit abusive clients).
 limiter.exempt(bp)
+# The campaign page's "N counted, M removed (why: ...)" (templates/ledger/_tally.html).
+bp.add_app_template_global(tally.tally, "ledger_tally")
 
 # Published entries and proofs between published sizes never change; a head changes every LEDGER_SECONDS.
 FIXED_MAX_AGE = 3600

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import secrets
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, tuple_, update
+from sqlalchemy import SmallInteger, func, literal, select, tuple_, union_all
 
 from campaign import clock
 from campaign.campaigns.models import Campaign, CampaignStatus
 from campaign.database import insert
 from campaign.extensions import db
-from campaign.ledger import keys, merkle
+from campaign.ledger import bulk, keys, merkle
 from campaign.ledger.models import LedgerEntry, LedgerHead, LedgerKey, LedgerNode, LedgerReceipt, LedgerTree
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ REMOVE = "remove"
 # Why a counted signature stopped counting, as the public may read it in a `remove`.
 REASONS = {"withdrawn": "withdrawn", "erased": "erased", "fraud": "fraud"}
 OTHER_REASON = "invalidated"
+ALL_REASONS = (*REASONS.values(), OTHER_REASON)
 MAX_ENTRIES = 1000
 PUBLIC_STATUSES = (CampaignStatus.OPEN, CampaignStatus.CLOSED)
 
@@ -41,17 +43,35 @@ class Event:
     removal_reason: str | None = None
 
 
+# One encoder for every leaf (json.dumps with options makes a new one a call: a fold writes thousands).
+_LEAF_ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
+
+
 def leaf_input(event: str, receipt: str, reason: str | None = None) -> bytes:
     """The UTF-8 JSON of a leaf: the event and the receipt (and why, for a remove); nothing of a person."""
     values = {"event": event, "receipt": receipt}
     if reason is not None:
         values["reason"] = reason
-    return json.dumps(values, separators=(",", ":"), sort_keys=True).encode()
+    return _LEAF_ENCODER.encode(values).encode()
+
+
+def public_reason(removal_reason: str | None) -> str:
+    """Why a signature stopped counting, as its `remove` says it."""
+    return REASONS.get(removal_reason or "", OTHER_REASON)
 
 
 def new_receipt() -> str:
     """A random receipt id: 128 bits, URL-safe."""
     return secrets.token_urlsafe(16)
+
+
+def new_receipts(count: int) -> list[str]:
+    """`count` random receipt ids, as new_receipt makes them, from one draw of random bytes."""
+    drawn = secrets.token_bytes(16 * count)
+    return [
+        base64.urlsafe_b64encode(drawn[start : start + 16]).rstrip(b"=").decode()
+        for start in range(0, len(drawn), 16)
+    ]
 
 
 def receipt_for(signature_id: int) -> str:
@@ -73,19 +93,14 @@ def _receipts(campaigns: dict[int, int]) -> dict[int, str]:
     """The receipts of these signatures (signature id -> campaign id), making those that are missing."""
     if not campaigns:
         return {}
-    statement = insert(LedgerReceipt).values(
+    db.session.execute(
+        insert(LedgerReceipt).on_conflict_do_nothing(index_elements=["signature_id"]),
         [
             {"signature_id": signature_id, "campaign_id": campaign_id, "receipt": new_receipt()}
             for signature_id, campaign_id in sorted(campaigns.items())
-        ]
+        ],
     )
-    db.session.execute(statement.on_conflict_do_nothing(index_elements=["signature_id"]))
-    rows = db.session.execute(
-        select(LedgerReceipt.signature_id, LedgerReceipt.receipt).where(
-            LedgerReceipt.signature_id.in_(list(campaigns))
-        )
-    ).all()
-    return {signature_id: receipt for signature_id, receipt in rows}
+    return bulk.receipts_of(sorted(campaigns))
 
 
 def record(events: Iterable[Event]) -> int:
@@ -96,93 +111,83 @@ def record(events: Iterable[Event]) -> int:
     one after the other, and the leaves and the counters change together.
     """
     ordered = sorted(events, key=lambda e: (e.campaign_id, e.signature_id))
-    if not ordered:
-        return 0
-    receipts = _receipts({event.signature_id: event.campaign_id for event in ordered})
     by_campaign: dict[int, list[Event]] = defaultdict(list)
     for event in ordered:
         by_campaign[event.campaign_id].append(event)
     for campaign_id, campaign_events in by_campaign.items():
-        _append(campaign_id, campaign_events, receipts)
+        _append(campaign_id, campaign_events)
     return len(ordered)
 
 
-def _append(campaign_id: int, events: list[Event], receipts: dict[int, str]) -> None:
+def _append(campaign_id: int, events: list[Event]) -> None:
     """Append one campaign's events: O(log n) reads of its frontier, then the new leaves and nodes."""
-    added = sum(1 for event in events if event.is_counted)
-    statement = insert(LedgerTree).values(
-        campaign_id=campaign_id, size=len(events), additions=added, removals=len(events) - added
+    start = _grow_tree(campaign_id, events)
+    fresh = new_receipts(len(events))
+    receipts = bulk.mark_receipts(
+        campaign_id,
+        [bulk.Marked(e.signature_id, fresh[i], start + i, e.is_counted) for i, e in enumerate(events)],
     )
-    size = db.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["campaign_id"],
-            set_={
-                "size": LedgerTree.size + statement.excluded.size,
-                "additions": LedgerTree.additions + statement.excluded.additions,
-                "removals": LedgerTree.removals + statement.excluded.removals,
-                "updated_at": clock.now(),
-            },
-        ).returning(LedgerTree.size)
-    ).scalar_one()
-    start = size - len(events)
     inputs = [
         leaf_input(ADD, receipts[e.signature_id])
         if e.is_counted
-        else leaf_input(REMOVE, receipts[e.signature_id], REASONS.get(e.removal_reason or "", OTHER_REASON))
+        else leaf_input(REMOVE, receipts[e.signature_id], public_reason(e.removal_reason))
         for e in events
     ]
     stored = _nodes(campaign_id, merkle.range_nodes(0, start))
     frontier = [(node, stored[node]) for node in merkle.range_nodes(0, start)]
     made = merkle.append(frontier, start, [merkle.leaf_hash(value) for value in inputs])
-    db.session.execute(
-        insert(LedgerEntry),
-        [
-            {"campaign_id": campaign_id, "index": start + i, "leaf_input": value}
-            for i, value in enumerate(inputs)
-        ],
-    )
-    db.session.execute(
-        insert(LedgerNode),
-        [
-            {"campaign_id": campaign_id, "level": level, "index": index, "hash": hashed}
-            for (level, index), hashed in made
-        ],
-    )
-    _mark_receipts(events, start)
+    bulk.insert_entries(campaign_id, start, inputs)
+    bulk.insert_nodes(campaign_id, [(node, hash_) for node, hash_ in made if node[0] >= merkle.STORED_LEVEL])
 
 
-def _mark_receipts(events: list[Event], start: int) -> None:
-    """Note in each receipt the leaf of its add, or of the remove that undid it."""
-    for is_counted, column in ((True, "added_index"), (False, "removed_index")):
-        rows = [
-            {"id": e.signature_id, "leaf": start + i}
-            for i, e in enumerate(events)
-            if e.is_counted == is_counted
-        ]
-        if rows:
-            values: dict[str, Any] = {column: bindparam("leaf")}
-            if is_counted:
-                values["removed_index"] = None
-            db.session.execute(
-                update(LedgerReceipt.__table__)
-                .where(LedgerReceipt.signature_id == bindparam("id"))
-                .values(values),
-                rows,
-            )
+def _grow_tree(campaign_id: int, events: list[Event]) -> int:
+    """Count the events into the campaign's tree row (taking its lock); return the tree's size before."""
+    added = sum(1 for event in events if event.is_counted)
+    reasons = Counter(public_reason(e.removal_reason) for e in events if not e.is_counted)
+    removed = {f"removed_{reason}": reasons[reason] for reason in ALL_REASONS}
+    statement = insert(LedgerTree).values(
+        campaign_id=campaign_id, size=len(events), additions=added, removals=len(events) - added, **removed
+    )
+    summed = {
+        column: getattr(LedgerTree, column) + getattr(statement.excluded, column)
+        for column in ("size", "additions", "removals", *removed)
+    }
+    size = db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["campaign_id"], set_={**summed, "updated_at": clock.now()}
+        ).returning(LedgerTree.size)
+    ).scalar_one()
+    return int(size) - len(events)
 
 
 def _nodes(campaign_id: int, wanted: Iterable[merkle.Node]) -> dict[merkle.Node, bytes]:
-    """The stored hashes of these nodes, in one read."""
+    """The hashes of these nodes, in one read: stored ones (STORED_LEVEL or above) and the entries
+    the smaller ones are hashed again from."""
     keys_wanted = sorted(set(wanted))
-    if not keys_wanted:
-        return {}
-    rows = db.session.execute(
-        select(LedgerNode.level, LedgerNode.index, LedgerNode.hash).where(
-            LedgerNode.campaign_id == campaign_id,
-            tuple_(LedgerNode.level, LedgerNode.index).in_(keys_wanted),
+    stored = [node for node in keys_wanted if node[0] >= merkle.STORED_LEVEL]
+    small = [node for node in keys_wanted if node[0] < merkle.STORED_LEVEL]
+    indexes = sorted({i for level, index in small for i in range(index << level, (index + 1) << level)})
+    reads = []
+    if stored:
+        reads.append(
+            select(LedgerNode.level, LedgerNode.index, LedgerNode.hash).where(
+                LedgerNode.campaign_id == campaign_id, tuple_(LedgerNode.level, LedgerNode.index).in_(stored)
+            )
         )
-    ).all()
-    found = {(level, index): hashed for level, index, hashed in rows}
+    if indexes:
+        # An entry comes back as level -1: its leaf input, hashed here.
+        reads.append(
+            select(literal(-1, SmallInteger), LedgerEntry.index, LedgerEntry.leaf_input).where(
+                LedgerEntry.campaign_id == campaign_id, LedgerEntry.index.in_(indexes)
+            )
+        )
+    rows = db.session.execute(reads[0] if len(reads) == 1 else union_all(*reads)).all() if reads else []
+    found = {(level, index): hashed for level, index, hashed in rows if level >= 0}
+    leaves = {index: merkle.leaf_hash(value) for level, index, value in rows if level < 0}
+    for level, index in small:
+        covered = range(index << level, (index + 1) << level)
+        if all(i in leaves for i in covered):
+            found[(level, index)] = merkle.subtree_hash([leaves[i] for i in covered])
     missing = set(keys_wanted) - set(found)
     if missing:
         raise LookupError(f"ledger of campaign {campaign_id} lacks nodes {sorted(missing)[:5]}")
@@ -348,30 +353,43 @@ class ReceiptState:
 
 def receipt_state(campaign_id: int, receipt: str) -> ReceiptState | None:
     """A receipt of this campaign with its proof of inclusion in the latest head; None if there is none."""
+    # The receipt, its add's entry and the latest head in one read, the proof's nodes in a second:
+    # a proof is two indexed reads, whatever the tree's size.
+    newest = (
+        select(LedgerHead.id)
+        .where(LedgerHead.campaign_id == campaign_id)
+        .order_by(LedgerHead.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     row = db.session.execute(
-        select(LedgerReceipt.added_index, LedgerReceipt.removed_index).where(
-            LedgerReceipt.campaign_id == campaign_id, LedgerReceipt.receipt == receipt
+        select(
+            LedgerReceipt.added_index,
+            LedgerReceipt.removed_index,
+            LedgerEntry.leaf_input,
+            LedgerHead.tree_size,
+            LedgerHead.root_hash,
         )
+        .outerjoin(
+            LedgerEntry,
+            (LedgerEntry.campaign_id == LedgerReceipt.campaign_id)
+            & (LedgerEntry.index == LedgerReceipt.added_index),
+        )
+        .outerjoin(LedgerHead, LedgerHead.id == newest)
+        .where(LedgerReceipt.campaign_id == campaign_id, LedgerReceipt.receipt == receipt)
     ).first()
     if row is None:
         return None
-    added, removed = row
-    found = latest_head(campaign_id)
-    if added is None or found is None or added >= found[0].tree_size:
+    added, removed, value, tree_size, root = row
+    if added is None or value is None or tree_size is None or added >= tree_size:
         return ReceiptState(receipt, is_pending=True)
-    head = found[0]
-    value = db.session.execute(
-        select(LedgerEntry.leaf_input).where(
-            LedgerEntry.campaign_id == campaign_id, LedgerEntry.index == added
-        )
-    ).scalar_one()
     return ReceiptState(
         receipt,
         is_pending=False,
         leaf_index=added,
         leaf_input=value,
-        tree_size=head.tree_size,
-        root_hash=head.root_hash,
-        audit_path=tuple(_hashes(campaign_id, merkle.inclusion_ranges(added, head.tree_size))),
-        removed_index=removed if removed is not None and removed < head.tree_size else None,
+        tree_size=tree_size,
+        root_hash=root,
+        audit_path=tuple(_hashes(campaign_id, merkle.inclusion_ranges(added, tree_size))),
+        removed_index=removed if removed is not None and removed < tree_size else None,
     )

@@ -62,6 +62,8 @@ class Kind:
     attachments: Callable[[OutboxMessage], list[Attachment]] | None = None
     # Runs, in the same transaction, when the receiving server refused the message for good.
     on_refused: Callable[[OutboxMessage], None] | None = None
+    # Runs, in the same transaction, when the message was sent (a letter: its outreach.sent webhook).
+    on_sent: Callable[[OutboxMessage], None] | None = None
 
 
 _KINDS: dict[str, Kind] = {}
@@ -73,9 +75,10 @@ def register_kind(
     compose: Callable[[OutboxMessage], Composed | None] | None = None,
     attachments: Callable[[OutboxMessage], list[Attachment]] | None = None,
     on_refused: Callable[[OutboxMessage], None] | None = None,
+    on_sent: Callable[[OutboxMessage], None] | None = None,
 ) -> None:
     """Tell mail how messages of this kind are written and what a refusal means (once, at import)."""
-    _KINDS[kind] = Kind(compose=compose, attachments=attachments, on_refused=on_refused)
+    _KINDS[kind] = Kind(compose=compose, attachments=attachments, on_refused=on_refused, on_sent=on_sent)
 
 
 def kind_of(kind: str) -> Kind:

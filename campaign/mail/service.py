@@ -15,12 +15,13 @@ from typing import Any
 
 import idna
 from flask import current_app, render_template
-from sqlalchemy import Connection, Select, case, func, select, text, update
+from sqlalchemy import Connection, case, func, select, text, update
 
 from campaign import clock, dispatch
 from campaign.extensions import db
 from campaign.mail.kinds import Composed, kind_of, register_kind
 from campaign.mail.models import OutboxMessage, OutboxStatus
+from campaign.mail.outbox import about, cancel, sent_at_of, state_of
 from campaign.mail.transport import (
     FileTransport,
     PermanentFailure,
@@ -33,7 +34,7 @@ from campaign.signing.emails import canonical_email
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Composed", "register_kind"]
+__all__ = ["Composed", "about", "cancel", "register_kind", "sent_at_of", "state_of"]
 
 PUMP_TASK = "mail.pump"
 # What sealed outbox rows are (campaign.privacy.vault).
@@ -421,35 +422,36 @@ def pump(batch: int, seconds: float) -> int:
     started so that more worker processes send; when time runs out with rows
     still due, another pump takes over.
     """
-    deadline = time.monotonic() + seconds
     handled = 0
     published_at = -batch
     holder = Holder()
     session = db.session()
+
+    def step() -> int:
+        """Claim the next few due messages and send them; how many (none: nothing is due)."""
+        nonlocal handled, published_at
+        if handled - published_at >= batch:
+            published_at = handled
+            if _due_count(batch + 1) > batch:
+                # A backlog: let another worker process pump beside this one.
+                dispatch.publish(PUMP_TASK, ())
+        rows = _claim_some(holder)
+        # Whatever of the batch an error leaves unsent is still sending: the lock
+        # goes when this pump ends, and the next pump puts it back at once.
+        for row in rows:
+            _send_claimed(row)
+            handled += 1
+        return len(rows)
+
     # Each send is committed on its own and nobody else changes a claimed
     # row, so it need not be read again after each commit.
     session.expire_on_commit = False
     try:
         reclaim_orphans()
-        while time.monotonic() < deadline:
-            if handled - published_at >= batch:
-                published_at = handled
-                if _due_count(batch + 1) > batch:
-                    # A backlog: let another worker process pump beside this one.
-                    dispatch.publish(PUMP_TASK, ())
-            rows = _claim_some(holder)
-            if not rows:
-                return handled
-            # Whatever of the batch an error leaves unsent is still sending: the lock
-            # goes when this pump ends, and the next pump puts it back at once.
-            for row in rows:
-                _send_claimed(row)
-                handled += 1
+        return dispatch.drain(step, full=1, seconds=seconds, task_name=PUMP_TASK)
     finally:
         session.expire_on_commit = True
         holder.close()
-    dispatch.publish(PUMP_TASK, ())
-    return handled
 
 
 def _due_count(limit: int) -> int:
@@ -561,31 +563,14 @@ def _send_claimed(row: OutboxMessage) -> Delivery:
             row.sent_at = clock.now()
             row.last_error = None
             outcome = Delivery.SENT
+            sent = kind_of(row.kind).on_sent
+            if sent is not None:
+                sent(row)
     if row.status != OutboxStatus.PENDING:
         row.sealed = None  # sent or given up: what it said is not kept
     db.session.commit()
     log.info("outbox message %s: %s", row.id, outcome)
     return outcome
-
-
-def cancel(ids: Select[Any], reason: str) -> int:
-    """Never send the owed messages among these outbox ids; what they said is dropped. Return how many."""
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.FAILED, last_error=reason[:500], sealed=None)
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-def delivery_state(status: OutboxStatus | None) -> str:
-    """How a person names where a message is: queued, sent or failed."""
-    if status == OutboxStatus.SENT:
-        return "sent"
-    if status == OutboxStatus.FAILED:
-        return "failed"
-    return "queued"
 
 
 def _retry_later(row: OutboxMessage, error: str) -> Delivery:

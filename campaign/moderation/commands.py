@@ -102,6 +102,16 @@ def init_app(app: Flask) -> None:
         db.session.commit()
         matched = invalidation.count_job(job.id) or 0
         click.echo(ngettext("%(num)s signature matches.", "%(num)s signatures match.", matched))
+        if matched:
+            db.session.refresh(job)
+            counted = job.matched_counted or 0
+            click.echo(
+                ngettext(
+                    "%(num)s of them counts now: the run removes it from the count, in public (the ledger).",
+                    "%(num)s of them count now: the run removes them from the count, in public (the ledger).",
+                    counted,
+                )
+            )
         if dry_run or not matched:
             return
         if not yes:

@@ -72,7 +72,7 @@ def count_job(job_id: int) -> int | None:
     # is not invalidated unseen (staff count again to take it in).
     last_id = int(db.session.execute(select(func.max(Signature.id))).scalar() or 0)
     try:
-        matched = count_matching(criteria, last_id)
+        matched, counted = count_matching(criteria, last_id)
     except Exception:
         log.exception("counting invalidation %s failed", job_id)
         _fail(job_id, "The count failed; please ask for it again.")
@@ -83,6 +83,7 @@ def count_job(job_id: int) -> int | None:
         .values(
             status=InvalidationStatus.COUNTED,
             matched=matched,
+            matched_counted=counted,
             last_signature_id=last_id,
             counted_at=clock.now(),
         )
@@ -92,14 +93,24 @@ def count_job(job_id: int) -> int | None:
     return matched
 
 
-def count_matching(criteria: Criteria, last_id: int) -> int:
-    """How many signatures up to last_id match (a pattern opens each candidate's address)."""
+def count_matching(criteria: Criteria, last_id: int) -> tuple[int, int]:
+    """How many signatures up to last_id match, and how many of those count now (a pattern opens addresses).
+
+    Each one that counts will stop counting: the fold appends a `remove` to
+    its campaign's public ledger, which staff are told before they run it.
+    """
     matcher = criteria.email_matcher()
-    candidates = criteria.filter(select(Signature.sealed)).where(Signature.id <= last_id)
+    columns = select(Signature.sealed, Signature.is_counted)
+    candidates = criteria.filter(columns).where(Signature.id <= last_id)
     if matcher is None:
-        return int(db.session.execute(select(func.count()).select_from(candidates.subquery())).scalar_one())
-    rows = db.session.execute(candidates.execution_options(yield_per=2000)).scalars()
-    return len([sealed for sealed in rows if sealed is not None and matcher(email_of(sealed))])
+        found = candidates.subquery()
+        matched, counted = db.session.execute(
+            select(func.count(), func.count().filter(found.c.is_counted)).select_from(found)
+        ).one()
+        return int(matched), int(counted)
+    rows = db.session.execute(candidates.execution_options(yield_per=2000)).all()
+    flags = [is_counted for sealed, is_counted in rows if sealed is not None and matcher(email_of(sealed))]
+    return len(flags), sum(1 for is_counted in flags if is_counted)
 
 
 def email_of(sealed: bytes) -> str:

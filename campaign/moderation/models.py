@@ -93,6 +93,8 @@ class InvalidationJob(db.Model):  # type: ignore[name-defined]
     # The dry run: how many matched, among the signatures up to this id (the run goes no further,
     # so a flood still arriving cannot make it invalidate more than staff were shown).
     matched: Mapped[int | None]
+    # How many of them count now: the `remove`s the run will add to the public ledger.
+    matched_counted: Mapped[int | None]
     last_signature_id: Mapped[int | None]
     invalidated: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(String(300))

@@ -62,7 +62,7 @@ def window_before(moment: datetime) -> tuple[datetime, datetime]:
 
 
 def report_last_hour(now: datetime | None = None) -> TrendingReport | None:
-    """Record the last full hour's groups over their thresholds and owe staff the email.
+    """Record the last full hour's groups over their thresholds and owe staff the email; committed.
 
     None when nothing crossed a threshold, or when this hour's report exists
     already (the task is safe to run twice).
@@ -86,6 +86,7 @@ def report_last_hour(now: datetime | None = None) -> TrendingReport | None:
     )
     db.session.flush()
     _owe_staff(report_id)
+    db.session.commit()
     return db.session.get_one(TrendingReport, report_id)
 
 

@@ -27,7 +27,7 @@ from campaign import clock
 from campaign.campaigns import comments
 from campaign.campaigns.models import Campaign, CampaignStatus
 from campaign.extensions import db
-from campaign.mail.models import OutboxMessage, OutboxStatus
+from campaign.mail import outbox
 from campaign.moderation import trending
 from campaign.signing.models import Person, Signature, SignatureStatus
 from campaign.targets import copies
@@ -54,7 +54,7 @@ def run(now: datetime | None = None) -> Swept:
     now = now or clock.now()
     swept = Swept(
         unconfirmed_deleted=_committed(delete_unconfirmed(now)),
-        outbox_cleared=_committed(clear_outbox()),
+        outbox_cleared=_committed(outbox.forget_what_was_said()),
         client_hashes_cleared=_committed(clear_client_hashes(now)),
         signatures_anonymised=_committed(anonymise_ended_campaigns(now)),
         people_deleted=_committed(delete_people_without_signatures()),
@@ -81,21 +81,6 @@ def delete_unconfirmed(now: datetime) -> int:
         db.session.execute(
             delete(Signature)
             .where(Signature.status == SignatureStatus.PENDING, Signature.created_at < expired)
-            .execution_options(synchronize_session=False)
-        )
-    )
-
-
-def clear_outbox() -> int:
-    """Drop what sent or failed messages said, if anything is left of it; return how many rows."""
-    return _rowcount(
-        db.session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.FAILED]),
-                OutboxMessage.sealed.is_not(None),
-            )
-            .values(sealed=None)
             .execution_options(synchronize_session=False)
         )
     )

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from functools import cache
 from typing import Any
 
 import pycountry
-from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -27,10 +24,23 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from campaign import i18n
 from campaign.signing import consents
 from campaign.signing.service import SignatureRequest
-from campaign.validation import email_reason, multi_line, single_line
+from campaign.signing.submission import (
+    COUNTRY_REQUIRED,
+    POSTAL_CODE,
+    RULES,
+    SOURCE,
+    country_codes,
+    country_problem,
+    normalized_email,
+    plausible_source,
+    postal_code_problem,
+    region_code,
+    region_problem,
+    signature_request,
+)
+from campaign.validation import multi_line, single_line
 
-POSTAL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-]{0,15}$")
-SOURCE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+__all__ = ["POSTAL_CODE", "SOURCE", "MyLinkForm", "SignForm", "checked_email", "country_codes", "strip"]
 
 
 def _sort_key(name: str) -> str:
@@ -47,16 +57,11 @@ def country_choices(language: str = i18n.DEFAULT_LANGUAGE) -> list[SelectChoice]
     return [SelectChoice(code, name) for name, code in named]
 
 
-@cache
-def country_codes() -> frozenset[str]:
-    """Every ISO 3166-1 alpha-2 code."""
-    return frozenset(country.alpha_2 for country in pycountry.countries)
-
-
 def known_country(_form: Any, field: Any) -> None:
     """Accept only an ISO 3166-1 alpha-2 country code."""
-    if field.data not in country_codes():
-        raise ValidationError(_("Please choose your country from the list."))
+    found = country_problem(field.data)
+    if found:
+        raise ValidationError(found)
 
 
 def strip(value: str | None) -> str | None:
@@ -64,71 +69,39 @@ def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class SignForm(FlaskForm):
-    """What a supporter fills in to sign."""
+def _checks(name: str) -> list[Any]:
+    """A text field's validators, from its rule in campaign/signing/submission.py."""
+    rule = RULES[name]
+    first = Optional() if rule.required is None else DataRequired(rule.required)
+    characters = [] if rule.multiline is None else [multi_line if rule.multiline else single_line]
+    return [first, Length(max=rule.max_length, message=rule.too_long), *characters]
 
-    given_name = StringField(
-        _l("First name"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Please enter your first name.")),
-            Length(max=100, message=_l("Please shorten your first name to 100 characters.")),
-            single_line,
-        ],
-    )
-    family_name = StringField(
-        _l("Last name"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Please enter your last name.")),
-            Length(max=100, message=_l("Please shorten your last name to 100 characters.")),
-            single_line,
-        ],
-    )
-    email = StringField(
-        _l("Email"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Please enter your email address.")),
-            Length(max=254, message=_l("Please check your email address: it is too long.")),
-        ],
-    )
+
+class SignForm(FlaskForm):
+    """What a supporter fills in to sign: shown on the campaign page, and again with its errors.
+
+    Its rules are campaign/signing/submission.py's, which reads the sign POST itself.
+    """
+
+    given_name = StringField(_l("First name"), filters=[strip], validators=_checks("given_name"))
+    family_name = StringField(_l("Last name"), filters=[strip], validators=_checks("family_name"))
+    email = StringField(_l("Email"), filters=[strip], validators=_checks("email"))
     # validate_choice walks all 250 choices on every request; a set lookup does the same.
     # The choices, named in the reader's language, are set per form (__init__).
     country = SelectField(
         _l("Country"),
         choices=[],
         validate_choice=False,
-        validators=[DataRequired(_l("Please choose your country.")), known_country],
+        validators=[DataRequired(COUNTRY_REQUIRED), known_country],
     )
-    postal_code = StringField(
-        _l("Postal code"),
-        filters=[strip],
-        validators=[Optional(), Length(max=16, message=_l("Please check your postal code."))],
-    )
-    region = StringField(
-        _l("Region"),
-        filters=[strip],
-        validators=[Optional(), Length(max=8, message=_l("Please choose a region of your country."))],
-    )
+    postal_code = StringField(_l("Postal code"), filters=[strip], validators=_checks("postal_code"))
+    region = StringField(_l("Region"), filters=[strip], validators=_checks("region"))
     comment = TextAreaField(
-        _l("Why are you signing? (optional)"),
-        filters=[strip],
-        validators=[
-            Optional(),
-            Length(max=1000, message=_l("Please shorten your comment to 1,000 characters.")),
-            multi_line,
-        ],
+        _l("Why are you signing? (optional)"), filters=[strip], validators=_checks("comment")
     )
     comment_public = BooleanField(consents.label("comment_public"))
     message = TextAreaField(
-        _l("Your own words to the officials"),
-        filters=[strip],
-        validators=[
-            Optional(),
-            Length(max=5000, message=_l("Please shorten your words to 5,000 characters.")),
-            multi_line,
-        ],
+        _l("Your own words to the officials"), filters=[strip], validators=_checks("message")
     )
     email_opt_in = BooleanField(consents.label("email_opt_in"))
     # Letter campaigns only: unchecked, the officials never see the signer's address.
@@ -152,40 +125,26 @@ class SignForm(FlaskForm):
 
     def validate_postal_code(self, field: Any) -> None:
         """Accept the letters, digits, spaces and dashes postal codes are made of."""
-        if field.data and not POSTAL_CODE.match(field.data):
-            raise ValidationError(_("Please check your postal code."))
+        found = postal_code_problem(field.data)
+        if found:
+            raise ValidationError(found)
 
     def validate_region(self, field: Any) -> None:
         """Accept an ISO 3166-2 subdivision of the chosen country."""
         if not field.data:
             field.data = None
             return
-        code = field.data.upper()
-        subdivision = pycountry.subdivisions.get(code=code)
-        if subdivision is None or subdivision.country_code != self.country.data:
-            raise ValidationError(_("Please choose a region of your country."))
+        code = region_code(field.data, self.country.data)
+        if code is None:
+            raise ValidationError(region_problem())
         field.data = code
 
     def to_request(
         self, *, client_address: str, is_letter: bool, is_too_fast: bool = False
     ) -> SignatureRequest:
         """The validated form as the signing service's request (is_too_fast: signing/fill_time.py)."""
-        return SignatureRequest(
-            given_name=self.given_name.data or "",
-            family_name=self.family_name.data or "",
-            email=self.email.data or "",
-            country=self.country.data or "",
-            postal_code=self.postal_code.data or "",
-            region=self.region.data or None,
-            comment=self.comment.data or None,
-            is_comment_public=bool(self.comment_public.data),
-            message=self.message.data or None,
-            has_email_opt_in=bool(self.email_opt_in.data),
-            has_reply_to_opt_in=is_letter and bool(self.reply_to_opt_in.data),
-            source=self.clean_source,
-            client_address=client_address,
-            language=i18n.current_language(),
-            is_too_fast=is_too_fast,
+        return signature_request(
+            self.data, client_address=client_address, is_letter=is_letter, is_too_fast=is_too_fast
         )
 
     @property
@@ -201,7 +160,7 @@ class SignForm(FlaskForm):
     @staticmethod
     def plausible_source(source: str | None) -> str:
         """A source tag as given, if it looks like one; otherwise empty."""
-        return source if source and SOURCE.match(source) else ""
+        return plausible_source(source)
 
 
 class MyLinkForm(FlaskForm):
@@ -223,17 +182,4 @@ class MyLinkForm(FlaskForm):
 
 def checked_email(field: Any) -> None:
     """Check an address's syntax (and, if configured, its domain) and normalize it, or say what is wrong."""
-    try:
-        config = current_app.config
-        checked = validate_email(
-            field.data,
-            check_deliverability=config["EMAIL_CHECK_DELIVERABILITY"],
-            # Such an address can be written to only over SMTPUTF8 (campaign.mail.transport).
-            allow_smtputf8=bool(config["SMTPUTF8_ENABLED"]),
-        )
-    except EmailNotValidError as error:
-        # The library's reasons are English sentences: the reader gets ours, by their kind.
-        raise ValidationError(
-            _("Please check your email address: %(reason)s", reason=email_reason(error))
-        ) from None
-    field.data = checked.normalized
+    field.data = normalized_email(field.data)

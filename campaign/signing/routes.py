@@ -15,8 +15,9 @@ from campaign import clock
 from campaign.campaigns.pages import page_with_errors
 from campaign.campaigns.service import public_view_or_404
 from campaign.extensions import csrf, db
+from campaign.ledger import receipts
 from campaign.security import refuse_cross_site_post
-from campaign.signing import fill_time, floods, service, supporters
+from campaign.signing import fill_time, floods, service, submission, supporters
 from campaign.signing.forms import MyLinkForm, SignForm
 from campaign.signing.tokens import check_confirmation_token
 
@@ -33,11 +34,14 @@ def sign(slug: str) -> BaseResponse | tuple[str, int]:
     refuse_cross_site_post()
     if not campaign.is_open_at(clock.now()):
         return page_with_errors(campaign, SignForm(meta=NO_CSRF)), 409
-    form = SignForm(meta=NO_CSRF)
-    if not form.validate():
+    # Read without WTForms (signing/submission.py); only a refused form is built to be shown again.
+    posted = submission.read(request.form)
+    if posted.errors:
+        form = SignForm(meta=NO_CSRF)
+        form.validate()
         return page_with_errors(campaign, form), 400
-    if not form.is_bot:
-        request_data = form.to_request(
+    if not posted.is_bot:
+        request_data = posted.to_request(
             client_address=request.remote_addr or "",
             is_letter=campaign.is_letter,
             is_too_fast=fill_time.is_too_fast(request.form.get(fill_time.FIELD)),
@@ -93,8 +97,10 @@ def confirm_post(token: str) -> BaseResponse | tuple[str, int]:
     confirmation = service.confirm(check.signature_id)
     if confirmation is None:
         return _bad_token(token, is_expired=False)
+    # The thank-you page links to the signer's receipt in the public ledger (docs/LEDGER.md).
+    receipt = receipts.receipt_if_counting(check.signature_id)
     db.session.commit()
-    return redirect(url_for("campaigns.thanks", slug=confirmation.campaign_slug), code=303)
+    return redirect(url_for("campaigns.thanks", slug=confirmation.campaign_slug, receipt=receipt), code=303)
 
 
 @bp.post("/confirm/<token>/renew")

@@ -11,11 +11,17 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, text, update
+from sqlalchemy import DateTime, LargeBinary, bindparam, literal_column, select, text, update
 
 from campaign import clock, dispatch
 from campaign.campaigns import comments
-from campaign.campaigns.models import Campaign, CampaignKind, CampaignStatus, takes_signatures
+from campaign.campaigns.models import (
+    Campaign,
+    CampaignKind,
+    CampaignStatus,
+    takes_signatures,
+    takes_signatures_sql,
+)
 from campaign.campaigns.service import CampaignView
 from campaign.counts.service import FOLD_TASK
 from campaign.database import insert
@@ -25,6 +31,7 @@ from campaign.signing import fill_time, floods, messages
 from campaign.signing.emails import canonical_email
 from campaign.signing.models import SEALED_PURPOSE, Person, Personal, Signature, SignatureStatus
 from campaign.targets import service as targets
+from campaign.webhooks import events as webhooks
 
 
 class SignOutcome(enum.StrEnum):
@@ -66,15 +73,56 @@ class CampaignClosed(Exception):
     """The campaign takes no signature now (closed, not yet open, or taken down)."""
 
 
+@dataclass(frozen=True)
+class Signed:
+    """What a sign request came to, for the caller's own records: never shown to whoever sent it."""
+
+    outcome: SignOutcome
+    signature_id: int
+    person_id: int
+
+    @property
+    def is_new(self) -> bool:
+        """Tell whether this request stored a new signature (fraudulent ones included)."""
+        return self.outcome in (SignOutcome.NEW, SignOutcome.FRAUDULENT)
+
+
+# The columns a sign request writes besides person, status, counting and time, spelled once:
+# the one-statement sign and the single insert below are both made from them, and
+# `_signature_values` gives every one of them its value.
+_SIGNATURE_COLUMNS = (
+    "campaign_id",
+    "sealed",
+    "masked_name",
+    "message_hash",
+    "country",
+    "region",
+    "is_comment_public",
+    "has_email_opt_in",
+    "consent_version",
+    "source",
+    "client_hash",
+    "client_range_hash",
+    "email_domain_index",
+    "client_range_sealed",
+    "flood_rule",
+    "language",
+)
+_INSERT_COLUMNS = "person_id, status, is_counted, created_at, " + ", ".join(_SIGNATURE_COLUMNS)
+_INSERT_VALUES = "'pending', false, :now, " + ", ".join(f":{name}" for name in _SIGNATURE_COLUMNS)
+# Typed, so that SQLite stores them as the ORM does (PostgreSQL would take them as they are).
+_TYPED = (bindparam("now", type_=DateTime()), bindparam("sealed", type_=LargeBinary()))
+# "The campaign takes signatures at :now", the same expression as every query of open campaigns.
+_OPEN = str(takes_signatures_sql(literal_column(":now")).compile(compile_kwargs={"literal_binds": True}))
+
 # PostgreSQL does the sign request's work in one round trip: check that the
-# campaign is open, find or create the person, insert the signature. The
-# unique constraints still decide; a row another request is inserting at the
-# same moment makes ON CONFLICT wait for it.
-_SIGN = text("""
+# campaign is open, find or create the person, insert the signature, and read
+# the person's earlier signature if there was one (as it was when the statement
+# began). The unique constraints still decide; a row another request is
+# inserting at the same moment makes ON CONFLICT wait for it.
+_SIGN = text(f"""
 WITH open_campaign AS (
-    SELECT id FROM campaigns
-    WHERE id = :campaign_id AND status = 'open'
-      AND (opens_at IS NULL OR opens_at <= :now) AND (closes_at IS NULL OR closes_at > :now)
+    SELECT id FROM campaigns WHERE campaigns.id = :campaign_id AND {_OPEN}
 ), new_person AS (
     INSERT INTO people (email_index, created_at)
     SELECT :email_index, :now FROM open_campaign
@@ -85,26 +133,41 @@ WITH open_campaign AS (
     UNION ALL
     SELECT people.id FROM people, open_campaign WHERE people.email_index = :email_index
     LIMIT 1
+), earlier AS (
+    SELECT signatures.id, signatures.status FROM signatures, person
+    WHERE signatures.campaign_id = :campaign_id AND signatures.person_id = person.id
 ), new_signature AS (
-    INSERT INTO signatures (
-        campaign_id, person_id, status, sealed, masked_name, message_hash, country, region,
-        is_comment_public, has_email_opt_in, consent_version, source, client_hash,
-        client_range_hash, email_domain_index, client_range_sealed, flood_rule, language, is_counted,
-        created_at)
-    SELECT :campaign_id, person.id, 'pending', :sealed, :masked_name, :message_hash, :country, :region,
-        :is_comment_public, :has_email_opt_in, :consent_version, :source, :client_hash,
-        :client_range_hash, :email_domain_index, :client_range_sealed, :flood_rule, :language, false, :now
-    FROM person
+    INSERT INTO signatures ({_INSERT_COLUMNS})
+    SELECT person.id, {_INSERT_VALUES} FROM person
     ON CONFLICT (campaign_id, person_id) DO NOTHING
     RETURNING id
 )
 SELECT (SELECT count(*) FROM open_campaign) AS is_open,
        (SELECT id FROM person) AS person_id,
-       (SELECT id FROM new_signature) AS signature_id
-""")
+       (SELECT id FROM new_signature) AS signature_id,
+       (SELECT id FROM earlier) AS earlier_id,
+       (SELECT status FROM earlier) AS earlier_status
+""").bindparams(*_TYPED)  # noqa: S608 - made of this module's constants, no input
+# The same insert alone, for SQLite (no INSERT inside WITH) and for a person created meanwhile.
+_INSERT_SIGNATURE = text(f"""
+INSERT INTO signatures ({_INSERT_COLUMNS})
+VALUES (:person_id, {_INSERT_VALUES})
+ON CONFLICT (campaign_id, person_id) DO NOTHING
+RETURNING id
+""").bindparams(*_TYPED)  # noqa: S608 - made of this module's constants, no input
 
 
-def sign(campaign: Campaign | CampaignView, request: SignatureRequest, proof: str = "") -> SignOutcome:
+@dataclass(frozen=True)
+class _Stored:
+    """What the insert came to: the person, and the new signature or the earlier one with its status."""
+
+    person_id: int
+    signature_id: int
+    is_new: bool
+    earlier_status: SignatureStatus | None = None
+
+
+def sign(campaign: Campaign | CampaignView, request: SignatureRequest, proof: str = "") -> Signed:
     """Record a pending signature and owe its confirmation email; a repeat is told by email.
 
     Over a flood rule (campaign.signing.floods) a new signature is stored as
@@ -114,32 +177,47 @@ def sign(campaign: Campaign | CampaignView, request: SignatureRequest, proof: st
     """
     now = clock.now()
     marks = floods.marks_for(client_hash(request.client_address), request.client_address, request.email)
-    person_id, signature_id = _insert_person_and_signature(campaign, request, marks, now)
-    # All mail to this address, from every campaign and of every kind, is bounded by it.
-    recipient = email_index(request.email)
-    if signature_id is not None:
+    values = _signature_values(campaign, request, marks, now)
+    stored = _store(values)
+    outcome = _follow_up(campaign, request, marks, proof, stored, values["email_index"], now)
+    return Signed(outcome, stored.signature_id, stored.person_id)
+
+
+def _follow_up(
+    campaign: Campaign | CampaignView,
+    request: SignatureRequest,
+    marks: floods.Marks,
+    proof: str,
+    stored: _Stored,
+    recipient: str,
+    now: datetime,
+) -> SignOutcome:
+    """Judge a stored signature against the flood rules and owe what it calls for.
+
+    All mail to this address (`recipient`, its index), from every campaign and
+    of every kind, is bounded by it.
+    """
+    if stored.is_new:
         # Judged once stored, so that only new signatures use up a rule's allowance
         # (a repeat cannot add to the count); the usual path stays one statement.
         rule = floods.judge(campaign.id, marks, proof)
         if rule is not None:
-            _mark_fraudulent(signature_id, rule)
+            _mark_fraudulent(stored.signature_id, rule)
             return SignOutcome.FRAUDULENT
         if request.has_reply_to_opt_in:
             # Only a new signature records it: signing again with someone
             # else's address must not expose that address to officials.
-            targets.record_reply_consent(signature_id)
-        targets.remember_words(signature_id, campaign.id, request.message)
+            targets.record_reply_consent(stored.signature_id)
+        targets.remember_words(stored.signature_id, campaign.id, request.message)
         if request.is_comment_public and request.comment:
             # Only what they agreed to publish, in clear: shown once the signature is validated.
-            comments.keep(signature_id, campaign.id, request.given_name, request.country, request.comment)
-        messages.owe_confirmation(signature_id, "", recipient_index=recipient)
+            comments.keep(
+                stored.signature_id, campaign.id, request.given_name, request.country, request.comment
+            )
+        messages.owe_confirmation(stored.signature_id, "", recipient_index=recipient)
+        webhooks.emit(webhooks.SIGNATURE_ADDED, [stored.signature_id], now)
         return SignOutcome.NEW
-    existing = db.session.execute(
-        select(Signature.id, Signature.status).where(
-            Signature.campaign_id == campaign.id, Signature.person_id == person_id
-        )
-    ).one()
-    if existing.status == SignatureStatus.FRAUDULENT or floods.judge(
+    if stored.earlier_status == SignatureStatus.FRAUDULENT or floods.judge(
         campaign.id, marks, proof, is_new=False
     ):
         # A signature stored as fraudulent, or a repeat over a rule now: nobody is mailed.
@@ -148,10 +226,10 @@ def sign(campaign: Campaign | CampaignView, request: SignatureRequest, proof: st
     # to flood someone's inbox. It is written from what the first signature
     # holds, never from what this request says.
     bucket = now.strftime("%Y%m%d%H")
-    if existing.status == SignatureStatus.PENDING:
-        messages.owe_confirmation(existing.id, f":{bucket}", recipient_index=recipient)
+    if stored.earlier_status == SignatureStatus.PENDING:
+        messages.owe_confirmation(stored.signature_id, f":{bucket}", recipient_index=recipient)
         return SignOutcome.REPEAT_PENDING
-    messages.owe_already_signed(existing.id, bucket, recipient_index=recipient)
+    messages.owe_already_signed(stored.signature_id, bucket, recipient_index=recipient)
     return SignOutcome.REPEAT_SIGNED
 
 
@@ -165,23 +243,32 @@ def _mark_fraudulent(signature_id: int, rule: str) -> None:
     )
 
 
-def _insert_person_and_signature(
-    campaign: Campaign | CampaignView, request: SignatureRequest, marks: floods.Marks, now: datetime
-) -> tuple[int, int | None]:
-    """The person's id and the new signature's (None for a repeat); CampaignClosed if it is not open."""
-    values = _signature_values(campaign, request, marks, now)
+def _store(values: dict[str, Any]) -> _Stored:
+    """Insert the person (if new) and the pending signature, or find the earlier one; CampaignClosed
+    if the campaign is not open."""
     if db.session.get_bind().dialect.name == "postgresql":
         row = db.session.execute(_SIGN, values).one()
         if not row.is_open:
             raise CampaignClosed
-        if row.person_id is not None:
-            return int(row.person_id), row.signature_id
-        # The person was created by a request that committed after this
-        # statement began, so it could not see them: a new statement can.
-    elif not _is_open(campaign.id, now):
+        if row.signature_id is not None:
+            return _Stored(int(row.person_id), int(row.signature_id), is_new=True)
+        if row.earlier_id is not None:
+            earlier_status = SignatureStatus(row.earlier_status)
+            return _Stored(int(row.person_id), int(row.earlier_id), False, earlier_status)
+        # The person or their signature was stored by a request that committed
+        # after this statement began, so it could not see them: new statements can.
+    elif not _is_open(values["campaign_id"], values["now"]):
         raise CampaignClosed
-    person_id = _person_id(values["email_index"], now)
-    return person_id, _insert_signature(person_id, values)
+    person_id = _person_id(values["email_index"], values["now"])
+    inserted = db.session.execute(_INSERT_SIGNATURE, {**values, "person_id": person_id}).scalar()
+    if inserted is not None:
+        return _Stored(person_id, int(inserted), is_new=True)
+    earlier = db.session.execute(
+        select(Signature.id, Signature.status).where(
+            Signature.campaign_id == values["campaign_id"], Signature.person_id == person_id
+        )
+    ).one()
+    return _Stored(person_id, int(earlier.id), False, earlier.status)
 
 
 def _signature_values(
@@ -222,10 +309,8 @@ def _signature_values(
 
 def _is_open(campaign_id: int, now: datetime) -> bool:
     """Read afresh whether the campaign takes signatures now."""
-    row = db.session.execute(
-        select(Campaign.status, Campaign.opens_at, Campaign.closes_at).where(Campaign.id == campaign_id)
-    ).one_or_none()
-    return row is not None and takes_signatures(row.status, row.opens_at, row.closes_at, now)
+    found = select(Campaign.id).where(Campaign.id == campaign_id, takes_signatures_sql(now))
+    return db.session.execute(found).first() is not None
 
 
 def _person_id(index: str, now: datetime) -> int:
@@ -239,31 +324,6 @@ def _person_id(index: str, now: datetime) -> int:
     if inserted is not None:
         return int(inserted)
     return db.session.execute(select(Person.id).where(Person.email_index == index)).scalar_one()
-
-
-_SIGNATURE_COLUMNS = (
-    "campaign_id", "sealed", "masked_name", "message_hash", "country", "region", "is_comment_public",
-    "has_email_opt_in", "consent_version", "source", "client_hash",
-    "client_range_hash", "email_domain_index", "client_range_sealed", "flood_rule", "language",
-)
-
-
-def _insert_signature(person_id: int, values: dict[str, Any]) -> int | None:
-    """Insert the pending signature; None when this person has signed already."""
-    statement = (
-        insert(Signature)
-        .values(
-            person_id=person_id,
-            status=SignatureStatus.PENDING,
-            is_counted=False,
-            created_at=values["now"],
-            **{name: values[name] for name in _SIGNATURE_COLUMNS},
-        )
-        .on_conflict_do_nothing(index_elements=["campaign_id", "person_id"])
-        .returning(Signature.id)
-    )
-    inserted = db.session.execute(statement).scalar()
-    return None if inserted is None else int(inserted)
 
 
 def resend_confirmation(signature_id: int) -> bool:
@@ -316,6 +376,7 @@ def confirm(signature_id: int) -> Confirmation | None:
     is_new = bool(getattr(result, "rowcount", 0))
     if is_new:
         dispatch.defer(db.session(), FOLD_TASK)
+        webhooks.emit(webhooks.SIGNATURE_CONFIRMED, [signature_id], now)
         if campaign.kind == CampaignKind.LETTER and takes_signatures(
             campaign.status, campaign.opens_at, campaign.closes_at, now
         ):

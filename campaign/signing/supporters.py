@@ -20,11 +20,12 @@ from campaign.campaigns import comments
 from campaign.campaigns.models import Campaign
 from campaign.counts.service import FOLD_TASK
 from campaign.extensions import db
+from campaign.ledger import receipts as ledger_receipts
 from campaign.links import absolute_url
 from campaign.mail import service as mail
-from campaign.mail.models import OutboxMessage
 from campaign.signing import consents, messages
 from campaign.signing.models import Person, Signature, SignatureStatus
+from campaign.webhooks import events as webhooks
 
 _SALT = "my-page"
 MY_LINK_KIND = "my-link"
@@ -65,6 +66,8 @@ class Held:
     signature: Signature
     campaign: Campaign
     consents: dict[str, str]
+    # Its receipt in the campaign's public ledger, once it has counted.
+    receipt: str | None = None
 
     @property
     def state(self) -> str:
@@ -86,11 +89,12 @@ def held_for(person_id: int) -> list[Held]:
     ).all()
     texts: dict[str, dict[str, str]] = {}
     held = []
+    receipts = ledger_receipts.receipts_of([row[0].id for row in rows])
     for signature, campaign in rows:
         version = signature.consent_version
         if version not in texts:
             texts[version] = consents.texts_of(version)
-        held.append(Held(signature, campaign, texts[version]))
+        held.append(Held(signature, campaign, texts[version], receipts.get(signature.id)))
     return held
 
 
@@ -141,6 +145,7 @@ def _remove(signature_ids: list[int], reason: str, now: datetime) -> None:
 
     if not signature_ids:
         return
+    webhooks.emit(webhooks.SIGNATURE_WITHDRAWN, signature_ids, now)  # before: fraudulent ones are left out
     db.session.execute(
         update(Signature)
         .where(Signature.id.in_(signature_ids), Signature.status != SignatureStatus.INVALIDATED)
@@ -153,10 +158,7 @@ def _remove(signature_ids: list[int], reason: str, now: datetime) -> None:
         .values(sealed=None, masked_name=None, message_hash=None)
         .execution_options(synchronize_session=False)
     )
-    about_them = select(OutboxMessage.id).where(
-        OutboxMessage.kind.in_(_SIGNATURE_KINDS), OutboxMessage.ref_id.in_(signature_ids)
-    )
-    mail.cancel(about_them, f"not sent: the signature was {reason}")
+    mail.cancel(mail.about(_SIGNATURE_KINDS, signature_ids), f"not sent: the signature was {reason}")
     targets.forget_signatures(signature_ids, f"not sent: the signature was {reason}")
     comments.forget(signature_ids)
     dispatch.defer(db.session(), FOLD_TASK)

@@ -20,13 +20,14 @@ from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Signature, SignatureStatus
 from campaign.targets import service
 from campaign.targets.models import DeliveryMode, Letter, LetterCampaign, Official
+from campaign.webhooks.events import letters_sent
 
 # One digest carries at most this many letters; the rest wait for the next day.
 DIGEST_LIMIT = 2000
 
 
 def send_digests(now: datetime | None = None) -> int:
-    """Owe today's digest to each official with letters waiting, inside the window; return how many."""
+    """Owe and commit today's digest to each official with letters waiting, in the window; return how many."""
     now = now or clock.now()
     waiting = db.session.execute(
         select(Letter.campaign_id, Letter.official_id)
@@ -43,7 +44,9 @@ def send_digests(now: datetime | None = None) -> int:
         .distinct()
         .order_by(Letter.campaign_id, Letter.official_id)
     ).all()
-    return sum(_queue_digest(campaign_id, official_id, now) for campaign_id, official_id in waiting)
+    owed = sum(_queue_digest(campaign_id, official_id, now) for campaign_id, official_id in waiting)
+    db.session.commit()
+    return owed
 
 
 def _queue_digest(campaign_id: int, official_id: int, now: datetime) -> bool:
@@ -145,5 +148,9 @@ def csv_attachment(row: OutboxMessage) -> list[Attachment]:
 
 
 mail.register_kind(
-    service.DIGEST_KIND, compose=_compose_digest, attachments=csv_attachment, on_refused=service.record_bounce
+    service.DIGEST_KIND,
+    compose=_compose_digest,
+    attachments=csv_attachment,
+    on_refused=service.record_bounce,
+    on_sent=letters_sent,
 )

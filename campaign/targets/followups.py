@@ -15,7 +15,7 @@ from campaign.database import insert
 from campaign.extensions import db
 from campaign.links import absolute_url
 from campaign.mail import service as mail
-from campaign.mail.models import OutboxMessage, OutboxStatus
+from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Signature, SignatureStatus
 from campaign.signing.supporters import my_url
 from campaign.targets.models import FollowUp, Letter, ReplyAnswer
@@ -43,14 +43,15 @@ def signature_of_token(token: str) -> int | None:
 
 
 def ask_for_replies(now: datetime | None = None) -> int:
-    """Ask writers whose letters left 14 days ago, remind at 21 those who did not answer; return how many."""
+    """Ask writers whose letters left 14 days ago, remind at 21 those who did not answer (one committed
+    batch); return how many."""
     now = now or clock.now()
+    sent_at = mail.sent_at_of(Letter.outbox_id)
     delivered = (
         select(Letter.signature_id, Letter.campaign_id)
-        .join(OutboxMessage, OutboxMessage.id == Letter.outbox_id)
-        .where(OutboxMessage.status == OutboxStatus.SENT)
+        .where(Letter.outbox_id.is_not(None), sent_at.is_not(None))
         .group_by(Letter.signature_id, Letter.campaign_id)
-        .having(func.min(OutboxMessage.sent_at) <= now - ASK_AFTER)
+        .having(func.min(sent_at) <= now - ASK_AFTER)
     )
     unasked = delivered.where(
         ~select(FollowUp.signature_id).where(FollowUp.signature_id == Letter.signature_id).exists()
@@ -75,6 +76,7 @@ def ask_for_replies(now: datetime | None = None) -> int:
     for followup in reminders:
         followup.reminded_at = now
         asked += _queue_question(followup.signature_id, now, is_reminder=True)
+    db.session.commit()
     return asked
 
 

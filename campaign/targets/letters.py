@@ -106,4 +106,3 @@ def signer_values(signature: Signature, settings: LetterCampaign) -> dict[str, s
 def official_values(official: Official) -> dict[str, str]:
     """What an official puts into the letter."""
     return {"official_name": official.name, "official_title": official.title}
-

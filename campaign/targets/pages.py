@@ -7,9 +7,12 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
-from campaign.accounts.access import login_required, role_required, signed_in_user
-from campaign.accounts.models import User
-from campaign.accounts.organizations import membership
+from campaign.accounts.access import (
+    current_user_or_401,
+    login_required,
+    managed_campaign_or_404,
+    role_required,
+)
 from campaign.audit.service import record
 from campaign.campaigns.models import Campaign
 from campaign.extensions import db
@@ -20,31 +23,11 @@ from campaign.targets.models import Letter, Official
 bp = Blueprint("letters", __name__)
 
 
-def _user() -> User:
-    """The signed-in user (the decorators guarantee one)."""
-    user = signed_in_user()
-    if user is None:
-        abort(401)
-    return user
-
-
-def campaign_for(user: User, campaign_id: int) -> Campaign:
-    """A campaign the user runs (a member of its organization) or oversees (staff); 404 otherwise."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    if user.is_staff:
-        return campaign
-    if campaign.organization_id is None or membership(user, campaign.organization_id) is None:
-        abort(404)
-    return campaign
-
-
 @bp.get("/organize/campaigns/<int:campaign_id>/letters")
 @login_required
 def delivery(campaign_id: int) -> str:
     """How each official's letters are doing, and whether officials replied."""
-    campaign = campaign_for(_user(), campaign_id)
+    campaign = managed_campaign_or_404(campaign_id)
     if not campaign.is_letter:
         abort(404)
     return render_template(
@@ -78,7 +61,7 @@ def release(letter_id: int) -> BaseResponse:
     """Send a held letter after all; the decision is audited."""
     if not service.release_held(letter_id):
         abort(404)
-    record(f"user:{_user().id}", "letter.released", f"letter:{letter_id}")
+    record(f"user:{current_user_or_401().id}", "letter.released", f"letter:{letter_id}")
     db.session.commit()
     flash(gettext("The letter was released and will be sent within its official's cap."))
     return redirect(url_for("letters.held"), code=303)

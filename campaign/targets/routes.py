@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from campaign.campaigns.pages import page_with_errors
 from campaign.campaigns.service import public_view_or_404
 from campaign.extensions import csrf, db
+from campaign.security import private
 from campaign.signing.forms import SignForm
 from campaign.targets import directory, followups, service
 from campaign.targets.forms import OfficialsQuery, signer_fields
@@ -102,8 +103,9 @@ def replied(token: str) -> BaseResponse | tuple[str, int]:
             abort(400)
         answered = followups.record_answer(signature_id, answer)
         db.session.commit()
-    response = make_response(
-        render_template("targets/replied.html", token=token, campaign=campaign, answered=answered)
+    # The page comes by a link in the writer's mail, without a session: the global rule would not cover it.
+    return private(
+        make_response(
+            render_template("targets/replied.html", token=token, campaign=campaign, answered=answered)
+        )
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response

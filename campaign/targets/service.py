@@ -15,7 +15,7 @@ from campaign.campaigns.models import Campaign
 from campaign.database import insert
 from campaign.extensions import db
 from campaign.mail import service as mail
-from campaign.mail.models import OutboxMessage, OutboxStatus
+from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Signature, SignatureStatus
 from campaign.targets import copies, letters
 from campaign.targets.models import (
@@ -28,6 +28,7 @@ from campaign.targets.models import (
     ReplyConsent,
     Targeting,
 )
+from campaign.webhooks.events import letters_sent
 
 LETTER_KIND = "letter"
 DIGEST_KIND = "letter-digest"
@@ -332,21 +333,18 @@ DELIVERY_STATES = ("queued", "held", "sent", "failed", "bounced")
 
 def delivery_status(campaign_id: int) -> list[OfficialDelivery]:
     """Per official, how many of the campaign's letters are queued, held, sent, failed or bounced."""
-    rows = db.session.execute(
-        select(
-            Letter.official_id,
-            Letter.is_held,
-            Letter.bounced_at.is_not(None),
-            OutboxMessage.status,
-            func.count(Letter.id),
-        )
-        .outerjoin(OutboxMessage, OutboxMessage.id == Letter.outbox_id)
-        .where(Letter.campaign_id == campaign_id)
-        .group_by(Letter.official_id, Letter.is_held, Letter.bounced_at.is_not(None), OutboxMessage.status)
-    ).all()
+    letters = select(
+        Letter.official_id,
+        Letter.is_held,
+        Letter.bounced_at.is_not(None).label("is_bounced"),
+        mail.state_of(Letter.outbox_id).label("state"),
+    ).where(Letter.campaign_id == campaign_id)
+    each = letters.subquery()
+    grouped = each.c.official_id, each.c.is_held, each.c.is_bounced, each.c.state
+    rows = db.session.execute(select(*grouped, func.count()).group_by(*grouped)).all()
     counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for official_id, is_held, is_bounced, status, number in rows:
-        state = _state(bool(is_held), bool(is_bounced), status)
+    for official_id, is_held, is_bounced, mail_state, number in rows:
+        state = _state(bool(is_held), bool(is_bounced), mail_state)
         counts[official_id][state] = counts[official_id].get(state, 0) + int(number)
     officials = db.session.execute(
         select(Official).where(Official.id.in_(list(counts))).order_by(Official.name)
@@ -354,13 +352,13 @@ def delivery_status(campaign_id: int) -> list[OfficialDelivery]:
     return [OfficialDelivery(official, counts[official.id]) for official in officials]
 
 
-def _state(is_held: bool, is_bounced: bool, status: OutboxStatus | None) -> str:
-    """The delivery state of one letter, as an organizer names it."""
+def _state(is_held: bool, is_bounced: bool, mail_state: str | None) -> str:
+    """The delivery state of one letter, as an organizer names it (its message's, once it has one)."""
     if is_bounced:
         return "bounced"
-    if status is None:
+    if mail_state is None:
         return "held" if is_held else "queued"
-    return mail.delivery_state(status)
+    return mail_state
 
 
 def settings_by_slug(slug: str) -> LetterCampaign | None:
@@ -404,18 +402,14 @@ def total_outreaches(campaign_id: int) -> int:
     )
 
 
-mail.register_kind(LETTER_KIND, compose=_compose_letter, on_refused=record_bounce)
+mail.register_kind(LETTER_KIND, compose=_compose_letter, on_refused=record_bounce, on_sent=letters_sent)
 
 
 def forget_signatures(signature_ids: list[int], reason: str) -> None:
     """Signatures withdrawn or erased: their letters still owed are never sent, their consents dropped."""
     # A digest carries other writers' letters too: it leaves these out when it is written.
-    owed = (
-        select(Letter.outbox_id)
-        .join(OutboxMessage, OutboxMessage.id == Letter.outbox_id)
-        .where(Letter.signature_id.in_(signature_ids), OutboxMessage.kind == LETTER_KIND)
-    )
-    mail.cancel(owed, reason)
+    owed = select(Letter.outbox_id).where(Letter.signature_id.in_(signature_ids))
+    mail.cancel(owed, reason, kinds=[LETTER_KIND])
     unsent = delete(Letter).where(Letter.signature_id.in_(signature_ids), Letter.outbox_id.is_(None))
     db.session.execute(unsent)
     db.session.execute(delete(ReplyConsent).where(ReplyConsent.signature_id.in_(signature_ids)))

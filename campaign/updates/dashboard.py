@@ -19,7 +19,7 @@ from campaign import clock
 from campaign.campaigns.models import Campaign
 from campaign.counts.models import CampaignCount, CountryCount, RecentCount
 from campaign.extensions import db
-from campaign.mail.models import OutboxMessage, OutboxStatus
+from campaign.mail import service as mail
 from campaign.signing.models import Signature, SignatureStatus
 from campaign.targets.service import DELIVERY_STATES, OfficialDelivery, delivery_status
 from campaign.updates.charts import Chart, column_chart, row_chart
@@ -30,6 +30,8 @@ DAYS = 30
 HOURS = 24
 TOP = 10
 MAIL_STATES = ("sent", "queued", "bounced", "cancelled")
+# An update email's state, as mail names it -> as an organizer does (a failed one bounced).
+_MAIL_STATE_NAMES = {"sent": "sent", "queued": "queued", "failed": "bounced", "cancelled": "cancelled"}
 
 
 @dataclass
@@ -214,25 +216,16 @@ def delivery_of(update_id: int) -> dict[str, int]:
 
 def _mail_counts(condition: ColumnElement[bool]) -> dict[str, int]:
     """Update emails chosen by the condition, counted by delivery state in one grouped query."""
-    is_cancelled = OutboxMessage.last_error == CANCELLED
-    rows = db.session.execute(
-        select(OutboxMessage.status, is_cancelled, func.count())
+    each = (
+        select(mail.state_of(UpdateMessage.outbox_id, cancelled_as=CANCELLED).label("state"))
         .select_from(UpdateMessage)
         .join(Update, Update.id == UpdateMessage.update_id)
-        .join(OutboxMessage, OutboxMessage.id == UpdateMessage.outbox_id)
         .where(condition)
-        .group_by(OutboxMessage.status, is_cancelled)
-    ).all()
+        .subquery()
+    )
+    rows = db.session.execute(select(each.c.state, func.count()).group_by(each.c.state)).all()
     counts = dict.fromkeys(MAIL_STATES, 0)
-    for status, cancelled, n in rows:
-        counts[_mail_state(status, bool(cancelled))] += int(n)
+    for state, n in rows:
+        if state is not None:
+            counts[_MAIL_STATE_NAMES[state]] += int(n)
     return counts
-
-
-def _mail_state(status: OutboxStatus, is_cancelled: bool) -> str:
-    """The state of one update email, as an organizer names it."""
-    if status == OutboxStatus.SENT:
-        return "sent"
-    if status == OutboxStatus.FAILED:
-        return "cancelled" if is_cancelled else "bounced"
-    return "queued"

@@ -7,19 +7,18 @@ waits, unsent, for an owner's approval or staff's, as the organization chose.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from campaign.accounts.access import login_required
-from campaign.accounts.models import User
+from campaign.accounts.access import current_user_or_401, login_required, managed_campaign_or_404
 from campaign.builder import change_views, changes
 from campaign.builder.models import ChangeKind, ChangeRequest, ChangeStatus
 from campaign.campaigns.models import Campaign
 from campaign.extensions import csrf, db
+from campaign.security import private
 from campaign.updates import dashboard, links, service
 from campaign.updates.forms import SendForm, UpdateForm
 from campaign.updates.models import Update, UpdateStatus
@@ -33,19 +32,6 @@ bp = Blueprint("updates", __name__)
 UPDATE_FORM_MAX_BYTES = 512 * 1024
 
 
-def _user() -> User:
-    """The signed-in user (every organizer route is guarded by login_required)."""
-    return cast(User, current_user._get_current_object())
-
-
-def _campaign_or_404(campaign_id: int) -> Campaign:
-    """The campaign, if the user may manage it; a 404 otherwise, so another's campaign stays unseen."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None or not service.may_manage(_user(), campaign):
-        abort(404)
-    return campaign
-
-
 def _update_or_404(campaign: Campaign, update_id: int) -> Update:
     """An update of this campaign; any other id is a 404."""
     found = db.session.get(Update, update_id)
@@ -55,10 +41,8 @@ def _update_or_404(campaign: Campaign, update_id: int) -> Update:
 
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
-    """An organizer's or a signer's private page: never cached, never stored."""
-    response = Response(render_template(f"updates/{template}", **context), status=status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    """An organizer's or a signer's private page (the signer's comes by a link, maybe without a session)."""
+    return private(Response(render_template(f"updates/{template}", **context), status=status))
 
 
 @bp.before_request
@@ -72,14 +56,14 @@ def _allow_long_updates() -> None:
 @login_required
 def campaigns() -> Response:
     """The campaigns the user may manage, each with its dashboard and updates."""
-    return _page("campaigns.html", campaigns=service.manageable_campaigns(_user()))
+    return _page("campaigns.html", campaigns=service.manageable_campaigns(current_user_or_401()))
 
 
 @bp.get("/organize/campaigns/<int:campaign_id>/dashboard")
 @login_required
 def show_dashboard(campaign_id: int) -> Response:
     """The campaign's figures: signatures over time, by country and source, mail and letters."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = managed_campaign_or_404(campaign_id)
     return _page("dashboard.html", board=dashboard.build(campaign))
 
 
@@ -87,7 +71,7 @@ def show_dashboard(campaign_id: int) -> Response:
 @login_required
 def index(campaign_id: int) -> Response:
     """The campaign's updates, and the form for a new one."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = managed_campaign_or_404(campaign_id)
     return _index(campaign, UpdateForm())
 
 
@@ -108,11 +92,12 @@ def _index(campaign: Campaign, form: UpdateForm, status: int = 200) -> Response:
 @login_required
 def create(campaign_id: int) -> BaseResponse:
     """Save a new update as a draft, then show its preview."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = managed_campaign_or_404(campaign_id)
     form = UpdateForm()
     if not form.validate():
         return _index(campaign, form, 400)
-    draft = service.create_draft(campaign, _user(), form.subject.data or "", form.body.data or "")
+    user = current_user_or_401()
+    draft = service.create_draft(campaign, user, form.subject.data or "", form.body.data or "")
     db.session.commit()
     return redirect(url_for("updates.show", campaign_id=campaign.id, update_id=draft.id), code=303)
 
@@ -121,7 +106,7 @@ def create(campaign_id: int) -> BaseResponse:
 @login_required
 def show(campaign_id: int, update_id: int) -> Response:
     """A draft's preview with its edit and send forms, or the progress of sending; refreshes while sending."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = managed_campaign_or_404(campaign_id)
     found = _update_or_404(campaign, update_id)
     form = UpdateForm(data={"subject": found.subject, "body": found.body_markdown})
     return _show(campaign, found, form)
@@ -163,7 +148,7 @@ def _sample_email(campaign: Campaign, found: Update) -> str:
 @login_required
 def edit(campaign_id: int, update_id: int) -> BaseResponse:
     """Change a draft, then show its preview again."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = managed_campaign_or_404(campaign_id)
     found = _update_or_404(campaign, update_id)
     form = UpdateForm()
     if not form.validate():
@@ -185,7 +170,7 @@ def edit(campaign_id: int, update_id: int) -> BaseResponse:
 @login_required
 def send(campaign_id: int, update_id: int) -> BaseResponse:
     """Send a draft to its signers (a member's waits for approval); a worker queues it. Twice sends once."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = managed_campaign_or_404(campaign_id)
     found = _update_or_404(campaign, update_id)
     form = SendForm()
     if not form.validate():
@@ -194,21 +179,23 @@ def send(campaign_id: int, update_id: int) -> BaseResponse:
     if found.status != UpdateStatus.DRAFT or changes.waiting_update(found.id) is not None:
         return redirect(back, code=303)
     payload = {"subject": found.subject, "body_markdown": found.body_markdown}
+    user = current_user_or_401()
     try:
-        change = changes.propose(campaign, _user(), ChangeKind.UPDATE, payload, found)
+        change = changes.propose(campaign, user, ChangeKind.UPDATE, payload, found)
     except changes.ChangeError as problem:
         db.session.rollback()
         return _show(campaign, found, UpdateForm(), 409, str(problem))
     db.session.commit()
-    if change.status != ChangeStatus.APPROVED and changes.is_trusted(_user(), campaign):
+    if change.status != ChangeStatus.APPROVED and changes.is_trusted(user, campaign):
         # Their own change waits only for their second factor; its page then approves it.
-        return redirect(change_views.second_factor_url(_user(), _change_path(campaign, change)), code=303)
+        return redirect(change_views.second_factor_url(user, _change_path(campaign, change)), code=303)
     return redirect(back, code=303)
 
 
 def _change_path(campaign: Campaign, change: ChangeRequest) -> str:
     """Where a change of this campaign is decided: in the builder for members, in moderation for staff."""
-    if changes.is_owner(_user(), campaign) or not _user().is_staff:
+    user = current_user_or_401()
+    if changes.is_owner(user, campaign) or not user.is_staff:
         return url_for("builder.change", campaign_id=campaign.id, change_id=change.id)
     return url_for("moderation.change", change_id=change.id)
 

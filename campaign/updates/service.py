@@ -10,7 +10,6 @@ update and the person, so a second run queues nothing twice.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -20,8 +19,8 @@ from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.engine import Row
 
 from campaign import clock, dispatch
-from campaign.accounts.models import Membership, Organization, User
-from campaign.accounts.organizations import membership
+from campaign.accounts.access import manageable_by
+from campaign.accounts.models import Organization, User
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.translations import CampaignInLanguage, in_language
 from campaign.database import insert
@@ -51,20 +50,10 @@ class UpdateError(ValueError):
     """The update cannot be changed or sent as asked; the message says why."""
 
 
-def may_manage(user: User, campaign: Campaign) -> bool:
-    """Staff, admins and members of the campaign's organization may write to its signers."""
-    if user.is_staff:
-        return True
-    return campaign.organization_id is not None and membership(user, campaign.organization_id) is not None
-
-
 def manageable_campaigns(user: User, limit: int = 200) -> Sequence[Campaign]:
     """The campaigns the user may manage, newest first (staff: all of them, up to the limit)."""
-    query = select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc()).limit(limit)
-    if not user.is_staff:
-        query = query.join(Membership, Membership.organization_id == Campaign.organization_id).where(
-            Membership.user_id == user.id
-        )
+    newest_first = (Campaign.created_at.desc(), Campaign.id.desc())
+    query = select(Campaign).where(manageable_by(user)).order_by(*newest_first).limit(limit)
     return db.session.execute(query).scalars().all()
 
 
@@ -170,17 +159,18 @@ def queue_update(update_id: int, batch: int = BATCH, seconds: float = SECONDS) -
     Returns how many outbox rows were written. When time runs out with
     signers left, the task is handed to the broker again.
     """
-    deadline = time.monotonic() + seconds
     written = 0
-    while True:
+
+    def step() -> int:
+        """One batch, committed; how many signers it handled."""
+        nonlocal written
         handled, queued = queue_batch(update_id, batch)
         db.session.commit()
         written += queued
-        if handled < batch:
-            return written
-        if time.monotonic() >= deadline:
-            dispatch.publish(QUEUE_TASK, (update_id,))
-            return written
+        return handled
+
+    dispatch.drain(step, full=batch, seconds=seconds, task_name=QUEUE_TASK, args=(update_id,))
+    return written
 
 
 def queue_batch(update_id: int, batch: int) -> tuple[int, int]:

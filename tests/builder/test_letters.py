@@ -30,7 +30,7 @@ def test_an_organizer_writes_the_letter_and_chooses_the_officials(db, team):
     minister, _deputy = _officials(db)
     campaign = draft_of(db, team.organizer, team.organization, kind="letter", title="Suspend arms exports")
     path = f"/organize/campaigns/{campaign.id}/letter"
-    assert "Minister A, Minister of Foreign Affairs (FR)" in team.organizer.browser.get(path).get_data(
+    assert "Minister A, Minister of Foreign Affairs (France)" in team.organizer.browser.get(path).get_data(
         as_text=True
     )
 

@@ -113,9 +113,7 @@ def test_an_export_whose_worker_died_is_failed_and_its_file_removed(
                 timeout=30,
                 interval=0.2,
             )
-            print(
-                f"\nexport failed {time.monotonic() - killed_at:.1f} s after its worker was killed"
-            )
+            print(f"\nexport failed {time.monotonic() - killed_at:.1f} s after its worker was killed")
             assert failed.error == exports.ABANDONED
             assert failed.file_name is None
             assert not file.exists()

@@ -10,7 +10,7 @@ HOSTILE = [
     "Ani\x00",
     "\r\nBcc: victim@example.org",
     "<script>alert(1)</script>",
-    "=HYPERLINK(\"https://evil.example\")",
+    '=HYPERLINK("https://evil.example")',
     "\ue000csrf\ue000",
     "\ue000count\ue000",
     "Minister of Defence <gov@example.org>",

@@ -55,9 +55,7 @@ def test_no_helper_body_gets_a_server_error(
         @given(body=bodies)
         @FUZZ
         def check(body: Any) -> None:
-            response = client.post(
-                f"/api/v1/petitions/{petition.id}/signatures", json=body, headers=headers
-            )
+            response = client.post(f"/api/v1/petitions/{petition.id}/signatures", json=body, headers=headers)
             assert response.status_code < 500, (body, response.status_code)
             assert response.is_json, (body, response.status_code)
 

@@ -78,7 +78,6 @@ def test_translations_keep_every_placeholder(language):
     assert wrong == [], f"{language}: placeholders changed in {wrong[:5]}"
 
 
-
 def test_the_consent_labels_are_the_stored_wording(app):
     """In English the form's labels are the stored words: a signer's page translates what they agreed to."""
     from campaign.signing import consents

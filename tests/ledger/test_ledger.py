@@ -203,16 +203,33 @@ def test_a_rotated_key_signs_the_next_heads_and_the_old_one_stays_listed(db, cli
     )
 
 
-def test_the_ledger_stores_complete_subtrees_only(db, make_campaign):
+def test_the_ledger_stores_only_subtrees_of_sixteen_leaves_or_more_and_proves_every_leaf(
+    db, client, make_campaign
+):
     from campaign.ledger.models import LedgerNode
 
-    campaign = make_campaign()
-    add_signers(db, campaign, 13)
-    count_and_publish(db)
-    nodes = db.session.execute(select(LedgerNode.level, LedgerNode.index)).all()
-    # 13 leaves, 6 pairs, 3 fours, 1 eight: a node for each complete subtree, no more.
-    assert len(nodes) == 13 + 6 + 3 + 1
-    assert ledger.root_hash(campaign.id, 13) == bytes.fromhex(head_root(db, campaign.id))
+    campaign = make_campaign(slug="stored")
+    ids = add_signers(db, campaign, 13)
+    count_and_publish(db)  # an append that ends inside a block of sixteen...
+    ids += add_signers(db, campaign, 27, offset=13)
+    count_and_publish(db)  # ...and one that starts there, from the entries
+    nodes = db.session.execute(select(LedgerNode.level, LedgerNode.index).order_by("level", "index")).all()
+    # 40 leaves: the two complete blocks of 16 and the 32 they make; smaller subtrees come from the entries.
+    assert [tuple(node) for node in nodes] == [(4, 0), (4, 1), (5, 0)]
+    builder = verify.TreeBuilder()
+    for entry in client.get("/campaigns/stored/ledger/entries?start=0&end=39").json["entries"]:
+        builder.add(bytes.fromhex(entry["leaf_input"]))
+    assert builder.root().hex() == head_root(db, campaign.id)
+    for signature_id in (ids[0], ids[14], ids[37], ids[39]):
+        path = f"/campaigns/stored/receipts/{ledger.receipt_for(signature_id)}"
+        proof = client.get(path, headers={"Accept": "application/json"}).json
+        assert verify.verify_inclusion(
+            proof["leaf_index"],
+            40,
+            merkle.leaf_hash(bytes.fromhex(proof["leaf_input"])),
+            [bytes.fromhex(h) for h in proof["audit_path"]],
+            bytes.fromhex(proof["root_hash"]),
+        )
 
 
 def head_root(db, campaign_id):

@@ -5,7 +5,7 @@ import time
 
 from sqlalchemy import select
 
-from campaign import dispatch
+from campaign import cache
 from campaign.mail.models import OutboxMessage, OutboxStatus
 from campaign.signing.models import Signature
 from tests.conftest import INSTANCE, RUN_ID
@@ -45,7 +45,7 @@ def test_signing_survives_a_broker_outage_and_mail_follows_its_return(db, mailbo
             mailbox.wait_for("first@example.org", timeout=30)
             mailbox.wait_for("second@example.org", timeout=30)
     finally:
-        dispatch.reset_backoff()
+        cache.forget_local()
     db.session.expire_all()
     sent = db.session.execute(select(OutboxMessage.status)).scalars().all()
     assert sent == [OutboxStatus.SENT, OutboxStatus.SENT]

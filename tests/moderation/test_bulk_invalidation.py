@@ -74,6 +74,9 @@ def test_staff_count_a_range_then_invalidate_exactly_that_many_and_the_count_dro
     assert job.matched == 30
     page = staff.get(f"{NEW}/{job_id}").get_data(as_text=True)
     assert "30</strong> signatures match (dry run: nothing was changed)" in page
+    # Staff see, before they run it, how many counted signatures it takes off the public count (and ledger).
+    assert job.matched_counted == 25
+    assert "25</strong> count now: running it removes them from the public count" in page
     assert "Invalidate 30" in page
     # The dry run changed nothing.
     assert statuses(db, campaign.id) == {"validated": 31, "pending": 5, "fraudulent": 3}
@@ -196,6 +199,7 @@ def test_the_command_line_counts_then_invalidates_the_same_signatures(app, db, m
     campaign = make_campaign(slug="cli")
     add_flood(db, campaign.id, 12)
     add_flood(db, campaign.id, 3, network="198.51.100.0/24", prefix="ani")
+    assert counts.fold_signatures(batch=1000) == 15
     runner = app.test_cli_runner()
 
     refused = runner.invoke(args=["signatures", "invalidate", "--status", "validated"])
@@ -204,6 +208,7 @@ def test_the_command_line_counts_then_invalidates_the_same_signatures(app, db, m
     dry = runner.invoke(args=["signatures", "invalidate", "--range", "203.0.0.0/16", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "12 signatures match." in dry.output
+    assert "12 of them count now: the run removes them from the count" in dry.output
     assert statuses(db, campaign.id) == {"validated": 15}
 
     declined = runner.invoke(args=["signatures", "invalidate", "--range", FLOOD_RANGE], input="n\n")

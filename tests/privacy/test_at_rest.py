@@ -9,14 +9,27 @@ from campaign.signing.models import Signature
 from tests.conftest import csrf_token
 from tests.support.outbox import bodies
 
-SECRETS = ["zabel.yesayan.dump@example.org", "Zabelle", "Yesayanian", "K7Q2X9", "my grandmother's village",
-           "remember Shushi"]
+SECRETS = [
+    "zabel.yesayan.dump@example.org",
+    "Zabelle",
+    "Yesayanian",
+    "K7Q2X9",
+    "my grandmother's village",
+    "remember Shushi",
+]
 
 
 def test_a_pg_dump_after_signing_and_confirming_holds_nothing_in_clear(app, db, client, make_campaign, sign):
     make_campaign(slug="recognize")
-    sign("recognize", email=SECRETS[0], given_name=SECRETS[1], family_name=SECRETS[2], postal_code=SECRETS[3],
-         comment=SECRETS[4], email_opt_in="y")
+    sign(
+        "recognize",
+        email=SECRETS[0],
+        given_name=SECRETS[1],
+        family_name=SECRETS[2],
+        postal_code=SECRETS[3],
+        comment=SECRETS[4],
+        email_opt_in="y",
+    )
     path = re.search(r"http://localhost(/confirm/\S+)", bodies(db, "confirmation")[0]).group(1)
     page = client.get(path)
     client.post(path, data={"csrf_token": csrf_token(page.get_data(as_text=True))})

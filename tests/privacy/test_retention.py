@@ -17,10 +17,12 @@ DAY = timedelta(days=1)
 def test_unconfirmed_signatures_go_once_their_link_expired_and_nothing_else(db, make_campaign):
     campaign = make_campaign()
     now = clock.now()
-    old_pending = add_signature(db, campaign.id, "old@example.org", status=SignatureStatus.PENDING,
-                                created_at=now - 15 * DAY)
-    new_pending = add_signature(db, campaign.id, "new@example.org", status=SignatureStatus.PENDING,
-                                created_at=now - 13 * DAY)
+    old_pending = add_signature(
+        db, campaign.id, "old@example.org", status=SignatureStatus.PENDING, created_at=now - 15 * DAY
+    )
+    new_pending = add_signature(
+        db, campaign.id, "new@example.org", status=SignatureStatus.PENDING, created_at=now - 13 * DAY
+    )
     old_confirmed = add_signature(db, campaign.id, "kept@example.org", created_at=now - 400 * DAY)
     old_pending_id = old_pending.id
 

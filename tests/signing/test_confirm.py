@@ -1,7 +1,7 @@
 """Confirming a signature from the link in the email."""
 
 import re
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy import select, update
 
@@ -35,10 +35,14 @@ def test_opening_the_link_changes_nothing_until_the_button_is_pressed(db, client
 
     done = client.post(path, data={"csrf_token": csrf_token(page.get_data(as_text=True))})
     assert done.status_code == 303
-    assert done.headers["Location"] == "/campaigns/recognize/thanks"
+    # The thank-you page, told the signer's receipt in the public ledger.
+    location = urlsplit(done.headers["Location"])
+    assert location.path == "/campaigns/recognize/thanks"
+    [receipt] = parse_qs(location.query)["receipt"]
     assert status(db) == SignatureStatus.VALIDATED
     thanks = unquote(client.get(done.headers["Location"]).get_data(as_text=True))
     assert "Thank you" in thanks
+    assert f'href="/campaigns/recognize/receipts/{receipt}"' in thanks
     assert "source=whatsapp" in thanks and "source=telegram" in thanks and "source=copy-link" in thanks
 
 

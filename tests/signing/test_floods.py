@@ -109,8 +109,10 @@ def test_every_signature_carries_its_range_and_domain_hashes(db, make_campaign, 
     sign_from(client, "recognize", "2001:db8:7:8:aaaa::1", "ani@bücher.de")
     v4, v6 = by_email(db).values()
 
-    assert v4.client_range_hash == floods.range_hash("203.0.113.0/24") == floods.range_hash(
-        floods.client_range("203.0.113.5")
+    assert (
+        v4.client_range_hash
+        == floods.range_hash("203.0.113.0/24")
+        == floods.range_hash(floods.client_range("203.0.113.5"))
     )
     assert v6.client_range_hash == floods.range_hash("2001:db8:7:8::/64")
     assert v4.email_domain_index == floods.domain_index("example.org")

@@ -202,3 +202,27 @@ def test_a_script_in_a_name_is_shown_as_text(db, make_campaign, sign):
     page = response.get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_sign_says_what_it_came_to_and_which_signature_it_is(app, db, make_campaign):
+    from campaign.signing import service
+    from campaign.signing.service import SignatureRequest, SignOutcome
+
+    campaign = make_campaign(slug="outcomes")
+    asked = SignatureRequest(given_name="Anahit", family_name="P", email="anahit@example.org", country="AM")
+    with app.test_request_context():
+        first = service.sign(campaign, asked)
+        db.session.commit()
+        again = service.sign(campaign, asked)
+        db.session.commit()
+        assert (first.outcome, first.is_new) == (SignOutcome.NEW, True)
+        # The repeat names the first signature (read in the same statement), still pending.
+        assert (again.outcome, again.is_new) == (SignOutcome.REPEAT_PENDING, False)
+        assert (again.signature_id, again.person_id) == (first.signature_id, first.person_id)
+        service.confirm(first.signature_id)
+        db.session.commit()
+        after = service.sign(campaign, asked)
+        db.session.commit()
+    assert after.outcome == SignOutcome.REPEAT_SIGNED and after.signature_id == first.signature_id
+    stored = db.session.execute(select(Signature).where(Signature.campaign_id == campaign.id)).scalars().all()
+    assert [s.id for s in stored] == [first.signature_id]

@@ -1,0 +1,144 @@
+"""(i) Sign end to end: from the POST to the confirmation email handed to the SMTP server.
+
+Each round posts the real sign form to the app (gunicorn, its worker sending
+the mail) and to the bare baseline's /sign-and-mail (one INSERT, then the email
+through raw smtplib, in the request), back to back under the same wrk load. The
+app's rate is the signatures it accepted over the time from the first request
+to the last confirmation sent (the outbox's sent_at), so mail the worker is
+still sending when wrk stops counts against it; the baseline's rate is its
+request rate (its mail is sent before it answers). None lost: every accepted
+signature is stored and its confirmation sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bench import stats, wrk
+from bench.measure import settle, with_cpu
+from bench.stack import Stack, fetch_form
+
+SLUG = "recognize-artsakh"
+
+
+@dataclass
+class EndToEndRound:
+    """One round: the app's accepted signatures and their mail, against the baseline's requests."""
+
+    app: wrk.WrkResult
+    baseline: wrk.WrkResult
+    accepted: int
+    stored: int
+    mailed: int
+    seconds: float
+    app_cpu: dict[str, float] = field(default_factory=dict)
+    baseline_cpu: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def app_rate(self) -> float:
+        """Signatures a second, mail sent included."""
+        return self.accepted / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def lost(self) -> int:
+        """Accepted signatures not stored, or stored without their confirmation sent."""
+        return max(0, self.accepted - self.stored) + max(0, self.stored - self.mailed)
+
+
+@dataclass
+class EndToEndResult:
+    """All rounds of (i)."""
+
+    rounds: list[EndToEndRound] = field(default_factory=list)
+
+    def ratio(self) -> float:
+        """Median over rounds of the app's end-to-end rate / the baseline's in the same round."""
+        return stats.median([stats.ratio(r.app_rate, r.baseline.rate) for r in self.rounds])
+
+    def median(self, value: str) -> float:
+        """Median over rounds of an attribute of a round (app_rate) or of its app's wrk run (p99_ms)."""
+        return stats.median(
+            [getattr(r, value) if hasattr(r, value) else getattr(r.app, value) for r in self.rounds]
+        )
+
+    def baseline_rate(self) -> float:
+        """Median rate of the baseline."""
+        return stats.median([r.baseline.rate for r in self.rounds])
+
+    @property
+    def lost(self) -> int:
+        """Lost over all rounds."""
+        return sum(r.lost for r in self.rounds)
+
+
+def run(stack: Stack) -> EndToEndResult:
+    """Round after round: the bare INSERT + smtplib, then the app until its mail is out."""
+    settings = stack.settings
+    fields, cookie = fetch_form(stack.app_url, f"/campaigns/{SLUG}")
+    result = EndToEndResult()
+
+    def load(url: str, path: str, tag: str, duration: float) -> wrk.WrkResult:
+        """One wrk run of the sign script."""
+        args = [path, f"{stack.run_id}e{tag}", fields, cookie, stack.app_url]
+        return wrk.run(url + path, "sign.lua", args, duration, settings.wrk_threads, settings.connections)
+
+    load(stack.bare_url, "/sign-and-mail", "w", settings.warmup)
+    load(stack.app_url, f"/campaigns/{SLUG}/sign", "w", settings.warmup)
+    for number in range(settings.rounds):
+        settle(stack, settings.drain_timeout)
+        tag = f"r{number}"
+        baseline = with_cpu(stack, lambda: load(stack.bare_url, "/sign-and-mail", tag, settings.duration))  # noqa: B023
+        started = _database_now(stack)
+        app = with_cpu(stack, lambda: _app_round(stack, load, tag))  # noqa: B023
+        accepted, seconds = app.result.redirects, app.result.duration_s
+        stored, mailed, last_sent = _stored_and_mailed(stack, started)
+        if last_sent is not None:
+            seconds = max(seconds, (last_sent - started).total_seconds())
+        done = EndToEndRound(
+            app.result, baseline.result, accepted, stored, mailed, seconds, app.cpu_ms, baseline.cpu_ms
+        )
+        result.rounds.append(done)
+        print(
+            f"  sign end to end round {number + 1}: app {done.app_rate:.0f}/s "
+            f"(p99 {app.result.p99_ms:.0f} ms, {accepted} accepted, {mailed} mailed), "
+            f"bare INSERT + smtplib {baseline.result.rate:.0f}/s",
+            flush=True,
+        )
+    return result
+
+
+def _app_round(
+    stack: Stack, load: Callable[[str, str, str, float], wrk.WrkResult], tag: str
+) -> wrk.WrkResult:
+    """The app's wrk run, then the wait until its mail is out (the CPU of both counts against it)."""
+    result = load(stack.app_url, f"/campaigns/{SLUG}/sign", tag, stack.settings.duration)
+    settle(stack, stack.settings.drain_timeout)
+    return result
+
+
+def _database_now(stack: Stack) -> datetime:
+    """The database's clock (UTC, naive), which created_at and sent_at are written in."""
+    with stack.connect() as connection:
+        row = connection.execute("SELECT now() AT TIME ZONE 'utc'").fetchone()
+    return row[0] if row else datetime.now(UTC).replace(tzinfo=None)
+
+
+def _stored_and_mailed(stack: Stack, since: datetime) -> tuple[int, int, datetime | None]:
+    """Signatures of the campaign created since, how many had their confirmation sent, the last sent_at."""
+    with stack.connect() as connection:
+        row = connection.execute(
+            """
+            SELECT count(DISTINCT s.id), count(DISTINCT o.ref_id) FILTER (WHERE o.status = 'sent'),
+                   max(o.sent_at)
+            FROM signatures s
+            JOIN campaigns c ON c.id = s.campaign_id
+            LEFT JOIN outbox o ON o.ref_id = s.id AND o.kind = 'confirmation'
+            WHERE c.slug = %s AND s.created_at >= %s
+            """,
+            (SLUG, since),
+        ).fetchone()
+    if row is None:
+        return 0, 0, None
+    return int(row[0]), int(row[1]), row[2]

@@ -1,0 +1,69 @@
+"""`python -m bench.front_only [h] [i] [j]`: the front (h), sign end to end (i) and the surge (j) alone.
+
+The same stack, settings and code as `make bench`, only these benchmarks (all three unless named);
+it prints the table's rows and the rounds, and writes no report. Short runs for a busy machine:
+BENCH_ROUNDS=1 BENCH_DURATION=3 BENCH_WARMUP=1 BENCH_VIEWER_SECONDS=8.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from bench import bare_app, endtoend, front, front_report, report, viewers
+from bench.__main__ import _terminate, attempt
+from bench.settings import Settings
+from bench.stack import Stack
+
+
+def main() -> int:
+    """Set up, measure what was asked, tear down (always), print."""
+    signal.signal(signal.SIGTERM, _terminate)
+    wanted = set(sys.argv[1:]) or {"h", "i", "j"}
+    settings = Settings()
+    results = report.Results(settings, started_at=datetime.now(UTC))
+    stack = Stack(settings)
+    app: Any = None
+    print(f"bench run {stack.run_id}: database {stack.database}, logs in {stack.folder}", flush=True)
+    try:
+        stack.create_database()
+        with stack.connect() as connection:
+            connection.execute(bare_app.SCHEMA)
+        stack.apply_environment()
+        from campaign import create_app
+
+        app = create_app()
+        tokens = viewers.prepare(stack, app) if "j" in wanted else None
+        stack.start_smtp()
+        stack.start_app()
+        stack.start_bare()
+        stack.start_worker()
+        stack.start_beat()
+        nginx = front.start(stack)
+        if "h" in wanted:
+            results.front = attempt(results, "(h) the front", lambda: front.pages(stack, nginx))
+        if "i" in wanted:
+            results.end_to_end = attempt(results, "(i) sign end to end", lambda: endtoend.run(stack))
+        if tokens is not None:
+            results.surge = attempt(results, "(j) 100,000 viewers", lambda: viewers.run(stack, nginx, tokens))
+    finally:
+        if app is not None:
+            from campaign.extensions import db
+
+            with app.app_context():
+                db.engine.dispose()
+        stack.close(keep_logs=bool(results.errors))
+    for row in front_report.rows(results):
+        print(
+            f"  {row.measure}: {row.app} vs {row.baseline} ratio {row.ratio} [goal {row.goal}: {row.verdict}]"
+        )
+    print("\n".join(front_report.details(results)))
+    for name, error in results.errors.items():
+        print(f"  {name}: FAILED: {error}")
+    return 1 if results.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

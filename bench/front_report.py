@@ -1,0 +1,168 @@
+"""The report's lines for the front (h), sign end to end (i) and the surge (j), each against its baseline."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from bench import stats
+from bench.report import Row, _check, _number, _verdict
+from bench.viewers import CONFIRM_THREADS, SIGN_THREADS
+
+
+def rows(results: Any) -> list[Row]:
+    """The table's rows for (h), (i) and (j), where they were measured."""
+    table: list[Row] = []
+    front = results.front
+    if front is not None:
+        for name, label in (("page", "campaign page"), ("count", "count.json")):
+            pair = front.pairs.get(name)
+            if pair is None:
+                continue
+            ratio = pair.ratio()
+            table.append(
+                Row(
+                    f"(h) {label} through nginx, requests/s",
+                    f"{_number(pair.app_rate())} (p99 {_number(pair.app_latency('p99_ms'), 1)} ms)",
+                    f"{_number(pair.baseline_rate())} (the same {front.sizes.get(name, 0):,} bytes as a "
+                    f"static file, same nginx)",
+                    _number(ratio, 2),
+                    ">= 0.5",
+                    _verdict(_check(ratio, ratio >= 0.5)),
+                )
+            )
+    end = results.end_to_end
+    if end is not None:
+        ratio = end.ratio()
+        p99 = end.median("p99_ms")
+        table.append(
+            Row(
+                "(i) sign end to end (confirmation sent), signatures/s",
+                f"{_number(end.median('app_rate'))} (p99 {_number(p99, 1)} ms)",
+                f"{_number(end.baseline_rate())} (bare INSERT + raw smtplib)",
+                _number(ratio, 2),
+                ">= 0.6, p99 < 100 ms, none lost",
+                _verdict(_check(ratio, ratio >= 0.6 and p99 < 100 and end.lost == 0)),
+            )
+        )
+    surge = results.surge
+    if surge is not None:
+        viewers, signers = surge.viewers, surge.signers
+        sign_p99 = signers.p99_ms if signers is not None else math.nan
+        table.append(
+            Row(
+                f"(j) {results.settings.viewers:,} viewers polling count.json every "
+                f"{results.settings.viewer_poll_seconds:g} s, through nginx",
+                f"{_number(viewers.rate if viewers else math.nan)}/s served (p99 "
+                f"{_number(viewers.p99_ms if viewers else math.nan, 1)} ms); count fresh p50 / p99 "
+                f"{_number(surge.fresh_p50, 2)} / {_number(surge.fresh_p99, 2)} s",
+                f"{_number(surge.offered_rate)}/s offered",
+                _number(stats.ratio(viewers.rate, surge.offered_rate), 2) if viewers else "n/a",
+                "fresh within 3 s at p99, no errors, >= 90% of the offered rate served",
+                _verdict(
+                    _check(
+                        surge.fresh_p99,
+                        surge.fresh_p99 <= 3
+                        and surge.errors == 0
+                        and viewers is not None
+                        and viewers.rate >= 0.9 * surge.offered_rate,
+                    )
+                ),
+            )
+        )
+        table.append(
+            Row(
+                "(j) signing during the surge",
+                f"{_number(signers.rate if signers else math.nan)}/s (p99 {_number(sign_p99, 1)} ms)",
+                f"{_number(surge.sign_rate)}/s offered",
+                _number(stats.ratio(signers.rate, surge.sign_rate), 2) if signers else "n/a",
+                "p99 < 200 ms, no errors, >= 90% of the offered rate answered",
+                _verdict(
+                    _check(
+                        sign_p99,
+                        sign_p99 < 200
+                        and surge.errors == 0
+                        and signers is not None
+                        and signers.rate >= 0.9 * surge.sign_rate,
+                    )
+                ),
+            )
+        )
+    return table
+
+
+def details(results: Any) -> list[str]:
+    """Per-round figures of (h), (i) and (j)."""
+    lines: list[str] = []
+    front = results.front
+    if front is not None:
+        for name, pair in front.pairs.items():
+            lines.append(
+                f"Front, {name} through nginx vs the same bytes as a static file (requests/s, p50/p99 ms):"
+            )
+            lines += [
+                f"- round {n}: {a.rate:,.0f} ({a.p50_ms:.1f}/{a.p99_ms:.1f}) vs {b.rate:,.0f} "
+                f"({b.p50_ms:.1f}/{b.p99_ms:.1f}); answers {dict(sorted(a.statuses.items()))}"
+                for n, (a, b) in enumerate(zip(pair.app, pair.baseline, strict=False), start=1)
+            ]
+            lines.append("")
+    end = results.end_to_end
+    if end is not None:
+        lines.append(
+            "Sign end to end (signatures/s until the last confirmation was sent) vs bare INSERT + smtplib:"
+        )
+        lines += [
+            f"- round {n}: {r.app_rate:,.0f} ({r.accepted:,} accepted, {r.stored:,} stored, {r.mailed:,} "
+            f"mailed in {r.seconds:.1f} s; p50/p99 {r.app.p50_ms:.1f}/{r.app.p99_ms:.1f} ms) vs "
+            f"{r.baseline.rate:,.0f} ({r.baseline.p50_ms:.1f}/{r.baseline.p99_ms:.1f} ms); CPU ms a "
+            f"signature: {sum(r.app_cpu.values()):.2f} vs {sum(r.baseline_cpu.values()):.2f}"
+            for n, r in enumerate(end.rounds, start=1)
+        ]
+        lines.append("")
+    surge = results.surge
+    if surge is not None:
+        viewers, signers = surge.viewers, surge.signers
+        lines.append("The surge (one run):")
+        if viewers is not None:
+            lines.append(
+                f"- viewers: {viewers.requests:,} polls in {viewers.duration_s:.0f} s "
+                f"({viewers.rate:,.0f}/s of {surge.offered_rate:,.0f}/s offered), "
+                f"p50/p99 {viewers.p50_ms:.1f}/{viewers.p99_ms:.1f} ms, "
+                f"answers {dict(sorted(viewers.statuses.items()))}, socket errors {viewers.socket_errors}"
+            )
+        if signers is not None:
+            lines.append(
+                f"- signers: {len(signers.latencies):,} in {signers.seconds:.0f} s ({signers.rate:,.0f}/s), "
+                f"p50/p99 {signers.p50_ms:.1f}/{signers.p99_ms:.1f} ms from when each was due, "
+                f"answers {dict(sorted(signers.statuses.items()))}, socket errors {signers.socket_errors}"
+            )
+        lines.append(
+            f"- count.json freshness: {surge.confirmed:,} confirmations ({surge.confirm_errors} failed), "
+            f"p50 {surge.fresh_p50:.2f} s, p99 {surge.fresh_p99:.2f} s, "
+            f"max {max(surge.freshness, default=math.nan):.2f} s, {surge.unseen} never seen"
+        )
+        lines.append("")
+    return lines
+
+
+def how(settings: Any) -> list[str]:
+    """How (h), (i) and (j) were run."""
+    return [
+        "- (h) Debian's nginx with `deploy/nginx.conf` (placeholders filled in by `bench/front.py`, as in "
+        "tests/test_nginx_front.py; `worker_processes auto`; nginx takes the client address from the "
+        "load generator's X-Forwarded-For, as from a trusted CDN) before the app's gunicorn. The "
+        "campaign page and count.json fetched through it, against the very bytes it served written to a "
+        "file it serves from its static location; same wrk settings as (c).",
+        "- (i) the real sign form posted to the app until every confirmation it owed was sent by the "
+        "worker (the rate counts from the first request to the last `sent_at`), against "
+        "`bench/bare_app.py`'s /sign-and-mail: the INSERT, then one email composed with `EmailMessage` "
+        "and sent with raw `smtplib` over a per-thread connection to the same sink, before it answers.",
+        f"- (j) for {settings.viewer_seconds:g} s through nginx: {settings.viewers:,} virtual viewers "
+        f"(`bench/viewers.lua`) polling count.json every {settings.viewer_poll_seconds:g} s, offered by "
+        f"wrk over {settings.viewer_connections} connections paced with `delay()`; the sign form posted "
+        f"at {settings.viewer_sign_rate:g}/s by {SIGN_THREADS} threads, each signature at its "
+        "scheduled moment (open loop, latency from when it was due); "
+        f"{settings.viewer_confirm_rate:g} confirmations/s by {CONFIRM_THREADS} "
+        "threads, and count.json polled through nginx every "
+        f"{settings.poll_interval * 1000:g} ms for their freshness (the rule of (d)).",
+    ]

@@ -1,0 +1,1 @@
+"""Webhooks: an organization's HTTPS endpoints told of signatures and letters, through their own outbox."""

@@ -1,0 +1,112 @@
+"""Owing webhook events: the one call the places where things happen make, inside their transaction.
+
+It only inserts rows (one per endpoint that wants the event) and asks for a
+pump after the commit; it imports nothing of the domains that call it, so the
+import graph stays one way: signing and targets -> webhooks.events -> models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, literal, select
+
+from campaign import clock, dispatch
+from campaign.campaigns.models import Campaign
+from campaign.database import insert
+from campaign.extensions import db
+from campaign.signing.models import Signature, SignatureStatus
+from campaign.targets.models import Letter
+from campaign.webhooks.models import (
+    EVENTS,
+    OUTREACH_SENT,
+    SIGNATURE_ADDED,
+    SIGNATURE_CONFIRMED,
+    SIGNATURE_WITHDRAWN,
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+
+__all__ = [
+    "OUTREACH_SENT",
+    "SIGNATURE_ADDED",
+    "SIGNATURE_CONFIRMED",
+    "SIGNATURE_WITHDRAWN",
+    "emit",
+    "letters_sent",
+]
+
+PUMP_TASK = "webhooks.pump"
+# Every commit that owes an event asks for a pump; a fifth of a second of them share one.
+dispatch.coalesce(PUMP_TASK, seconds=0.2)
+
+_COLUMNS = (
+    "endpoint_id",
+    "event",
+    "ref_id",
+    "campaign_id",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "occurred_at",
+    "created_at",
+)
+
+
+def emit(event: str, signature_ids: Iterable[int] | Select[Any], now: datetime | None = None) -> int:
+    """Owe `event` about these signatures to every enabled endpoint of their organization that
+    wants it (each at most once); return how many deliveries were written."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown webhook event {event!r}")
+    ids = signature_ids if isinstance(signature_ids, Select) else sorted(set(signature_ids))
+    if not isinstance(ids, Select) and not ids:
+        return 0
+    now = now or clock.now()
+    owed = (
+        select(
+            WebhookEndpoint.id,
+            literal(event),
+            Signature.id,
+            Signature.campaign_id,
+            literal(DeliveryStatus.PENDING.value),
+            literal(0),
+            literal(now),
+            literal(now),
+            literal(now),
+        )
+        .join(Campaign, Campaign.id == Signature.campaign_id)
+        .join(WebhookEndpoint, WebhookEndpoint.organization_id == Campaign.organization_id)
+        .where(
+            Signature.id.in_(ids),
+            # Stored as fraudulent: answered like any other, never told to anyone.
+            Signature.status != SignatureStatus.FRAUDULENT,
+            WebhookEndpoint.is_enabled.is_(True),
+            (literal(" ") + WebhookEndpoint.events + literal(" ")).like(f"% {event} %"),
+        )
+    )
+    statement = (
+        insert(WebhookDelivery)
+        .from_select(list(_COLUMNS), owed)
+        .on_conflict_do_nothing(index_elements=["endpoint_id", "event", "ref_id"])
+        .returning(WebhookDelivery.id)
+    )
+    written = len(db.session.execute(statement).scalars().all())
+    if written:
+        dispatch.defer(db.session(), PUMP_TASK)
+    return written
+
+
+def letters_sent(outbox_row: Any) -> None:
+    """Mail sent a letter (or a digest of them): owe outreach.sent for each of their confirmed signatures.
+
+    Registered as the letter kinds' on_sent, so it runs in the transaction that marks the mail sent.
+    """
+    signatures = (
+        select(Letter.signature_id)
+        .join(Signature, Signature.id == Letter.signature_id)
+        .where(Letter.outbox_id == outbox_row.id, Signature.status == SignatureStatus.VALIDATED)
+    )
+    emit(OUTREACH_SENT, signatures)

@@ -1,0 +1,193 @@
+"""Which events are owed, to whom, and what they say: written in the transaction of what happened."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from campaign.campaigns.models import CampaignKind
+from campaign.signing.models import Signature, SignatureStatus
+from campaign.webhooks import events, service
+from campaign.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from tests.support.signers import add_signature
+from tests.webhooks.conftest import deliveries
+
+
+def owed(db):
+    """(event, signature id) of every delivery owed."""
+    return [(d.event, d.ref_id) for d in deliveries(db)]
+
+
+def test_signing_owes_signature_added_and_withdrawing_owes_signature_withdrawn(
+    db, make_campaign, organization, register, sign
+):
+    from campaign.signing import supporters
+
+    campaign = make_campaign(slug="recognize", organization_id=organization["organization"].id)
+    register(
+        organization["organization"], "http://127.0.0.1:9/hook", "signature.added", "signature.withdrawn"
+    )
+    other = make_campaign(slug="elsewhere")  # another organization's (none): nobody is told
+
+    sign("recognize", email="anahit@example.org")
+    sign("elsewhere", email="anahit@example.org")
+
+    signature = db.session.execute(select(Signature).where(Signature.campaign_id == campaign.id)).scalar_one()
+    assert owed(db) == [("signature.added", signature.id)]
+    assert db.session.execute(select(Signature).where(Signature.campaign_id == other.id)).scalar_one()
+
+    assert supporters.withdraw(signature.person_id, signature.id)
+    db.session.commit()
+    assert owed(db) == [("signature.added", signature.id), ("signature.withdrawn", signature.id)]
+    # Erasing everything afterwards owes nothing more: each event once per endpoint.
+    supporters.erase(signature.person_id)
+    db.session.commit()
+    assert len(owed(db)) == 2
+
+
+def test_no_event_for_fraudulent_signatures_disabled_endpoints_or_events_not_asked_for(
+    db, make_campaign, organization, register
+):
+    campaign = make_campaign(slug="recognize", organization_id=organization["organization"].id)
+    endpoint, _secret = register(
+        organization["organization"], "http://127.0.0.1:9/hook", "signature.confirmed"
+    )
+    fraudulent = add_signature(db, campaign.id, "bot@example.org", status=SignatureStatus.FRAUDULENT)
+    good = add_signature(db, campaign.id, "anahit@example.org")
+
+    assert events.emit(events.SIGNATURE_CONFIRMED, [fraudulent.id]) == 0
+    assert events.emit(events.SIGNATURE_WITHDRAWN, [good.id]) == 0  # not asked for
+    assert events.emit(events.SIGNATURE_CONFIRMED, [good.id]) == 1
+    assert events.emit(events.SIGNATURE_CONFIRMED, [good.id]) == 0  # once
+    endpoint.is_enabled = False
+    other = add_signature(db, campaign.id, "sona@example.org")
+    assert events.emit(events.SIGNATURE_CONFIRMED, [other.id]) == 0
+    db.session.commit()
+    assert owed(db) == [("signature.confirmed", good.id)]
+
+
+def test_the_event_carries_the_signer_only_if_the_organization_lets_members_export(
+    db, make_campaign, organization, register
+):
+    org = organization["organization"]
+    campaign = make_campaign(slug="recognize", organization_id=org.id)
+    register(org, "http://127.0.0.1:9/hook", "signature.confirmed")
+    signature = add_signature(
+        db,
+        campaign.id,
+        "anahit@example.org",
+        given_name="Anahit",
+        family_name="Petrosyan",
+        postal_code="0010",
+        comment="For the children of Stepanakert",
+        country="AM",
+        region="AM-ER",
+    )
+    events.emit(events.SIGNATURE_CONFIRMED, [signature.id])
+    db.session.commit()
+    [delivery] = deliveries(db)
+
+    without = json.dumps(service.payload(delivery))
+    for personal in ("anahit@example.org", "Anahit", "Petrosyan", "0010", "Stepanakert"):
+        assert personal not in without
+    assert json.loads(without)["osdi:signature"]["_links"]["osdi:person"]["href"].endswith(
+        f"/api/v1/people/{signature.person_id}"
+    )
+
+    org.allows_member_exports = True
+    db.session.commit()
+    shown = service.payload(delivery)
+    assert shown["type"] == "signature.confirmed"
+    assert shown["id"] == service.event_id("signature.confirmed", signature.id)
+    person = shown["osdi:signature"]["person"]
+    assert person["given_name"] == "Anahit" and person["family_name"] == "Petrosyan"
+    assert person["email_addresses"] == [{"address": "anahit@example.org", "primary": True}]
+    assert person["postal_addresses"] == [
+        {"primary": True, "country": "AM", "postal_code": "0010", "region": "ER"}
+    ]
+    assert shown["osdi:signature"]["comments"] == "For the children of Stepanakert"
+
+
+def test_a_sent_letter_owes_outreach_sent(app, db, make_campaign, organization, register, mailbox):
+    from campaign.mail import service as mail
+    from campaign.signing.service import confirm
+    from campaign.targets.models import LetterCampaign, LetterTarget, Official, Targeting
+
+    org = organization["organization"]
+    campaign = make_campaign(slug="letters", kind=CampaignKind.LETTER, organization_id=org.id)
+    official = Official(name="Claire France", title="Minister", body="", country="FR", email="fr@example.org")
+    db.session.add(official)
+    db.session.add(
+        LetterCampaign(
+            campaign_id=campaign.id,
+            subject_template="From $name",
+            body_template="Dear $official_name,\n$name",
+            targeting=Targeting.FIXED,
+        )
+    )
+    db.session.flush()
+    db.session.add(LetterTarget(campaign_id=campaign.id, official_id=official.id))
+    db.session.commit()
+    register(org, "http://127.0.0.1:9/hook", "outreach.sent")
+    signature = add_signature(
+        db, campaign.id, "anahit@example.org", status=SignatureStatus.PENDING, country="FR"
+    )
+    confirm(signature.id)
+    db.session.commit()
+    assert owed(db) == []  # owed once the letter leaves, not before
+
+    mail.pump(batch=10, seconds=5)
+
+    assert mailbox.wait_for("fr@example.org")
+    assert owed(db) == [("outreach.sent", signature.id)]
+    [delivery] = deliveries(db)
+    assert "osdi:outreach" in service.payload(delivery)
+
+
+def test_the_worker_refuses_an_endpoint_that_now_resolves_to_a_private_address(
+    app, db, make_campaign, organization
+):
+    org = organization["organization"]
+    campaign = make_campaign(slug="recognize", organization_id=org.id)
+    # Accepted once (say its name resolved to a public address then): checked again before each post.
+    sealed = service._new_secret()[1]
+    db.session.add(
+        WebhookEndpoint(
+            organization_id=org.id,
+            url="https://10.1.2.3/hook",
+            events="signature.confirmed",
+            secret_sealed=sealed,
+            secret_hint="abcd",
+        )
+    )
+    db.session.commit()
+    signature = add_signature(db, campaign.id, "anahit@example.org")
+    events.emit(events.SIGNATURE_CONFIRMED, [signature.id])
+    db.session.commit()
+
+    service.pump(batch=5, seconds=5)
+
+    [delivery] = deliveries(db)
+    assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1
+    assert "private, loopback or link-local" in delivery.last_error
+    assert delivery.response_code is None
+
+
+def test_the_command_line_adds_lists_and_removes_endpoints(app, db, organization, receiver):
+    runner = app.test_cli_runner()
+    slug = organization["organization"].slug
+
+    added = runner.invoke(args=["webhooks", "add", slug, receiver.url, "--event", "signature.added"])
+    assert added.exit_code == 0, added.output
+    assert added.stdout.strip().startswith("whsec_")
+    endpoint = db.session.execute(select(WebhookEndpoint)).scalar_one()
+    listed = runner.invoke(args=["webhooks", "list", slug])
+    assert f"{endpoint.id}\ton\tsignature.added\t{receiver.url}" in listed.output
+    refused = runner.invoke(args=["webhooks", "add", slug, "https://10.0.0.1/hook"])
+    assert refused.exit_code != 0 and "private" in refused.output
+    removed = runner.invoke(args=["webhooks", "remove", str(endpoint.id)])
+    assert removed.exit_code == 0
+    db.session.expire_all()
+    assert db.session.execute(select(WebhookDelivery)).first() is None
+    assert db.session.execute(select(WebhookEndpoint)).first() is None
