@@ -58,7 +58,10 @@ def _comparisons():
         st.text(max_size=12).map(lambda text: "'" + text.replace("'", "''") + "'"),
         st.integers(-(10**6), 10**6).map(str),
     )
-    field = st.one_of(st.sampled_from(FIELDS), st.from_regex(r"[a-z_]{1,10}", fullmatch=True))
+    # Any name but the grammar's own words (an operator or and/or is never a field's name).
+    reserved = {"and", "or", *filters.OPERATORS}
+    unknown = st.from_regex(r"[a-z_]{1,10}", fullmatch=True).filter(lambda name: name not in reserved)
+    field = st.one_of(st.sampled_from(FIELDS), unknown)
     return st.tuples(field, st.sampled_from(filters.OPERATORS), value).map(" ".join)
 
 
