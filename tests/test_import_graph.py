@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import concurrent.futures
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "campaign"
@@ -26,13 +27,25 @@ def _imported_at_load(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
     return found
 
 
+def _parse(source: str) -> ast.Module:
+    """The module's syntax tree, parsed in a thread of its own.
+
+    CPython 3.11's ast.parse can fail with "SystemError: AST constructor
+    recursion depth mismatch" in a thread where an earlier RecursionError was
+    raised (another test's deep input did that in a full run); a new thread
+    starts with a clean count.
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(ast.parse, source).result()
+
+
 def import_graph() -> dict[str, set[str]]:
     """Each module of campaign/ and the modules of campaign/ it imports when loaded."""
     paths = {_module_name(path): path for path in PACKAGE.rglob("*.py")}
     graph: dict[str, set[str]] = {}
     for name, path in paths.items():
         edges: set[str] = set()
-        for node in _imported_at_load(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in _imported_at_load(_parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 edges |= {alias.name for alias in node.names if alias.name in paths}
             elif node.module and node.level == 0:
