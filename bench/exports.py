@@ -33,7 +33,8 @@ import json, resource, sys, time
 from pathlib import Path
 from campaign import create_app
 from campaign.campaigns.models import Campaign
-from campaign.exports.service import ExportFilters, export_campaign_to
+from campaign.exports.filters import ExportFilters
+from campaign.exports.service import export_campaign_to
 from campaign.extensions import db
 from sqlalchemy import select
 

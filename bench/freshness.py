@@ -9,16 +9,14 @@ whose count reaches i.
 
 from __future__ import annotations
 
-import bisect
 import http.client
-import json
 import threading
 import time
 from dataclasses import dataclass, field
 
 from flask import Flask
 
-from bench import cpu, population, stats
+from bench import cpu, pollers, population, stats
 from bench.measure import settle
 from bench.stack import HOST, Stack, fetch_form
 
@@ -80,10 +78,7 @@ def prepare(stack: Stack, app: Flask) -> list[list[str]]:
             "pending",
             population.sealed_sample(app),
         )
-    from campaign.signing.tokens import confirmation_token
-
-    with app.test_request_context():
-        tokens = [confirmation_token(signature_id) for signature_id in ids]
+    tokens = population.confirmation_tokens(app, ids)
     rounds = [tokens[:warmup]]
     for number in range(settings.rounds):
         start = warmup + number * per_round
@@ -115,52 +110,83 @@ def run(stack: Stack, token_rounds: list[list[str]]) -> FreshResult:
 def _round(stack: Stack, tokens: list[str], fields: str, cookie: str) -> FreshRound:
     """Confirm these tokens at the set rate while polling count.json."""
     settings = stack.settings
-    base = _read_count(_connection(stack))
-    poller = _Poller(stack, base, settings.poll_interval)
+    base = pollers.read_count(stack.app_port, SLUG)
+    poller = pollers.CountPoller(stack.app_port, SLUG, base, settings.poll_interval)
     poller.start()
-    threads = max(1, settings.confirm_threads)
-    completions: list[list[float]] = [[] for _ in range(threads)]
-    errors = [0] * threads
     started = time.monotonic() + 0.2
     # A round lasts its set time: what the app cannot take in it is left unconfirmed.
     deadline = started + settings.confirm_seconds
-    workers = [
-        threading.Thread(
-            target=_confirm,
-            args=(
-                stack,
-                deadline,
-                tokens[j::threads],
-                fields,
-                cookie,
-                started + j / settings.confirm_rate,
-                threads / settings.confirm_rate,
-                completions[j],
-                errors,
-                j,
-            ),
-        )
-        for j in range(threads)
-    ]
-    for worker in workers:
+    confirming = Confirmers.of(
+        stack,
+        tokens,
+        fields,
+        cookie,
+        count=max(1, settings.confirm_threads),
+        rate=settings.confirm_rate,
+        started=started,
+        deadline=deadline,
+    )
+    for worker in confirming.threads:
         worker.start()
-    for worker in workers:
+    for worker in confirming.threads:
         worker.join()
-    done = sorted(t for times in completions for t in times)
+    done = confirming.done()
     poller.wait_for(base + len(done), timeout=30)
     poller.stop()
     elapsed = (done[-1] - started) if done else 0.0
-    attempted = len(done) + sum(errors)
-    fresh = FreshRound(attempted, len(done), sum(errors), len(done) / elapsed if elapsed > 0 else 0.0)
-    times = [t for t, _ in poller.polls]
-    for i, completed in enumerate(done, start=1):
-        first = bisect.bisect_left(times, completed)
-        seen = next((t for t, count in poller.polls[first:] if count - base >= i), None)
-        if seen is None:
-            fresh.unseen += 1
-        else:
-            fresh.latencies.append(seen - completed)
+    errors = sum(confirming.errors)
+    fresh = FreshRound(len(done) + errors, len(done), errors, len(done) / elapsed if elapsed > 0 else 0.0)
+    fresh.latencies, fresh.unseen = pollers.freshness(poller.polls, base, done)
     return fresh
+
+
+@dataclass
+class Confirmers:
+    """Threads (not started) that confirm tokens at a steady rate, and what they did."""
+
+    threads: list[threading.Thread]
+    completions: list[list[float]]
+    errors: list[int]
+
+    @classmethod
+    def of(
+        cls,
+        stack: Stack,
+        tokens: list[str],
+        fields: str,
+        cookie: str,
+        *,
+        count: int,
+        rate: float,
+        started: float,
+        deadline: float,
+    ) -> Confirmers:
+        """`count` threads sharing the tokens, together `rate` a second from `started` until the deadline."""
+        completions: list[list[float]] = [[] for _ in range(count)]
+        errors = [0] * count
+        threads = [
+            threading.Thread(
+                target=_confirm,
+                args=(
+                    stack,
+                    deadline,
+                    tokens[j::count],
+                    fields,
+                    cookie,
+                    started + j / rate,
+                    count / rate,
+                    completions[j],
+                    errors,
+                    j,
+                ),
+            )
+            for j in range(count)
+        ]
+        return cls(threads, completions, errors)
+
+    def done(self) -> list[float]:
+        """When each confirmation completed, in order."""
+        return sorted(t for times in self.completions for t in times)
 
 
 def _confirm(
@@ -217,56 +243,3 @@ def _post(
 def _connection(stack: Stack) -> http.client.HTTPConnection:
     """A keep-alive connection to the app."""
     return http.client.HTTPConnection(HOST, stack.app_port, timeout=10)
-
-
-def _read_count(connection: http.client.HTTPConnection) -> int:
-    """What count.json says now."""
-    connection.request("GET", f"/campaigns/{SLUG}/count.json")
-    response = connection.getresponse()
-    data = json.loads(response.read())
-    return int(data["count"])
-
-
-class _Poller(threading.Thread):
-    """Reads count.json every interval, keeping (answer time, count)."""
-
-    def __init__(self, stack: Stack, base: int, interval: float) -> None:
-        """Poll the app of this stack every interval, starting from the count `base`."""
-        super().__init__(daemon=True)
-        self.stack = stack
-        self.interval = interval
-        self.polls: list[tuple[float, int]] = []
-        self.latest = base
-        self._stop_event = threading.Event()
-        self._seen = threading.Condition()
-
-    def run(self) -> None:
-        """Poll until stopped."""
-        connection = _connection(self.stack)
-        next_at = time.monotonic()
-        while not self._stop_event.is_set():
-            try:
-                count = _read_count(connection)
-            except (OSError, http.client.HTTPException, ValueError):
-                connection.close()
-                connection = _connection(self.stack)
-                continue
-            with self._seen:
-                self.polls.append((time.monotonic(), count))
-                self.latest = count
-                self._seen.notify_all()
-            next_at += self.interval
-            self._stop_event.wait(max(0.0, next_at - time.monotonic()))
-        connection.close()
-
-    def wait_for(self, count: int, timeout: float) -> None:
-        """Wait until a poll saw at least `count`, or the timeout passed."""
-        deadline = time.monotonic() + timeout
-        with self._seen:
-            while self.latest < count and time.monotonic() < deadline:
-                self._seen.wait(0.1)
-
-    def stop(self) -> None:
-        """Stop polling."""
-        self._stop_event.set()
-        self.join()

@@ -10,37 +10,24 @@ from __future__ import annotations
 import signal
 import sys
 from datetime import UTC, datetime
-from typing import Any
 
-from bench import bare_app, endtoend, front, front_report, report, viewers
-from bench.__main__ import _terminate, attempt
+from bench import endtoend, front, front_report, harness, report, viewers
+from bench.harness import attempt
 from bench.settings import Settings
 from bench.stack import Stack
 
 
 def main() -> int:
     """Set up, measure what was asked, tear down (always), print."""
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGTERM, harness.terminate)
     wanted = set(sys.argv[1:]) or {"h", "i", "j"}
     settings = Settings()
     results = report.Results(settings, started_at=datetime.now(UTC))
     stack = Stack(settings)
-    app: Any = None
     print(f"bench run {stack.run_id}: database {stack.database}, logs in {stack.folder}", flush=True)
-    try:
-        stack.create_database()
-        with stack.connect() as connection:
-            connection.execute(bare_app.SCHEMA)
-        stack.apply_environment()
-        from campaign import create_app
-
-        app = create_app()
+    with harness.app_on(stack, keep_logs=lambda: bool(results.errors)) as app:
         tokens = viewers.prepare(stack, app) if "j" in wanted else None
-        stack.start_smtp()
-        stack.start_app()
-        stack.start_bare()
-        stack.start_worker()
-        stack.start_beat()
+        harness.start_services(stack)
         nginx = front.start(stack)
         if "h" in wanted:
             results.front = attempt(results, "(h) the front", lambda: front.pages(stack, nginx))
@@ -48,13 +35,6 @@ def main() -> int:
             results.end_to_end = attempt(results, "(i) sign end to end", lambda: endtoend.run(stack))
         if tokens is not None:
             results.surge = attempt(results, "(j) 100,000 viewers", lambda: viewers.run(stack, nginx, tokens))
-    finally:
-        if app is not None:
-            from campaign.extensions import db
-
-            with app.app_context():
-                db.engine.dispose()
-        stack.close(keep_logs=bool(results.errors))
     for row in front_report.rows(results):
         print(
             f"  {row.measure}: {row.app} vs {row.baseline} ratio {row.ratio} [goal {row.goal}: {row.verdict}]"

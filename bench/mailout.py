@@ -146,9 +146,9 @@ def _round(
 
 def _hand_over(app: Flask, count: int) -> None:
     """Hand the owed rows to the broker the app's own way: its outbox sweep (per-row tasks or a pump)."""
-    from campaign.mail import service
+    from campaign.mail import sending
 
-    sweep: Any = service.sweep
+    sweep: Any = sending.sweep
     with app.app_context():
         if "limit" in inspect.signature(sweep).parameters:
             sweep(limit=count)

@@ -47,6 +47,14 @@ def sealed_sample(app: Flask) -> bytes:
         return vault.seal(personal.sealed_values(), purpose=SEALED_PURPOSE, organization_id=None)
 
 
+def confirmation_tokens(app: Flask, signature_ids: list[int]) -> list[str]:
+    """The tokens of the confirmation links of these signatures, minted by the app's own function."""
+    from campaign.signing.tokens import confirmation_token
+
+    with app.test_request_context():
+        return [confirmation_token(signature_id) for signature_id in signature_ids]
+
+
 def add_signatures(
     connection: psycopg.Connection[Any], campaign_id: int, tag: str, count: int, status: str, sealed: bytes
 ) -> list[int]:
@@ -77,9 +85,9 @@ def add_signatures(
 
 def fold_all(app: Flask, batch: int = 50_000) -> int:
     """Fold every changed signature into the counters with the app's own fold; return how many."""
-    from campaign.counts import service
+    from campaign.counts.fold import fold_signatures
 
-    fold: Any = service.fold_signatures
+    fold: Any = fold_signatures
     takes_batch = bool(inspect.signature(fold).parameters)
     total = 0
     with app.app_context():

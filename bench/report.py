@@ -395,11 +395,11 @@ def _details(results: Results) -> list[str]:
         scale = results.scale
         lines.append(
             f"Scale: {scale.rows:,} validated signatures inserted in {scale.insert_seconds:.0f} s and "
-            f"folded by `campaign.counts.service.fold_signatures` in {scale.fold_seconds:.0f} s; "
+            f"folded by `campaign.counts.fold.fold_signatures` in {scale.fold_seconds:.0f} s; "
             f"count.json then said {scale.big_count:,} (big) and {scale.small_count:,} (small). "
             f"The same fold without the ledger's appends took {scale.bare_fold_seconds:.1f} s "
             f"(with them: {scale.fold_seconds:.1f} s). Inclusion proofs for {len(scale.receipts)} random "
-            f"leaves of the {scale.tree_size:,}-leaf tree: `campaign.ledger.service.receipt_state` p50 "
+            f"leaves of the {scale.tree_size:,}-leaf tree: `campaign.ledger.proofs.receipt_state` p50 "
             f"{stats.median(scale.proof_service_ms):.2f} ms, p95 "
             f"{stats.percentile(scale.proof_service_ms, 0.95):.2f} ms. "
             "p50 latency in ms over one connection, per round:"
@@ -485,7 +485,7 @@ def _how(results: Results) -> list[str]:
         f"--concurrency={settings.cores}` started; {settings.mail_messages:,} confirmations a round, owed as "
         "the sign request owes them (an outbox row naming a pending signature; the worker opens its "
         "sealed data and writes the email), handed to the broker by the app's own "
-        "`campaign.mail.service.sweep()`; timed from the hand-over to the last `sent_at`. "
+        "`campaign.mail.sending.sweep()`; timed from the hand-over to the last `sent_at`. "
         "Baseline: messages of the same size, composed beforehand, sent with `smtplib` over one reused "
         "connection to the same sink.",
         *_front_how(settings),

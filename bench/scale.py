@@ -96,7 +96,7 @@ def _timed_fold(stack: Stack, app: Flask, *, with_ledger: bool) -> float:
 @contextlib.contextmanager
 def _without_ledger() -> Iterator[None]:
     """The fold as it was before the ledger: its appends left out, in this process only (the baseline)."""
-    from campaign.ledger import service as ledger
+    from campaign.ledger import append as ledger
 
     record = ledger.record
     ledger.record = lambda events: 0  # type: ignore[assignment]
@@ -122,12 +122,12 @@ def _prove_in_process(app: Flask, campaign_id: int, result: ScaleResult) -> None
     from sqlalchemy import func, select
 
     from campaign.extensions import db
-    from campaign.ledger import service as ledger
+    from campaign.ledger import heads, proofs
     from campaign.ledger.models import LedgerReceipt
 
     with app.app_context():
-        ledger.publish_heads()
-        found = ledger.latest_head(campaign_id)
+        heads.publish_heads()
+        found = heads.latest_head(campaign_id)
         result.tree_size = found[0].tree_size if found else 0
         result.receipts = list(
             db.session.execute(
@@ -139,7 +139,7 @@ def _prove_in_process(app: Flask, campaign_id: int, result: ScaleResult) -> None
         )
         for receipt in result.receipts:
             started = time.perf_counter()
-            state = ledger.receipt_state(campaign_id, receipt)
+            state = proofs.receipt_state(campaign_id, receipt)
             result.proof_service_ms.append((time.perf_counter() - started) * 1000)
             if state is None or state.is_pending or state.tree_size != result.tree_size:
                 raise RuntimeError(f"receipt {receipt} has no proof in the published head")
@@ -202,30 +202,15 @@ def _count(stack: Stack, slug: str) -> int:
 
 def main() -> int:
     """`python -m bench.scale`: this benchmark alone, on a database and an app of its own."""
-    from bench import bare_app
+    from bench import harness
     from bench.settings import Settings
     from bench.stack import Stack
 
     stack = Stack(Settings())
-    app = None
-    try:
-        stack.create_database()
-        with stack.connect() as connection:
-            connection.execute(bare_app.SCHEMA)
-        stack.apply_environment()
-        from campaign import create_app
-
-        app = create_app()
+    with harness.app_on(stack) as app:
         result = populate(stack, app)
         stack.start_app()
         measure(stack, result)
-    finally:
-        if app is not None:
-            from campaign.extensions import db
-
-            with app.app_context():
-                db.engine.dispose()
-        stack.close()
     print(
         f"{result.rows:,} signatures: fold {result.fold_seconds:.1f} s with the ledger, "
         f"{result.bare_fold_seconds:.1f} s without (x{result.ledger_fold_ratio:.2f}); inclusion proof in a "

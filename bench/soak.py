@@ -31,7 +31,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from bench import report
+from bench import harness, report
 from bench.settings import Settings
 from bench.smtp_sink import Sink
 from bench.stack import HOST, ROOT, Child, Stack, free_port
@@ -484,18 +484,13 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _terminate(signum: int, _frame: object) -> None:
-    """Turn SIGTERM into an exception so that every child is stopped and the database dropped."""
-    raise SystemExit(128 + signum)
-
-
 def main(argv: list[str]) -> int:
     """Set the stack up, soak it, drain, account, tear down (always), report."""
     if argv[:1] == ["sink"]:
         sink_main(int(argv[1]), Path(argv[2]))
         return 0
     options = arguments(argv)
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGTERM, harness.terminate)
     stack = Stack(Settings())
     redis_port = free_port()
     stack.env["REDIS_URL"] = f"redis://{HOST}:{redis_port}/0"

@@ -17,16 +17,14 @@ Goals: the count fresh within 3 s at p99, signing p99 < 200 ms, no errors.
 
 from __future__ import annotations
 
-import bisect
 import http.client
-import json
 import threading
 import time
 from dataclasses import dataclass, field
 
 from flask import Flask
 
-from bench import freshness, population, stats, wrk
+from bench import freshness, pollers, population, stats, wrk
 from bench.front import Front
 from bench.stack import HOST, Stack, fetch_form
 
@@ -108,10 +106,7 @@ def prepare(stack: Stack, app: Flask) -> list[str]:
         ids = population.add_signatures(
             connection, campaign_id, "viewers", count, "pending", population.sealed_sample(app)
         )
-    from campaign.signing.tokens import confirmation_token
-
-    with app.test_request_context():
-        return [confirmation_token(signature_id) for signature_id in ids]
+    return population.confirmation_tokens(app, ids)
 
 
 def run(stack: Stack, front: Front, tokens: list[str]) -> ViewerResult:
@@ -142,8 +137,8 @@ def run(stack: Stack, front: Front, tokens: list[str]) -> ViewerResult:
     pace = viewer_connections * 1000 / offered
     warm = polls(settings.warmup, pace)
     pace = max(0.0, pace - warm.p50_ms)
-    base = _count(front.port)
-    poller = _Poller(front.port, base, settings.poll_interval)
+    base = pollers.read_count(front.port, SLUG)
+    poller = pollers.CountPoller(front.port, SLUG, base, settings.poll_interval)
 
     def viewers() -> None:
         """The viewers' polls."""
@@ -157,9 +152,16 @@ def run(stack: Stack, front: Front, tokens: list[str]) -> ViewerResult:
     )
     sign_interval = SIGN_THREADS / settings.viewer_sign_rate
     lock = threading.Lock()
-    completions: list[list[float]] = [[] for _ in range(CONFIRM_THREADS)]
-    errors = [0] * CONFIRM_THREADS
-    interval = CONFIRM_THREADS / settings.viewer_confirm_rate
+    confirming = freshness.Confirmers.of(
+        stack,
+        tokens,
+        confirm_fields,
+        confirm_cookie,
+        count=CONFIRM_THREADS,
+        rate=settings.viewer_confirm_rate,
+        started=started,
+        deadline=deadline,
+    )
     threads = [threading.Thread(target=viewers)]
     threads += [
         threading.Thread(
@@ -175,34 +177,17 @@ def run(stack: Stack, front: Front, tokens: list[str]) -> ViewerResult:
         )
         for j in range(SIGN_THREADS)
     ]
-    threads += [
-        threading.Thread(
-            target=freshness._confirm,
-            args=(
-                stack,
-                deadline,
-                tokens[j::CONFIRM_THREADS],
-                confirm_fields,
-                confirm_cookie,
-                started + j / settings.viewer_confirm_rate,
-                interval,
-                completions[j],
-                errors,
-                j,
-            ),
-        )
-        for j in range(CONFIRM_THREADS)
-    ]
+    threads += confirming.threads
     poller.start()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    done = sorted(t for times in completions for t in times)
+    done = confirming.done()
     poller.wait_for(base + len(done), timeout=30)
     poller.stop()
-    result.confirmed, result.confirm_errors = len(done), sum(errors)
-    result.freshness, result.unseen = _freshness(poller.polls, base, done)
+    result.confirmed, result.confirm_errors = len(done), sum(confirming.errors)
+    result.freshness, result.unseen = pollers.freshness(poller.polls, base, done)
     print(
         f"  surge: viewers {result.viewers.rate if result.viewers else 0:.0f}/s of {offered:.0f}/s offered, "
         f"signing {result.signers.rate if result.signers else 0:.0f}/s "
@@ -262,73 +247,3 @@ def _sign(
                 into.statuses[status] = into.statuses.get(status, 0) + 1
         n += 1
     connection.close()
-
-
-def _freshness(polls: list[tuple[float, int]], base: int, done: list[float]) -> tuple[list[float], int]:
-    """Seconds from each confirmation to the first poll (answered after it) whose count includes it."""
-    times = [t for t, _ in polls]
-    latencies: list[float] = []
-    unseen = 0
-    for i, completed in enumerate(done, start=1):
-        first = bisect.bisect_left(times, completed)
-        seen = next((t for t, count in polls[first:] if count - base >= i), None)
-        if seen is None:
-            unseen += 1
-        else:
-            latencies.append(seen - completed)
-    return latencies, unseen
-
-
-def _count(port: int, connection: http.client.HTTPConnection | None = None) -> int:
-    """What count.json says through nginx now."""
-    own = connection or http.client.HTTPConnection(HOST, port, timeout=10)
-    own.request("GET", f"/campaigns/{SLUG}/count.json")
-    count = int(json.loads(own.getresponse().read())["count"])
-    if connection is None:
-        own.close()
-    return count
-
-
-class _Poller(threading.Thread):
-    """Reads count.json through nginx every interval, keeping (answer time, count)."""
-
-    def __init__(self, port: int, base: int, interval: float) -> None:
-        """Poll nginx on this port, starting from the count `base`."""
-        super().__init__(daemon=True)
-        self.port = port
-        self.interval = interval
-        self.polls: list[tuple[float, int]] = []
-        self.latest = base
-        self._stopped = threading.Event()
-        self._seen = threading.Condition()
-
-    def run(self) -> None:
-        """Poll until stopped."""
-        connection = http.client.HTTPConnection(HOST, self.port, timeout=10)
-        next_at = time.monotonic()
-        while not self._stopped.is_set():
-            try:
-                count = _count(self.port, connection)
-            except (OSError, http.client.HTTPException, ValueError):
-                connection.close()
-                connection = http.client.HTTPConnection(HOST, self.port, timeout=10)
-                continue
-            with self._seen:
-                self.polls.append((time.monotonic(), count))
-                self.latest = count
-                self._seen.notify_all()
-            next_at += self.interval
-            self._stopped.wait(max(0.0, next_at - time.monotonic()))
-        connection.close()
-
-    def wait_for(self, count: int, timeout: float) -> None:
-        """Wait until a poll saw at least `count`, or the timeout passed."""
-        deadline = time.monotonic() + timeout
-        with self._seen:
-            while self.latest < count and time.monotonic() < deadline:
-                self._seen.wait(0.1)
-
-    def stop(self) -> None:
-        """Stop polling."""
-        self._stopped.set()
-        self.join()

@@ -62,7 +62,6 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.ledger.routes import bp as ledger_bp
     from campaign.moderation.routes import bp as moderation_bp
     from campaign.signing.routes import bp as signing_bp
-    from campaign.targets.pages import bp as letters_bp
     from campaign.targets.routes import bp as targets_bp
     from campaign.updates.routes import bp as updates_bp
     from campaign.webhooks.routes import bp as webhooks_bp
@@ -74,7 +73,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dev_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(targets_bp)
-    app.register_blueprint(letters_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(api_tokens_bp)

@@ -7,9 +7,6 @@ from typing import Any
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
-from flask_babel import gettext as _
-
-from campaign.campaigns.demo import seed_demo
 
 
 class TranslatedOption(click.Option):
@@ -33,9 +30,11 @@ class TranslatedOption(click.Option):
 
 
 def init_app(app: Flask) -> None:
-    """Register the platform's commands."""
+    """Register the platform's commands: each domain's, from its commands module."""
     from campaign import doctor
+    from campaign.accounts import commands as account_commands
     from campaign.api import commands as token_commands
+    from campaign.campaigns import commands as demo_commands
     from campaign.exports import commands as export_commands
     from campaign.ledger import commands as ledger_commands
     from campaign.moderation import commands as signature_commands
@@ -43,23 +42,19 @@ def init_app(app: Flask) -> None:
     from campaign.signing import commands as flood_commands
     from campaign.webhooks import commands as webhook_commands
 
-    doctor.init_app(app)
-    export_commands.init_app(app)
-    key_commands.init_app(app)
-    ledger_commands.init_app(app)
-    token_commands.init_app(app)
-    flood_commands.init_app(app)
-    signature_commands.init_app(app)
-    webhook_commands.init_app(app)
-
-    @app.cli.command("seed-demo")
-    def seed_demo_command() -> None:
-        """Seed the demo campaigns into an empty database."""
-        added = seed_demo()
-        if added:
-            click.echo(_("Seeded %(count)s demo campaigns.", count=added))
-        else:
-            click.echo(_("Database not empty: nothing seeded."))
+    for register in (
+        demo_commands.init_app,
+        doctor.init_app,
+        export_commands.init_app,
+        flood_commands.init_app,
+        key_commands.init_app,
+        ledger_commands.init_app,
+        signature_commands.init_app,
+        token_commands.init_app,
+        account_commands.init_app,
+        webhook_commands.init_app,
+    ):
+        register(app)
 
 
 def _create_app() -> Flask:

@@ -134,6 +134,8 @@ DEFAULTS: dict[str, Any] = {
     # Reasons for signing on a campaign page: how many, and how long a process reuses the list it read.
     "PUBLIC_COMMENTS_SHOWN": 20,
     "PUBLIC_COMMENTS_SECONDS": 10,
+    # Where export files wait to be downloaded; None: instance/exports (campaign/exports/files.py).
+    "EXPORT_FOLDER": None,
     # How long an export's file may be downloaded before it is deleted.
     "EXPORT_TTL_HOURS": 24,
     # An export still running this long after it was asked for is failed and its file removed
@@ -150,6 +152,13 @@ DEFAULTS: dict[str, Any] = {
     "API_TOKEN_DAYS": 90,  # how long an API token works before a new one is needed
     # Wrong API tokens one client address may send (a right token still passes).
     "API_BAD_TOKEN_RATE_LIMIT": "30 per 10 minutes",
+    # Password reset and invitation requests per client address (limits' notation).
+    "ACCOUNT_EMAIL_RATE_LIMIT": "10 per hour",
+    # How long after the password step the second factor may be given.
+    "LOGIN_TWO_FACTOR_WINDOW_SECONDS": 300,
+    # How long a password reset link and an invitation to an organization work.
+    "PASSWORD_RESET_MAX_AGE": 3600,
+    "INVITATION_MAX_AGE": 7 * 24 * 3600,
     # Sign-in sessions (rows on the server) end after this many hours, however active.
     "ACCOUNT_SESSION_HOURS": 12,
     # Failed sign-ins (campaign/accounts/lockout.py): per account and client pair, this
@@ -169,6 +178,14 @@ DEFAULTS: dict[str, Any] = {
     # change to a public campaign (outcome, text, update, closing) or an
     # approval of one to take effect; without it the change waits for them.
     "CHANGE_TWO_FACTOR_SECONDS": 900,
+    # Campaign images (campaign/builder/images.py): the largest upload in bytes, the most pixels
+    # one may have, the longest side kept; where they are kept (None: instance/campaign-images).
+    "CAMPAIGN_IMAGE_MAX_BYTES": 5 * 1024 * 1024,
+    "CAMPAIGN_IMAGE_MAX_PIXELS": 40_000_000,
+    "CAMPAIGN_IMAGE_MAX_SIDE": 2000,
+    "CAMPAIGN_IMAGE_FOLDER": None,
+    # Where organizations' logos are kept; None: instance/organization-logos (campaign/accounts/logos.py).
+    "ORGANIZATION_LOGO_FOLDER": None,
     # A letter's own words this alike (percent, estimated by keyed MinHash) to
     # another signer's count as a copy of them (campaign/targets/copies.py).
     "NEAR_COPY_PERCENT": 70,
@@ -239,4 +256,7 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_SWEEP_SECONDS": 15,
     "WEBHOOK_PUMP_BATCH": 5,
     "WEBHOOK_PUMP_SECONDS": 30,
+    # Celery settings laid over those of campaign/taskqueue.py, for a deployment that needs another
+    # (a mapping passed to create_app; the environment sets whole numbers only).
+    "CELERY": {},
 }

@@ -104,7 +104,7 @@ OUTCOME_HEADINGS: dict[str, LazyString] = {
     OutcomeKind.RESPONSE: lazy_gettext("The decision makers responded"),
 }
 
-# Where a letter to an official is (campaign.targets.service.DELIVERY_STATES).
+# Where a letter to an official is (campaign.targets.delivery.DELIVERY_STATES).
 DELIVERY_STATES: dict[str, LazyString] = {
     "queued": lazy_gettext("Queued"),
     "held": lazy_gettext("Held"),
@@ -127,7 +127,7 @@ PLACEHOLDERS: dict[str, LazyString] = {
 }
 
 # The columns of an export as the export form names them. The file's own header row stays in
-# English (campaign.exports.service.COLUMNS): the tools that read it look for those names.
+# English (campaign.exports.filters.COLUMNS): the tools that read it look for those names.
 EXPORT_COLUMNS: dict[str, LazyString] = {
     "id": lazy_gettext("Signature ID"),
     "given_name": lazy_gettext("First name"),

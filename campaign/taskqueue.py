@@ -9,6 +9,8 @@ from celery import Celery, Task
 from celery.schedules import crontab
 from flask import Flask
 
+from campaign import task_names
+
 # The longest a task may run before it is stopped (an export of a million rows takes ~20 s).
 TASK_TIME_LIMIT_SECONDS = 1800
 # The Redis broker hands an unacknowledged task to another worker after this long.
@@ -144,53 +146,53 @@ def beat_schedule(app: Flask) -> dict[str, Any]:
     """The periodic tasks; `celery -A worker beat` runs them, exactly one beat at a time."""
     return {
         "sweep the outbox": {
-            "task": "mail.sweep_outbox",
+            "task": task_names.MAIL_SWEEP_OUTBOX,
             "schedule": float(app.config["OUTBOX_SWEEP_SECONDS"]),
         },
         # Webhook deliveries due (retries, a lost pump) are handed to a pump (campaign/webhooks).
         "sweep the webhook deliveries": {
-            "task": "webhooks.sweep",
+            "task": task_names.WEBHOOKS_SWEEP,
             "schedule": float(app.config["WEBHOOK_SWEEP_SECONDS"]),
         },
         "fold signatures into counts": {
-            "task": "counts.fold_signatures",
+            "task": task_names.FOLD_SIGNATURES,
             "schedule": float(app.config["COUNTS_FOLD_SECONDS"]),
         },
-        # Each changed ledger gets a signed head (campaign/ledger/service.py).
+        # Each changed ledger gets a signed head (campaign/ledger/heads.py).
         "publish ledger heads": {
-            "task": "ledger.publish_heads",
+            "task": task_names.PUBLISH_LEDGER_HEADS,
             "schedule": float(app.config["LEDGER_SECONDS"]),
         },
-        "delete expired exports": {"task": "exports.expire", "schedule": 600.0},
+        "delete expired exports": {"task": task_names.EXPIRE_EXPORTS, "schedule": 600.0},
         # An export whose worker died is failed, and its half-written file removed, within a minute.
         "fail exports whose worker died": {
-            "task": "exports.fail_abandoned",
+            "task": task_names.FAIL_ABANDONED_EXPORTS,
             "schedule": float(app.config["EXPORT_SWEEP_SECONDS"]),
         },
         # An update whose queuing task was lost (a worker died) is picked up again.
-        "resume updates being sent": {"task": "updates.resume_sending", "schedule": 60.0},
+        "resume updates being sent": {"task": task_names.RESUME_UPDATES, "schedule": 60.0},
         "reconcile the counts every night": {
-            "task": "counts.reconcile",
+            "task": task_names.RECONCILE_COUNTS,
             "schedule": crontab(hour=3, minute=17),
         },
         # Hourly, so each campaign's digest leaves at the start of its window;
         # a digest's key holds the date, so an official gets one a day.
         "send letter digests": {
-            "task": "letters.send_digests",
+            "task": task_names.SEND_LETTER_DIGESTS,
             "schedule": crontab(minute=7),
         },
         # Supporters' data kept no longer than needed (campaign/privacy/retention.py).
         "delete and anonymise on schedule": {
-            "task": "privacy.retention",
+            "task": task_names.APPLY_RETENTION,
             "schedule": crontab(hour=2, minute=41),
         },
         # Just after the hour: the hour before is complete (campaign/moderation/trending.py).
         "report trending signatures": {
-            "task": "moderation.trending_report",
+            "task": task_names.REPORT_TRENDING,
             "schedule": crontab(minute=2),
         },
         "ask letter writers whether officials replied": {
-            "task": "letters.ask_for_replies",
+            "task": task_names.ASK_FOR_REPLIES,
             "schedule": crontab(hour=10, minute=23),
         },
     }

@@ -1,15 +1,13 @@
 """Fixtures: a PostgreSQL database and a Redis key prefix of this run's own, an
-in-process SMTP server, a real Celery worker, and factories for campaigns."""
+in-process SMTP server, a real Celery worker, factories for campaigns, and the
+signed-in people several folders share (the builder's team, API token users)."""
 
 from __future__ import annotations
 
 import os
-import re
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -17,43 +15,19 @@ import pytest
 import redis
 from sqlalchemy.exc import OperationalError
 
-RUN_ID = uuid.uuid4().hex[:10]
-ROOT = Path(__file__).resolve().parent.parent
-POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-DATABASE_NAME = f"campaign_test_{RUN_ID}"
-INSTANCE = Path(tempfile.mkdtemp(prefix=f"campaign-test-{RUN_ID}-"))
+# Imported before anything that may import the app: it sets the environment the app reads.
+from tests.support.run import DATABASE_NAME, INSTANCE, POSTGRES_ADMIN_URL, REDIS_URL, forget_caches
 
-# Set before anything imports the app: `worker` builds its app from the
-# environment, and the worker processes the tests start inherit it.
-os.environ.update(
-    {
-        "DATABASE_URL": POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + DATABASE_NAME,
-        "REDIS_URL": REDIS_URL,
-        "REDIS_KEY_PREFIX": f"campaign-test-{RUN_ID}:",
-        "SECRET_KEY": f"test-secret-{RUN_ID}",
-        "BASE_URL": "http://localhost",
-        "INSTANCE_PATH": str(INSTANCE / "instance"),
-        "MAIL_FROM": "Campaigns <campaigns@example.org>",
-        "OUTBOX_SWEEP_GRACE_SECONDS": "0",
-        # Tests read counts right after folding; one test turns this back on.
-        "COUNT_LOCAL_SECONDS": "0",
-        # Webhook tests post to a receiver on loopback (refused by default: SSRF).
-        "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32",
-    }
-)
-os.environ.pop("SMTP_URL", None)
-# The command line speaks the process locale's language; the tests read English
-# unless a test asks for another.
-os.environ["LANG"] = "C.UTF-8"
-for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
-    os.environ.pop(variable, None)
-
-from tests.support.smtp import SmtpCapture  # noqa: E402
+# isort: split
+from tests.support.accounts import API_PASSWORD
+from tests.support.builder import Person, Team
+from tests.support.forms import csrf_token
+from tests.support.people import signed_in
+from tests.support.smtp import SmtpCapture
+from tests.support.workers import free_port, start_celery
 
 # The browser and site fixtures of the page tests.
 pytest_plugins = ["tests.support.browser"]
-from tests.support.workers import free_port, start_celery  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -165,20 +139,6 @@ def db(observer: Any) -> Iterator[Any]:
         forget_caches()
 
 
-def forget_caches() -> None:
-    """Forget what this run cached, in Redis and in this process, so ids can start again."""
-    from campaign import cache
-    from campaign.privacy import keys
-
-    keys.forget()  # an organization's key of this test is gone with its rows
-    cache.forget_local()
-    client = redis.Redis.from_url(REDIS_URL)
-    keys = list(client.scan_iter(match=os.environ["REDIS_KEY_PREFIX"] + "campaign:*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
-
-
 @pytest.fixture(autouse=True)
 def fresh_limits(request: pytest.FixtureRequest) -> Iterator[None]:
     """Forget the rate limiter's counts after each test that used the app, so tests do not add up."""
@@ -255,22 +215,45 @@ def sign(client: Any) -> Callable[..., Any]:
     return submit
 
 
-def csrf_token(html: str) -> str:
-    """The CSRF token of the first form on a page."""
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'type="hidden" name="csrf_token" value="([^"]+)"', html
-    )
-    assert match, "no CSRF token on the page"
-    return match.group(1)
+@pytest.fixture
+def team(app: Any, db: Any) -> Team:
+    """Sign in one person of each role; each organizer runs an organization of their own."""
+    from campaign.accounts.models import Role
+    from campaign.accounts.organizations import create_organization
+
+    # Owners sign in with two-factor, and their changes to approved campaigns ask for it.
+    organizer = Person(*signed_in(app, db, "ani@example.org", Role.ORGANIZER))
+    other = Person(*signed_in(app, db, "mallory@example.org", Role.ORGANIZER))
+    staff = Person(*signed_in(app, db, "staff@example.org", Role.STAFF))
+    admin = Person(*signed_in(app, db, "admin@example.org", Role.ADMIN))
+    organization = create_organization("Friends of Artsakh", organizer.user)
+    other_organization = create_organization("Another Group", other.user)
+    db.session.commit()
+    return Team(organizer, other, staff, admin, app.test_client(), organization, other_organization)
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
-    """Poll until the predicate is truthy; fail after the timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(interval)
+@pytest.fixture
+def api_user(db: Any) -> Callable[..., tuple[Any, dict[str, str]]]:
+    """A user of the given role (in a new organization if given a name, which lets its members
+    export when told so) and the headers of their token."""
+    from campaign.accounts.models import Role
+    from campaign.accounts.organizations import create_organization
+    from campaign.accounts.service import create_user
+    from campaign.api.tokens import create_token
+
+    def make(
+        email: str,
+        role: Role = Role.ORGANIZER,
+        organization: str | None = None,
+        allows_exports: bool = False,
+    ) -> tuple[Any, dict]:
+        user = create_user(email, API_PASSWORD, role)
+        db.session.flush()
+        org = create_organization(organization, user) if organization else None
+        if org is not None:
+            org.allows_member_exports = allows_exports
+        _token, secret = create_token(user, "tests", actor="cli:tests")
+        db.session.commit()
+        return (org or user), {"OSDI-API-Token": secret}
+
+    return make

@@ -20,8 +20,8 @@ import psycopg
 import pytest
 from sqlalchemy import func, select
 
-from tests.builder.conftest import image_bytes
-from tests.conftest import POSTGRES_ADMIN_URL, ROOT
+from tests.support.images import image_bytes
+from tests.support.run import POSTGRES_ADMIN_URL, ROOT
 
 SIGNERS = [
     {"given_name": "Anahit", "family_name": "Petrosyan", "email": "anahit.backup@example.org"},

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from campaign.privacy import keys, vault
-from tests.conftest import csrf_token, wait_until
+from tests.support.forms import csrf_token
+from tests.support.waiting import wait_until
 from tests.support.workers import start_celery
 
 CAMPAIGN = str(Path(sys.executable).parent / "campaign")

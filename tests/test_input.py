@@ -15,11 +15,12 @@ from sqlalchemy import select
 
 from campaign.accounts.models import Role
 from campaign.campaigns.models import CampaignStatus
-from campaign.mail import service as mail
+from campaign.mail import composing as mail
 from campaign.mail.models import OutboxMessage
 from campaign.mail.transport import PermanentFailure, SmtpTransport
 from campaign.signing.models import Signature
-from tests.accounts.conftest import post_form
+from tests.support.builder import DRAFT_FORM
+from tests.support.forms import post_form
 from tests.support.outbox import rows
 from tests.support.people import signed_in
 from tests.support.smtp import SmtpCapture, _Handler
@@ -41,17 +42,7 @@ def organizer(app: Any, db: Any) -> tuple[Any, Any]:
 
 def _new_draft(browser: Any, organization: Any, **fields: str) -> Any:
     """Post the builder's new-campaign form."""
-    values = {
-        "organization_id": str(organization.id),
-        "kind": "petition",
-        "title": "Recognize the Republic of Artsakh",
-        "summary": "Ask our parliament to recognize Artsakh.",
-        "body_markdown": "Parliament should **recognize** Artsakh.",
-        "goal": "500",
-        "language": "en",
-        "share_text": "I signed.",
-        "save": "Create the draft",
-    }
+    values = {**DRAFT_FORM, "organization_id": str(organization.id), "share_text": "I signed."}
     values.update(fields)
     return post_form(browser, "/organize/campaigns/new", **values)
 

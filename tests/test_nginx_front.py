@@ -25,7 +25,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from bench.front import nginx_configuration as front_configuration
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Signature
-from tests.conftest import ROOT, wait_until
+from tests.support.run import ROOT
+from tests.support.waiting import wait_until
 from tests.support.workers import free_port
 
 NGINX = "/usr/sbin/nginx"

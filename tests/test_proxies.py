@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from campaign.signing.models import Signature, SignatureStatus
-from tests.conftest import csrf_token
+from tests.support.forms import csrf_token
 
 PROXY = "10.0.0.2"  # the proxy in front of the app, as the app sees it
 

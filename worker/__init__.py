@@ -6,7 +6,7 @@ run takes up the rest (the long jobs loop through campaign.dispatch.drain). A
 task in worker/tasks.py calls one service function and never commits. Where
 the unit is not a batch: mail.pump commits each message's outcome on its own
 (a message sent is never sent again), and an export commits its status before
-and after the file it writes (campaign.exports.service).
+and after the file it writes (campaign.exports.writer).
 """
 
 from __future__ import annotations

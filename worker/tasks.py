@@ -8,17 +8,17 @@ from celery import shared_task
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
-from campaign import dispatch
-from campaign.counts import service as counts
-from campaign.exports import service as exports
-from campaign.ledger import service as ledger
-from campaign.mail import service as mail
+from campaign import dispatch, task_names
+from campaign.counts import fold, reconcile
+from campaign.exports import files as export_files
+from campaign.exports import writer as export_writer
+from campaign.ledger import heads as ledger
+from campaign.mail import sending as mail
 from campaign.moderation import invalidation, trending
 from campaign.privacy import retention
 from campaign.targets import digests, followups
-from campaign.updates import service as updates
-from campaign.webhooks import service as webhooks
-from campaign.webhooks.events import PUMP_TASK as WEBHOOKS_PUMP_TASK
+from campaign.updates import sending as updates
+from campaign.webhooks import delivery as webhooks
 
 # A database that is briefly away (a failover, a busy SQLite) is worth
 # retrying; anything else is a bug and must show up as a failed task.
@@ -26,114 +26,114 @@ TRANSIENT = (OperationalError,)
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": True, "max_retries": 5}
 
 
-@shared_task(name=mail.PUMP_TASK, **RETRY)
+@shared_task(name=task_names.MAIL_PUMP, **RETRY)
 def pump_outbox() -> int:
     """Send what the outbox owes now, over one connection, each message at most once."""
     config = current_app.config
     return mail.pump(batch=config["OUTBOX_PUMP_BATCH"], seconds=config["OUTBOX_PUMP_SECONDS"])
 
 
-@shared_task(name="mail.sweep_outbox", **RETRY)
+@shared_task(name=task_names.MAIL_SWEEP_OUTBOX, **RETRY)
 def sweep_outbox() -> int:
     """Hand the broker the messages still owed; reclaim those stuck mid-send."""
     return mail.sweep()
 
 
-@shared_task(name=counts.FOLD_TASK, **RETRY)
+@shared_task(name=task_names.FOLD_SIGNATURES, **RETRY)
 def fold_signatures() -> int:
     """Fold changed signatures into the counters until none is left (each batch commits)."""
     batch = current_app.config["COUNTS_FOLD_BATCH"]
-    step = functools.partial(counts.fold_signatures, batch)
-    return dispatch.drain(step, full=batch, seconds=None, task_name=counts.FOLD_TASK)
+    step = functools.partial(fold.fold_signatures, batch)
+    return dispatch.drain(step, full=batch, seconds=None, task_name=task_names.FOLD_SIGNATURES)
 
 
-@shared_task(name="ledger.publish_heads", **RETRY)
+@shared_task(name=task_names.PUBLISH_LEDGER_HEADS, **RETRY)
 def publish_ledger_heads() -> int:
     """Sign and publish a head for every campaign whose ledger changed; return how many."""
     return ledger.publish_heads()
 
 
-@shared_task(name="counts.reconcile", **RETRY)
+@shared_task(name=task_names.RECONCILE_COUNTS, **RETRY)
 def reconcile_counts() -> int:
     """Recount the campaigns that changed since last night and repair any drift; return how many drifted."""
-    return len(counts.reconcile())
+    return len(reconcile.reconcile())
 
 
-@shared_task(name="letters.send_digests", **RETRY)
+@shared_task(name=task_names.SEND_LETTER_DIGESTS, **RETRY)
 def send_letter_digests() -> int:
     """Owe today's digest to each official whose digest campaigns have letters waiting."""
     return digests.send_digests()
 
 
-@shared_task(name="letters.ask_for_replies", **RETRY)
+@shared_task(name=task_names.ASK_FOR_REPLIES, **RETRY)
 def ask_for_replies() -> int:
     """Ask writers whether their officials replied, 14 days after delivery (reminding at 21)."""
     return followups.ask_for_replies()
 
 
-@shared_task(name=exports.RUN_TASK, **RETRY)
+@shared_task(name=task_names.RUN_EXPORT, **RETRY)
 def run_export(export_id: int) -> str:
     """Write one requested export's file, unless it was written already."""
-    return str(exports.run_export(export_id))
+    return str(export_writer.run_export(export_id))
 
 
-@shared_task(name="exports.expire", **RETRY)
+@shared_task(name=task_names.EXPIRE_EXPORTS, **RETRY)
 def expire_exports() -> int:
     """Delete the files of exports past their time."""
-    return exports.expire_exports()
+    return export_files.expire_exports()
 
 
-@shared_task(name="exports.fail_abandoned", **RETRY)
+@shared_task(name=task_names.FAIL_ABANDONED_EXPORTS, **RETRY)
 def fail_abandoned_exports() -> int:
     """Fail exports whose worker died (or that ran past their limit) and remove their files."""
-    return exports.fail_abandoned_exports()
+    return export_files.fail_abandoned_exports()
 
 
-@shared_task(name=updates.QUEUE_TASK, **RETRY)
+@shared_task(name=task_names.QUEUE_UPDATE, **RETRY)
 def queue_update(update_id: int) -> int:
     """Queue an update's outbox rows for its signers, a batch per transaction; safe to run twice."""
     return updates.queue_update(update_id)
 
 
-@shared_task(name="updates.resume_sending", **RETRY)
+@shared_task(name=task_names.RESUME_UPDATES, **RETRY)
 def resume_updates() -> int:
     """Hand the broker again any update left sending without progress (a lost task)."""
     return updates.resume_stalled()
 
 
-@shared_task(name="privacy.retention", **RETRY)
+@shared_task(name=task_names.APPLY_RETENTION, **RETRY)
 def apply_retention() -> dict[str, int]:
     """Delete unconfirmed signatures, clear old hashes and sent mail, anonymise ended campaigns."""
     return retention.run().as_dict()
 
 
-@shared_task(name=trending.REPORT_TASK, **RETRY)
+@shared_task(name=task_names.REPORT_TRENDING, **RETRY)
 def report_trending() -> int:
     """Record the last hour's signatures trending by address range or domain, email staff; return groups."""
     report = trending.report_last_hour()
     return 0 if report is None else len(report.groups)
 
 
-@shared_task(name=invalidation.COUNT_TASK, **RETRY)
+@shared_task(name=task_names.COUNT_INVALIDATION, **RETRY)
 def count_invalidation(job_id: int) -> int | None:
     """Count what a bulk invalidation's criteria match (its dry run), once."""
     return invalidation.count_job(job_id)
 
 
-@shared_task(name=invalidation.RUN_TASK, **RETRY)
+@shared_task(name=task_names.RUN_INVALIDATION, **RETRY)
 def run_invalidation(job_id: int) -> int:
     """Invalidate what a counted bulk invalidation matches, a batch per transaction."""
     return invalidation.run_job(job_id)
 
 
-@shared_task(name=WEBHOOKS_PUMP_TASK, **RETRY)
+@shared_task(name=task_names.WEBHOOKS_PUMP, **RETRY)
 def pump_webhooks() -> int:
     """Post what the webhooks' outbox owes now, each event at most once marked delivered."""
     config = current_app.config
     return webhooks.pump(batch=config["WEBHOOK_PUMP_BATCH"], seconds=config["WEBHOOK_PUMP_SECONDS"])
 
 
-@shared_task(name="webhooks.sweep", **RETRY)
+@shared_task(name=task_names.WEBHOOKS_SWEEP, **RETRY)
 def sweep_webhooks() -> int:
     """Hand the broker the webhook deliveries due; reclaim those a stopped worker left sending."""
     return webhooks.sweep()

@@ -7,35 +7,24 @@ from flask_limiter import RateLimitExceeded
 
 from campaign.extensions import limiter, login_manager
 
-# Defaults of the settings this package reads; tests and deployments may override them.
-# (Failed sign-ins back off per account and client: the LOGIN_* numbers in campaign/config.py.)
-SETTINGS = {
-    # Password reset and invitation requests per client address (limits' notation).
-    "ACCOUNT_EMAIL_RATE_LIMIT": "10 per hour",
-    # How long after the password step the second factor may be given.
-    "LOGIN_TWO_FACTOR_WINDOW_SECONDS": 300,
-    "PASSWORD_RESET_MAX_AGE": 3600,
-    "INVITATION_MAX_AGE": 7 * 24 * 3600,
-}
+# The settings this package reads (ACCOUNT_*, LOGIN_*, PASSWORD_RESET_MAX_AGE, INVITATION_MAX_AGE)
+# have their defaults in campaign/config.py's DEFAULTS, like every other setting.
 
 
 def init_app(app: Flask) -> None:
-    """Set up Flask-Login, the rate limiter, the two-factor gate, the mail kinds and the `user` commands."""
-    from campaign.accounts import access, commands
+    """Set up Flask-Login, the rate limiter, the two-factor gate and the kinds of mail about accounts."""
+    from campaign.accounts import access
     from campaign.accounts import messages as messages  # registers the kinds of mail about accounts
     from campaign.accounts import models as models  # the tables, for Alembic and the app
 
-    for key, value in SETTINGS.items():
-        app.config.setdefault(key, value)
     _init_limiter(app)
     login_manager.init_app(app)
-    # Sessions are rows on the server, ended by deleting them (service.begin_session); Flask-Login's
+    # Sessions are rows on the server, ended by deleting them (sessions.begin_session); Flask-Login's
     # IP-based "session protection" would only sign people out on a phone's network change.
     login_manager.session_protection = None
     app.before_request(access.two_factor_gate)
     app.register_error_handler(RateLimitExceeded, _too_many_requests)
     app.jinja_env.globals["signed_in_user"] = access.signed_in_user
-    commands.init_app(app)
 
 
 def _init_limiter(app: Flask) -> None:

@@ -12,14 +12,14 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, exists, select, true
 from werkzeug.wrappers import Response as BaseResponse
 
-from campaign.accounts import service
+from campaign.accounts import second_factor, sessions
 from campaign.accounts.models import Membership, Organization, User
 from campaign.campaigns.models import Campaign
 from campaign.extensions import db, login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Where someone who must use two-factor may go before giving it (see service.needs_two_factor).
+# Where someone who must use two-factor may go before giving it (see second_factor.needs_two_factor).
 TWO_FACTOR_GATE_OPEN = frozenset(
     {
         "static",
@@ -152,7 +152,7 @@ def two_factor_fresh_required(max_age_seconds: int = 300, return_to: str | None 
                 return redirect(url_for("accounts.login", next=current_path()))
             if not current_user.has_two_factor:
                 return redirect(url_for("accounts.two_factor_setup"))
-            if not service.has_fresh_two_factor(max_age_seconds):
+            if not sessions.has_fresh_two_factor(max_age_seconds):
                 back = url_for(return_to, **kwargs) if return_to else current_path()
                 return redirect(url_for("accounts.two_factor_verify", next=back))
             return view(*args, **kwargs)
@@ -170,7 +170,7 @@ def two_factor_gate() -> BaseResponse | None:
     if request.endpoint in TWO_FACTOR_GATE_OPEN or not current_user.is_authenticated:
         return None
     user = cast(User, current_user._get_current_object())
-    if service.is_two_factor_verified() or not service.needs_two_factor(user):
+    if sessions.is_two_factor_verified() or not second_factor.needs_two_factor(user):
         return None
     if current_user.has_two_factor:
         return redirect(url_for("accounts.two_factor_verify", next=current_path()))
@@ -180,7 +180,7 @@ def two_factor_gate() -> BaseResponse | None:
 @login_manager.user_loader
 def _load_user(session_secret: str) -> User | None:
     """The session's user, unless the session ended or expired or the user was disabled."""
-    return service.load_session_user(session_secret)
+    return sessions.load_session_user(session_secret)
 
 
 @login_manager.unauthorized_handler

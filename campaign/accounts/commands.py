@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from campaign.accounts import service
+from campaign.accounts import service, staff_accounts
 from campaign.accounts.models import Role
 from campaign.cli import TranslatedOption
 from campaign.extensions import db
@@ -29,11 +29,7 @@ user_commands = AppGroup("user", help=_l("Manage the accounts of organizers, sta
     help=_l("The user's role."),
 )
 @click.option(
-    "--name",
-    "display_name",
-    default="",
-    cls=TranslatedOption,
-    help=_l("The name shown to others (default: from the email)."),
+    "--name", default="", cls=TranslatedOption, help=_l("The name shown to others (default: from the email).")
 )
 @click.option(
     "--password-stdin",
@@ -41,14 +37,14 @@ user_commands = AppGroup("user", help=_l("Manage the accounts of organizers, sta
     cls=TranslatedOption,
     help=_l("Read the password from the first line of standard input."),
 )
-def create_user_command(email: str, role: str, display_name: str, password_stdin: bool) -> None:
+def create_user_command(email: str, role: str, name: str, password_stdin: bool) -> None:
     """Create a user; the password comes from stdin (--password-stdin) or a prompt."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
     try:
-        user = service.create_user(email, password, Role(role), display_name)
+        user = service.create_user(email, password, Role(role), name)
     except service.AccountError as problem:
         db.session.rollback()
         raise click.ClickException(str(problem)) from None
@@ -64,7 +60,7 @@ def disable_user_command(email: str) -> None:
     if user is None:
         raise click.ClickException(_("No account has the address %(email)s.", email=email))
     actor = f"cli:{getpass.getuser()}"
-    service.disable_user(user, actor=actor)
+    staff_accounts.disable_user(user, actor=actor)
     db.session.commit()
     click.echo(
         _("Disabled %(email)s; their sessions are ended and their API tokens revoked.", email=user.email)

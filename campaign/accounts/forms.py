@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext
+from flask_babel import LazyString, lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, StringField
@@ -17,22 +17,40 @@ from campaign.validation import no_links, single_line
 ROLE_LABELS = labels.ROLES
 
 
+def _email_field(required: LazyString) -> StringField:
+    """An email address: trimmed, one line of at most 320 characters; `required` says it is missing."""
+    return StringField(
+        lazy_gettext("Email"),
+        filters=[strip],
+        validators=[DataRequired(required), Length(max=320), single_line],
+    )
+
+
+def _password_field(label: LazyString, required: LazyString) -> PasswordField:
+    """A password: one line of at most 1024 characters; `required` says it is missing."""
+    return PasswordField(label, validators=[DataRequired(required), Length(max=1024), single_line])
+
+
+def _name_field(label: LazyString, required: LazyString, max_length: int) -> StringField:
+    """A name shown to others: trimmed, one line, no links; `required` says it is missing."""
+    return StringField(
+        label,
+        filters=[strip],
+        validators=[DataRequired(required), Length(max=max_length), single_line, no_links],
+    )
+
+
+def _role_field(default: str | None = None) -> SelectField:
+    """A pick of one platform role."""
+    choices = [SelectChoice(role.value, ROLE_LABELS[role]) for role in Role]
+    return SelectField(lazy_gettext("Role"), choices=choices, default=default)
+
+
 class LoginForm(FlaskForm):
     """Email and password."""
 
-    email = StringField(
-        lazy_gettext("Email"),
-        filters=[strip],
-        validators=[
-            DataRequired(lazy_gettext("Please enter your email address.")),
-            Length(max=320),
-            single_line,
-        ],
-    )
-    password = PasswordField(
-        lazy_gettext("Password"),
-        validators=[DataRequired(lazy_gettext("Please enter your password.")), Length(max=1024), single_line],
-    )
+    email = _email_field(lazy_gettext("Please enter your email address."))
+    password = _password_field(lazy_gettext("Password"), lazy_gettext("Please enter your password."))
     next = HiddenField()
 
 
@@ -50,24 +68,13 @@ class TwoFactorForm(FlaskForm):
 class PasswordRequestForm(FlaskForm):
     """The address to send a password reset link to."""
 
-    email = StringField(
-        lazy_gettext("Email"),
-        filters=[strip],
-        validators=[
-            DataRequired(lazy_gettext("Please enter your email address.")),
-            Length(max=320),
-            single_line,
-        ],
-    )
+    email = _email_field(lazy_gettext("Please enter your email address."))
 
 
 class NewPasswordForm(FlaskForm):
     """A new password, typed twice."""
 
-    password = PasswordField(
-        lazy_gettext("New password"),
-        validators=[DataRequired(lazy_gettext("Please choose a password.")), Length(max=1024), single_line],
-    )
+    password = _password_field(lazy_gettext("New password"), lazy_gettext("Please choose a password."))
     confirm = PasswordField(
         lazy_gettext("New password again"),
         validators=[
@@ -80,31 +87,13 @@ class NewPasswordForm(FlaskForm):
 class NewAccountForm(NewPasswordForm):
     """What an invited person fills in to create their account."""
 
-    display_name = StringField(
-        lazy_gettext("Your name"),
-        filters=[strip],
-        validators=[
-            DataRequired(lazy_gettext("Please enter your name.")),
-            Length(max=100),
-            single_line,
-            no_links,
-        ],
-    )
+    display_name = _name_field(lazy_gettext("Your name"), lazy_gettext("Please enter your name."), 100)
 
 
 class OrganizationForm(FlaskForm):
     """A new organization's name."""
 
-    name = StringField(
-        lazy_gettext("Organization name"),
-        filters=[strip],
-        validators=[
-            DataRequired(lazy_gettext("Please enter a name.")),
-            Length(max=200),
-            single_line,
-            no_links,
-        ],
-    )
+    name = _name_field(lazy_gettext("Organization name"), lazy_gettext("Please enter a name."), 200)
 
 
 class InvitationForm(FlaskForm):
@@ -137,28 +126,14 @@ class LogoForm(FlaskForm):
 class StaffUserForm(FlaskForm):
     """A new account, made by staff: its owner chooses the password from an emailed link."""
 
-    email = StringField(
-        lazy_gettext("Email"),
-        filters=[strip],
-        validators=[
-            DataRequired(lazy_gettext("Please enter an email address.")),
-            Length(max=320),
-            single_line,
-        ],
-    )
+    email = _email_field(lazy_gettext("Please enter an email address."))
     display_name = StringField(
         lazy_gettext("Name"), filters=[strip], validators=[Length(max=100), single_line, no_links]
     )
-    role = SelectField(
-        lazy_gettext("Role"),
-        choices=[SelectChoice(role.value, ROLE_LABELS[role]) for role in Role],
-        default=Role.ORGANIZER.value,
-    )
+    role = _role_field(default=Role.ORGANIZER.value)
 
 
 class RoleForm(FlaskForm):
     """Another platform role for an account."""
 
-    role = SelectField(
-        lazy_gettext("Role"), choices=[SelectChoice(role.value, ROLE_LABELS[role]) for role in Role]
-    )
+    role = _role_field()

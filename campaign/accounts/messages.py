@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, render_template
 from flask_babel import gettext
 
-from campaign.accounts import lockout, service
+from campaign.accounts import lockout, password_reset, staff_accounts
 from campaign.accounts.models import User
 from campaign.extensions import db
 from campaign.links import absolute_url
@@ -30,7 +30,9 @@ def _with_reset_link(row: OutboxMessage, subject: str, template: str) -> mail.Co
         body=render_template(
             template,
             user=user,
-            reset_url=absolute_url("accounts.reset_password", token=service.password_reset_token(user)),
+            reset_url=absolute_url(
+                "accounts.reset_password", token=password_reset.password_reset_token(user)
+            ),
             max_age_minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
         ),
     )
@@ -63,6 +65,6 @@ def _sign_in_failures(row: OutboxMessage) -> mail.Composed | None:
     )
 
 
-mail.register_kind(service.RESET_KIND, compose=_password_reset)
-mail.register_kind(service.WELCOME_KIND, compose=_account_created)
+mail.register_kind(password_reset.RESET_KIND, compose=_password_reset)
+mail.register_kind(staff_accounts.WELCOME_KIND, compose=_account_created)
 mail.register_kind(lockout.NOTICE_KIND, compose=_sign_in_failures)

@@ -67,7 +67,7 @@ class User(db.Model):  # type: ignore[name-defined]
 
     @property
     def role_needs_two_factor(self) -> bool:
-        """Tell whether the role alone demands two-factor (admins and staff; see service.needs_two_factor)."""
+        """Tell whether the role alone demands two-factor: admins and staff (see second_factor.py)."""
         return self.role in (Role.ADMIN, Role.STAFF)
 
     @property

@@ -6,7 +6,7 @@ from flask import abort, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from campaign.accounts import organizations, service
+from campaign.accounts import organizations, service, sessions
 from campaign.accounts.access import current_user_or_401, login_required
 from campaign.accounts.blueprint import bp, config_limit, page
 from campaign.accounts.forms import InvitationForm, NewAccountForm, OrganizationForm
@@ -156,6 +156,6 @@ def _accept_new_account(found: Invitation, token: str) -> BaseResponse:
         return page("invitation.html", 400, invitation=found, token=token, form=form, has_account=False)
     except service.DuplicateEmail:
         return page("invitation.html", 409, invitation=found, token=token, has_account=True)
-    service.begin_session(user, two_factor_verified=False)
+    sessions.begin_session(user, two_factor_verified=False)
     db.session.commit()
     return redirect(url_for("accounts.organization", organization_id=found.organization_id), code=303)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from flask import Response, redirect, request, url_for
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from campaign.accounts import lockout, service, two_factor
+from campaign.accounts import lockout, password_reset, second_factor, service, sessions, two_factor
 
 # These add their routes to bp: organization logos, organizations and invitations, staff's pages of users.
 from campaign.accounts import logo_routes as logo_routes
@@ -38,11 +38,28 @@ def wait_page(seconds: int) -> Response:
     return response
 
 
-def _code_refused(user: User, form: TwoFactorForm, template: str, **context: Any) -> Response:
-    """Count a wrong code against this user and client, then say so."""
-    lockout.record_failure(lockout.CODE_STEP, str(user.id), user.canonical_email, user)
-    db.session.commit()
-    return page(template, 401, form=form, failure=WRONG_CODE, **context)
+def _code_refusal(user: User, form: TwoFactorForm, refused: Callable[[], Response]) -> BaseResponse | None:
+    """None when the form's code is right (this client's failures are then forgotten); else the answer.
+
+    While this client backs off, the answer is how long to wait; a wrong code is
+    counted against this user and client, and `refused()` says so.
+    """
+    wait = lockout.wait_seconds(lockout.CODE_STEP, str(user.id))
+    if wait:
+        return wait_page(wait)
+    if not second_factor.check_second_factor(user, form.code.data or ""):
+        lockout.record_failure(lockout.CODE_STEP, str(user.id), user.canonical_email, user)
+        db.session.commit()
+        return refused()
+    lockout.forget(lockout.CODE_STEP, str(user.id))
+    return None
+
+
+def _code_page(user: User, form: TwoFactorForm, template: str) -> BaseResponse | None:
+    """The page asking for a code again (form not valid, a wait, a wrong code); None once it is right."""
+    if not form.validate_on_submit():
+        return page(template, 400 if request.method == "POST" else 200, form=form)
+    return _code_refusal(user, form, lambda: page(template, 401, form=form, failure=WRONG_CODE))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -66,12 +83,12 @@ def login() -> BaseResponse:
     lockout.forget(lockout.CREDENTIALS_STEP, account)
     next_path = safe_next(form.next.data)
     if user.has_two_factor:
-        service.begin_two_factor_challenge(user, next_path)
+        second_factor.begin_two_factor_challenge(user, next_path)
         db.session.commit()
         return redirect(url_for("accounts.two_factor_login"), code=303)
-    service.begin_session(user, two_factor_verified=False)
+    sessions.begin_session(user, two_factor_verified=False)
     db.session.commit()
-    if service.needs_two_factor(user):
+    if second_factor.needs_two_factor(user):
         return redirect(url_for("accounts.two_factor_setup"), code=303)
     return landing(next_path)
 
@@ -79,20 +96,15 @@ def login() -> BaseResponse:
 @bp.route("/login/two-factor", methods=["GET", "POST"])
 def two_factor_login() -> BaseResponse:
     """The second step of signing in: a code from the app, or a recovery code."""
-    pending = service.pending_login()
+    pending = second_factor.pending_login()
     if pending is None:
         return redirect(url_for("accounts.login"), code=303)
     user, next_path = pending
     form = TwoFactorForm()
-    if not form.validate_on_submit():
-        return page("two_factor_login.html", 400 if request.method == "POST" else 200, form=form)
-    wait = lockout.wait_seconds(lockout.CODE_STEP, str(user.id))
-    if wait:
-        return wait_page(wait)
-    if not service.check_second_factor(user, form.code.data or ""):
-        return _code_refused(user, form, "two_factor_login.html")
-    lockout.forget(lockout.CODE_STEP, str(user.id))
-    service.begin_session(user, two_factor_verified=True)
+    asked_again = _code_page(user, form, "two_factor_login.html")
+    if asked_again is not None:
+        return asked_again
+    sessions.begin_session(user, two_factor_verified=True)
     db.session.commit()
     return landing(next_path)
 
@@ -100,7 +112,7 @@ def two_factor_login() -> BaseResponse:
 @bp.post("/logout")
 def logout() -> BaseResponse:
     """Sign out (a POST with its CSRF token, so no link or image can sign anyone out)."""
-    service.end_session()
+    sessions.end_session()
     db.session.commit()
     return redirect(url_for("campaigns.index"), code=303)
 
@@ -120,7 +132,7 @@ def _account_page(user: User, form: TwoFactorForm, status: int, failure: str = "
         user=user,
         form=form,
         failure=failure,
-        needs_two_factor=service.needs_two_factor(user),
+        needs_two_factor=second_factor.needs_two_factor(user),
     )
 
 
@@ -128,8 +140,8 @@ def _account_page(user: User, form: TwoFactorForm, status: int, failure: str = "
 @login_required
 def log_out_everywhere() -> BaseResponse:
     """End every session of this account, on every device."""
-    service.log_out_everywhere(current_user_or_401())
-    service.end_session()
+    sessions.log_out_everywhere(current_user_or_401())
+    sessions.end_session()
     db.session.commit()
     return redirect(url_for("accounts.login"), code=303)
 
@@ -142,12 +154,12 @@ def two_factor_setup() -> BaseResponse:
     if user.has_two_factor:
         return redirect(url_for("accounts.account"), code=303)
     # Kept on the server, with this session, until a code proves the app has it.
-    secret = service.enrolment_secret()
+    secret = second_factor.enrolment_secret()
     form = TwoFactorForm()
     if not form.validate_on_submit():
         db.session.commit()
         return _setup_page(user, secret, form, 400 if request.method == "POST" else 200)
-    codes = service.finish_enrolment(user, form.code.data or "")
+    codes = second_factor.finish_enrolment(user, form.code.data or "")
     db.session.commit()
     if codes is None:
         return _setup_page(user, secret, form, 400, failure=WRONG_CODE)
@@ -164,7 +176,7 @@ def _setup_page(user: User, secret: str, form: TwoFactorForm, status: int, failu
         secret=secret,
         qr=two_factor.qr_data_uri(uri),
         failure=failure,
-        is_required=service.needs_two_factor(user),
+        is_required=second_factor.needs_two_factor(user),
     )
 
 
@@ -176,15 +188,10 @@ def two_factor_verify() -> BaseResponse:
     if not user.has_two_factor:
         return redirect(url_for("accounts.two_factor_setup"), code=303)
     form = TwoFactorForm(next=request.args.get("next", ""))
-    if not form.validate_on_submit():
-        return page("two_factor_verify.html", 400 if request.method == "POST" else 200, form=form)
-    wait = lockout.wait_seconds(lockout.CODE_STEP, str(user.id))
-    if wait:
-        return wait_page(wait)
-    if not service.check_second_factor(user, form.code.data or ""):
-        return _code_refused(user, form, "two_factor_verify.html")
-    lockout.forget(lockout.CODE_STEP, str(user.id))
-    service.mark_two_factor_verified()
+    asked_again = _code_page(user, form, "two_factor_verify.html")
+    if asked_again is not None:
+        return asked_again
+    sessions.mark_two_factor_verified()
     db.session.commit()
     return landing(form.next.data)
 
@@ -194,19 +201,14 @@ def two_factor_verify() -> BaseResponse:
 def two_factor_disable() -> BaseResponse:
     """Switch two-factor off, with a current code; not for those who must use it."""
     user = current_user_or_401()
-    if service.needs_two_factor(user) or not user.has_two_factor:
+    if second_factor.needs_two_factor(user) or not user.has_two_factor:
         return _account_page(user, TwoFactorForm(), 403, failure=gettext("Two-factor stays on."))
     form = TwoFactorForm()
     if not form.validate_on_submit():
         return _account_page(user, form, 400, failure=WRONG_CODE)
-    wait = lockout.wait_seconds(lockout.CODE_STEP, str(user.id))
-    if wait:
-        return wait_page(wait)
-    if not service.check_second_factor(user, form.code.data or ""):
-        lockout.record_failure(lockout.CODE_STEP, str(user.id), user.canonical_email, user)
-        db.session.commit()
-        return _account_page(user, form, 401, failure=WRONG_CODE)
-    lockout.forget(lockout.CODE_STEP, str(user.id))
+    refusal = _code_refusal(user, form, lambda: _account_page(user, form, 401, failure=WRONG_CODE))
+    if refusal is not None:
+        return refusal
     two_factor.disable(user)
     db.session.commit()
     return redirect(url_for("accounts.account"), code=303)
@@ -228,7 +230,7 @@ def forgot_password() -> Response:
     form = PasswordRequestForm()
     if not form.validate_on_submit():
         return page("forgot_password.html", 400 if request.method == "POST" else 200, form=form)
-    service.request_password_reset(form.email.data or "")
+    password_reset.request_password_reset(form.email.data or "")
     db.session.commit()
     return page("reset_sent.html")
 
@@ -236,17 +238,17 @@ def forgot_password() -> Response:
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str) -> Response:
     """Choose a new password from the emailed link; the link dies once used."""
-    user = service.user_for_reset_token(token)
+    user = password_reset.user_for_reset_token(token)
     if user is None:
         return page("bad_link.html", 400)
     form = NewPasswordForm()
     if not form.validate_on_submit():
         return page("reset_password.html", 400 if request.method == "POST" else 200, form=form, token=token)
     try:
-        service.reset_password(user, form.password.data or "")
+        password_reset.reset_password(user, form.password.data or "")
     except service.WeakPassword as problem:
         form.password.errors = [str(problem)]
         return page("reset_password.html", 400, form=form, token=token)
-    service.end_session()
+    sessions.end_session()
     db.session.commit()
     return page("password_changed.html")

@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
-from campaign.accounts import service
+from campaign.accounts import second_factor, service, staff_accounts
 from campaign.accounts.access import current_user_or_401, role_required, two_factor_fresh_required
 from campaign.accounts.blueprint import bp, page
 from campaign.accounts.forms import RoleForm, StaffUserForm
@@ -41,8 +41,8 @@ def _user_page(
         target=user,
         form=form or RoleForm(role=user.role.value),
         failure=failure,
-        needs_two_factor=service.needs_two_factor(user),
-        history=service.account_history(user),
+        needs_two_factor=second_factor.needs_two_factor(user),
+        history=staff_accounts.account_history(user),
     )
 
 
@@ -58,7 +58,12 @@ def _list_page(form: StaffUserForm, status: int, failure: str = "") -> BaseRespo
     """Render the list of accounts."""
     text = request.args.get("q", "")[:320]
     return page(
-        "staff_users.html", status, users=service.find_users(text), form=form, query=text, failure=failure
+        "staff_users.html",
+        status,
+        users=staff_accounts.find_users(text),
+        form=form,
+        query=text,
+        failure=failure,
     )
 
 
@@ -72,11 +77,11 @@ def staff_user_create() -> BaseResponse:
         return _list_page(form, 400)
     role = Role(form.role.data)
     try:
-        service.check_may_manage(current_user_or_401(), None, role)
-        user = service.create_user_by_staff(
+        staff_accounts.check_may_manage(current_user_or_401(), None, role)
+        user = staff_accounts.create_user_by_staff(
             form.email.data or "", role, form.display_name.data or "", actor=_actor()
         )
-    except service.NotAllowed as problem:
+    except staff_accounts.NotAllowed as problem:
         return _list_page(form, 403, failure=str(problem))
     except (service.InvalidEmail, service.DuplicateEmail) as problem:
         form.email.errors = [str(problem)]
@@ -103,8 +108,8 @@ def _act(user_id: int, act: Callable[[User], Any], done: str, role: Role | None 
     """Check that this staff member may act on the account, act (the service audits), commit, say so."""
     user = _target(user_id)
     try:
-        service.check_may_manage(current_user_or_401(), user, role)
-    except service.NotAllowed as problem:
+        staff_accounts.check_may_manage(current_user_or_401(), user, role)
+    except staff_accounts.NotAllowed as problem:
         return _user_page(user, status=403, failure=str(problem))
     act(user)
     db.session.commit()
@@ -119,7 +124,7 @@ def staff_user_disable(user_id: int) -> BaseResponse:
     """Stop the account: its sessions end and its API tokens are revoked."""
     return _act(
         user_id,
-        lambda user: service.disable_user(user, actor=_actor()),
+        lambda user: staff_accounts.disable_user(user, actor=_actor()),
         gettext("The account is disabled: its sessions ended and its API tokens were revoked."),
     )
 
@@ -131,7 +136,7 @@ def staff_user_enable(user_id: int) -> BaseResponse:
     """Let a disabled account sign in again."""
     return _act(
         user_id,
-        lambda user: service.enable_user(user, actor=_actor()),
+        lambda user: staff_accounts.enable_user(user, actor=_actor()),
         gettext("The account may sign in again."),
     )
 
@@ -147,7 +152,7 @@ def staff_user_role(user_id: int) -> BaseResponse:
     role = Role(form.role.data)
     return _act(
         user_id,
-        lambda user: service.change_role(user, role, actor=_actor()),
+        lambda user: staff_accounts.change_role(user, role, actor=_actor()),
         gettext("The account's role is now %(role)s.", role=role.value),
         role,
     )
@@ -163,6 +168,6 @@ def staff_user_two_factor_reset(user_id: int) -> BaseResponse:
         abort(409, gettext("This account has no two-factor to reset."))
     return _act(
         user_id,
-        lambda found: service.reset_two_factor(found, actor=_actor()),
+        lambda found: staff_accounts.reset_two_factor(found, actor=_actor()),
         gettext("Two-factor is off for this account; it will be asked to enrol again at its next sign-in."),
     )

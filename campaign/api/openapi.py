@@ -9,276 +9,15 @@ from apispec import APISpec
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 
+from campaign.api.openapi_schemas import SCHEMAS, collection_schema, ref
+
 F = TypeVar("F", bound=Callable[..., Any])
 HAL = "application/hal+json"
-
-_link = {"type": "object", "properties": {"href": {"type": "string"}}, "required": ["href"]}
-_stamped = {
-    "identifiers": {
-        "type": "array",
-        "items": {"type": "string"},
-        "description": "campaigns:<id>, the id being the one in the resource's URL",
-    },
-    "origin_system": {"type": "string"},
-    "created_date": {"type": "string", "format": "date-time"},
-    "modified_date": {"type": "string", "format": "date-time"},
-}
-SCHEMAS: dict[str, dict[str, Any]] = {
-    "Link": _link,
-    "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
-    "EntryPoint": {
-        "type": "object",
-        "required": ["osdi_version", "_links"],
-        "properties": {
-            "motd": {"type": "string"},
-            "vendor_name": {"type": "string"},
-            "product_name": {"type": "string"},
-            "osdi_version": {"type": "string"},
-            "max_pagesize": {"type": "integer", "minimum": 1},
-            "namespace": {"type": "string"},
-            "_links": {"type": "object"},
-        },
-    },
-    "Petition": {
-        "type": "object",
-        "required": ["identifiers", "title", "total_signatures", "_links"],
-        "properties": {
-            **_stamped,
-            "title": {"type": "string"},
-            "summary": {"type": "string", "description": "Text only"},
-            "description": {"type": "string", "description": "Sanitised HTML"},
-            "petition_text": {"type": "string", "description": "Sanitised HTML"},
-            "status": {"type": "string"},
-            "total_signatures": {"type": "integer", "minimum": 0},
-            "target": {"type": "array", "items": {"$ref": "#/components/schemas/Target"}},
-            "browser_url": {"type": "string"},
-            "_links": {"type": "object"},
-        },
-    },
-    "AdvocacyCampaign": {
-        "type": "object",
-        "required": ["identifiers", "title", "total_outreaches", "_links"],
-        "properties": {
-            **_stamped,
-            "title": {"type": "string"},
-            "summary": {"type": "string"},
-            "description": {"type": "string"},
-            "status": {"type": "string"},
-            "type": {"type": "string"},
-            "browser_url": {"type": "string"},
-            "targets": {"type": "array", "items": {"$ref": "#/components/schemas/Target"}},
-            "total_outreaches": {"type": "integer", "minimum": 0},
-            "_links": {"type": "object"},
-        },
-    },
-    "Signature": {
-        "type": "object",
-        "required": ["identifiers", "status", "_links"],
-        "properties": {
-            **_stamped,
-            "action_date": {"type": "string", "format": "date-time"},
-            "status": {"type": "string"},
-            "comments": {"type": "string", "description": "Left out when the signer wrote none"},
-            "referrer_data": {"type": "object", "properties": {"source": {"type": "string"}}},
-            "_links": {"type": "object"},
-        },
-    },
-    "Outreach": {
-        "type": "object",
-        "required": ["identifiers", "status", "_links"],
-        "properties": {
-            **_stamped,
-            "action_date": {"type": "string", "format": "date-time"},
-            "status": {"type": "string"},
-            "type": {"type": "string"},
-            "subject": {"type": "string"},
-            "message": {"type": "string"},
-            "targets": {"type": "array", "items": {"type": "object"}},
-            "referrer_data": {"type": "object", "properties": {"source": {"type": "string"}}},
-            "_links": {"type": "object"},
-        },
-    },
-    "Person": {
-        "type": "object",
-        "required": ["identifiers", "_links"],
-        "properties": {
-            **_stamped,
-            "given_name": {"type": "string"},
-            "family_name": {"type": "string"},
-            "email_addresses": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "address": {"type": "string"},
-                        "primary": {"type": "boolean"},
-                        "status": {
-                            "type": "string",
-                            "enum": ["subscribed", "unsubscribed"],
-                            "description": "subscribed only once the person confirmed by email and opted in",
-                        },
-                    },
-                },
-            },
-            "postal_addresses": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "primary": {"type": "boolean"},
-                        "postal_code": {"type": "string"},
-                        "region": {"type": "string", "description": "The subdivision part: MN of US-MN"},
-                        "country": {"type": "string"},
-                    },
-                },
-            },
-            "_links": {"type": "object"},
-        },
-    },
-    "PersonInput": {
-        "type": "object",
-        "required": ["given_name", "family_name", "email_addresses", "postal_addresses"],
-        "properties": {
-            "given_name": {"type": "string", "maxLength": 100},
-            "family_name": {"type": "string", "maxLength": 100},
-            "email_addresses": {
-                "type": "array",
-                "minItems": 1,
-                "items": {
-                    "type": "object",
-                    "required": ["address"],
-                    "properties": {
-                        "address": {"type": "string", "format": "email"},
-                        "status": {"type": "string", "enum": ["subscribed", "unsubscribed"]},
-                    },
-                },
-            },
-            "postal_addresses": {
-                "type": "array",
-                "minItems": 1,
-                "items": {
-                    "type": "object",
-                    "required": ["country"],
-                    "properties": {
-                        "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
-                        "postal_code": {"type": "string", "maxLength": 16},
-                        "region": {
-                            "type": "string",
-                            "maxLength": 8,
-                            "description": "OSDI's subdivision part (MN, with country US) "
-                            "or ISO 3166-2 (US-MN)",
-                        },
-                    },
-                },
-            },
-        },
-    },
-    "SignatureHelper": {
-        "type": "object",
-        "required": ["person"],
-        "properties": {
-            "person": {"$ref": "#/components/schemas/PersonInput"},
-            "comments": {"type": "string", "maxLength": 1000},
-            "referrer_data": {
-                "type": "object",
-                "properties": {"source": {"type": "string", "maxLength": 64}},
-            },
-        },
-    },
-    "Target": {
-        "type": "object",
-        "properties": {
-            "name": {"type": "string"},
-            "title": {"type": "string"},
-            "organization": {"type": "string"},
-        },
-    },
-    "Tag": {"type": "object", "properties": {"name": {"type": "string"}}},
-    "PersonSignup": {
-        "type": "object",
-        "required": ["person"],
-        "properties": {
-            "person": {
-                "type": "object",
-                "required": ["email_addresses"],
-                "properties": {
-                    "email_addresses": {
-                        "type": "array",
-                        "minItems": 1,
-                        "items": {
-                            "type": "object",
-                            "required": ["address"],
-                            "properties": {"address": {"type": "string", "format": "email"}},
-                        },
-                    },
-                },
-            },
-        },
-    },
-    "PersonUnmatched": {
-        "type": "object",
-        "required": ["identifiers", "email_addresses", "message"],
-        "description": "The same for an address that signed someone else's campaign and for a new one.",
-        "properties": {
-            "identifiers": {"type": "array", "maxItems": 0, "items": {"type": "string"}},
-            "created_date": {"type": "string", "format": "date-time"},
-            "modified_date": {"type": "string", "format": "date-time"},
-            "email_addresses": {"type": "array", "items": {"type": "object"}},
-            "message": {"type": "string"},
-            "_links": {"type": "object"},
-        },
-    },
-    "HelperReceipt": {
-        "type": "object",
-        "required": ["status", "message", "_links"],
-        "description": "The same for a new signer and for one who had signed before: "
-        "the person is told by email, never the caller.",
-        "properties": {
-            "status": {"type": "string", "enum": ["pending"]},
-            "message": {"type": "string"},
-            "_links": {"type": "object"},
-        },
-    },
-    "OutreachHelper": {
-        "type": "object",
-        "required": ["person"],
-        "properties": {
-            "person": {"$ref": "#/components/schemas/PersonInput"},
-            "message": {"type": "string", "maxLength": 5000},
-            "referrer_data": {
-                "type": "object",
-                "properties": {"source": {"type": "string", "maxLength": 64}},
-            },
-        },
-    },
-}
-
-
-def collection_schema(item: str) -> dict[str, Any]:
-    """A paged collection of one resource."""
-    return {
-        "type": "object",
-        "required": ["total_records", "page", "per_page", "total_pages", "_embedded"],
-        "properties": {
-            "total_records": {"type": "integer", "minimum": 0},
-            "total_pages": {"type": "integer"},
-            "page": {"type": "integer"},
-            "per_page": {"type": "integer"},
-            "_links": {"type": "object"},
-            "_embedded": {
-                "type": "object",
-                "additionalProperties": {"type": "array", "items": {"$ref": f"#/components/schemas/{item}"}},
-            },
-        },
-    }
 
 
 def _error(description: str) -> dict[str, Any]:
     """A documented error answer."""
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
+    return {"description": description, "content": {"application/json": {"schema": ref("Error")}}}
 
 
 ERRORS = {
@@ -336,7 +75,7 @@ PAGING_PEOPLE = _paging(
 
 def ok(schema: str | dict[str, Any], description: str = "OK", status: str = "200") -> dict[str, Any]:
     """A documented success answer in HAL+JSON."""
-    body = {"$ref": f"#/components/schemas/{schema}"} if isinstance(schema, str) else schema
+    body = ref(schema) if isinstance(schema, str) else schema
     return {status: {"description": description, "content": {HAL: {"schema": body}}}, **ERRORS}
 
 
@@ -358,6 +97,39 @@ def id_parameter(name: str) -> dict[str, Any]:
         "required": True,
         "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
     }
+
+
+def operation(
+    summary: str,
+    responses: dict[str, Any],
+    *parameters: dict[str, Any],
+    description: str | None = None,
+    body: str | None = None,
+) -> dict[str, Any]:
+    """A documented operation: its summary, what it says and takes (if anything), and its answers."""
+    declared: dict[str, Any] = {"summary": summary}
+    if description:
+        declared["description"] = description
+    if parameters:
+        declared["parameters"] = list(parameters)
+    if body:
+        declared["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(body)}}}
+    return {**declared, "responses": responses}
+
+
+def signers_page(summary: str, item: str, parent: str) -> dict[str, Any]:
+    """A read of a page of signers' records under a parent (a campaign, a person), by status."""
+    return operation(summary, signers(collection_schema(item)), id_parameter(parent), *PAGING, STATUS)
+
+
+def signers_record(summary: str, item: str, *ids: str) -> dict[str, Any]:
+    """A read of one signer's record, found by these ids, by status."""
+    return operation(summary, signers(item), *map(id_parameter, ids), STATUS)
+
+
+def record_helper(summary: str, parent: str, body: str, answer: str) -> dict[str, Any]:
+    """A record helper: the body it reads for a campaign, and the receipt that tells nothing of the signer."""
+    return operation(summary, accepted("HelperReceipt", answer), id_parameter(parent), body=body)
 
 
 def documented(**operations: dict[str, Any]) -> Callable[[F], F]:

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from campaign import clock, validation
 from campaign.accounts.access import current_user_or_401, login_required, two_factor_fresh_required
 from campaign.accounts.models import User
-from campaign.accounts.service import has_fresh_two_factor
+from campaign.accounts.sessions import has_fresh_two_factor
 from campaign.api import tokens
 from campaign.extensions import db
 

@@ -10,19 +10,10 @@ from sqlalchemy.sql.functions import coalesce
 
 from campaign.accounts.models import User
 from campaign.api import filters
-from campaign.api.resources import (
-    SEALED,
-    ApiError,
-    country_field,
-    email_field,
-    identifiers,
-    iso,
-    links,
-    personal_scope,
-    region_field,
-    region_part,
-    signature_modified,
-)
+from campaign.api.actions import signature_modified
+from campaign.api.fields import SEALED, country_field, email_field, region_field
+from campaign.api.resources import identifiers, iso, links, one_or_404, region_part
+from campaign.api.scope import personal_scope
 from campaign.campaigns.models import Campaign, CampaignKind
 from campaign.extensions import db
 from campaign.links import absolute_url
@@ -138,11 +129,7 @@ def person(row: Person, user: User) -> dict[str, Any]:
 
 def person_or_404(user: User, person_id: int, statuses: frozenset[SignatureStatus]) -> Person:
     """A person of people_query; 404 for anyone else."""
-    found = db.session.execute(
-        people_query(user, statuses).where(Person.id == person_id)
-    ).scalar_one_or_none()
-    if found is None:
-        raise ApiError(404, "no such resource")
+    found: Person = one_or_404(people_query(user, statuses).where(Person.id == person_id))
     return found
 
 

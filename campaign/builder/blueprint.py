@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.accounts.access import current_user_or_401, managed_campaign_or_404
 from campaign.accounts.models import Organization
-from campaign.builder import changes, images, lifecycle, public
+from campaign.builder import change_queries, change_rules, changes, images, lifecycle, public
 from campaign.builder.forms import ButtonForm, ImageForm, OutcomeForm
 from campaign.campaigns.models import Campaign, OutcomeKind
 from campaign.campaigns.service import render_markdown
@@ -83,7 +83,7 @@ def campaign_page(
         max_image_mb=images.max_bytes() // (1024 * 1024),
         problem=problem,
         is_public=lifecycle.is_public(campaign),
-        is_owner=changes.is_trusted(current_user_or_401(), campaign),
-        waiting=changes.waiting_for(campaign.id),
+        is_owner=change_rules.is_trusted(current_user_or_401(), campaign),
+        waiting=change_queries.waiting_for(campaign.id),
         kind_labels=changes.KIND_LABELS,
     )

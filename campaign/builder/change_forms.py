@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from campaign.accounts.models import ChangeReview
-from campaign.builder.forms import CampaignForm, _check_placeholders
-from campaign.validation import multi_line, single_line
+from campaign.builder.forms import CampaignForm, LetterWordsForm
+from campaign.validation import multi_line
 
 
 class RevisionForm(FlaskForm):
@@ -23,25 +21,8 @@ class RevisionForm(FlaskForm):
     body_markdown = CampaignForm.body_markdown
 
 
-class LetterRevisionForm(FlaskForm):
+class LetterRevisionForm(LetterWordsForm):
     """New words for an approved campaign's letters: subject and text (the officials stay as approved)."""
-
-    subject_template = StringField(
-        lazy_gettext("Subject"),
-        validators=[DataRequired(lazy_gettext("Please write a subject.")), Length(max=300), single_line],
-    )
-    body_template = TextAreaField(
-        lazy_gettext("Letter"),
-        validators=[DataRequired(lazy_gettext("Please write the letter.")), Length(max=10_000), multi_line],
-    )
-
-    def validate_subject_template(self, field: Any) -> None:
-        """Only placeholders letters can fill in."""
-        _check_placeholders(field.data or "")
-
-    def validate_body_template(self, field: Any) -> None:
-        """Only placeholders letters can fill in."""
-        _check_placeholders(field.data or "")
 
 
 class RejectChangeForm(FlaskForm):

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from campaign.accounts.access import current_user_or_401, login_required
 from campaign.accounts.models import ChangeReview, Organization
 from campaign.accounts.organizations import can_manage, can_view
-from campaign.builder import change_views, changes, letters, lifecycle
+from campaign.builder import change_queries, change_rules, change_views, changes, letters, lifecycle
 from campaign.builder.blueprint import bp, campaign_or_404, campaign_page, page, to_campaign
 from campaign.builder.change_forms import ChangeReviewForm, LetterRevisionForm, RejectChangeForm, RevisionForm
 from campaign.builder.forms import ButtonForm, OutcomeForm
@@ -115,7 +115,7 @@ def _propose(campaign: Campaign, kind: ChangeKind, payload: dict[str, Any], refu
     """Propose a change; back to the campaign if it took effect, else to the change (or the second factor)."""
     try:
         change = changes.propose(campaign, current_user_or_401(), kind, payload)
-    except (lifecycle.LifecycleError, changes.ChangeError) as problem:
+    except (lifecycle.LifecycleError, change_rules.ChangeError) as problem:
         db.session.rollback()
         return cast(BaseResponse, refused(str(problem)))
     db.session.commit()
@@ -127,7 +127,7 @@ def _after_proposal(campaign: Campaign, change: ChangeRequest) -> BaseResponse:
     if change.status == ChangeStatus.APPROVED:
         return to_campaign(campaign)
     change_url = url_for("builder.change", campaign_id=campaign.id, change_id=change.id)
-    if changes.is_trusted(current_user_or_401(), campaign):
+    if change_rules.is_trusted(current_user_or_401(), campaign):
         # An owner's own change waits only for their second factor: ask for it, then its page approves it.
         return second_factor_for(change_url)
     return redirect(change_url, code=303)
@@ -140,7 +140,7 @@ def second_factor_for(next_path: str) -> BaseResponse:
 
 def _change_or_404(campaign: Campaign, change_id: int) -> ChangeRequest:
     """A change of this campaign; any other id is a 404."""
-    change = changes.change_of(campaign, change_id)
+    change = change_queries.change_of(campaign, change_id)
     if change is None:
         abort(404)
     return change
@@ -169,9 +169,9 @@ def _change_page(
         status,
         campaign=campaign,
         view=change_views.view_of(found, campaign),
-        may_decide=found.is_pending and changes.may_decide(user, found),
+        may_decide=found.is_pending and change_rules.may_decide(user, found),
         may_withdraw=found.is_pending and found.proposed_by_id == user.id,
-        needs_two_factor=not changes.has_fresh_two_factor(),
+        needs_two_factor=not change_rules.has_fresh_two_factor(),
         button=ButtonForm(),
         reject_form=reject_form or RejectChangeForm(formdata=None),
         problem=problem,
@@ -220,10 +220,10 @@ def _decide(campaign: Campaign, found: ChangeRequest, act: Callable[[], object])
     except PermissionError:
         db.session.rollback()
         abort(403)
-    except changes.NeedsTwoFactor:
+    except change_rules.NeedsTwoFactor:
         db.session.rollback()
         return second_factor_for(url_for("builder.change", campaign_id=campaign.id, change_id=found.id))
-    except changes.ChangeError as problem:
+    except change_rules.ChangeError as problem:
         db.session.rollback()
         return _change_page(campaign, _change_or_404(campaign, found.id), 409, problem=str(problem))
     db.session.commit()
@@ -251,8 +251,8 @@ def change_review(organization_id: int) -> BaseResponse:
     if not form.validate():
         return page("change_review.html", 400, **context)
     try:
-        changes.set_review(organization, ChangeReview(form.review.data), user)
-    except changes.NeedsTwoFactor:
+        change_rules.set_review(organization, ChangeReview(form.review.data), user)
+    except change_rules.NeedsTwoFactor:
         db.session.rollback()
         return second_factor_for(url_for("builder.change_review", organization_id=organization.id))
     db.session.commit()

@@ -125,8 +125,8 @@ class NewCampaignForm(CampaignForm):
     )
 
 
-class LetterForm(FlaskForm):
-    """The letters a letter campaign sends: their templates and to whom."""
+class LetterWordsForm(FlaskForm):
+    """The words of a campaign's letters: their subject and text templates."""
 
     subject_template = StringField(
         lazy_gettext("Subject"),
@@ -136,6 +136,19 @@ class LetterForm(FlaskForm):
         lazy_gettext("Letter"),
         validators=[DataRequired(lazy_gettext("Please write the letter.")), Length(max=10_000), multi_line],
     )
+
+    def validate_subject_template(self, field: Any) -> None:
+        """Only placeholders letters can fill in."""
+        _check_placeholders(field.data or "")
+
+    def validate_body_template(self, field: Any) -> None:
+        """Only placeholders letters can fill in."""
+        _check_placeholders(field.data or "")
+
+
+class LetterForm(LetterWordsForm):
+    """The letters a letter campaign sends: their templates and to whom."""
+
     is_signer_editable = BooleanField(lazy_gettext("Signers may add their own paragraph ($message)"))
     targeting = SelectField(
         lazy_gettext("Officials"),
@@ -152,14 +165,6 @@ class LetterForm(FlaskForm):
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
     )
-
-    def validate_subject_template(self, field: Any) -> None:
-        """Only placeholders letters can fill in."""
-        _check_placeholders(field.data or "")
-
-    def validate_body_template(self, field: Any) -> None:
-        """Only placeholders letters can fill in."""
-        _check_placeholders(field.data or "")
 
     def draft(self) -> LetterDraft:
         """The form's values, for the service."""

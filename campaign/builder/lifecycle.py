@@ -4,7 +4,8 @@ Every transition is a function here, called by the builder (organizers) and by
 moderation (staff). Each changes a column of the campaign, so its `updated_at`
 moves and the cached public page is rendered again. Once staff approved a
 campaign, what organizers change (the outcome, its text, closing it) goes
-through campaign.builder.changes, which calls these when the change is approved.
+through campaign.builder.changes; campaign.builder.change_effects calls these
+when the change is approved.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ what its route modules share are in campaign.builder.blueprint.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, abort, redirect, request, send_file, url_for
@@ -104,14 +105,22 @@ def edit(campaign_id: int) -> BaseResponse:
     if form.preview.data:
         preview = render_markdown(form.body_markdown.data or "")
         return page("edit.html", campaign=campaign, form=form, preview_html=preview)
+    problem = _saved(lambda: service.update(campaign, form.draft()), service.SlugTaken)
+    if problem is None:
+        return to_campaign(campaign)
+    form.slug.errors = [problem]
+    return page("edit.html", 409, campaign=campaign, form=form, preview_html=None)
+
+
+def _saved(save: Callable[[], object], refused: type[Exception]) -> str | None:
+    """Save a draft's new values and commit; if they are refused, nothing is saved and the reason returned."""
     try:
-        service.update(campaign, form.draft())
-    except service.SlugTaken as problem:
+        save()
+    except refused as problem:
         db.session.rollback()
-        form.slug.errors = [str(problem)]
-        return page("edit.html", 409, campaign=campaign, form=form, preview_html=None)
+        return str(problem)
     db.session.commit()
-    return to_campaign(campaign)
+    return None
 
 
 def _letter_form(campaign: Campaign) -> LetterForm:
@@ -139,14 +148,11 @@ def edit_letter(campaign_id: int) -> BaseResponse:
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
         return page("letter.html", status, campaign=campaign, form=form, placeholders=PLACEHOLDERS)
-    try:
-        letters.update(campaign, form.draft())
-    except lifecycle.LifecycleError as problem:
-        db.session.rollback()
-        form.official_ids.errors = [str(problem)]
-        return page("letter.html", 400, campaign=campaign, form=form, placeholders=PLACEHOLDERS)
-    db.session.commit()
-    return to_campaign(campaign)
+    problem = _saved(lambda: letters.update(campaign, form.draft()), lifecycle.LifecycleError)
+    if problem is None:
+        return to_campaign(campaign)
+    form.official_ids.errors = [problem]
+    return page("letter.html", 400, campaign=campaign, form=form, placeholders=PLACEHOLDERS)
 
 
 @bp.post("/organize/campaigns/<int:campaign_id>/image")

@@ -16,7 +16,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.accounts.access import login_required
-from campaign.builder import changes, lifecycle
+from campaign.builder import change_queries, lifecycle
 from campaign.builder.blueprint import bp, campaign_or_404, campaign_page, page
 from campaign.builder.change_routes import _propose
 from campaign.builder.models import ChangeKind
@@ -39,7 +39,7 @@ def translations_page(campaign_id: int) -> Response:
     """The campaign's translations: which languages it speaks, and those waiting for approval."""
     campaign = campaign_or_404(campaign_id)
     found = {row.language: row for row in translations.translations_of(campaign.id)}
-    waiting = [c for c in changes.waiting_for(campaign.id) if c.kind == ChangeKind.TRANSLATION]
+    waiting = [c for c in change_queries.waiting_for(campaign.id) if c.kind == ChangeKind.TRANSLATION]
     return page(
         "translations.html",
         campaign=campaign,

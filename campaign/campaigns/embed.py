@@ -29,9 +29,9 @@ from campaign import clock, i18n
 from campaign.campaigns.pages import count_html
 from campaign.campaigns.service import CampaignView
 from campaign.campaigns.translations import localized
-from campaign.counts.service import read_count
+from campaign.counts.read import read_count
 from campaign.security import policy_framed_by, private, public
-from campaign.signing import fill_time, floods, service
+from campaign.signing import fill_time, proof_of_work, service
 from campaign.signing.forms import SignForm
 
 # A partner's name as the widget's address gives it (`?partner=ngo-paris`): stored on the signature.
@@ -71,7 +71,7 @@ def sign(view: CampaignView, form: SignForm, partner: str | None) -> None:
         is_too_fast=fill_time.is_too_fast(request.form.get(fill_time.FIELD)),
     )
     signature = dataclasses.replace(submitted, source=source_for(partner))
-    service.sign(view, signature, proof=request.form.get(floods.PROOF_FIELD, ""))
+    service.sign(view, signature, proof=request.form.get(proof_of_work.PROOF_FIELD, ""))
 
 
 def is_open(view: CampaignView) -> bool:

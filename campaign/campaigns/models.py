@@ -61,7 +61,7 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
 
 # When a campaign takes signatures, said once: `takes_signatures` for a campaign in hand, and
 # `takes_signatures_sql` (below the model) for every query: the ORM's list of open campaigns and
-# the one-statement sign (campaign/signing/service.py). tests/campaigns/test_open_rule.py holds
+# the one-statement sign (campaign/signing/store.py). tests/campaigns/test_open_rule.py holds
 # the two to the same answers.
 def takes_signatures(
     status: CampaignStatus, opens_at: datetime | None, closes_at: datetime | None, moment: datetime

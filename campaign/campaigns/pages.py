@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 from campaign import cache, clock, i18n
 from campaign.campaigns import comments, translations
 from campaign.campaigns.service import CampaignView
-from campaign.counts.service import CountSnapshot, read_count, signed_in_last_hour
+from campaign.counts.read import CountSnapshot, read_count, signed_in_last_hour
 from campaign.signing import fill_time
 from campaign.signing.forms import SignForm
 

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from campaign import i18n, security
 from campaign.campaigns import embed as widget
 from campaign.campaigns import pages, service, sharing, translations
-from campaign.counts.service import read_count, read_totals, trending
+from campaign.counts.read import read_count, read_totals, trending
 from campaign.extensions import csrf, db, limiter
 from campaign.ledger import receipts
 from campaign.signing.forms import SignForm

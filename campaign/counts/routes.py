@@ -6,7 +6,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from campaign import security
 from campaign.campaigns.service import public_view_or_404
-from campaign.counts.service import read_count
+from campaign.counts.read import read_count
 from campaign.extensions import limiter
 
 bp = Blueprint("counts", __name__)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, render_template, request
 
-from campaign.mail.service import mail_folder
+from campaign.mail.sending import mail_folder
 
 bp = Blueprint("dev", __name__, url_prefix="/dev")
 

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from campaign.campaigns.models import Campaign
 from campaign.cli import TranslatedOption
-from campaign.exports.service import COLUMNS, STATUSES, ExportError, ExportFilters, export_campaign_to
+from campaign.exports.filters import COLUMNS, STATUSES, ExportError, ExportFilters
+from campaign.exports.service import export_campaign_to
 from campaign.extensions import db
 
 

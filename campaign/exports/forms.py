@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from campaign import labels
-from campaign.exports.service import COLUMNS, DEFAULT_COLUMNS, STATUSES
+from campaign.exports.filters import COLUMNS, DEFAULT_COLUMNS, STATUSES
 from campaign.validation import single_line
 
 # How each choice of signatures is named on the form.

@@ -16,6 +16,7 @@ from campaign.accounts.access import (
 )
 from campaign.campaigns.models import Campaign
 from campaign.exports import service
+from campaign.exports.filters import ExportError, ExportFilters
 from campaign.exports.forms import ExportForm
 from campaign.exports.models import Export, ExportStatus
 from campaign.extensions import db
@@ -74,7 +75,7 @@ def create() -> BaseResponse | tuple[str, int]:
     # The form's choices are the campaigns this user may export: any other id was refused above.
     campaign = db.get_or_404(Campaign, form.campaign_id.data)
     user = current_user_or_401()
-    filters = service.ExportFilters(
+    filters = ExportFilters(
         status=form.status.data or "validated",
         signed_from=form.signed_from.data,
         signed_to=form.signed_to.data,
@@ -91,7 +92,7 @@ def create() -> BaseResponse | tuple[str, int]:
             is_excel=bool(form.is_excel.data),
             is_gzip=bool(form.is_gzip.data),
         )
-    except service.ExportError as error:
+    except ExportError as error:
         db.session.rollback()
         form.form_errors.append(str(error))
         return _index(form), 400
@@ -121,7 +122,7 @@ def download(export_id: int) -> Response:
     export = _own_export_or_404(export_id)
     try:
         path = service.download(export, actor=f"user:{current_user_or_401().id}")
-    except service.ExportError as error:
+    except ExportError as error:
         abort(410, str(error))
     campaign = db.session.get_one(Campaign, export.campaign_id)
     name = f"{campaign.slug}-signatures-{export.created_at:%Y%m%d-%H%M}.csv" + (

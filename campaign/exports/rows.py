@@ -29,13 +29,10 @@ from typing import IO, Any, NoReturn
 from psycopg import sql
 from sqlalchemy import Connection, Dialect, Select
 
+from campaign.exports.cells import defused_column
 from campaign.extensions import db
 from campaign.privacy.vault import open_many
 
-# A spreadsheet runs a cell beginning with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
-# Each start is one character, so a set of first characters tells them apart faster than startswith.
-_FORMULA_FIRST = frozenset(FORMULA_STARTS)
 # Rows fetched, opened and written at a time.
 BATCH_ROWS = 5000
 # Where a cell comes from: a field of the seal, or a plain column that is text, a time, or anything else.
@@ -71,7 +68,7 @@ def csv_bytes(batch: Sequence[Sequence[Any]], layout: Layout) -> bytes:
         )
         # Column by column, in comprehensions: a function call per cell would cost more than the crypto.
         if kind in (SEALED, TEXT):
-            values = [("'" + value) if value and value[0] in _FORMULA_FIRST else value for value in values]
+            values = defused_column(values)
         elif kind == TIME:
             values = [None if value is None else value.isoformat(" ", "seconds") for value in values]
         columns.append(values)

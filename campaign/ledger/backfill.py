@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from campaign.extensions import db
-from campaign.ledger import service
+from campaign.ledger import append
 from campaign.ledger.models import LedgerReceipt
 
 DEFAULT_BATCH = 10_000
@@ -43,8 +43,8 @@ def backfill_batch(after: int = 0, batch: int = DEFAULT_BATCH) -> tuple[int, int
     if not missing:
         db.session.rollback()
         return 0, None
-    appended = service.record(
-        service.Event(campaign_id, signature_id, is_counted=True) for signature_id, campaign_id in missing
+    appended = append.record(
+        append.Event(campaign_id, signature_id, is_counted=True) for signature_id, campaign_id in missing
     )
     db.session.commit()
     return appended, int(missing[-1][0])

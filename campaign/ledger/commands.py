@@ -13,7 +13,7 @@ from flask_babel import ngettext
 
 from campaign.cli import TranslatedOption
 from campaign.extensions import db
-from campaign.ledger import backfill, keys, service, verify
+from campaign.ledger import backfill, heads, keys, verify
 
 
 def init_app(app: Flask) -> None:
@@ -42,7 +42,7 @@ def init_app(app: Flask) -> None:
     @ledger_group.command("publish")
     def publish_command() -> None:
         """Sign and publish a head for every campaign whose ledger changed."""
-        published = service.publish_heads()
+        published = heads.publish_heads()
         click.echo(ngettext("Published %(num)s head.", "Published %(num)s heads.", published))
 
     @ledger_group.command("backfill")

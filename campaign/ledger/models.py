@@ -23,7 +23,7 @@ class LedgerTree(db.Model):  # type: ignore[name-defined]
     size: Mapped[int] = mapped_column(BigInteger, default=0)
     additions: Mapped[int] = mapped_column(BigInteger, default=0)
     removals: Mapped[int] = mapped_column(BigInteger, default=0)
-    # The removals by the reason their `remove` gives (service.REASONS), for the campaign page.
+    # The removals by the reason their `remove` gives (append.REASONS), for the campaign page.
     removed_withdrawn: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     removed_erased: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     removed_fraud: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from campaign.extensions import db
-from campaign.ledger import service
+from campaign.ledger import append
 from campaign.ledger.models import LedgerReceipt
 
-# A receipt is 22 URL-safe characters (service.new_receipt); anything much longer is not one.
+# A receipt is 22 URL-safe characters (append.new_receipt); anything much longer is not one.
 MAX_LENGTH = 64
 
 
@@ -23,7 +23,7 @@ def receipt_if_counting(signature_id: int) -> str | None:
     status = db.session.execute(select(Signature.status).where(Signature.id == signature_id)).scalar()
     if status != SignatureStatus.VALIDATED:
         return None
-    return service.receipt_for(signature_id)
+    return append.receipt_for(signature_id)
 
 
 def is_receipt_of(campaign_id: int, receipt: str | None) -> bool:

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from campaign import security
 from campaign.campaigns.service import public_view_or_404
 from campaign.extensions import limiter
-from campaign.ledger import keys, service, tally
+from campaign.ledger import heads, keys, proofs, tally
 from campaign.ledger.models import LedgerHead
 
 bp = Blueprint("ledger", __name__)
@@ -36,7 +36,7 @@ def _json(value: Any, status: int = 200, max_age: int | None = None) -> Response
 
 def _head_or_404(campaign_id: int) -> LedgerHead:
     """The campaign's latest published head; 404 before the first one."""
-    found = service.latest_head(campaign_id)
+    found = heads.latest_head(campaign_id)
     if found is None:
         abort(404, _("This campaign's ledger has no published head yet: try again in a few minutes."))
     return found[0]
@@ -54,10 +54,10 @@ def _whole_number(name: str) -> int:
 def head(slug: str) -> Response:
     """The campaign's latest signed tree head."""
     view = public_view_or_404(slug)
-    found = service.latest_head(view.id)
+    found = heads.latest_head(view.id)
     if found is None:
         abort(404, _("This campaign's ledger has no published head yet: try again in a few minutes."))
-    return _json(service.head_json(*found), max_age=min(60, current_app.config["LEDGER_SECONDS"]))
+    return _json(heads.head_json(*found), max_age=min(60, current_app.config["LEDGER_SECONDS"]))
 
 
 @bp.get("/campaigns/<slug>/ledger/entries")
@@ -70,10 +70,10 @@ def entries(slug: str) -> Response:
         abort(400, _("start must not be after end."))
     if start >= size:
         abort(400, _("The published ledger has %(size)s entries (0 to %(last)s).", size=size, last=size - 1))
-    last = min(end, size - 1, start + service.MAX_ENTRIES - 1)
+    last = min(end, size - 1, start + proofs.MAX_ENTRIES - 1)
     # A page cut short by the tree's end grows with the next head; a full one never changes.
     max_age = FIXED_MAX_AGE if last == end else None
-    return _json({"entries": service.entries(view.id, start, last)}, max_age=max_age)
+    return _json({"entries": proofs.entries(view.id, start, last)}, max_age=max_age)
 
 
 @bp.get("/campaigns/<slug>/ledger/consistency")
@@ -84,7 +84,7 @@ def consistency(slug: str) -> Response:
     size = _head_or_404(view.id).tree_size
     if not first <= second <= size:
         abort(400, _("Ask for 0 <= first <= second <= %(size)s (the latest published size).", size=size))
-    proof = service.consistency_proof(view.id, first, second)
+    proof = proofs.consistency_proof(view.id, first, second)
     return _json({"first": first, "second": second, "proof": proof}, max_age=FIXED_MAX_AGE)
 
 
@@ -92,7 +92,7 @@ def consistency(slug: str) -> Response:
 def receipt(slug: str, receipt: str) -> Response:
     """A signer's receipt: JSON proof of inclusion in the latest head, or a page that explains it."""
     view = public_view_or_404(slug)
-    state = service.receipt_state(view.id, receipt) if len(receipt) <= 64 else None
+    state = proofs.receipt_state(view.id, receipt) if len(receipt) <= 64 else None
     if state is None:
         abort(404, _("There is no such receipt for this campaign."))
     status = 202 if state.is_pending else 200
@@ -137,8 +137,8 @@ def public_keys() -> Response:
     listed = [
         {
             "public_key": row.public_key.hex(),
-            "created_at": service.published_at_text(row.created_at),
-            "retired_at": service.published_at_text(row.retired_at) if row.retired_at else None,
+            "created_at": heads.published_at_text(row.created_at),
+            "retired_at": heads.published_at_text(row.retired_at) if row.retired_at else None,
         }
         for row in keys.all_keys()
     ]

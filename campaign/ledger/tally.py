@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from campaign.extensions import db
-from campaign.ledger import service
+from campaign.ledger import append
 from campaign.ledger.models import LedgerTree
 
 
@@ -27,7 +27,7 @@ def tally(campaign_id: int) -> Tally | None:
         return None
     # Most frequent first: "why: fraud, withdrawn" when fraud removed the most.
     by_reason = sorted(
-        ((getattr(tree, f"removed_{reason}"), reason) for reason in service.ALL_REASONS),
+        ((getattr(tree, f"removed_{reason}"), reason) for reason in append.ALL_REASONS),
         key=lambda pair: -pair[0],
     )
     reasons = tuple(reason for removed, reason in by_reason if removed > 0)

@@ -58,7 +58,7 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     next_attempt_at: Mapped[datetime] = mapped_column(default=clock.now)
     claimed_at: Mapped[datetime | None]
     # While sending: the key of the claim lock its pump holds for the batch it
-    # claimed it in (campaign.mail.service, "How a message is claimed").
+    # claimed it in (campaign.claims).
     claim_key: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(String(500))
     sent_at: Mapped[datetime | None]

@@ -1,34 +1,29 @@
-"""The outbox: queue a message inside a transaction, deliver it exactly once, sweep what is owed."""
+"""Owing mail: a message queued inside the transaction that owes it, bounded per address, and the
+headers it is written with. It leaves after the commit (campaign.mail.sending).
+
+The names other domains use of mail are here: their messages' kinds
+(register_kind, Composed) and what they may ask of the outbox (cancel,
+state_of, sent_at_of, about) are mail's own, imported from where they live.
+"""
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import logging
-import time
 from datetime import datetime, timedelta
 from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import formatdate, parseaddr
-from pathlib import Path
+from email.utils import parseaddr
 from typing import Any
 
 import idna
 from flask import current_app, render_template
-from sqlalchemy import Connection, case, func, select, text, update
+from sqlalchemy import case, func, select, text
 
-from campaign import clock, dispatch
+from campaign import clock, dispatch, task_names
 from campaign.extensions import db
-from campaign.mail.kinds import Composed, kind_of, register_kind
-from campaign.mail.models import OutboxMessage, OutboxStatus
+from campaign.mail.kinds import Composed, register_kind
+from campaign.mail.models import OutboxMessage
 from campaign.mail.outbox import about, cancel, sent_at_of, state_of
-from campaign.mail.transport import (
-    FileTransport,
-    PermanentFailure,
-    SmtpTransport,
-    TemporaryFailure,
-    Transport,
-)
 from campaign.privacy import vault
 from campaign.signing.emails import canonical_email
 
@@ -36,20 +31,11 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Composed", "about", "cancel", "register_kind", "sent_at_of", "state_of"]
 
-PUMP_TASK = "mail.pump"
+PUMP_TASK = task_names.MAIL_PUMP
 # What sealed outbox rows are (campaign.privacy.vault).
 SEALED_PURPOSE = "outbox"
-NO_LONGER_OWED = "not sent: no longer owed"
 # Every commit that owes mail asks for a pump; a fifth of a second of them share one.
 dispatch.coalesce(PUMP_TASK, seconds=0.2)
-
-
-class Delivery(enum.StrEnum):
-    """What one delivery attempt came to."""
-
-    SENT = "sent"
-    RETRY = "retry"
-    FAILED = "failed"
 
 
 # The longest name a message shows of what someone typed (a greeting, a From display name).
@@ -277,339 +263,3 @@ def message_id_for(dedupe_key: str) -> str:
     digest = hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]
     domain = parseaddr(current_app.config["MAIL_FROM"])[1].rpartition("@")[2] or "localhost"
     return f"<{digest}@{domain}>"
-
-
-def composed(row: OutboxMessage) -> Composed | None:
-    """What an outbox row says: opened from its seal, or written now by its kind; None if no longer owed."""
-    if row.sealed is not None:
-        return Composed.from_values(vault.open_values(row.sealed, purpose=SEALED_PURPOSE))
-    writer = kind_of(row.kind).compose
-    return None if writer is None or row.ref_id is None else writer(row)
-
-
-def compose(row: OutboxMessage, content: Composed) -> EmailMessage:
-    """Build the email of an outbox row from what it says."""
-    message = EmailMessage()
-    sender = current_app.config["MAIL_FROM"]
-    if content.sender_name:
-        # Someone writing through the platform: their name, our address.
-        sender = address(content.sender_name, parseaddr(sender)[1])
-    message["From"] = sender
-    message["To"] = content.recipient
-    message["Subject"] = header_safe(content.subject)
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = row.message_id
-    message["Auto-Submitted"] = "auto-generated"
-    if content.reply_to:
-        message["Reply-To"] = content.reply_to
-    if content.list_unsubscribe:
-        # RFC 8058 one-click unsubscribe: the receiver POSTs to this link.
-        link = "".join(ch for ch in header_safe(content.list_unsubscribe) if ch not in "<> ")
-        message["List-Unsubscribe"] = f"<{link}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(content.body)
-    attach = kind_of(row.kind).attachments
-    for filename, subtype, text_content in attach(row) if attach else []:
-        message.add_attachment(text_content, subtype=subtype, filename=filename)
-    if content.list_unsubscribe:
-        # A link longer than a folded line would otherwise become RFC 2047
-        # encoded words, which receivers do not decode in this header.
-        message.policy = message.policy.clone(max_line_length=998)
-    return message
-
-
-def transport() -> Transport:
-    """The transport the configuration asks for, one per app."""
-    app = current_app
-    existing: Transport | None = app.extensions.get("mail_transport")
-    if existing is None:
-        if app.config["SMTP_URL"]:
-            existing = SmtpTransport(
-                app.config["SMTP_URL"], app.config["SMTP_TIMEOUT"], ca_file=app.config["SMTP_CA_FILE"]
-            )
-        else:
-            existing = FileTransport(mail_folder())
-        app.extensions["mail_transport"] = existing
-    return existing
-
-
-def mail_folder() -> Path:
-    """Where the embedded default keeps sent mail."""
-    return Path(current_app.instance_path) / "mail"
-
-
-# How a message is claimed, and how what a dead worker held comes back.
-#
-# A pump claims a few messages at a time (OUTBOX_CLAIM_BATCH), just before it
-# sends them: the rows go from pending to sending (attempts + 1) in one
-# transaction of their own. Each is then sent and its outcome committed on its
-# own, so a worker killed mid-send leaves at most one message per pool process
-# sent but not recorded; the rest of its batch was not sent yet.
-#
-# On PostgreSQL each pump holds a session-level advisory lock for as long as it
-# runs, on a connection it keeps for the purpose (`Holder`): the lock's key is
-# that connection's backend process id, unique among live sessions, and every
-# row the pump claims carries it (claim_key). The lock lives exactly as long as
-# the worker's connection: when the worker dies, PostgreSQL ends its session
-# and the lock is gone. So "sending, and nobody holds its claim key's lock"
-# means "its pump is gone", and the next pump or sweep puts it back at once
-# (taking the lock with pg_try_advisory_xact_lock, which a live pump's lock
-# refuses), instead of waiting OUTBOX_STUCK_SECONDS. (Should a new session get
-# a dead one's process id and become a pump, what the dead one left waits for
-# the new pump to end, or for OUTBOX_STUCK_SECONDS: later, never twice.) A
-# message whose SMTP server had accepted it just before the worker died is
-# sent again, with the same Message-ID, so a receiver can drop the copy: at
-# most one duplicate per pool process killed. A worker that keeps dying on one
-# message spends its attempts and the message fails.
-#
-# SQLite (the embedded default, one machine) has no such locks: a message left
-# sending there is reclaimed after OUTBOX_STUCK_SECONDS, as before.
-_CLAIM_LOCKS = 0x636C6D  # "clm": the namespace of the claim locks
-_HOLD = text("SELECT pg_try_advisory_lock(CAST(:namespace AS integer), CAST(:key AS integer))")
-_LET_ALL_GO = text("SELECT pg_advisory_unlock_all()")
-# Rows sending whose worker is gone: their claim key's lock is free (taken here
-# to the end of this transaction, so a pump cannot claim them meanwhile). The
-# CASE makes PostgreSQL try the lock only for rows that are sending: given a
-# plain AND it may try it for every row of the table first (it did: a soak
-# with 60,000 rows filled the server's lock table, and every database on it
-# answered "out of shared memory").
-_ORPHANED = text("""
-SELECT id FROM outbox
-WHERE status = 'sending'
-  AND CASE WHEN status = 'sending'
-      THEN pg_try_advisory_xact_lock(CAST(:namespace AS integer), COALESCE(claim_key, id))
-      ELSE false END
-FOR UPDATE SKIP LOCKED
-""")
-
-
-class Holder:
-    """A pump's claim lock, on a PostgreSQL connection of its own (nothing on SQLite); `key` names it."""
-
-    def __init__(self) -> None:
-        self.connection: Connection | None = None
-        self.key: int | None = None
-        if db.engine.dialect.name != "postgresql":
-            return
-        self.connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        key = int(self.connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
-        # Nobody else holds it for long: a sweep testing a dead session's rows that had this
-        # process id takes it for the length of one statement.
-        for _ in range(100):
-            if self.connection.execute(_HOLD, {"namespace": _CLAIM_LOCKS, "key": key}).scalar():
-                self.key = key
-                return
-            time.sleep(0.01)
-        self.close()
-        raise RuntimeError("the outbox claim lock of this session's process id is held elsewhere")
-
-    def close(self) -> None:
-        """Release the lock and give the connection back (a dead connection released it already)."""
-        if self.connection is None:
-            return
-        try:
-            self.connection.execute(_LET_ALL_GO)
-        finally:
-            self.connection.close()
-            self.connection = None
-
-
-def pump(batch: int, seconds: float) -> int:
-    """Send what is due, claiming each message just before sending it, for at most `seconds`; return how many.
-
-    Any number of pumps may run at once: each claims rows no other has
-    claimed. Every `batch` messages, if a backlog remains, another pump is
-    started so that more worker processes send; when time runs out with rows
-    still due, another pump takes over.
-    """
-    handled = 0
-    published_at = -batch
-    holder = Holder()
-    session = db.session()
-
-    def step() -> int:
-        """Claim the next few due messages and send them; how many (none: nothing is due)."""
-        nonlocal handled, published_at
-        if handled - published_at >= batch:
-            published_at = handled
-            if _due_count(batch + 1) > batch:
-                # A backlog: let another worker process pump beside this one.
-                dispatch.publish(PUMP_TASK, ())
-        rows = _claim_some(holder)
-        # Whatever of the batch an error leaves unsent is still sending: the lock
-        # goes when this pump ends, and the next pump puts it back at once.
-        for row in rows:
-            _send_claimed(row)
-            handled += 1
-        return len(rows)
-
-    # Each send is committed on its own and nobody else changes a claimed
-    # row, so it need not be read again after each commit.
-    session.expire_on_commit = False
-    try:
-        reclaim_orphans()
-        return dispatch.drain(step, full=1, seconds=seconds, task_name=PUMP_TASK)
-    finally:
-        session.expire_on_commit = True
-        holder.close()
-
-
-def _due_count(limit: int) -> int:
-    """How many messages are due now, counting up to `limit`."""
-    due = (
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= clock.now())
-        .limit(limit)
-        .subquery()
-    )
-    return int(db.session.execute(select(func.count()).select_from(due)).scalar_one())
-
-
-def _claim_some(holder: Holder) -> list[OutboxMessage]:
-    """Claim the next few due messages for this pump (status sending, its claim key); oldest due first."""
-    now = clock.now()
-    due = (
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.next_attempt_at)
-        .limit(max(int(current_app.config["OUTBOX_CLAIM_BATCH"]), 1))
-        .with_for_update(skip_locked=True)
-    )
-    claimed = (
-        db.session.execute(
-            update(OutboxMessage)
-            # The status again: SQLite has no SKIP LOCKED (it writes one transaction at a time).
-            .where(OutboxMessage.id.in_(due), OutboxMessage.status == OutboxStatus.PENDING)
-            .values(
-                status=OutboxStatus.SENDING,
-                claimed_at=now,
-                claim_key=holder.key,
-                attempts=OutboxMessage.attempts + 1,
-            )
-            .returning(OutboxMessage.id)
-            .execution_options(synchronize_session=False)
-        )
-        .scalars()
-        .all()
-    )
-    db.session.commit()
-    if not claimed:
-        return []
-    rows = db.session.execute(
-        select(OutboxMessage)
-        .where(OutboxMessage.id.in_(claimed))
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .execution_options(populate_existing=True)
-    ).scalars()
-    return list(rows)
-
-
-def reclaim_orphans() -> int:
-    """Put back what dead workers left sending (PostgreSQL: no live claim lock); return how many."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return 0
-    orphans = db.session.execute(_ORPHANED, {"namespace": _CLAIM_LOCKS}).scalars().all()
-    if orphans:
-        _put_back(OutboxMessage.id.in_(orphans), "its worker stopped while sending")
-        log.warning("outbox: %d messages left sending by a stopped worker put back", len(orphans))
-    db.session.commit()  # also ends the transaction that held the orphans' locks
-    return len(orphans)
-
-
-def _put_back(which: Any, reason: str) -> None:
-    """Make these sending rows pending again, or failed once they spent their attempts."""
-    exhausted = OutboxMessage.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]
-    sending = OutboxMessage.status == OutboxStatus.SENDING
-    db.session.execute(
-        update(OutboxMessage)
-        .where(which, sending, exhausted)
-        .values(status=OutboxStatus.FAILED, last_error=f"stuck while sending: {reason}"[:500], sealed=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        update(OutboxMessage)
-        .where(which, sending, ~exhausted)
-        .values(status=OutboxStatus.PENDING)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def _send_claimed(row: OutboxMessage) -> Delivery:
-    """Send a row this process claimed and record the outcome, committed before the next one."""
-    try:
-        content = composed(row)
-        if content is None:
-            row.status = OutboxStatus.FAILED
-            row.last_error = NO_LONGER_OWED
-            outcome = Delivery.FAILED
-        else:
-            transport().send(compose(row, content))
-    except vault.CannotOpen as error:
-        # A worker without the key (a deployment in progress): another may hold it.
-        log.error("outbox message %s cannot be opened here: %s", row.id, error)
-        outcome = _retry_later(row, "cannot be opened by this worker")
-    except TemporaryFailure as error:
-        outcome = _retry_later(row, str(error))
-    except PermanentFailure as error:
-        row.status = OutboxStatus.FAILED
-        row.last_error = str(error)[:500]
-        outcome = Delivery.FAILED
-        refused = kind_of(row.kind).on_refused
-        if refused is not None:
-            refused(row)
-    else:
-        if content is not None:
-            row.status = OutboxStatus.SENT
-            row.sent_at = clock.now()
-            row.last_error = None
-            outcome = Delivery.SENT
-            sent = kind_of(row.kind).on_sent
-            if sent is not None:
-                sent(row)
-    if row.status != OutboxStatus.PENDING:
-        row.sealed = None  # sent or given up: what it said is not kept
-    db.session.commit()
-    log.info("outbox message %s: %s", row.id, outcome)
-    return outcome
-
-
-def _retry_later(row: OutboxMessage, error: str) -> Delivery:
-    """Put the row back with an exponential backoff, or give up after the last attempt."""
-    row.last_error = error[:500]
-    if row.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
-        row.status = OutboxStatus.FAILED
-        return Delivery.FAILED
-    row.status = OutboxStatus.PENDING
-    row.next_attempt_at = clock.now() + backoff(row.attempts)
-    return Delivery.RETRY
-
-
-def backoff(attempts: int) -> timedelta:
-    """30 s after the first failure, doubling each time, at most two hours."""
-    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 7200))
-
-
-def sweep(limit: int = 1000) -> int:
-    """Put back rows whose worker is gone or that are stuck mid-send, start a pump for what is due;
-    return how many are due."""
-    config = current_app.config
-    now = clock.now()
-    reclaim_orphans()
-    # SQLite's (and any) row still sending after this long: its worker is surely gone.
-    stuck_before = now - timedelta(seconds=config["OUTBOX_STUCK_SECONDS"])
-    _put_back(OutboxMessage.claimed_at < stuck_before, "no outcome in OUTBOX_STUCK_SECONDS")
-    db.session.commit()
-    due_before = now - timedelta(seconds=config["OUTBOX_SWEEP_GRACE_SECONDS"])
-    owed = db.session.execute(
-        select(func.count()).select_from(
-            select(OutboxMessage.id)
-            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= due_before)
-            .limit(limit)
-            .subquery()
-        )
-    ).scalar_one()
-    # One pump sends them all (and starts more if it runs out of time); if the
-    # broker is away the next sweep tries again.
-    if owed and not dispatch.publish(PUMP_TASK, ()):
-        return 0
-    return int(owed)

@@ -23,7 +23,7 @@ from sqlalchemy import Select
 
 from campaign.campaigns.models import Campaign
 from campaign.extensions import db
-from campaign.signing import floods
+from campaign.signing import email_domains, floods
 from campaign.signing.models import Signature, SignatureStatus
 
 # What a bulk invalidation may change: fraudulent signatures already never count and are never mailed.
@@ -95,7 +95,7 @@ class Criteria:
             campaign_id=check_campaign(campaign_id),
             statuses=check_statuses(statuses),
             range_hashes=tuple(floods.range_hash(n) for n in networks_of(network)) if network else (),
-            domain_hash=floods.domain_index(named_domain) if named_domain else "",
+            domain_hash=email_domains.domain_index(named_domain) if named_domain else "",
         )
         if signed_from and signed_to and signed_from >= signed_to:
             raise CriteriaError(gettext("The time window ends before it starts."))
@@ -223,7 +223,7 @@ def normal_domain(text: str) -> str:
         )
     if any(ch in typed for ch in "*?[/"):
         raise CriteriaError(gettext("A domain is matched exactly: for wildcards, use the email pattern."))
-    canonical = floods.canonical_domain(typed)
+    canonical = email_domains.canonical_domain(typed)
     if not _DOMAIN.match(canonical):
         raise CriteriaError(
             gettext("%(typed)s is not an email domain such as example.org.", typed=repr(typed))

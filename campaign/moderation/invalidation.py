@@ -17,9 +17,9 @@ from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import Row, func, select, update
 
-from campaign import clock, dispatch
+from campaign import clock, dispatch, task_names
 from campaign.audit.service import record
-from campaign.counts.service import FOLD_TASK
+from campaign.counts.fold import FOLD_TASK
 from campaign.extensions import db
 from campaign.moderation.criteria import Criteria
 from campaign.moderation.models import InvalidationJob, InvalidationStatus
@@ -28,8 +28,8 @@ from campaign.signing.models import PERSONAL_FIELDS, SEALED_PURPOSE, Signature, 
 
 log = logging.getLogger(__name__)
 
-COUNT_TASK = "moderation.count_invalidation"
-RUN_TASK = "moderation.run_invalidation"
+COUNT_TASK = task_names.COUNT_INVALIDATION
+RUN_TASK = task_names.RUN_INVALIDATION
 REMOVAL_REASON = "fraud"
 _EMAIL = PERSONAL_FIELDS.index("email")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 from flask import Blueprint, Response, abort, redirect, url_for
@@ -10,7 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.accounts.access import role_required
 from campaign.accounts.models import User
-from campaign.builder import change_views, changes, lifecycle
+from campaign.builder import change_rules, change_views, changes, lifecycle
 from campaign.builder.change_forms import RejectChangeForm
 from campaign.builder.models import ChangeRequest
 from campaign.campaigns import translations
@@ -97,13 +98,7 @@ def approve(campaign_id: int) -> BaseResponse:
     campaign = db.get_or_404(Campaign, campaign_id)
     if not ApproveForm().validate_on_submit():
         abort(400)
-    try:
-        service.approve(campaign, _staff())
-    except lifecycle.LifecycleError as problem:
-        db.session.rollback()
-        return _review_page(campaign, 409, problem=str(problem))
-    db.session.commit()
-    return redirect(url_for("moderation.index"), code=303)
+    return _decide(campaign, lambda: service.approve(campaign, _staff()), url_for("moderation.index"))
 
 
 @bp.post("/<int:campaign_id>/reject")
@@ -114,13 +109,8 @@ def reject(campaign_id: int) -> BaseResponse:
     form = ReasonForm()
     if not form.validate_on_submit():
         return _review_page(campaign, 400, reject_form=form)
-    try:
-        service.reject(campaign, _staff(), form.reason.data or "")
-    except lifecycle.LifecycleError as problem:
-        db.session.rollback()
-        return _review_page(campaign, 409, problem=str(problem))
-    db.session.commit()
-    return redirect(url_for("moderation.index"), code=303)
+    reason = form.reason.data or ""
+    return _decide(campaign, lambda: service.reject(campaign, _staff(), reason), url_for("moderation.index"))
 
 
 @bp.post("/<int:campaign_id>/take-down")
@@ -131,13 +121,20 @@ def take_down(campaign_id: int) -> BaseResponse:
     form = ReasonForm()
     if not form.validate_on_submit():
         return _review_page(campaign, 400, takedown_form=form)
+    reason = form.reason.data or ""
+    back = url_for("moderation.show", campaign_id=campaign.id)
+    return _decide(campaign, lambda: service.take_down(campaign, _staff(), reason), back)
+
+
+def _decide(campaign: Campaign, decision: Callable[[], object], then: str) -> BaseResponse:
+    """Carry out a staff decision on a campaign, then go to `then`; a refused one shows the review again."""
     try:
-        service.take_down(campaign, _staff(), form.reason.data or "")
+        decision()
     except lifecycle.LifecycleError as problem:
         db.session.rollback()
         return _review_page(campaign, 409, problem=str(problem))
     db.session.commit()
-    return redirect(url_for("moderation.show", campaign_id=campaign.id), code=303)
+    return redirect(then, code=303)
 
 
 def _change_or_404(change_id: int) -> tuple[ChangeRequest, Campaign]:
@@ -168,8 +165,8 @@ def _change_page(
         status,
         campaign=campaign,
         view=change_views.view_of(found, campaign),
-        may_decide=found.is_pending and changes.may_decide(_staff(), found),
-        needs_two_factor=not changes.has_fresh_two_factor(),
+        may_decide=found.is_pending and change_rules.may_decide(_staff(), found),
+        needs_two_factor=not change_rules.has_fresh_two_factor(),
         approve_form=ApproveForm(),
         reject_form=reject_form or RejectChangeForm(formdata=None),
         problem=problem,
@@ -189,10 +186,10 @@ def approve_change(change_id: int) -> BaseResponse:
     except PermissionError:
         db.session.rollback()
         abort(403)
-    except changes.NeedsTwoFactor:
+    except change_rules.NeedsTwoFactor:
         db.session.rollback()
         return redirect(change_views.second_factor_url(_staff(), here), code=303)
-    except changes.ChangeError as problem:
+    except change_rules.ChangeError as problem:
         db.session.rollback()
         found, campaign = _change_or_404(change_id)
         return _change_page(found, campaign, 409, problem=str(problem))
@@ -213,7 +210,7 @@ def reject_change(change_id: int) -> BaseResponse:
     except PermissionError:
         db.session.rollback()
         abort(403)
-    except changes.ChangeError as problem:
+    except change_rules.ChangeError as problem:
         db.session.rollback()
         found, campaign = _change_or_404(change_id)
         return _change_page(found, campaign, 409, problem=str(problem))

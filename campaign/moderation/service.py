@@ -15,7 +15,7 @@ from sqlalchemy import select
 from campaign.accounts.models import Organization, User
 from campaign.audit.models import AuditEvent
 from campaign.audit.service import record
-from campaign.builder import changes, lifecycle
+from campaign.builder import change_queries, lifecycle
 from campaign.builder.models import ChangeRequest
 from campaign.campaigns.models import Campaign, CampaignStatus
 from campaign.extensions import db
@@ -63,12 +63,12 @@ def public_campaigns(limit: int = 100) -> Sequence[Campaign]:
 
 def change_queue() -> Sequence[ChangeRequest]:
     """The changes to approved campaigns waiting for staff, the longest waiting first."""
-    return changes.staff_queue()
+    return change_queries.staff_queue()
 
 
 def waiting_changes(campaign: Campaign) -> Sequence[ChangeRequest]:
     """The campaign's changes waiting for a decision (by staff or by its owners)."""
-    return changes.waiting_for(campaign.id)
+    return change_queries.waiting_for(campaign.id)
 
 
 def history(campaign: Campaign) -> Sequence[AuditEvent]:

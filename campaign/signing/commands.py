@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from campaign.cli import TranslatedOption
-from campaign.signing import floods
+from campaign.signing import email_domains
 
 flood_commands = AppGroup("floods", help=_l("Flood rules on signing."))
 
@@ -20,7 +20,7 @@ flood_commands = AppGroup("floods", help=_l("Flood rules on signing."))
 @click.option(
     "--from",
     "source",
-    default=floods.DISPOSABLE_SOURCE_URL,
+    default=email_domains.DISPOSABLE_SOURCE_URL,
     show_default=True,
     cls=TranslatedOption,
     help=_l("A file, or an https:// URL, with one domain a line."),
@@ -28,14 +28,14 @@ flood_commands = AppGroup("floods", help=_l("Flood rules on signing."))
 def update_disposable_command(source: str) -> None:
     """Store a newer list of disposable email domains; it is used instead of the packaged one."""
     try:
-        count = floods.update_disposable(source)
-    except (floods.BadDomainList, UnicodeDecodeError) as error:
+        count = email_domains.update_disposable(source)
+    except (email_domains.BadDomainList, UnicodeDecodeError) as error:
         raise click.ClickException(_("Nothing stored: %(error)s", error=error)) from None
     except OSError as error:
         raise click.ClickException(
             _("Nothing stored: cannot read %(source)s: %(error)s", source=source, error=error)
         ) from None
-    target = Path(current_app.instance_path) / floods.DISPOSABLE_FILE
+    target = Path(current_app.instance_path) / email_domains.DISPOSABLE_FILE
     click.echo(
         _(
             "Stored %(count)s disposable domains in %(file)s; every process reads it within a minute.",

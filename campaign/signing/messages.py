@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -52,19 +50,23 @@ def signer_address(signature: Signature) -> str:
     return mail.address(personal.given_name, personal.email)
 
 
-def _to_signer(
-    row: OutboxMessage,
-    status: SignatureStatus,
-    subject: Callable[[CampaignInLanguage], str],
-    template: str,
-    **links: Callable[[Signature, CampaignInLanguage], str],
-) -> mail.Composed | None:
+# What each kind of email to a signer is about (the status it is written in) and its template.
+_SIGNER_MAIL = {
+    CONFIRMATION_KIND: (SignatureStatus.PENDING, "mail/confirmation.txt"),
+    ALREADY_SIGNED_KIND: (SignatureStatus.VALIDATED, "mail/already_signed.txt"),
+}
+
+
+def _to_signer(row: OutboxMessage) -> mail.Composed | None:
     """A message to a signer about their signature, while it is still in the status it is about.
 
+    The confirmation waits for a pending signature; the note to someone who
+    signed again is written from the first signature, never from the repeat.
     Written in the language they signed in, its links opening the pages in
     it. The name they typed is shown only once the address has confirmed it:
     before that, anyone may have typed anything beside someone's address.
     """
+    status, template = _SIGNER_MAIL[row.kind]
     signature = db.session.get(Signature, row.ref_id)
     if signature is None or signature.status != status or signature.sealed is None:
         return None
@@ -75,41 +77,31 @@ def _to_signer(
     with force_locale(signature.language):
         return mail.Composed(
             recipient=signer_address(signature) if is_confirmed else mail.address("", personal.email),
-            subject=subject(campaign),
+            subject=_subject(row.kind, campaign),
             body=render_template(
                 template,
                 campaign=campaign,
                 given_name=mail.short_name(personal.given_name) if is_confirmed else None,
                 my_url=_my_url(signature),
-                **{name: link(signature, campaign) for name, link in links.items()},
+                **_links(row.kind, signature, campaign),
             ),
         )
 
 
-def _confirmation(row: OutboxMessage) -> mail.Composed | None:
-    """The confirmation email, while the signature still waits for it."""
-    return _to_signer(
-        row,
-        SignatureStatus.PENDING,
-        lambda campaign: _("Please confirm your signature: %(title)s", title=campaign.title),
-        "mail/confirmation.txt",
-        confirm_url=lambda signature, _campaign: absolute_url(
-            "signing.confirm", token=confirmation_token(signature.id), **link_values(signature.language)
-        ),
-    )
+def _subject(kind: str, campaign: CampaignInLanguage) -> str:
+    """The subject of a signer's email of this kind, in the locale in force."""
+    if kind == CONFIRMATION_KIND:
+        return _("Please confirm your signature: %(title)s", title=campaign.title)
+    return _("You have already signed: %(title)s", title=campaign.title)
 
 
-def _already_signed(row: OutboxMessage) -> mail.Composed | None:
-    """The note to someone who signed again: written from the first signature, never from the repeat."""
-    return _to_signer(
-        row,
-        SignatureStatus.VALIDATED,
-        lambda campaign: _("You have already signed: %(title)s", title=campaign.title),
-        "mail/already_signed.txt",
-        campaign_url=lambda signature, campaign: absolute_url(
-            "campaigns.show", slug=campaign.slug, **link_values(signature.language)
-        ),
-    )
+def _links(kind: str, signature: Signature, campaign: CampaignInLanguage) -> dict[str, str]:
+    """The links of a signer's email of this kind, opening the pages in their language."""
+    language = link_values(signature.language)
+    if kind == CONFIRMATION_KIND:
+        token = confirmation_token(signature.id)
+        return {"confirm_url": absolute_url("signing.confirm", token=token, **language)}
+    return {"campaign_url": absolute_url("campaigns.show", slug=campaign.slug, **language)}
 
 
 def _my_url(signature: Signature) -> str | None:
@@ -119,5 +111,5 @@ def _my_url(signature: Signature) -> str | None:
     return my_url(signature.person_id, signature.language)
 
 
-mail.register_kind(CONFIRMATION_KIND, compose=_confirmation)
-mail.register_kind(ALREADY_SIGNED_KIND, compose=_already_signed)
+mail.register_kind(CONFIRMATION_KIND, compose=_to_signer)
+mail.register_kind(ALREADY_SIGNED_KIND, compose=_to_signer)

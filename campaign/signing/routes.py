@@ -17,7 +17,7 @@ from campaign.campaigns.service import public_view_or_404
 from campaign.extensions import csrf, db
 from campaign.ledger import receipts
 from campaign.security import refuse_cross_site_post
-from campaign.signing import fill_time, floods, service, submission, supporters
+from campaign.signing import confirmation, fill_time, proof_of_work, service, submission, supporters
 from campaign.signing.forms import MyLinkForm, SignForm
 from campaign.signing.tokens import check_confirmation_token
 
@@ -47,7 +47,7 @@ def sign(slug: str) -> BaseResponse | tuple[str, int]:
             is_too_fast=fill_time.is_too_fast(request.form.get(fill_time.FIELD)),
         )
         try:
-            service.sign(campaign, request_data, proof=request.form.get(floods.PROOF_FIELD, ""))
+            service.sign(campaign, request_data, proof=request.form.get(proof_of_work.PROOF_FIELD, ""))
         except service.CampaignClosed:
             # Closed since this process last read it: the database has the last word.
             db.session.rollback()
@@ -82,7 +82,7 @@ def confirm(token: str) -> Response | tuple[str, int]:
     check = check_confirmation_token(token)
     if not check.is_valid:
         return _bad_token(token, check.is_expired)
-    signature = service.signature_or_none(check.signature_id)
+    signature = confirmation.signature_or_none(check.signature_id)
     if signature is None:
         return _bad_token(token, is_expired=False)
     return _private(render_template("signing/confirm.html", token=token, campaign=signature.campaign))
@@ -94,13 +94,13 @@ def confirm_post(token: str) -> BaseResponse | tuple[str, int]:
     check = check_confirmation_token(token)
     if not check.is_valid or check.signature_id is None:
         return _bad_token(token, check.is_expired)
-    confirmation = service.confirm(check.signature_id)
-    if confirmation is None:
+    confirmed = confirmation.confirm(check.signature_id)
+    if confirmed is None:
         return _bad_token(token, is_expired=False)
     # The thank-you page links to the signer's receipt in the public ledger (docs/LEDGER.md).
     receipt = receipts.receipt_if_counting(check.signature_id)
     db.session.commit()
-    return redirect(url_for("campaigns.thanks", slug=confirmation.campaign_slug, receipt=receipt), code=303)
+    return redirect(url_for("campaigns.thanks", slug=confirmed.campaign_slug, receipt=receipt), code=303)
 
 
 @bp.post("/confirm/<token>/renew")
@@ -109,7 +109,7 @@ def renew(token: str) -> tuple[str, int] | Response:
     check = check_confirmation_token(token)
     if check.signature_id is None:
         abort(400)
-    service.resend_confirmation(check.signature_id)
+    confirmation.resend_confirmation(check.signature_id)
     db.session.commit()
     return _private(render_template("signing/renewed.html"))
 

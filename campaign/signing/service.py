@@ -1,4 +1,8 @@
-"""Signing and confirming: the work behind the sign form and the confirmation link."""
+"""Signing: the work behind the sign form, from the request to the mail it owes.
+
+The statement that stores a signature is campaign/signing/store.py; what
+follows the confirmation link is campaign/signing/confirmation.py.
+"""
 
 from __future__ import annotations
 
@@ -11,25 +15,18 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import DateTime, LargeBinary, bindparam, literal_column, select, text, update
+from sqlalchemy import update
 
-from campaign import clock, dispatch
+from campaign import clock
 from campaign.campaigns import comments
-from campaign.campaigns.models import (
-    Campaign,
-    CampaignKind,
-    CampaignStatus,
-    takes_signatures,
-    takes_signatures_sql,
-)
+from campaign.campaigns.models import Campaign
 from campaign.campaigns.service import CampaignView
-from campaign.counts.service import FOLD_TASK
-from campaign.database import insert
 from campaign.extensions import db
 from campaign.privacy import vault
-from campaign.signing import fill_time, floods, messages
+from campaign.signing import fill_time, floods, messages, proof_of_work
 from campaign.signing.emails import canonical_email
-from campaign.signing.models import SEALED_PURPOSE, Person, Personal, Signature, SignatureStatus
+from campaign.signing.models import SEALED_PURPOSE, Personal, Signature, SignatureStatus
+from campaign.signing.store import Stored, store_signature
 from campaign.targets import service as targets
 from campaign.webhooks import events as webhooks
 
@@ -87,86 +84,6 @@ class Signed:
         return self.outcome in (SignOutcome.NEW, SignOutcome.FRAUDULENT)
 
 
-# The columns a sign request writes besides person, status, counting and time, spelled once:
-# the one-statement sign and the single insert below are both made from them, and
-# `_signature_values` gives every one of them its value.
-_SIGNATURE_COLUMNS = (
-    "campaign_id",
-    "sealed",
-    "masked_name",
-    "message_hash",
-    "country",
-    "region",
-    "is_comment_public",
-    "has_email_opt_in",
-    "consent_version",
-    "source",
-    "client_hash",
-    "client_range_hash",
-    "email_domain_index",
-    "client_range_sealed",
-    "flood_rule",
-    "language",
-)
-_INSERT_COLUMNS = "person_id, status, is_counted, created_at, " + ", ".join(_SIGNATURE_COLUMNS)
-_INSERT_VALUES = "'pending', false, :now, " + ", ".join(f":{name}" for name in _SIGNATURE_COLUMNS)
-# Typed, so that SQLite stores them as the ORM does (PostgreSQL would take them as they are).
-_TYPED = (bindparam("now", type_=DateTime()), bindparam("sealed", type_=LargeBinary()))
-# "The campaign takes signatures at :now", the same expression as every query of open campaigns.
-_OPEN = str(takes_signatures_sql(literal_column(":now")).compile(compile_kwargs={"literal_binds": True}))
-
-# PostgreSQL does the sign request's work in one round trip: check that the
-# campaign is open, find or create the person, insert the signature, and read
-# the person's earlier signature if there was one (as it was when the statement
-# began). The unique constraints still decide; a row another request is
-# inserting at the same moment makes ON CONFLICT wait for it.
-_SIGN = text(f"""
-WITH open_campaign AS (
-    SELECT id FROM campaigns WHERE campaigns.id = :campaign_id AND {_OPEN}
-), new_person AS (
-    INSERT INTO people (email_index, created_at)
-    SELECT :email_index, :now FROM open_campaign
-    ON CONFLICT (email_index) DO NOTHING
-    RETURNING id
-), person AS (
-    SELECT id FROM new_person
-    UNION ALL
-    SELECT people.id FROM people, open_campaign WHERE people.email_index = :email_index
-    LIMIT 1
-), earlier AS (
-    SELECT signatures.id, signatures.status FROM signatures, person
-    WHERE signatures.campaign_id = :campaign_id AND signatures.person_id = person.id
-), new_signature AS (
-    INSERT INTO signatures ({_INSERT_COLUMNS})
-    SELECT person.id, {_INSERT_VALUES} FROM person
-    ON CONFLICT (campaign_id, person_id) DO NOTHING
-    RETURNING id
-)
-SELECT (SELECT count(*) FROM open_campaign) AS is_open,
-       (SELECT id FROM person) AS person_id,
-       (SELECT id FROM new_signature) AS signature_id,
-       (SELECT id FROM earlier) AS earlier_id,
-       (SELECT status FROM earlier) AS earlier_status
-""").bindparams(*_TYPED)  # noqa: S608 - made of this module's constants, no input
-# The same insert alone, for SQLite (no INSERT inside WITH) and for a person created meanwhile.
-_INSERT_SIGNATURE = text(f"""
-INSERT INTO signatures ({_INSERT_COLUMNS})
-VALUES (:person_id, {_INSERT_VALUES})
-ON CONFLICT (campaign_id, person_id) DO NOTHING
-RETURNING id
-""").bindparams(*_TYPED)  # noqa: S608 - made of this module's constants, no input
-
-
-@dataclass(frozen=True)
-class _Stored:
-    """What the insert came to: the person, and the new signature or the earlier one with its status."""
-
-    person_id: int
-    signature_id: int
-    is_new: bool
-    earlier_status: SignatureStatus | None = None
-
-
 def sign(campaign: Campaign | CampaignView, request: SignatureRequest, proof: str = "") -> Signed:
     """Record a pending signature and owe its confirmation email; a repeat is told by email.
 
@@ -178,7 +95,9 @@ def sign(campaign: Campaign | CampaignView, request: SignatureRequest, proof: st
     now = clock.now()
     marks = floods.marks_for(client_hash(request.client_address), request.client_address, request.email)
     values = _signature_values(campaign, request, marks, now)
-    stored = _store(values)
+    stored = store_signature(values)
+    if stored is None:
+        raise CampaignClosed
     outcome = _follow_up(campaign, request, marks, proof, stored, values["email_index"], now)
     return Signed(outcome, stored.signature_id, stored.person_id)
 
@@ -188,7 +107,7 @@ def _follow_up(
     request: SignatureRequest,
     marks: floods.Marks,
     proof: str,
-    stored: _Stored,
+    stored: Stored,
     recipient: str,
     now: datetime,
 ) -> SignOutcome:
@@ -243,34 +162,6 @@ def _mark_fraudulent(signature_id: int, rule: str) -> None:
     )
 
 
-def _store(values: dict[str, Any]) -> _Stored:
-    """Insert the person (if new) and the pending signature, or find the earlier one; CampaignClosed
-    if the campaign is not open."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        row = db.session.execute(_SIGN, values).one()
-        if not row.is_open:
-            raise CampaignClosed
-        if row.signature_id is not None:
-            return _Stored(int(row.person_id), int(row.signature_id), is_new=True)
-        if row.earlier_id is not None:
-            earlier_status = SignatureStatus(row.earlier_status)
-            return _Stored(int(row.person_id), int(row.earlier_id), False, earlier_status)
-        # The person or their signature was stored by a request that committed
-        # after this statement began, so it could not see them: new statements can.
-    elif not _is_open(values["campaign_id"], values["now"]):
-        raise CampaignClosed
-    person_id = _person_id(values["email_index"], values["now"])
-    inserted = db.session.execute(_INSERT_SIGNATURE, {**values, "person_id": person_id}).scalar()
-    if inserted is not None:
-        return _Stored(person_id, int(inserted), is_new=True)
-    earlier = db.session.execute(
-        select(Signature.id, Signature.status).where(
-            Signature.campaign_id == values["campaign_id"], Signature.person_id == person_id
-        )
-    ).one()
-    return _Stored(person_id, int(earlier.id), False, earlier.status)
-
-
 def _signature_values(
     campaign: Campaign | CampaignView, request: SignatureRequest, marks: floods.Marks, now: datetime
 ) -> dict[str, Any]:
@@ -307,98 +198,6 @@ def _signature_values(
     }
 
 
-def _is_open(campaign_id: int, now: datetime) -> bool:
-    """Read afresh whether the campaign takes signatures now."""
-    found = select(Campaign.id).where(Campaign.id == campaign_id, takes_signatures_sql(now))
-    return db.session.execute(found).first() is not None
-
-
-def _person_id(index: str, now: datetime) -> int:
-    """Find or create the person with this address's index, safely under concurrent requests."""
-    inserted = db.session.execute(
-        insert(Person)
-        .values(email_index=index, created_at=now)
-        .on_conflict_do_nothing(index_elements=["email_index"])
-        .returning(Person.id)
-    ).scalar()
-    if inserted is not None:
-        return int(inserted)
-    return db.session.execute(select(Person.id).where(Person.email_index == index)).scalar_one()
-
-
-def resend_confirmation(signature_id: int) -> bool:
-    """Send a fresh link to a pending signature whose link expired; tell whether one was owed."""
-    signature = db.session.get(Signature, signature_id)
-    if signature is None or signature.status != SignatureStatus.PENDING:
-        return False
-    if signature.person is None:
-        return False  # erased: no address to write to
-    index = signature.person.email_index
-    messages.owe_confirmation(signature.id, f":renew:{clock.now():%Y%m%d%H}", recipient_index=index)
-    return True
-
-
-def signature_or_none(signature_id: int | None) -> Signature | None:
-    """The signature with this id, if there is one."""
-    return None if signature_id is None else db.session.get(Signature, signature_id)
-
-
-@dataclass(frozen=True)
-class Confirmation:
-    """What confirming a signature came to: where its campaign is, and whether it counts from now."""
-
-    campaign_slug: str
-    is_new: bool
-
-
-def confirm(signature_id: int) -> Confirmation | None:
-    """Validate a pending signature; confirming again changes nothing. None if there is no such signature."""
-    now = clock.now()
-    # A signature given while the campaign was open counts once confirmed, even
-    # after it closed; a campaign taken down (or back in review) takes none.
-    public = select(Campaign.id).where(
-        Campaign.id == Signature.campaign_id,
-        Campaign.status.in_([CampaignStatus.OPEN, CampaignStatus.CLOSED]),
-    )
-    result = db.session.execute(
-        update(Signature)
-        .where(Signature.id == signature_id, Signature.status == SignatureStatus.PENDING, public.exists())
-        .values(status=SignatureStatus.VALIDATED, validated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    campaign = db.session.execute(
-        select(Campaign.slug, Campaign.kind, Campaign.status, Campaign.opens_at, Campaign.closes_at)
-        .join(Signature, Signature.campaign_id == Campaign.id)
-        .where(Signature.id == signature_id)
-    ).one_or_none()
-    if campaign is None:
-        return None
-    is_new = bool(getattr(result, "rowcount", 0))
-    if is_new:
-        dispatch.defer(db.session(), FOLD_TASK)
-        webhooks.emit(webhooks.SIGNATURE_CONFIRMED, [signature_id], now)
-        if campaign.kind == CampaignKind.LETTER and takes_signatures(
-            campaign.status, campaign.opens_at, campaign.closes_at, now
-        ):
-            # Letters to officials are owed in the same transaction as the confirmation.
-            targets.write_letters(signature_id, now)
-    return Confirmation(campaign.slug, is_new)
-
-
-def invalidate(signature_id: int) -> bool:
-    """Invalidate a signature (fraud, staff decision); the next fold subtracts it if counted."""
-    result = db.session.execute(
-        update(Signature)
-        .where(Signature.id == signature_id, Signature.status != SignatureStatus.INVALIDATED)
-        .values(status=SignatureStatus.INVALIDATED, invalidated_at=clock.now())
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(result, "rowcount", 0):
-        dispatch.defer(db.session(), FOLD_TASK)
-        return True
-    return False
-
-
 def email_index(email: str) -> str:
     """The blind index that finds a person again by email, however they write it."""
     return vault.blind_index(canonical_email(email), purpose="email")
@@ -426,4 +225,4 @@ def challenge_for(client_address: str) -> dict[str, Any] | None:
     """A proof-of-work challenge for a client an address or range rule fires for now; None for others."""
     if not floods.needs_proof(client_hash(client_address), client_address):
         return None
-    return floods.new_challenge()
+    return proof_of_work.new_challenge()

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, update
 from campaign import clock, dispatch, i18n
 from campaign.campaigns import comments
 from campaign.campaigns.models import Campaign
-from campaign.counts.service import FOLD_TASK
+from campaign.counts.fold import FOLD_TASK
 from campaign.extensions import db
 from campaign.ledger import receipts as ledger_receipts
 from campaign.links import absolute_url

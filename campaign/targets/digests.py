@@ -12,16 +12,19 @@ from sqlalchemy import select, update
 
 from campaign import clock
 from campaign.campaigns.models import Campaign
-from campaign.exports.service import inert
+from campaign.exports.cells import inert
 from campaign.extensions import db
 from campaign.mail import service as mail
 from campaign.mail.kinds import Attachment
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Signature, SignatureStatus
 from campaign.targets import service
+from campaign.targets.bounces import record_bounce
+from campaign.targets.messages import write_letter
 from campaign.targets.models import DeliveryMode, Letter, LetterCampaign, Official
 from campaign.webhooks.events import letters_sent
 
+DIGEST_KIND = "letter-digest"
 # One digest carries at most this many letters; the rest wait for the next day.
 DIGEST_LIMIT = 2000
 
@@ -67,7 +70,7 @@ def _queue_digest(campaign_id: int, official_id: int, now: datetime) -> bool:
         .all()
     )
     outbox_id = mail.owe(
-        kind=service.DIGEST_KIND,
+        kind=DIGEST_KIND,
         dedupe_key=f"letter-digest:{campaign_id}:{official_id}:{now:%Y%m%d}",
         ref_id=official_id,
         now=now,
@@ -106,7 +109,7 @@ def _compose_digest(row: OutboxMessage) -> mail.Composed | None:
     if not letters or official is None or official.is_email_bad:
         return None
     campaign = db.session.get_one(Campaign, letters[0].campaign_id)
-    written = [service.write_letter(letter) for letter in letters]
+    written = [write_letter(letter) for letter in letters]
     return mail.Composed(
         recipient=mail.address(official.name, official.email),
         subject=ngettext(
@@ -148,9 +151,9 @@ def csv_attachment(row: OutboxMessage) -> list[Attachment]:
 
 
 mail.register_kind(
-    service.DIGEST_KIND,
+    DIGEST_KIND,
     compose=_compose_digest,
     attachments=csv_attachment,
-    on_refused=service.record_bounce,
+    on_refused=record_bounce,
     on_sent=letters_sent,
 )

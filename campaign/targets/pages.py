@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
@@ -18,9 +18,9 @@ from campaign.campaigns.models import Campaign
 from campaign.extensions import db
 from campaign.signing.models import Signature
 from campaign.targets import followups, service
+from campaign.targets.blueprint import bp
+from campaign.targets.delivery import DELIVERY_STATES, delivery_status
 from campaign.targets.models import Letter, Official
-
-bp = Blueprint("letters", __name__)
 
 
 @bp.get("/organize/campaigns/<int:campaign_id>/letters")
@@ -33,8 +33,8 @@ def delivery(campaign_id: int) -> str:
     return render_template(
         "targets/delivery.html",
         campaign=campaign,
-        rows=service.delivery_status(campaign.id),
-        states=service.DELIVERY_STATES,
+        rows=delivery_status(campaign.id),
+        states=DELIVERY_STATES,
         replies=followups.reply_rates(campaign.id),
     )
 
@@ -64,4 +64,4 @@ def release(letter_id: int) -> BaseResponse:
     record(f"user:{current_user_or_401().id}", "letter.released", f"letter:{letter_id}")
     db.session.commit()
     flash(gettext("The letter was released and will be sent within its official's cap."))
-    return redirect(url_for("letters.held"), code=303)
+    return redirect(url_for("targets.held"), code=303)

@@ -1,5 +1,8 @@
-"""Letters on the public pages: the preview a signer sees before signing, the routed officials,
-and the directory's command-line tools (`campaign officials import|status`)."""
+"""The targets' public pages: the letter preview a signer sees before signing, the routed officials,
+the reply question, and the directory's command-line tools (`campaign officials import|status`).
+
+The pages of organizers and staff are in campaign.targets.pages, on the same blueprint.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import sys
 from typing import TextIO
 
 import click
-from flask import Blueprint, abort, jsonify, make_response, render_template, request
+from flask import abort, jsonify, make_response, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.campaigns.pages import page_with_errors
@@ -15,12 +18,14 @@ from campaign.campaigns.service import public_view_or_404
 from campaign.extensions import csrf, db
 from campaign.security import private
 from campaign.signing.forms import SignForm
-from campaign.targets import directory, followups, service
+from campaign.targets import delivery, directory, followups, service
+
+# This adds the organizers' and staff's pages to bp.
+from campaign.targets import pages as pages
+from campaign.targets.blueprint import bp
 from campaign.targets.forms import OfficialsQuery, signer_fields
 from campaign.targets.models import ReplyAnswer
 from campaign.targets.preview import LetterPreview, build_preview
-
-bp = Blueprint("targets", __name__, cli_group="officials")
 
 
 @bp.app_template_global()
@@ -81,9 +86,9 @@ def status_command(slug: str) -> None:
     settings = service.settings_by_slug(slug)
     if settings is None:
         raise click.ClickException(f"no letter campaign {slug!r}")
-    click.echo("official\t" + "\t".join(service.DELIVERY_STATES))
-    for row in service.delivery_status(settings.campaign_id):
-        counts = "\t".join(str(row.count(state)) for state in service.DELIVERY_STATES)
+    click.echo("official\t" + "\t".join(delivery.DELIVERY_STATES))
+    for row in delivery.delivery_status(settings.campaign_id):
+        counts = "\t".join(str(row.count(state)) for state in delivery.DELIVERY_STATES)
         bad = " (address bad)" if row.official.is_email_bad else ""
         click.echo(f"{row.official.name}{bad}\t{counts}")
 

@@ -17,11 +17,11 @@ from sqlalchemy.sql.functions import coalesce
 
 from campaign import clock
 from campaign.campaigns.models import Campaign
-from campaign.counts.models import CampaignCount, CountryCount, RecentCount
+from campaign.counts.read import countries_by_total, stored_total, windows_since
 from campaign.extensions import db
 from campaign.mail import service as mail
 from campaign.signing.models import Signature, SignatureStatus
-from campaign.targets.service import DELIVERY_STATES, OfficialDelivery, delivery_status
+from campaign.targets.delivery import DELIVERY_STATES, OfficialDelivery, delivery_status
 from campaign.updates.charts import Chart, column_chart, row_chart
 from campaign.updates.models import Update, UpdateMessage
 from campaign.updates.service import CANCELLED
@@ -117,10 +117,7 @@ def _series(title: str, heading: str, points: list[tuple[str, int]], is_time: bo
 
 def validated_total(campaign_id: int) -> int:
     """The campaign's counter of validated signatures."""
-    total = db.session.execute(
-        select(CampaignCount.total).where(CampaignCount.campaign_id == campaign_id)
-    ).scalar_one_or_none()
-    return int(total or 0)
+    return stored_total(campaign_id)
 
 
 def signatures_by_status(campaign_id: int) -> dict[str, int]:
@@ -160,28 +157,19 @@ def hourly_signatures(campaign_id: int, now: datetime, hours: int = HOURS) -> li
     """Signatures confirmed in each of the last `hours` hours, from the five-minute windows."""
     this_hour = now.replace(minute=0, second=0, microsecond=0)
     first = this_hour - timedelta(hours=hours - 1)
-    rows = db.session.execute(
-        select(RecentCount.window_at, RecentCount.total).where(
-            RecentCount.campaign_id == campaign_id, RecentCount.window_at >= first
-        )
-    ).all()
-    counts: dict[datetime, int] = {}
-    for window_at, total in rows:  # at most twelve windows an hour
+    per_hour: dict[datetime, int] = {}
+    for window_at, total in windows_since(campaign_id, first):  # at most twelve windows an hour
         hour = window_at.replace(minute=0, second=0, microsecond=0)
-        counts[hour] = counts.get(hour, 0) + int(total)
+        per_hour[hour] = per_hour.get(hour, 0) + total
     shown = [first + timedelta(hours=offset) for offset in range(hours)]
-    return [(f"{h:%d %H}:00", max(0, counts.get(h, 0))) for h in shown]
+    return [(f"{h:%d %H}:00", max(0, per_hour.get(h, 0))) for h in shown]
 
 
 def by_country(campaign_id: int, top: int = TOP) -> list[tuple[str, int]]:
     """The countries with the most confirmed signatures (from their counters), the rest as one line."""
-    rows = db.session.execute(
-        select(CountryCount.country, CountryCount.total)
-        .where(CountryCount.campaign_id == campaign_id, CountryCount.total > 0)
-        .order_by(CountryCount.total.desc(), CountryCount.country)
-    ).all()
-    shown = [(_country_name(code), int(total)) for code, total in rows[:top]]
-    rest = sum(int(total) for _, total in rows[top:])
+    rows = countries_by_total(campaign_id)
+    shown = [(_country_name(code), total) for code, total in rows[:top]]
+    rest = sum(total for _, total in rows[top:])
     return [*shown, (gettext("Other countries"), rest)] if rest else shown
 
 

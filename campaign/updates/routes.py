@@ -14,12 +14,12 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.accounts.access import current_user_or_401, login_required, managed_campaign_or_404
-from campaign.builder import change_views, changes
+from campaign.builder import change_queries, change_rules, change_views, changes
 from campaign.builder.models import ChangeKind, ChangeRequest, ChangeStatus
 from campaign.campaigns.models import Campaign
 from campaign.extensions import csrf, db
 from campaign.security import private
-from campaign.updates import dashboard, links, service
+from campaign.updates import dashboard, links, messages, sending, service
 from campaign.updates.forms import SendForm, UpdateForm
 from campaign.updates.models import Update, UpdateStatus
 from campaign.updates.tokens import read_unsubscribe_token
@@ -32,12 +32,19 @@ bp = Blueprint("updates", __name__)
 UPDATE_FORM_MAX_BYTES = 512 * 1024
 
 
-def _update_or_404(campaign: Campaign, update_id: int) -> Update:
-    """An update of this campaign; any other id is a 404."""
+def _update_or_404(campaign_id: int, update_id: int) -> tuple[Campaign, Update]:
+    """A campaign the user manages and an update of it; any other id is a 404."""
+    campaign = managed_campaign_or_404(campaign_id)
     found = db.session.get(Update, update_id)
     if found is None or found.campaign_id != campaign.id:
         abort(404)
-    return found
+    return campaign, found
+
+
+def _to_update(found: Update) -> BaseResponse:
+    """Commit, then go to the update's page."""
+    db.session.commit()
+    return redirect(url_for("updates.show", campaign_id=found.campaign_id, update_id=found.id), code=303)
 
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
@@ -83,7 +90,7 @@ def _index(campaign: Campaign, form: UpdateForm, status: int = 200) -> Response:
         campaign=campaign,
         form=form,
         updates=service.updates_of(campaign.id),
-        recipients=service.count_recipients(campaign.id),
+        recipients=sending.count_recipients(campaign.id),
     )
 
 
@@ -97,17 +104,14 @@ def create(campaign_id: int) -> BaseResponse:
     if not form.validate():
         return _index(campaign, form, 400)
     user = current_user_or_401()
-    draft = service.create_draft(campaign, user, form.subject.data or "", form.body.data or "")
-    db.session.commit()
-    return redirect(url_for("updates.show", campaign_id=campaign.id, update_id=draft.id), code=303)
+    return _to_update(service.create_draft(campaign, user, form.subject.data or "", form.body.data or ""))
 
 
 @bp.get("/organize/campaigns/<int:campaign_id>/updates/<int:update_id>")
 @login_required
 def show(campaign_id: int, update_id: int) -> Response:
     """A draft's preview with its edit and send forms, or the progress of sending; refreshes while sending."""
-    campaign = managed_campaign_or_404(campaign_id)
-    found = _update_or_404(campaign, update_id)
+    campaign, found = _update_or_404(campaign_id, update_id)
     form = UpdateForm(data={"subject": found.subject, "body": found.body_markdown})
     return _show(campaign, found, form)
 
@@ -117,7 +121,7 @@ def _show(
 ) -> Response:
     """Render an update's page."""
     is_draft = found.status == UpdateStatus.DRAFT
-    waiting = changes.waiting_update(found.id) if is_draft else None
+    waiting = change_queries.waiting_update(found.id) if is_draft else None
     return _page(
         "show.html",
         status,
@@ -131,7 +135,7 @@ def _show(
         waits_for=change_views.view_of(waiting, campaign).waits_for if waiting is not None else "",
         preview_html=links.page_html(found.body_markdown),
         email_text=_sample_email(campaign, found),
-        recipients=service.count_recipients(campaign.id) if is_draft else found.total_recipients,
+        recipients=sending.count_recipients(campaign.id) if is_draft else found.total_recipients,
         is_sending=found.status == UpdateStatus.SENDING,
         delivery=None if is_draft else dashboard.delivery_of(found.id),
     )
@@ -139,8 +143,8 @@ def _show(
 
 def _sample_email(campaign: Campaign, found: Update) -> str:
     """The plain-text email as a signer named Anahit would receive it."""
-    sender = service.sender_name(campaign)
-    return service.email_body(found, campaign, sender, "Anahit", "https://…/u/…")
+    sender = messages.sender_name(campaign)
+    return messages.email_body(found, campaign, sender, "Anahit", "https://…/u/…")
 
 
 @bp.post("/organize/campaigns/<int:campaign_id>/updates/<int:update_id>/edit")
@@ -148,12 +152,11 @@ def _sample_email(campaign: Campaign, found: Update) -> str:
 @login_required
 def edit(campaign_id: int, update_id: int) -> BaseResponse:
     """Change a draft, then show its preview again."""
-    campaign = managed_campaign_or_404(campaign_id)
-    found = _update_or_404(campaign, update_id)
+    campaign, found = _update_or_404(campaign_id, update_id)
     form = UpdateForm()
     if not form.validate():
         return _show(campaign, found, form, 400)
-    if changes.waiting_update(found.id) is not None:
+    if change_queries.waiting_update(found.id) is not None:
         return _show(
             campaign, found, form, 409, gettext("Sending it waits for approval: withdraw that to change it.")
         )
@@ -162,31 +165,29 @@ def edit(campaign_id: int, update_id: int) -> BaseResponse:
     except service.UpdateError as error:
         db.session.rollback()
         return _show(campaign, found, form, 409, str(error))
-    db.session.commit()
-    return redirect(url_for("updates.show", campaign_id=campaign.id, update_id=found.id), code=303)
+    return _to_update(found)
 
 
 @bp.post("/organize/campaigns/<int:campaign_id>/updates/<int:update_id>/send")
 @login_required
 def send(campaign_id: int, update_id: int) -> BaseResponse:
     """Send a draft to its signers (a member's waits for approval); a worker queues it. Twice sends once."""
-    campaign = managed_campaign_or_404(campaign_id)
-    found = _update_or_404(campaign, update_id)
+    campaign, found = _update_or_404(campaign_id, update_id)
     form = SendForm()
     if not form.validate():
         return _show(campaign, found, UpdateForm(), 400)
     back = url_for("updates.show", campaign_id=campaign.id, update_id=found.id)
-    if found.status != UpdateStatus.DRAFT or changes.waiting_update(found.id) is not None:
+    if found.status != UpdateStatus.DRAFT or change_queries.waiting_update(found.id) is not None:
         return redirect(back, code=303)
     payload = {"subject": found.subject, "body_markdown": found.body_markdown}
     user = current_user_or_401()
     try:
         change = changes.propose(campaign, user, ChangeKind.UPDATE, payload, found)
-    except changes.ChangeError as problem:
+    except change_rules.ChangeError as problem:
         db.session.rollback()
         return _show(campaign, found, UpdateForm(), 409, str(problem))
     db.session.commit()
-    if change.status != ChangeStatus.APPROVED and changes.is_trusted(user, campaign):
+    if change.status != ChangeStatus.APPROVED and change_rules.is_trusted(user, campaign):
         # Their own change waits only for their second factor; its page then approves it.
         return redirect(change_views.second_factor_url(user, _change_path(campaign, change)), code=303)
     return redirect(back, code=303)
@@ -195,7 +196,7 @@ def send(campaign_id: int, update_id: int) -> BaseResponse:
 def _change_path(campaign: Campaign, change: ChangeRequest) -> str:
     """Where a change of this campaign is decided: in the builder for members, in moderation for staff."""
     user = current_user_or_401()
-    if changes.is_owner(user, campaign) or not user.is_staff:
+    if change_rules.is_owner(user, campaign) or not user.is_staff:
         return url_for("builder.change", campaign_id=campaign.id, change_id=change.id)
     return url_for("moderation.change", change_id=change.id)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Select, literal, select
 
-from campaign import clock, dispatch
+from campaign import clock, dispatch, task_names
 from campaign.campaigns.models import Campaign
 from campaign.database import insert
 from campaign.extensions import db
@@ -39,7 +39,7 @@ __all__ = [
     "letters_sent",
 ]
 
-PUMP_TASK = "webhooks.pump"
+PUMP_TASK = task_names.WEBHOOKS_PUMP
 # Every commit that owes an event asks for a pump; a fifth of a second of them share one.
 dispatch.coalesce(PUMP_TASK, seconds=0.2)
 

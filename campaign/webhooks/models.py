@@ -98,7 +98,7 @@ class WebhookDelivery(db.Model):  # type: ignore[name-defined]
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=clock.now)
     claimed_at: Mapped[datetime | None]
-    # While sending: the claim lock's key of the pump that claimed it (as campaign.mail.service).
+    # While sending: the claim lock's key of the pump that claimed it (campaign.claims).
     claim_key: Mapped[int | None]
     response_code: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(String(300))

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from campaign.accounts.models import Role, User
-from tests.accounts.conftest import PASSWORD, log_in
+from tests.support.accounts import PASSWORD, log_in
 
 CAMPAIGN = str(Path(sys.executable).parent / "campaign")
 

@@ -12,9 +12,10 @@ from sqlalchemy import update
 
 from campaign import clock
 from campaign.accounts.models import LoginFailure
-from tests.accounts.conftest import PASSWORD, code_at, log_in, post_form, statements_of
-from tests.conftest import csrf_token
+from tests.support.accounts import PASSWORD, code_at, log_in
+from tests.support.forms import csrf_token, post_form
 from tests.support.outbox import bodies, rows
+from tests.support.sql import statements_of
 
 WRONG = "not the password at all"
 

@@ -10,11 +10,11 @@ import pytest
 from flask_login import login_user
 from werkzeug.exceptions import Forbidden
 
-from campaign.accounts import passwords, service
+from campaign.accounts import passwords, staff_accounts
 from campaign.accounts.access import role_required
 from campaign.accounts.models import Role
-from tests.accounts.conftest import PASSWORD, log_in, post_form
-from tests.conftest import csrf_token
+from tests.support.accounts import PASSWORD, log_in
+from tests.support.forms import csrf_token, post_form
 
 
 def without_tokens(html: str) -> str:
@@ -117,7 +117,7 @@ def test_disabling_a_user_ends_their_session_at_once(db, client, make_user):
     log_in(client, "ani@example.org")
     assert client.get("/account").status_code == 200
 
-    service.disable_user(user, actor="cli:root")
+    staff_accounts.disable_user(user, actor="cli:root")
     db.session.commit()
 
     assert client.get("/account").status_code == 302

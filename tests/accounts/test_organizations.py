@@ -8,7 +8,8 @@ import pyotp
 from sqlalchemy import select
 
 from campaign.accounts.models import MemberRole, Membership, Organization, User
-from tests.accounts.conftest import log_in, log_in_with_code, post_form
+from tests.support.accounts import log_in, log_in_with_code
+from tests.support.forms import post_form
 
 NEW_PASSWORD = "amber orchard compass 77"
 # Owners sign in with two-factor (each test's owner uses this authenticator).

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from tests.accounts.conftest import PASSWORD, log_in, post_form, statements_of
-from tests.conftest import csrf_token
+from tests.support.accounts import PASSWORD, log_in
+from tests.support.forms import csrf_token, post_form
 from tests.support.outbox import rows
+from tests.support.sql import statements_of
 
 NEW_PASSWORD = "amber orchard compass 77"
 
@@ -78,7 +79,7 @@ def test_a_reset_asks_the_database_the_same_for_a_known_and_an_unknown_address(a
 def test_a_reset_ends_the_old_sessions_and_revokes_api_tokens(app, db, client, make_user):
     from sqlalchemy import select
 
-    from campaign.accounts.service import password_reset_token
+    from campaign.accounts.password_reset import password_reset_token
     from campaign.api.models import ApiToken
     from campaign.api.tokens import create_token
 

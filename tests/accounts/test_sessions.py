@@ -15,8 +15,9 @@ from campaign.accounts.models import AccountSession, Role
 from campaign.api.models import ApiToken
 from campaign.campaigns.models import CampaignKind
 from campaign.exports.models import Export, ExportStatus
-from tests.accounts.conftest import log_in, log_in_with_code, post_form
-from tests.conftest import csrf_token, wait_until
+from tests.support.accounts import log_in, log_in_with_code
+from tests.support.forms import csrf_token, post_form
+from tests.support.waiting import wait_until
 
 
 def cookie_payload(client) -> str:

@@ -12,7 +12,8 @@ from campaign.accounts.models import AccountSession, Role, User
 from campaign.api.models import ApiToken
 from campaign.api.tokens import create_token
 from campaign.audit.models import AuditEvent
-from tests.accounts.conftest import age_second_factor, log_in, log_in_with_code, post_form
+from tests.support.accounts import age_second_factor, log_in, log_in_with_code
+from tests.support.forms import post_form
 from tests.support.outbox import bodies
 
 STAFF_SECRET = pyotp.random_base32()
@@ -172,7 +173,7 @@ def test_only_staff_with_a_fresh_second_factor_reach_the_page(app, db, make_user
     form_page = browser.get(page).get_data(as_text=True)
     age_second_factor(db, "staff@example.org", 3600)
 
-    from tests.conftest import csrf_token
+    from tests.support.forms import csrf_token
 
     stale = browser.post(f"{page}/disable", data={"csrf_token": csrf_token(form_page)})
     assert stale.status_code == 302

@@ -9,8 +9,8 @@ import pyotp
 from sqlalchemy import select
 
 from campaign.accounts.models import RecoveryCode, Role, User
-from tests.accounts.conftest import PASSWORD, age_second_factor, code_at, log_in, post_form
-from tests.conftest import csrf_token
+from tests.support.accounts import PASSWORD, age_second_factor, code_at, log_in
+from tests.support.forms import csrf_token, post_form
 
 
 def enrol(client) -> tuple[str, list[str]]:

@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 from campaign.accounts.models import MemberRole, Membership, Organization
 from campaign.audit.models import AuditEvent
-from tests.accounts.conftest import log_in, log_in_with_code, post_form
 from tests.accounts.test_two_factor import enrol
+from tests.support.accounts import log_in, log_in_with_code
+from tests.support.forms import post_form
 
 
 def test_an_organizer_who_starts_an_organization_is_sent_to_enrol(client, make_user):

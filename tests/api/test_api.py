@@ -8,7 +8,7 @@ from campaign import clock
 from campaign.accounts.models import Role, User
 from campaign.api.models import ApiToken
 from campaign.campaigns.models import CampaignKind
-from campaign.counts import service as counts
+from campaign.counts import fold as counts
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Signature, SignatureStatus
 from tests.counts.test_fold import add_signatures

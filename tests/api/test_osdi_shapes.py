@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from campaign.accounts.models import Role
 from campaign.audit.models import AuditEvent
 from campaign.campaigns.models import CampaignKind
-from campaign.signing import service as signing
+from campaign.signing import confirmation as signing
 from campaign.signing.models import Person, Signature
 from campaign.targets.models import LetterCampaign, LetterTarget, Official
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from campaign.accounts.models import Role
 from campaign.campaigns.models import CampaignKind
-from campaign.signing import service as signing
+from campaign.signing import confirmation as signing
 from campaign.signing.models import Person, Signature
 
 with warnings.catch_warnings():

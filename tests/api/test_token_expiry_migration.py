@@ -8,7 +8,7 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import DATABASE_NAME, POSTGRES_ADMIN_URL
+from tests.support.run import DATABASE_NAME, POSTGRES_ADMIN_URL
 
 MADE_AT = datetime(2026, 1, 31, 12, 30)
 

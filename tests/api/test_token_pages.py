@@ -14,7 +14,8 @@ from campaign import clock
 from campaign.accounts.models import Role
 from campaign.api.models import ApiToken
 from campaign.audit.models import AuditEvent
-from tests.accounts.conftest import age_second_factor, code_at, post_form
+from tests.support.accounts import age_second_factor, code_at
+from tests.support.forms import post_form
 from tests.support.people import signed_in
 
 

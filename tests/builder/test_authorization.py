@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from campaign.audit.models import AuditEvent
 from campaign.campaigns.models import Campaign
 from campaign.targets.models import LetterCampaign
-from tests.builder.conftest import draft_of, image_bytes, open_campaign, press
-from tests.conftest import csrf_token
+from tests.support.builder import draft_of, open_campaign, press
+from tests.support.forms import csrf_token
+from tests.support.images import image_bytes
 
 ROLES = ("visitor", "other_organizer", "staff", "admin", "organizer")
 BUILDER = {"visitor": 302, "other_organizer": 404, "staff": 404, "admin": 404}

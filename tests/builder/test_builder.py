@@ -6,9 +6,8 @@ from sqlalchemy import func, select
 
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignStatus
 from campaign.targets.models import LetterCampaign, Targeting
-from tests.accounts.conftest import post_form
-from tests.builder.conftest import campaign_id_of, draft_of, new_campaign, press
-from tests.conftest import csrf_token
+from tests.support.builder import campaign_id_of, draft_of, new_campaign, press
+from tests.support.forms import csrf_token, post_form
 
 
 def test_a_new_campaign_is_a_draft_of_its_organization_with_a_slug_from_its_title(db, team):

@@ -25,11 +25,13 @@ from campaign.builder.models import ChangeKind, ChangeRequest, ChangeStatus
 from campaign.campaigns.models import Campaign, CampaignStatus
 from campaign.mail.models import OutboxMessage
 from campaign.updates.models import Update, UpdateMessage, UpdateStatus
-from tests.accounts.conftest import code_at, post_form
-from tests.conftest import wait_until
+from tests.support.accounts import code_at
+from tests.support.forms import post_form
 from tests.support.outbox import composed
 from tests.support.people import signed_in
-from tests.updates.conftest import add_signer, finish_sending
+from tests.support.signers import add_signer
+from tests.support.updates import finish_sending
+from tests.support.waiting import wait_until
 
 PHISHING = "Parliament voted. [Read the decision](https://evil.example/parliament-vote) today."
 SHOWN_HOST = "Read the decision</a> (<code>https://evil.example/…</code>)"
@@ -52,15 +54,6 @@ class Crew:
     staff: Person
     visitor: Any
     organization: Organization
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits(app: Any) -> Any:
-    """Forget the rate limiter's counts after each test (every test signs several people in)."""
-    yield
-    from campaign.extensions import limiter
-
-    limiter.reset()
 
 
 @pytest.fixture

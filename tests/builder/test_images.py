@@ -9,8 +9,9 @@ import pytest
 from PIL import Image
 
 from campaign.campaigns.models import Campaign
-from tests.builder.conftest import draft_of, image_bytes, open_campaign, press
-from tests.conftest import csrf_token
+from tests.support.builder import draft_of, open_campaign, press
+from tests.support.forms import csrf_token
+from tests.support.images import image_bytes
 
 
 def upload(person, campaign, data, filename="photo.jpg"):

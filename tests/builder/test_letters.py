@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from campaign.targets.models import LetterCampaign, LetterTarget, Official, Targeting
-from tests.accounts.conftest import post_form
-from tests.builder.conftest import draft_of
+from tests.support.builder import draft_of
+from tests.support.forms import post_form
 
 
 def _officials(db):

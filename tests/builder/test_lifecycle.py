@@ -10,8 +10,8 @@ from campaign import clock
 from campaign.audit.models import AuditEvent
 from campaign.builder import lifecycle
 from campaign.campaigns.models import Campaign, CampaignStatus, OutcomeKind
-from tests.builder.conftest import draft_of, open_campaign, press
-from tests.conftest import csrf_token
+from tests.support.builder import draft_of, open_campaign, press
+from tests.support.forms import csrf_token
 
 
 def test_closing_by_hand_keeps_the_page_and_stops_signatures(db, team):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from campaign.targets.models import Official
-from tests.builder.conftest import draft_of
+from tests.support.builder import draft_of
 
 
 def test_the_officials_picker_names_the_region_and_country_in_words(db, team):

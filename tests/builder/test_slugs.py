@@ -9,8 +9,8 @@ import pytest
 
 from campaign import slugs
 from campaign.accounts.models import Organization
-from tests.accounts.conftest import post_form
-from tests.builder.conftest import draft_of
+from tests.support.builder import draft_of
+from tests.support.forms import post_form
 
 
 @pytest.mark.parametrize(

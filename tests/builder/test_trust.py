@@ -11,10 +11,10 @@ from PIL import Image
 
 from campaign.campaigns.models import Campaign
 from campaign.targets.models import Official
-from tests.accounts.conftest import post_form
-from tests.builder.conftest import draft_of, image_bytes, press
 from tests.campaigns.test_index_translations import counted_queries
-from tests.conftest import csrf_token
+from tests.support.builder import draft_of, press
+from tests.support.forms import csrf_token, post_form
+from tests.support.images import image_bytes
 
 
 def approve(db: Any, team: Any, campaign: Campaign) -> None:

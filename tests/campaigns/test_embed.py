@@ -12,8 +12,8 @@ from sqlalchemy import update
 from campaign.accounts.models import Role
 from campaign.signing.models import Signature, SignatureStatus
 from tests.support.browser import open_page
+from tests.support.organizations import make_organization, signed_in
 from tests.support.workers import free_port
-from tests.updates.conftest import make_organization, signed_in
 from tests.updates.test_dashboard import table_rows
 
 FORM = {

@@ -22,8 +22,8 @@ from campaign.signing.models import Person, Signature, SignatureStatus
 from campaign.signing.service import email_index
 from campaign.signing.supporters import my_token
 from campaign.signing.tokens import confirmation_token
-from tests.builder.conftest import Team, open_campaign, press
-from tests.conftest import csrf_token
+from tests.support.builder import Team, open_campaign, press
+from tests.support.forms import csrf_token
 from tests.support.people import signed_in
 
 _REASON = re.compile(r'<li class="reason">\s*<p class="reason-text">(.*?)</p>\s*<p class="meta">(.*?)·', re.S)
@@ -47,7 +47,7 @@ def team(app: Any, db: Any) -> Team:
     """Two organizers with an organization each, and staff (as the builder's tests have them)."""
     from campaign.accounts.models import Role
     from campaign.accounts.organizations import create_organization
-    from tests.builder.conftest import Person as Someone
+    from tests.support.builder import Person as Someone
 
     organizer = Someone(*signed_in(app, db, "ani@example.org", Role.ORGANIZER))
     other = Someone(*signed_in(app, db, "mallory@example.org", Role.ORGANIZER))

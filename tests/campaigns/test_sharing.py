@@ -111,8 +111,8 @@ def test_the_share_image_is_a_1200_by_630_png_per_language_and_count_step(app, c
 def set_count(client, db, campaign_id, total):
     """Move a campaign's counter as the fold job does, and wait until the public count shows it."""
     from campaign.counts.models import CampaignCount
-    from campaign.counts.service import publish
-    from tests.conftest import wait_until
+    from campaign.counts.read import publish
+    from tests.support.waiting import wait_until
 
     counter = db.session.get(CampaignCount, campaign_id)
     if counter is None:

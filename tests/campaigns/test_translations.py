@@ -15,27 +15,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from campaign.builder.models import ChangeKind, ChangeRequest, ChangeStatus
 from campaign.campaigns import translations
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignTranslation
-from tests.accounts.conftest import age_second_factor, post_form
-from tests.builder.conftest import Team, draft_of, open_campaign, press
-from tests.builder.conftest import team as builder_team  # noqa: F401 - a fixture, used by name below
-from tests.conftest import csrf_token
+from tests.support.accounts import age_second_factor
+from tests.support.builder import Team, draft_of, open_campaign, press
+from tests.support.forms import csrf_token, post_form
 from tests.support.outbox import composed
 
 HY_TITLE = "Ճանաչե՛ք Արցախի Հանրապետությունը"
 HY_SUMMARY = "Խնդրեք մեր խորհրդարանին ճանաչել Արցախը։"
 HY_BODY = "Խորհրդարանը պետք է **ճանաչի** Արցախը։"
-
-
-@pytest.fixture
-def team(builder_team: Team) -> Team:  # noqa: F811 - the builder's fixture, under its own name
-    """The builder tests' people: organizers of two organizations, staff, an admin and a visitor."""
-    return builder_team
 
 
 def _translate(team: Team, campaign: Any, language: str = "hy", **fields: str) -> Any:

@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from campaign import clock
 from campaign.campaigns.models import CampaignKind
-from campaign.counts import service as counts
+from campaign.counts import fold, read
 from campaign.counts.models import RecentCount
 from campaign.signing.models import Signature
 from tests.counts.test_fold import add_signatures
@@ -24,7 +24,7 @@ def signed_now(db, campaign, count, offset=0):
         .values(validated_at=clock.now())
     )
     db.session.commit()
-    counts.fold_signatures(batch=1000)
+    fold.fold_signatures(batch=1000)
 
 
 def test_a_campaign_without_an_image_shows_the_picture_drawn_for_its_kind(client, make_campaign):
@@ -62,10 +62,10 @@ def test_people_who_signed_in_the_last_hour_are_counted_on_the_page_and_the_line
 def test_the_last_hour_line_fades_an_hour_on_without_new_signatures(db, make_campaign):
     campaign = make_campaign(slug="fading")
     signed_now(db, campaign, 2)
-    snapshot = counts.read_count(campaign.id)
-    assert counts.signed_in_last_hour(snapshot) == 2
+    snapshot = read.read_count(campaign.id)
+    assert read.signed_in_last_hour(snapshot) == 2
     # An hour on, with no fold since, the copy every process reads says nobody signed lately.
-    assert counts.signed_in_last_hour(snapshot, clock.now() + timedelta(minutes=65)) == 0
+    assert read.signed_in_last_hour(snapshot, clock.now() + timedelta(minutes=65)) == 0
 
     # Windows an hour old when the snapshot is taken are not in it.
     db.session.execute(
@@ -74,4 +74,4 @@ def test_the_last_hour_line_fades_an_hour_on_without_new_signatures(db, make_cam
         .values(window_at=RecentCount.window_at - timedelta(hours=2))
     )
     db.session.commit()
-    assert counts.signed_in_last_hour(counts.snapshot_from_database(campaign.id)) == 0
+    assert read.signed_in_last_hour(read.snapshot_from_database(campaign.id)) == 0

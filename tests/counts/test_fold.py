@@ -4,11 +4,11 @@ import threading
 
 from sqlalchemy import select, update
 
-from campaign.counts import service as counts
-from campaign.signing import service as signing
+from campaign.counts import fold, read
+from campaign.signing import confirmation as signing
 from campaign.signing.models import Signature, SignatureStatus
-from tests.conftest import wait_until
 from tests.support.signers import add_signatures_in_bulk
+from tests.support.waiting import wait_until
 
 COUNTRIES = ["AM", "FR", "CA", "US"]
 
@@ -31,9 +31,9 @@ def test_validated_signatures_are_counted_once_and_pending_ones_not(db, make_cam
     add_signatures(db, campaign, 10)
     add_signatures(db, campaign, 3, status=SignatureStatus.PENDING, offset=100)
 
-    assert counts.fold_signatures(batch=1000) == 10
-    assert counts.fold_signatures(batch=1000) == 0
-    snapshot = counts.read_count(campaign.id)
+    assert fold.fold_signatures(batch=1000) == 10
+    assert fold.fold_signatures(batch=1000) == 0
+    snapshot = read.read_count(campaign.id)
     assert snapshot.total == 10
     assert snapshot.by_country == {"AM": 3, "FR": 3, "CA": 2, "US": 2}
 
@@ -41,14 +41,14 @@ def test_validated_signatures_are_counted_once_and_pending_ones_not(db, make_cam
 def test_invalidation_subtracts_and_confirmation_adds(db, make_campaign):
     campaign = make_campaign()
     add_signatures(db, campaign, 4)
-    counts.fold_signatures(batch=1000)
+    fold.fold_signatures(batch=1000)
     first = db.session.execute(select(Signature.id).order_by(Signature.id)).scalars().first()
 
     assert signing.invalidate(first)
     assert not signing.invalidate(first)
     db.session.commit()
-    assert counts.fold_signatures(batch=1000) == 1
-    snapshot = counts.read_count(campaign.id)
+    assert fold.fold_signatures(batch=1000) == 1
+    snapshot = read.read_count(campaign.id)
     assert snapshot.total == 3
     assert snapshot.by_country == {"FR": 1, "CA": 1, "US": 1}
 
@@ -58,8 +58,8 @@ def test_a_signature_invalidated_before_it_was_counted_never_counts(db, make_cam
     add_signatures(db, campaign, 2)
     db.session.execute(update(Signature).values(status=SignatureStatus.INVALIDATED))
     db.session.commit()
-    assert counts.fold_signatures(batch=1000) == 0
-    assert counts.read_count(campaign.id).total == 0
+    assert fold.fold_signatures(batch=1000) == 0
+    assert read.read_count(campaign.id).total == 0
 
 
 def test_folders_racing_count_every_signature_exactly_once(app, db, make_campaign):
@@ -70,7 +70,7 @@ def test_folders_racing_count_every_signature_exactly_once(app, db, make_campaig
 
     def fold_until_done() -> None:
         with app.app_context():
-            while n := counts.fold_signatures(batch=50):
+            while n := fold.fold_signatures(batch=50):
                 folded.append(n)
 
     threads = [threading.Thread(target=fold_until_done) for _ in range(4)]
@@ -83,11 +83,11 @@ def test_folders_racing_count_every_signature_exactly_once(app, db, make_campaig
     # skipped here): the counters are what must end exact, never over.
     assert 0 < sum(folded) <= 3000
     for campaign in campaigns:
-        wait_until(lambda c=campaign: counts.snapshot_from_database(c.id).total >= 1500)
-        snapshot = counts.snapshot_from_database(campaign.id)
+        wait_until(lambda c=campaign: read.snapshot_from_database(c.id).total >= 1500)
+        snapshot = read.snapshot_from_database(campaign.id)
         assert snapshot.total == 1500
         assert sum(snapshot.by_country.values()) == 1500
-    assert counts.fold_signatures(batch=1000) == 0
+    assert fold.fold_signatures(batch=1000) == 0
 
 
 def test_count_json_reads_the_counter_not_the_signatures(db, client, make_campaign):
@@ -95,7 +95,7 @@ def test_count_json_reads_the_counter_not_the_signatures(db, client, make_campai
     add_signatures(db, campaign, 5)
     before = client.get("/campaigns/counted/count.json").json
     assert before == {"slug": "counted", "count": 0, "goal": 50, "by_country": {}, "updated_at": None}
-    counts.fold_signatures(batch=1000)
+    fold.fold_signatures(batch=1000)
     after = client.get("/campaigns/counted/count.json")
     assert after.json["count"] == 5
     assert after.headers["Content-Type"] == "application/json"

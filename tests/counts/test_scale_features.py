@@ -9,53 +9,54 @@ import pytest
 from sqlalchemy import select, text, update
 
 from campaign import cache, clock
-from campaign.counts import service as counts
+from campaign.counts import fold, read, reconcile
 from campaign.counts.models import CampaignCount, CountryCount, RecentCount
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Signature, SignatureStatus
-from tests.conftest import INSTANCE, wait_until
 from tests.counts.test_fold import add_signatures
 from tests.support.outbox import composed
+from tests.support.run import INSTANCE
+from tests.support.waiting import wait_until
 from tests.support.workers import start_celery
 
 
 def test_reconciliation_repairs_injected_drift_and_says_so(db, make_campaign, caplog):
     campaign = make_campaign()
     add_signatures(db, campaign, 8)
-    counts.fold_signatures(batch=1000)
-    assert counts.reconcile() == []
+    fold.fold_signatures(batch=1000)
+    assert reconcile.reconcile() == []
     # Drift: a lost update on the total, a wrong country, a counter for nobody.
     db.session.execute(update(CampaignCount).values(total=5, updated_at=clock.now() + timedelta(seconds=1)))
     db.session.execute(update(CountryCount).where(CountryCount.country == "AM").values(total=7))
     db.session.add(CountryCount(campaign_id=campaign.id, country="ZW", total=2))
     db.session.commit()
 
-    with caplog.at_level(logging.ERROR, logger="campaign.counts.service"):
-        [drift] = counts.reconcile()
+    with caplog.at_level(logging.ERROR, logger="campaign.counts.reconcile"):
+        [drift] = reconcile.reconcile()
     assert (drift.counted, drift.actual) == (5, 8)
     assert "count drift on campaign" in caplog.text
-    repaired = counts.read_count(campaign.id)
+    repaired = read.read_count(campaign.id)
     assert repaired.total == 8
     assert repaired.by_country == {"AM": 2, "FR": 2, "CA": 2, "US": 2}
-    assert counts.reconcile() == []
+    assert reconcile.reconcile() == []
 
 
 def test_reconciliation_looks_only_at_campaigns_that_changed(db, make_campaign):
     quiet, busy = make_campaign(), make_campaign()
     add_signatures(db, quiet, 2)
     add_signatures(db, busy, 2, offset=100)
-    counts.fold_signatures(batch=1000)
-    counts.reconcile()
+    fold.fold_signatures(batch=1000)
+    reconcile.reconcile()
     # The quiet campaign's counter is wrong but nothing changed since its last recount.
     db.session.execute(update(CampaignCount).where(CampaignCount.campaign_id == quiet.id).values(total=99))
     add_signatures(db, busy, 1, offset=200)
-    counts.fold_signatures(batch=1000)
-    assert counts.reconcile() == []
-    assert counts.snapshot_from_database(busy.id).total == 3
+    fold.fold_signatures(batch=1000)
+    assert reconcile.reconcile() == []
+    assert read.snapshot_from_database(busy.id).total == 3
 
 
 def test_the_goal_raises_itself_along_the_ladder_and_the_contact_hears_once(db, make_campaign):
-    assert [counts.next_goal(n) for n in (0, 999, 1000, 2500, 9999, 10_000, 60_000)] == [
+    assert [fold.next_goal(n) for n in (0, 999, 1000, 2500, 9999, 10_000, 60_000)] == [
         1000,
         1000,
         2500,
@@ -66,13 +67,13 @@ def test_the_goal_raises_itself_along_the_ladder_and_the_contact_hears_once(db, 
     ]
     campaign = make_campaign(goal=5, contact_email="organizer@example.org")
     add_signatures(db, campaign, 3)
-    counts.fold_signatures(batch=1000)
-    assert counts.read_count(campaign.id).goal == 5
+    fold.fold_signatures(batch=1000)
+    assert read.read_count(campaign.id).goal == 5
     add_signatures(db, campaign, 3, offset=10)
-    counts.fold_signatures(batch=1000)
+    fold.fold_signatures(batch=1000)
     db.session.refresh(campaign)
     assert campaign.goal == 1000
-    assert counts.read_count(campaign.id).goal == 1000
+    assert read.read_count(campaign.id).goal == 1000
     [notice] = composed(db)
     assert notice.recipient == "organizer@example.org"
     assert notice.subject.startswith("5 signatures")
@@ -82,7 +83,7 @@ def test_the_goal_raises_itself_along_the_ladder_and_the_contact_hears_once(db, 
     db.session.commit()
     db.session.execute(update(Signature).values(is_counted=False))
     db.session.commit()
-    counts.fold_signatures(batch=1000)
+    fold.fold_signatures(batch=1000)
     assert len(db.session.execute(select(OutboxMessage)).scalars().all()) == 1
 
 
@@ -99,9 +100,9 @@ def test_the_home_page_puts_the_campaign_signed_most_in_the_last_hour_first(db, 
         update(Signature).where(Signature.campaign_id == viral.id).values(validated_at=clock.now())
     )
     db.session.commit()
-    counts.fold_signatures(batch=1000)
+    fold.fold_signatures(batch=1000)
 
-    assert counts.trending([old_news.id, viral.id]) == {viral.id: 5}
+    assert read.trending([old_news.id, viral.id]) == {viral.id: 5}
     page = client.get("/").get_data(as_text=True)
     assert page.index("Viral") < page.index("Old news")
     assert "5 in the last hour" in page
@@ -111,7 +112,7 @@ def test_the_home_page_puts_the_campaign_signed_most_in_the_last_hour_first(db, 
 def test_count_json_is_read_from_redis_with_an_etag(db, client, make_campaign):
     campaign = make_campaign(slug="cached")
     add_signatures(db, campaign, 4)
-    counts.fold_signatures(batch=1000)
+    fold.fold_signatures(batch=1000)
     # The database row goes away: the answer still comes, from Redis.
     db.session.execute(text("DELETE FROM country_counts"))
     db.session.execute(text("DELETE FROM campaign_counts"))
@@ -129,7 +130,7 @@ def test_count_json_falls_back_to_the_database_when_redis_is_away(db, make_campa
 
     campaign = make_campaign(slug="fallback")
     add_signatures(db, campaign, 3)
-    counts.fold_signatures(batch=1000)
+    fold.fold_signatures(batch=1000)
     away = create_app({"TESTING": True, "REDIS_URL": "redis://127.0.0.1:1/0"})
     try:
         started = time.monotonic()
@@ -145,7 +146,7 @@ def test_the_cached_page_fills_in_the_count_token_and_source_per_request(db, app
     first, second = app.test_client(), app.test_client()
     one = first.get("/campaigns/page?source=tw").get_data(as_text=True)
     add_signatures(db, campaign, 2)
-    counts.fold_signatures(batch=1000)
+    fold.fold_signatures(batch=1000)
     two = second.get('/campaigns/page?source="><script>x</script>').get_data(as_text=True)
     assert 'name="source" type="hidden" value="tw"' in one
     assert 'name="source" type="hidden" value=""' in two and "<script>x" not in two
@@ -175,13 +176,13 @@ def test_two_beats_at_once_count_nothing_twice(db, make_campaign):
             )
             db.session.commit()
             time.sleep(0.3)
-        wait_until(lambda: counts.snapshot_from_database(campaign.id).total == 600, timeout=30)
+        wait_until(lambda: read.snapshot_from_database(campaign.id).total == 600, timeout=30)
         time.sleep(2.5)  # both beats fold again: nothing more may be added
     db.session.expire_all()
-    snapshot = counts.snapshot_from_database(campaign.id)
+    snapshot = read.snapshot_from_database(campaign.id)
     assert snapshot.total == 600
     assert snapshot.by_country == {"AM": 150, "CA": 150, "FR": 150, "US": 150}
-    assert counts.reconcile() == []
+    assert reconcile.reconcile() == []
 
 
 def test_each_process_keeps_a_count_for_a_moment(db, app, client, make_campaign):
@@ -190,7 +191,7 @@ def test_each_process_keeps_a_count_for_a_moment(db, app, client, make_campaign)
     try:
         assert client.get("/campaigns/moment/count.json").json["count"] == 0
         add_signatures(db, campaign, 2)
-        counts.fold_signatures(batch=1000)
+        fold.fold_signatures(batch=1000)
         assert client.get("/campaigns/moment/count.json").json["count"] == 0
         wait_until(lambda: client.get("/campaigns/moment/count.json").json["count"] == 2, timeout=3)
     finally:

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-from tests.conftest import ROOT
 from tests.e2e.world import ORGANIZER, STAFF, World, build_world, in_language, sign_in
+from tests.support.run import ROOT
 
 pytestmark = pytest.mark.e2e
 

@@ -18,11 +18,11 @@ from campaign.accounts.service import create_user
 from campaign.campaigns.comments import keep
 from campaign.campaigns.demo import seed_demo
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignStatus
-from campaign.counts import service as counts
+from campaign.counts import fold as counts
 from campaign.signing.models import SignatureStatus
 from campaign.signing.supporters import my_token
 from campaign.signing.tokens import confirmation_token
-from tests.accounts.conftest import PASSWORD, code_at
+from tests.support.accounts import PASSWORD, code_at
 from tests.support.signers import add_signature
 
 ORGANIZER = "organizer@example.org"

@@ -10,14 +10,19 @@ import pytest
 from sqlalchemy import select, update
 
 from campaign import clock
-from campaign.exports import service as exports
+from campaign.exports.cells import inert
+from campaign.exports.files import fail_abandoned_exports
+from campaign.exports.filters import COLUMNS, DEFAULT_COLUMNS, ExportFilters
 from campaign.exports.models import Export, ExportStatus
+from campaign.exports.service import download, export_campaign_to, request_export
+from campaign.exports.writer import run_export
 from campaign.signing.models import Signature, SignatureStatus
-from tests.conftest import INSTANCE, wait_until
+from tests.support.run import INSTANCE
 from tests.support.signers import add_signature
+from tests.support.waiting import wait_until
 from tests.support.workers import start_celery
 
-ALL_COLUMNS = list(exports.COLUMNS)
+ALL_COLUMNS = list(COLUMNS)
 # What a spreadsheet or a CSV reader could trip on, in every sealed field and in the plain ones.
 AWKWARD = [
     '=HYPERLINK("http://evil.example")',
@@ -75,7 +80,7 @@ def expected_csv(db: Any, campaign: Any, columns: list[str]) -> bytes:
     ).scalars()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([exports.COLUMNS[name][0] for name in columns])
+    writer.writerow([COLUMNS[name][0] for name in columns])
     for signature in signatures:
         cells = {
             **vars(signature.personal),
@@ -89,7 +94,7 @@ def expected_csv(db: Any, campaign: Any, columns: list[str]) -> bytes:
             "consent_version": signature.consent_version,
             "source": signature.source or "",
         }
-        writer.writerow([exports.inert(cells[name]) for name in columns])
+        writer.writerow([inert(cells[name]) for name in columns])
     return buffer.getvalue().encode()
 
 
@@ -116,7 +121,7 @@ def test_an_export_is_the_same_bytes_however_many_processes_write_it(
     assert out.read_bytes() == expected_csv(db, campaign, ALL_COLUMNS)
     assert "Wrote 30 signatures" in default.output, default.output
     excel = gzip.decompress(zipped.read_bytes())
-    assert excel == "\ufeff".encode() + expected_csv(db, campaign, exports.DEFAULT_COLUMNS)
+    assert excel == "\ufeff".encode() + expected_csv(db, campaign, DEFAULT_COLUMNS)
     assert sorted(os.listdir(tmp_path)) == ["all.csv", "default.csv.gz"]  # no chunk left behind
     done = db.session.execute(select(Export.written_rows).where(Export.status == ExportStatus.DONE)).scalars()
     assert list(done) == [30, 30]
@@ -138,18 +143,18 @@ def test_a_seal_that_cannot_be_opened_fails_the_export_and_leaves_no_file(
         from campaign.campaigns.models import Campaign
         from campaign.extensions import db as app_db
 
-        export = exports.request_export(
+        export = request_export(
             app_db.session.get_one(Campaign, campaign.id),
             actor="user:7",
             user_id=7,
-            filters=exports.ExportFilters(),
+            filters=ExportFilters(),
             columns=[],
         )
         app_db.session.commit()
         export_id = export.id
         # A worker started by an earlier test may take the job first; either way it must fail.
         try:
-            exports.run_export(export_id)
+            run_export(export_id)
         except Exception as error:
             assert "altered" in str(error)
 
@@ -170,11 +175,11 @@ def test_a_worker_writes_a_big_export_in_chunks(app, db, make_campaign, smtp_ser
         from campaign.campaigns.models import Campaign
         from campaign.extensions import db as app_db
 
-        export = exports.request_export(
+        export = request_export(
             app_db.session.get_one(Campaign, campaign.id),
             actor="user:7",
             user_id=7,
-            filters=exports.ExportFilters(signed_from=clock.now().date()),
+            filters=ExportFilters(signed_from=clock.now().date()),
             columns=ALL_COLUMNS,
         )
         export_id = export.id
@@ -188,7 +193,7 @@ def test_a_worker_writes_a_big_export_in_chunks(app, db, make_campaign, smtp_ser
 
     export = db.session.get_one(Export, export_id)
     assert (export.total_rows, export.written_rows, export.progress) == (30, 30, 100)
-    path = exports.download(export, actor="user:7")
+    path = download(export, actor="user:7")
     assert path.stat().st_mode & 0o077 == 0
     assert path.read_bytes() == expected_csv(db, campaign, ALL_COLUMNS)
     assert [name for name in os.listdir(path.parent) if name.endswith(".part")] == []
@@ -230,8 +235,8 @@ def test_the_embedded_default_exports_the_same_bytes(tmp_path):
             add_awkward_signers(db, campaign)
             out = tmp_path / "all.csv"
 
-            written = exports.export_campaign_to(
-                campaign, out, actor="cli:test", filters=exports.ExportFilters(), columns=ALL_COLUMNS
+            written = export_campaign_to(
+                campaign, out, actor="cli:test", filters=ExportFilters(), columns=ALL_COLUMNS
             )
 
             assert written == 30
@@ -253,5 +258,5 @@ def test_chunk_files_left_by_a_killed_export_process_are_removed_once_stale(app,
     hours_ago = os.path.getmtime(stale) - 2 * app.config["EXPORT_RUNNING_LIMIT_SECONDS"]
     os.utime(stale, (hours_ago, hours_ago))
     with app.app_context():
-        exports.fail_abandoned_exports()
+        fail_abandoned_exports()
     assert (stale.exists(), fresh.exists(), kept.exists()) == (False, True, True)

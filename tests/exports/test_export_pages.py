@@ -9,10 +9,10 @@ import pytest
 from campaign.accounts.models import Role
 from campaign.audit.models import AuditEvent
 from campaign.exports.models import Export, ExportStatus
-from tests.accounts.conftest import post_form
-from tests.conftest import wait_until
 from tests.exports.test_exports import HOSTILE, add_signers
+from tests.support.forms import post_form
 from tests.support.people import signed_in
+from tests.support.waiting import wait_until
 
 
 @pytest.mark.usefixtures("celery_worker")

@@ -11,11 +11,14 @@ from sqlalchemy.exc import DBAPIError
 
 from campaign import clock
 from campaign.audit.models import AuditEvent
-from campaign.exports import service as exports
+from campaign.exports.files import expire_exports, export_folder
+from campaign.exports.filters import ExportError, ExportFilters
 from campaign.exports.models import Export, ExportStatus
+from campaign.exports.service import download, request_export
+from campaign.exports.writer import run_export
 from campaign.signing.models import SignatureStatus
-from tests.conftest import wait_until
 from tests.support.signers import add_signature
+from tests.support.waiting import wait_until
 
 HOSTILE = ['=HYPERLINK("http://evil.example")', "+31 6", "-2+3", "@SUM(A1)", "\tTab", "\rCR"]
 
@@ -117,17 +120,15 @@ def test_filters_columns_excel_and_gzip(app, db, make_campaign, tmp_path):
 def test_bad_filters_are_refused_with_a_reason(db, make_campaign):
     campaign = make_campaign()
     for filters, reason in [
-        (exports.ExportFilters(status="everything"), "Unknown status"),
-        (exports.ExportFilters(country="XX"), "Unknown country"),
+        (ExportFilters(status="everything"), "Unknown status"),
+        (ExportFilters(country="XX"), "Unknown country"),
         (
-            exports.ExportFilters(
-                signed_from=clock.now().date(), signed_to=clock.now().date() - timedelta(days=1)
-            ),
+            ExportFilters(signed_from=clock.now().date(), signed_to=clock.now().date() - timedelta(days=1)),
             "start date is after",
         ),
     ]:
-        with pytest.raises(exports.ExportError, match=reason):
-            exports.request_export(campaign, actor="user:1", user_id=1, filters=filters, columns=[])
+        with pytest.raises(ExportError, match=reason):
+            request_export(campaign, actor="user:1", user_id=1, filters=filters, columns=[])
     db.session.rollback()
     assert db.session.execute(select(AuditEvent)).scalars().all() == []
 
@@ -140,11 +141,11 @@ def test_a_worker_makes_the_file_and_only_an_audited_download_gives_it(app, db, 
         from campaign.campaigns.models import Campaign
         from campaign.extensions import db as app_db
 
-        export = exports.request_export(
+        export = request_export(
             app_db.session.get(Campaign, campaign.id),
             actor="user:7",
             user_id=7,
-            filters=exports.ExportFilters(),
+            filters=ExportFilters(),
             columns=["given_name", "email"],
         )
         export_id = export.id
@@ -157,21 +158,21 @@ def test_a_worker_makes_the_file_and_only_an_audited_download_gives_it(app, db, 
     wait_until(finished, timeout=20)
     export = db.session.get(Export, export_id)
     assert (export.total_rows, export.written_rows, export.progress) == (30, 30, 100)
-    path = exports.download(export, actor="user:7")
+    path = download(export, actor="user:7")
     assert path.stat().st_mode & 0o077 == 0  # readable by the platform's user only
     assert len(read_csv(path)) == 31
     actions = db.session.execute(select(AuditEvent.action).order_by(AuditEvent.id)).scalars().all()
     assert actions == ["export.requested", "export.downloaded"]
     # Running the same export again (a redelivered task) changes nothing.
-    assert exports.run_export(export_id) == ExportStatus.DONE
-    assert len(list(exports.export_folder().glob("*.csv"))) >= 1
+    assert run_export(export_id) == ExportStatus.DONE
+    assert len(list(export_folder().glob("*.csv"))) >= 1
 
     db.session.execute(update(Export).values(expires_at=clock.now() - timedelta(minutes=1)))
     db.session.commit()
-    assert exports.expire_exports() == 1
+    assert expire_exports() == 1
     assert not path.exists()
-    with pytest.raises(exports.ExportError, match="expired"):
-        exports.download(db.session.get(Export, export_id), actor="user:7")
+    with pytest.raises(ExportError, match="expired"):
+        download(db.session.get(Export, export_id), actor="user:7")
 
 
 def test_the_audit_log_cannot_be_changed(db):

@@ -5,41 +5,13 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import RUN_ID, csrf_token
-from tests.faults.live import client_address, signature_fields
-from tests.faults.stack import FaultySmtp, Processes, broker_of_its_own, faulty_smtp
-
-
-@dataclass
-class Stack:
-    """A fault test's world: a site to sign on, Celery processes to start and kill, the SMTP server."""
-
-    broker: str
-    site: Any
-    processes: Processes
-    smtp: FaultySmtp
-    folder: Path
-
-    def sign(self, slug: str, numbers: range) -> list[str]:
-        """Sign the campaign once per number, each a distinct signer; return their addresses."""
-        page = self.site.get(f"/campaigns/{slug}")
-        assert page.status_code == 200, page.status_code
-        csrf = csrf_token(page.get_data(as_text=True))
-        addresses = []
-        for number in numbers:
-            fields = signature_fields(number, csrf)
-            answer = self.site.post(
-                f"/campaigns/{slug}/sign", data=fields, environ_base={"REMOTE_ADDR": client_address(number)}
-            )
-            assert answer.status_code == 303, answer.status_code
-            addresses.append(fields["email"])
-        return addresses
+from tests.faults.stack import Processes, Stack, broker_of_its_own, faulty_smtp
+from tests.support.run import RUN_ID
 
 
 @pytest.fixture(params=["redis", "rabbitmq"])

@@ -18,6 +18,8 @@ from typing import Any
 import redis
 from aiosmtpd.controller import Controller
 
+from tests.faults.live import client_address, signature_fields
+from tests.support.forms import csrf_token
 from tests.support.smtp import SmtpCapture, _Handler
 from tests.support.workers import ROOT, free_port
 
@@ -159,3 +161,29 @@ def faulty_smtp(delay: float = 0.0) -> Iterator[FaultySmtp]:
         yield server
     finally:
         server.stop()
+
+
+@dataclass
+class Stack:
+    """A fault test's world: a site to sign on, Celery processes to start and kill, the SMTP server."""
+
+    broker: str
+    site: Any
+    processes: Processes
+    smtp: FaultySmtp
+    folder: Path
+
+    def sign(self, slug: str, numbers: range) -> list[str]:
+        """Sign the campaign once per number, each a distinct signer; return their addresses."""
+        page = self.site.get(f"/campaigns/{slug}")
+        assert page.status_code == 200, page.status_code
+        csrf = csrf_token(page.get_data(as_text=True))
+        addresses = []
+        for number in numbers:
+            fields = signature_fields(number, csrf)
+            answer = self.site.post(
+                f"/campaigns/{slug}/sign", data=fields, environ_base={"REMOTE_ADDR": client_address(number)}
+            )
+            assert answer.status_code == 303, answer.status_code
+            addresses.append(fields["email"])
+        return addresses

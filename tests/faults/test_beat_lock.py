@@ -9,8 +9,8 @@ import time
 import pytest
 
 from campaign.supervise import programs
-from tests.conftest import wait_until
 from tests.faults.live import embedded_environment, prepare
+from tests.support.waiting import wait_until
 from tests.support.workers import ROOT
 
 SENT = re.compile(r"Sending due task")

@@ -15,11 +15,15 @@ import psycopg
 from sqlalchemy import select
 
 from campaign import dispatch
+from campaign.exports import files as export_files
 from campaign.exports import service as exports
+from campaign.exports.filters import ExportFilters
 from campaign.exports.models import Export, ExportStatus
-from tests.conftest import RUN_ID, wait_until
+from campaign.exports.writer import RUN_TASK
 from tests.faults.stack import Processes, broker_of_its_own
+from tests.support.run import RUN_ID
 from tests.support.signers import add_signatures_in_bulk
+from tests.support.waiting import wait_until
 
 ROWS = 2000
 
@@ -79,17 +83,17 @@ def test_an_export_whose_worker_died_is_failed_and_its_file_removed(
             processes.start("beat", "beat")
             worker, _ = processes.start("worker", "worker", concurrency=1)
             with site.app_context():
-                folder = exports.export_folder()
+                folder = export_files.export_folder()
                 export = exports.request_export(
                     db.session.get(type(campaign), campaign.id),
                     actor="user:1",
                     user_id=1,
-                    filters=exports.ExportFilters(),
+                    filters=ExportFilters(),
                     columns=["given_name", "email"],
                 )
                 export_id = export.id
                 exports.db.session.commit()
-                dispatch.publish(exports.RUN_TASK, (export_id,))
+                dispatch.publish(RUN_TASK, (export_id,))
 
             # The worker wrote the file and waits, in the update that would record it done.
             wait_until(lambda: waiting_on_a_lock(database), timeout=60)
@@ -114,7 +118,7 @@ def test_an_export_whose_worker_died_is_failed_and_its_file_removed(
                 interval=0.2,
             )
             print(f"\nexport failed {time.monotonic() - killed_at:.1f} s after its worker was killed")
-            assert failed.error == exports.ABANDONED
+            assert failed.error == export_files.ABANDONED
             assert failed.file_name is None
             assert not file.exists()
         finally:

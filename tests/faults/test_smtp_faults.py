@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from campaign import clock
 from campaign.mail.models import OutboxMessage, OutboxStatus
-from tests.conftest import wait_until
+from tests.support.waiting import wait_until
 
 SIGNERS = 5
 

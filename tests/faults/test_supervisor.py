@@ -10,7 +10,6 @@ import time
 
 import pytest
 
-from tests.conftest import wait_until
 from tests.faults.live import (
     BIN,
     Browser,
@@ -20,6 +19,7 @@ from tests.faults.live import (
     signature_fields,
     wait_for_answer,
 )
+from tests.support.waiting import wait_until
 from tests.support.workers import ROOT, free_port
 
 

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from campaign.beatlock import STANDBY_SECONDS
 from campaign.mail.models import OutboxMessage, OutboxStatus
 from campaign.signing.models import Signature, SignatureStatus
-from tests.conftest import csrf_token, wait_until
+from tests.support.forms import csrf_token
+from tests.support.waiting import wait_until
 from tests.support.workers import free_port
 
 FIRST_SIGNERS = range(0, 12)
@@ -47,7 +48,7 @@ def confirm_all(stack, addresses) -> None:
 
 def counted(db, campaign_id: int) -> int:
     """The campaign's public count as the database holds it now."""
-    from campaign.counts.service import snapshot_from_database
+    from campaign.counts.read import snapshot_from_database
 
     db.session.rollback()
     return snapshot_from_database(campaign_id).total

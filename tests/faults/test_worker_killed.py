@@ -13,7 +13,7 @@ from collections import Counter
 from sqlalchemy import select
 
 from campaign.mail.models import OutboxMessage, OutboxStatus
-from tests.conftest import wait_until
+from tests.support.waiting import wait_until
 
 SIGNERS = 40
 KILLED_AFTER = 8

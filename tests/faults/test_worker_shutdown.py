@@ -18,10 +18,11 @@ from aiosmtpd.controller import Controller
 
 from campaign.privacy import keys, vault
 from campaign.supervise import programs
-from tests.conftest import csrf_token, wait_until
 from tests.faults.live import client_address, embedded_environment, prepare, signature_fields
 from tests.faults.test_supervisor import descendants, is_alive
+from tests.support.forms import csrf_token
 from tests.support.smtp import SmtpCapture, _Handler
+from tests.support.waiting import wait_until
 from tests.support.workers import ROOT, free_port
 
 SIGNERS = 12

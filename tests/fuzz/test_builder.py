@@ -7,8 +7,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import csrf_token
 from tests.fuzz.strategies import hostile_text
+from tests.support.builder import DRAFT_FORM
+from tests.support.forms import csrf_token
 
 FIELDS = ("title", "summary", "body_markdown", "goal", "language", "share_text", "kind")
 FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck), database=None)
@@ -23,14 +24,8 @@ def test_no_draft_input_gets_a_server_error(team: Any) -> None:
     @FUZZ
     def check(values: dict[str, str]) -> None:
         form = {
+            **DRAFT_FORM,
             "organization_id": team.organization.id,
-            "kind": "petition",
-            "title": "Recognize the Republic of Artsakh",
-            "summary": "Ask our parliament to recognize Artsakh.",
-            "body_markdown": "Parliament should **recognize** Artsakh.",
-            "goal": "500",
-            "language": "en",
-            "save": "Create the draft",
             **values,
             "csrf_token": token,
         }

@@ -7,8 +7,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import csrf_token
 from tests.fuzz.strategies import hostile_text
+from tests.support.forms import csrf_token
 
 FIELDS = ("given_name", "family_name", "email", "country", "postal_code", "region", "comment", "message")
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck), database=None)

@@ -8,13 +8,12 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-CATALOGS = Path(__file__).resolve().parents[2] / "campaign" / "translations"
-
 
 @pytest.fixture(scope="session", autouse=True)
 def compiled_catalogs() -> None:
     """Compile each .po newer than its .mo, as `make install` does (pytest may be run without it)."""
-    for po in CATALOGS.glob("*/LC_MESSAGES/messages.po"):
+    catalogs = Path(__file__).resolve().parents[2] / "campaign" / "translations"
+    for po in catalogs.glob("*/LC_MESSAGES/messages.po"):
         mo = po.with_suffix(".mo")
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
             with po.open("rb") as source:

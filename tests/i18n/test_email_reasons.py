@@ -16,7 +16,7 @@ from markupsafe import escape
 
 from campaign.accounts.service import InvalidEmail, normalized_email
 from campaign.validation import email_reason
-from tests.conftest import csrf_token
+from tests.support.forms import csrf_token
 
 LIBRARY_SAYS = "An email address must have an @-sign."
 

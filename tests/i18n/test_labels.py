@@ -23,14 +23,14 @@ from campaign.api.resources import STATUS_CHOICES
 from campaign.builder.lifecycle import Stage
 from campaign.builder.models import ChangeKind, ChangeStatus
 from campaign.campaigns.models import CampaignStatus, OutcomeKind
-from campaign.exports import service as exports
+from campaign.exports import filters as exports
 from campaign.exports.models import ExportStatus
 from campaign.moderation import criteria
 from campaign.moderation.models import InvalidationStatus
 from campaign.signing.models import SignatureStatus
-from campaign.targets.service import DELIVERY_STATES
+from campaign.targets.delivery import DELIVERY_STATES
 from campaign.updates.models import UpdateStatus
-from tests.updates.conftest import make_organization, signed_in
+from tests.support.organizations import make_organization, signed_in
 
 ENUMS: list[tuple[type[enum.Enum], str]] = [
     (Role, "role"),

@@ -11,7 +11,7 @@ from babel.support import Translations
 from sqlalchemy import select
 
 from campaign.signing.models import Signature
-from tests.conftest import csrf_token
+from tests.support.forms import csrf_token
 
 CATALOGS = Path(__file__).resolve().parents[2] / "campaign" / "translations"
 NAMES = ["English", "Հայերեն", "Français", "Русский"]

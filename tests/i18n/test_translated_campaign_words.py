@@ -18,8 +18,9 @@ from PIL import Image, ImageChops
 
 from campaign import clock
 from campaign.campaigns import sharing, translations
-from campaign.counts import service as counts
+from campaign.counts import fold as counts
 from campaign.signing.models import SignatureStatus
+from campaign.updates import sending as update_sending
 from campaign.updates import service as updates
 from tests.support.outbox import composed
 from tests.support.signers import add_signature, add_signatures_in_bulk
@@ -48,9 +49,9 @@ def test_an_update_quotes_the_title_in_the_language_the_signer_signed_in(db: Any
             validated_at=clock.now(),
         )
     draft = updates.create_draft(campaign, None, "We reached parliament", "The vote is on Monday.")
-    updates.start_sending(draft)
+    update_sending.start_sending(draft)
     db.session.commit()
-    updates.queue_update(draft.id)
+    update_sending.queue_update(draft.id)
 
     by_recipient = {message.recipient: message for message in composed(db, "update")}
     armenian = by_recipient["Anahit Petrosyan <anahit@example.org>"].body

@@ -2,7 +2,8 @@
 
 from sqlalchemy import delete, func, select
 
-from campaign.ledger import service as ledger
+from campaign.ledger.append import receipt_for
+from campaign.ledger.heads import publish_heads
 from campaign.ledger.models import LedgerEntry, LedgerHead, LedgerNode, LedgerReceipt, LedgerTree
 from campaign.signing import supporters
 from campaign.signing.models import Signature
@@ -37,7 +38,7 @@ def test_backfill_adds_every_counted_signature_once_and_the_head_adds_up(app, db
     done = runner.invoke(args=["ledger", "backfill", "--batch", "4"])
     assert done.exit_code == 0, done.output
     assert "Appended 9 adds to the ledger." in done.output
-    ledger.publish_heads()
+    publish_heads()
 
     head = head_of(client, "older")
     assert (head["tree_size"], head["additions"], head["removals"]) == (6, 6, 0)
@@ -45,7 +46,7 @@ def test_backfill_adds_every_counted_signature_once_and_the_head_adds_up(app, db
     assert {e["event"] for e in entries_of(client, "older", 6)} == {"add"}
     assert head_of(client, "other")["additions"] == 3
     # Each counted signature's receipt now proves its add.
-    receipt = ledger.receipt_for(ids[3])
+    receipt = receipt_for(ids[3])
     proof = client.get(f"/campaigns/older/receipts/{receipt}", headers={"Accept": "application/json"})
     assert proof.status_code == 200
 

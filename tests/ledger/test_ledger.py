@@ -5,10 +5,11 @@ import json
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 
-from campaign.counts import service as counts
+from campaign.counts import fold as counts
 from campaign.ledger import keys, merkle, verify
-from campaign.ledger import service as ledger
-from campaign.signing import service as signing
+from campaign.ledger.append import receipt_for
+from campaign.ledger.heads import latest_head, publish_heads
+from campaign.signing import confirmation as signing
 from campaign.signing import supporters
 from campaign.signing.models import Signature
 from tests.support.signers import add_signatures_in_bulk
@@ -24,7 +25,7 @@ def count_and_publish(db):
     """What the worker and beat do: fold, then publish heads."""
     while counts.fold_signatures(batch=1000):
         pass
-    ledger.publish_heads()
+    publish_heads()
 
 
 def head_of(client, slug):
@@ -75,12 +76,12 @@ def test_the_signed_head_adds_up_to_the_count(db, client, make_campaign):
 def test_a_campaign_without_signatures_has_a_signed_empty_head(db, client, make_campaign):
     make_campaign(slug="quiet")
     assert client.get("/campaigns/quiet/ledger.json").status_code == 404
-    ledger.publish_heads()
+    publish_heads()
     head = head_of(client, "quiet")
     assert (head["tree_size"], head["additions"], head["removals"]) == (0, 0, 0)
     assert head["root_hash"] == merkle.EMPTY_ROOT.hex()
     # Nothing changed: no new head.
-    assert ledger.publish_heads() == 0
+    assert publish_heads() == 0
 
 
 def test_withdrawal_and_invalidation_append_removes_naming_the_receipt(db, client, make_campaign):
@@ -88,7 +89,7 @@ def test_withdrawal_and_invalidation_append_removes_naming_the_receipt(db, clien
     ids = add_signers(db, campaign, 5)
     count_and_publish(db)
     before = head_of(client, "removals")
-    receipts = {ledger.receipt_for(i): i for i in ids}
+    receipts = {receipt_for(i): i for i in ids}
 
     person = db.session.get(Signature, ids[0]).person_id
     assert supporters.withdraw(person, ids[0])
@@ -123,7 +124,7 @@ def test_withdrawal_and_invalidation_append_removes_naming_the_receipt(db, clien
 def test_a_receipt_is_pending_until_a_head_includes_it_then_proven(db, client, make_campaign):
     campaign = make_campaign(slug="receipts")
     [first] = add_signers(db, campaign, 1)
-    receipt = ledger.receipt_for(first)
+    receipt = receipt_for(first)
     db.session.commit()
     path = f"/campaigns/receipts/receipts/{receipt}"
     as_json = {"Accept": "application/json"}
@@ -190,7 +191,7 @@ def test_a_rotated_key_signs_the_next_heads_and_the_old_one_stays_listed(db, cli
 
     keys.create_key()
     db.session.commit()
-    assert ledger.publish_heads() == 1  # the unchanged tree, signed again with the new key
+    assert publish_heads() == 1  # the unchanged tree, signed again with the new key
     new = head_of(client, "rotated")
     assert new["public_key"] != old["public_key"] and new["root_hash"] == old["root_hash"]
     assert client.get("/.well-known/ledger-key").get_data(as_text=True).strip() == new["public_key"]
@@ -221,7 +222,7 @@ def test_the_ledger_stores_only_subtrees_of_sixteen_leaves_or_more_and_proves_ev
         builder.add(bytes.fromhex(entry["leaf_input"]))
     assert builder.root().hex() == head_root(db, campaign.id)
     for signature_id in (ids[0], ids[14], ids[37], ids[39]):
-        path = f"/campaigns/stored/receipts/{ledger.receipt_for(signature_id)}"
+        path = f"/campaigns/stored/receipts/{receipt_for(signature_id)}"
         proof = client.get(path, headers={"Accept": "application/json"}).json
         assert verify.verify_inclusion(
             proof["leaf_index"],
@@ -234,5 +235,5 @@ def test_the_ledger_stores_only_subtrees_of_sixteen_leaves_or_more_and_proves_ev
 
 def head_root(db, campaign_id):
     """The latest head's root, from the database."""
-    head, _ = ledger.latest_head(campaign_id)
+    head, _ = latest_head(campaign_id)
     return head.root_hash.hex()

@@ -3,8 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
-from campaign.counts import service as counts
-from campaign.ledger import service as ledger
+from campaign.counts import fold as counts
+from campaign.ledger.append import receipt_for
+from campaign.ledger.heads import publish_heads
 from tests.ledger.test_ledger import add_signers
 from tests.support.browser import open_page
 
@@ -20,8 +21,8 @@ def receipt(db, make_campaign):
     campaign = make_campaign(slug="recognize")
     ids = add_signers(db, campaign, 5)
     counts.fold_signatures(batch=1000)
-    ledger.publish_heads()
-    made = ledger.receipt_for(ids[2])
+    publish_heads()
+    made = receipt_for(ids[2])
     db.session.commit()
     return made
 

@@ -4,13 +4,15 @@ import re
 
 from sqlalchemy import select
 
-from campaign.counts import service as counts
+from campaign.counts import fold as counts
 from campaign.ledger import merkle
-from campaign.ledger import service as ledger
+from campaign.ledger.append import receipt_for
+from campaign.ledger.heads import publish_heads
 from campaign.signing.models import Signature
-from tests.conftest import csrf_token, wait_until
 from tests.privacy.test_my_page import my_path
+from tests.support.forms import csrf_token
 from tests.support.outbox import bodies
+from tests.support.waiting import wait_until
 
 
 def confirm_path(db):
@@ -46,7 +48,7 @@ def test_the_thank_you_page_links_to_a_receipt_that_is_pending_then_proven(db, c
     assert "not yet in the public ledger" in client.get(path).get_data(as_text=True)
 
     counts.fold_signatures(batch=1000)
-    ledger.publish_heads()
+    publish_heads()
     proof = client.get(path, headers={"Accept": "application/json"})
     assert proof.status_code == 200 and proof.json["receipt"] == receipt
     leaf = merkle.leaf_hash(bytes.fromhex(proof.json["leaf_input"]))
@@ -94,4 +96,4 @@ def test_the_signers_own_page_links_to_the_receipt_once_it_counted(db, client, m
 
     page = wait_until(counted_page)
     signature_id = db.session.execute(select(Signature.id)).scalar_one()
-    assert receipt_link(page)[1] == ledger.receipt_for(signature_id)
+    assert receipt_link(page)[1] == receipt_for(signature_id)

@@ -4,10 +4,11 @@ import json
 
 from sqlalchemy import select
 
-from campaign.ledger import service as ledger
+from campaign.ledger.append import receipt_for
+from campaign.ledger.heads import publish_heads
 from campaign.signing.models import Signature
-from tests.conftest import wait_until
 from tests.privacy.test_my_page import confirm, my_path, press
+from tests.support.waiting import wait_until
 
 
 def test_a_confirmation_adds_and_a_withdrawal_removes_in_step_with_the_count(
@@ -19,17 +20,17 @@ def test_a_confirmation_adds_and_a_withdrawal_removes_in_step_with_the_count(
     confirm(client, db)
     count = lambda: client.get("/campaigns/recognize/count.json").json["count"]  # noqa: E731
     wait_until(lambda: count() == 1, timeout=15)
-    ledger.publish_heads()
+    publish_heads()
     head = client.get("/campaigns/recognize/ledger.json").json
     assert head["additions"] - head["removals"] == count() == 1
     signature_id = db.session.execute(select(Signature.id)).scalar_one()
-    receipt = ledger.receipt_for(signature_id)
+    receipt = receipt_for(signature_id)
     proven = client.get(f"/campaigns/recognize/receipts/{receipt}", headers={"Accept": "application/json"})
     assert proven.status_code == 200 and proven.json["leaf_index"] == 0
 
     press(client, path, f"{path}/withdraw/{signature_id}")
     wait_until(lambda: count() == 0, timeout=10)
-    ledger.publish_heads()
+    publish_heads()
 
     head = client.get("/campaigns/recognize/ledger.json").json
     assert (head["tree_size"], head["additions"], head["removals"]) == (2, 1, 1)

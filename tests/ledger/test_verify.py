@@ -7,15 +7,16 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 
-from campaign.counts import service as counts
+from campaign.counts import read as counts
 from campaign.counts.models import CampaignCount
-from campaign.ledger import service as ledger
 from campaign.ledger import verify
+from campaign.ledger.append import receipt_for
+from campaign.ledger.heads import latest_head
 from campaign.ledger.models import LedgerEntry, LedgerNode, LedgerReceipt, LedgerTree
 from campaign.signing import supporters
 from campaign.signing.models import Signature
-from tests.conftest import wait_until
 from tests.ledger.test_ledger import add_signers, count_and_publish
+from tests.support.waiting import wait_until
 
 VERIFY_PY = verify.__file__
 
@@ -33,7 +34,7 @@ def test_the_verifier_passes_then_proves_the_next_head_extends_the_one_it_saw(
     ids = add_signers(db, campaign, 30)
     count_and_publish(db)
     url = f"{site}/campaigns/verified"
-    receipt = f"{url}/receipts/{ledger.receipt_for(ids[7])}"
+    receipt = f"{url}/receipts/{receipt_for(ids[7])}"
     state = tmp_path / "heads.json"
 
     status, said = run_verify(url, "--receipt", receipt, "--state", str(state))
@@ -75,7 +76,7 @@ def test_the_verifier_fails_when_the_count_disagrees_with_a_newer_head(db, site,
     count_and_publish(db)
     assert verify_in_process(f"{site}/campaigns/miscounted")[0] == 0
     # The count shown grows by one that the ledger never saw, before the head was signed.
-    head, _ = ledger.latest_head(campaign.id)
+    head, _ = latest_head(campaign.id)
     db.session.execute(
         update(CampaignCount)
         .where(CampaignCount.campaign_id == campaign.id)

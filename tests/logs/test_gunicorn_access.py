@@ -11,7 +11,7 @@ import pytest
 from gunicorn.config import Config
 
 from campaign import logs
-from tests.conftest import ROOT
+from tests.support.run import ROOT
 
 EMAIL = "zabel.yesayan.logtest@example.org"
 TOKEN = "eyJzIjo0Mn0.Zk3x9Q.secretPart_-42"

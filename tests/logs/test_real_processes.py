@@ -15,7 +15,8 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from tests.conftest import csrf_token, wait_until
+from tests.support.forms import csrf_token
+from tests.support.waiting import wait_until
 from tests.support.workers import free_port, process, start_celery
 
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import INSTANCE, csrf_token, wait_until
+from tests.support.forms import csrf_token
+from tests.support.run import INSTANCE
+from tests.support.waiting import wait_until
 from tests.support.workers import start_celery
 
 # What the app makes when the proxy sent no usable id: 16 hexadecimal digits.

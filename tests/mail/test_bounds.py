@@ -12,13 +12,15 @@ from sqlalchemy import func, select, update
 from campaign import clock
 from campaign.accounts.models import Invitation, Role
 from campaign.extensions import db as database
+from campaign.mail import composing
 from campaign.mail import service as mail
 from campaign.mail.models import OutboxMessage, OutboxStatus
 from campaign.signing.service import email_index
-from tests.accounts.conftest import PASSWORD
-from tests.conftest import csrf_token, wait_until
+from tests.support.accounts import PASSWORD
+from tests.support.forms import csrf_token
 from tests.support.outbox import composed
 from tests.support.people import signed_in
+from tests.support.waiting import wait_until
 
 VICTIM = "victim@example.org"
 
@@ -183,7 +185,7 @@ def test_names_put_into_mail_are_trimmed(app):
 
 def test_a_name_in_from_is_quoted_trimmed_and_cannot_pose_as_an_address(app):
     with app.app_context():
-        letter = mail.compose(
+        letter = composing.compose(
             OutboxMessage(kind="test", message_id=mail.message_id_for("from")),
             mail.Composed(
                 recipient="minister@example.org",

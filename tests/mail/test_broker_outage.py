@@ -8,7 +8,7 @@ from sqlalchemy import select
 from campaign import cache
 from campaign.mail.models import OutboxMessage, OutboxStatus
 from campaign.signing.models import Signature
-from tests.conftest import INSTANCE, RUN_ID
+from tests.support.run import INSTANCE, RUN_ID
 from tests.support.workers import free_port, redis_server, start_celery
 
 

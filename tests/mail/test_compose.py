@@ -1,5 +1,6 @@
 """Composing messages: nothing a person typed can forge a header."""
 
+from campaign.mail import composing, sending
 from campaign.mail import service as mail
 from campaign.mail.models import OutboxMessage
 
@@ -8,7 +9,7 @@ def test_line_breaks_and_nul_never_reach_a_header(app):
     assert mail.header_safe("Ana\r\nBcc: victim@example.org\x00") == "Ana Bcc: victim@example.org"
     with app.app_context():
         recipient = mail.address("Ana\nBcc: x@example.org", "ana@example.org")
-        message = mail.compose(
+        message = composing.compose(
             OutboxMessage(kind="test", message_id=mail.message_id_for("k")),
             mail.Composed(recipient=recipient, subject="Hi\r\nX-Evil: 1", body="Hello"),
         )
@@ -26,6 +27,6 @@ def test_the_message_id_is_the_same_on_every_retry(app):
 
 
 def test_backoff_grows_and_is_capped():
-    delays = [mail.backoff(n).total_seconds() for n in range(1, 12)]
+    delays = [sending.backoff(n).total_seconds() for n in range(1, 12)]
     assert delays[:4] == [30, 60, 120, 240]
     assert max(delays) == 7200

@@ -8,12 +8,14 @@ import pytest
 from sqlalchemy import select, update
 
 from campaign import clock, dispatch
+from campaign.mail import sending
 from campaign.mail import service as mail
 from campaign.mail.models import OutboxMessage, OutboxStatus
 from campaign.privacy import vault
 from campaign.signing.models import Person, Signature
 from campaign.signing.service import email_index
-from tests.conftest import csrf_token, wait_until
+from tests.support.forms import csrf_token
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.usefixtures("celery_worker")
 
@@ -110,7 +112,7 @@ def test_a_temporary_refusal_is_retried_later_and_then_sent(app, db, client, mai
     db.session.execute(update(OutboxMessage).values(next_attempt_at=clock.now() - timedelta(seconds=1)))
     db.session.commit()
     with app.app_context():
-        assert mail.sweep() == 1
+        assert sending.sweep() == 1
     mailbox.wait_for("later@example.org")
     sent = wait_until(lambda: (r := row(db, "later@example.org")).status == OutboxStatus.SENT and r)
     assert sent.attempts == 2 and sent.last_error is None
@@ -128,7 +130,7 @@ def test_a_permanent_refusal_fails_without_retrying(app, db, mailbox, make_campa
     db.session.execute(update(OutboxMessage).values(next_attempt_at=clock.now() - timedelta(hours=1)))
     db.session.commit()
     with app.app_context():
-        assert mail.sweep() == 0
+        assert sending.sweep() == 0
 
 
 def test_a_row_stuck_mid_send_is_reclaimed_by_the_sweep(app, db, mailbox):
@@ -150,7 +152,7 @@ def test_a_row_stuck_mid_send_is_reclaimed_by_the_sweep(app, db, mailbox):
     )
     db.session.commit()
     with app.app_context():
-        assert mail.sweep() == 1
+        assert sending.sweep() == 1
     [message] = mailbox.wait_for("stuck@example.org")
     assert message["Message-ID"] == "<stuck@example.org>"
     assert wait_until(lambda: row_by_key(db, "stuck").status == OutboxStatus.SENT)

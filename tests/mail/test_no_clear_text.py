@@ -5,7 +5,7 @@ from sqlalchemy import text
 
 from campaign.mail.models import OutboxStatus
 from campaign.signing import supporters
-from tests.conftest import wait_until
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.usefixtures("celery_worker")
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from campaign.exports import service as exports
-from campaign.mail import service as mail
+from campaign.exports import files as exports
+from campaign.mail import sending
 from campaign.mail.models import OutboxMessage, OutboxStatus
 
 BACKLOG = 3000
@@ -55,16 +55,16 @@ def test_the_sweep_tries_the_locks_of_sending_rows_only(app, db):
     db.session.commit()
 
     # The query itself, in an open transaction: one lock, the dead pump's key, however big the outbox.
-    orphans = db.session.execute(mail._ORPHANED, {"namespace": mail._CLAIM_LOCKS}).scalars().all()
+    orphans = db.session.execute(sending.OUTBOX.orphaned()).scalars().all()
     assert len(orphans) == 3
     assert own_advisory_locks(db) == 1
     db.session.rollback()
-    db.session.execute(exports._ORPHANED_EXPORTS, {"namespace": exports._EXPORT_LOCKS}).all()
+    db.session.execute(exports._ORPHANED_EXPORTS).all()
     assert own_advisory_locks(db) == 0
     db.session.rollback()
 
     # And what the sweep does with them: the three go back to pending, to be sent again.
-    assert mail.reclaim_orphans() == 3
+    assert sending.reclaim_orphans() == 3
     pending = db.session.execute(
         select(func.count()).where(OutboxMessage.status == OutboxStatus.PENDING)
     ).scalar_one()

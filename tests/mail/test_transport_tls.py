@@ -250,7 +250,7 @@ def test_an_unreadable_ca_file_is_a_clear_failure(tls_server, trusted, tmp_path)
 
 def test_the_app_sends_with_the_ca_file_from_the_environment(tls_server, trusted, tmp_path, monkeypatch):
     from campaign import create_app
-    from campaign.mail.service import transport
+    from campaign.mail.sending import transport
 
     server = tls_server("smtp+starttls", _identity(tmp_path / "trusted", trusted, LOCAL_NAMES))
     monkeypatch.setenv("SMTP_CA_FILE", str(trusted.pem))

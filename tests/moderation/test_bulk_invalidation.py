@@ -11,13 +11,13 @@ from sqlalchemy import func, select, update
 
 from campaign import clock
 from campaign.audit.models import AuditEvent
-from campaign.counts import service as counts
+from campaign.counts import fold, read
 from campaign.moderation.criteria import NO_CRITERIA
 from campaign.moderation.models import InvalidationJob, InvalidationStatus
 from campaign.signing.models import Signature, SignatureStatus
-from tests.accounts.conftest import post_form
-from tests.conftest import csrf_token, wait_until
 from tests.moderation.test_trending import FLOOD_RANGE, add_flood, people
+from tests.support.forms import csrf_token, post_form
+from tests.support.waiting import wait_until
 
 __all__ = ["people"]  # the fixture
 
@@ -60,9 +60,9 @@ def test_staff_count_a_range_then_invalidate_exactly_that_many_and_the_count_dro
     add_flood(db, campaign.id, 3, status=SignatureStatus.FRAUDULENT, prefix="caught")
     add_flood(db, campaign.id, 6, network="198.51.100.0/24", domain="example.org", prefix="ani")
     add_flood(db, other.id, 4, prefix="elsewhere")
-    assert counts.fold_signatures(batch=1000) == 35
+    assert fold.fold_signatures(batch=1000) == 35
     db.session.commit()
-    assert counts.read_count(campaign.id).total == 31
+    assert read.read_count(campaign.id).total == 31
     staff = people.staff
 
     asked = post_form(
@@ -99,10 +99,7 @@ def test_staff_count_a_range_then_invalidate_exactly_that_many_and_the_count_dro
     # The worker folds them out of the count.
     def count_now():
         db.session.expire_all()
-        return (
-            counts.snapshot_from_database(campaign.id).total == 6
-            and counts.read_count(campaign.id).total == 6
-        )
+        return read.snapshot_from_database(campaign.id).total == 6 and read.read_count(campaign.id).total == 6
 
     wait_until(count_now, timeout=20)
     events = db.session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars().all()
@@ -199,7 +196,7 @@ def test_the_command_line_counts_then_invalidates_the_same_signatures(app, db, m
     campaign = make_campaign(slug="cli")
     add_flood(db, campaign.id, 12)
     add_flood(db, campaign.id, 3, network="198.51.100.0/24", prefix="ani")
-    assert counts.fold_signatures(batch=1000) == 15
+    assert fold.fold_signatures(batch=1000) == 15
     runner = app.test_cli_runner()
 
     refused = runner.invoke(args=["signatures", "invalidate", "--status", "validated"])

@@ -11,8 +11,8 @@ from campaign import clock
 from campaign.audit.models import AuditEvent
 from campaign.campaigns.models import Campaign, CampaignStatus
 from campaign.mail.models import OutboxMessage
-from tests.builder.conftest import draft_of, open_campaign, press
-from tests.conftest import csrf_token
+from tests.support.builder import draft_of, open_campaign, press
+from tests.support.forms import csrf_token
 
 
 def _actions(db, campaign):

@@ -15,9 +15,9 @@ from campaign.accounts.models import Role
 from campaign.moderation import trending
 from campaign.moderation.models import TrendingGroup, TrendingKind, TrendingReport
 from campaign.privacy import retention, vault
-from campaign.signing import floods
+from campaign.signing import email_domains, floods
 from campaign.signing.models import Signature, SignatureStatus
-from tests.conftest import csrf_token
+from tests.support.forms import csrf_token
 from tests.support.people import signed_in
 from tests.support.signers import add_signatures_in_bulk
 
@@ -65,7 +65,7 @@ def add_flood(
         .values(
             client_range_hash=floods.range_hash(network),
             client_range_sealed=vault.seal([network], purpose=floods.RANGE_PURPOSE, organization_id=None),
-            email_domain_index=floods.domain_index(domain),
+            email_domain_index=email_domains.domain_index(domain),
         )
     )
     db.session.commit()

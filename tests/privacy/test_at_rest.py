@@ -6,7 +6,7 @@ import subprocess
 from sqlalchemy import select
 
 from campaign.signing.models import Signature
-from tests.conftest import csrf_token
+from tests.support.forms import csrf_token
 from tests.support.outbox import bodies
 
 SECRETS = [

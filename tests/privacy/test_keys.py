@@ -15,7 +15,7 @@ from campaign.api.tokens import create_token
 from campaign.privacy import keys, vault
 from campaign.privacy.models import SealingKey
 from campaign.signing.models import Signature
-from tests.accounts.conftest import PASSWORD
+from tests.support.accounts import PASSWORD
 from tests.support.signers import add_signature
 
 CAMPAIGN = str(Path(sys.executable).parent / "campaign")

@@ -4,11 +4,12 @@ import re
 
 from sqlalchemy import func, select
 
-from campaign.counts import service as counts
+from campaign.counts import fold, read
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Person, Signature, SignatureStatus
-from tests.conftest import csrf_token, wait_until
+from tests.support.forms import csrf_token
 from tests.support.outbox import bodies, composed
+from tests.support.waiting import wait_until
 
 
 def my_path(db):
@@ -50,8 +51,8 @@ def test_withdrawing_drops_the_count_and_the_sealed_data(db, client, make_campai
     sign("recognize")
     path = my_path(db)
     confirm(client, db)
-    counts.fold_signatures(1000)
-    assert counts.read_count(campaign.id).total == 1
+    fold.fold_signatures(1000)
+    assert read.read_count(campaign.id).total == 1
     [signature] = db.session.execute(select(Signature)).scalars().all()
 
     answer = press(client, path, f"{path}/withdraw/{signature.id}")
@@ -61,8 +62,8 @@ def test_withdrawing_drops_the_count_and_the_sealed_data(db, client, make_campai
     signature = db.session.get(Signature, signature.id)
     assert signature.status == SignatureStatus.INVALIDATED and signature.removal_reason == "withdrawn"
     assert signature.sealed is None and signature.masked_name is None
-    counts.fold_signatures(1000)
-    assert counts.read_count(campaign.id).total == 0
+    fold.fold_signatures(1000)
+    assert read.read_count(campaign.id).total == 0
     assert "withdrawn" in client.get(path).get_data(as_text=True)
 
 
@@ -85,7 +86,7 @@ def test_erasing_takes_a_confirmation_step_then_removes_the_person_and_unsent_ma
     sign("recognize")
     path = my_path(db)
     confirm(client, db)
-    counts.fold_signatures(1000)
+    fold.fold_signatures(1000)
     sign("recognize")  # a repeat: an "already signed" note is owed, not yet sent
 
     assert client.get(f"{path}/erase").status_code == 200
@@ -101,8 +102,8 @@ def test_erasing_takes_a_confirmation_step_then_removes_the_person_and_unsent_ma
     assert (signature.person_id, signature.sealed, signature.removal_reason) == (None, None, "erased")
     assert composed(db) == []  # nothing owed is written any more
     assert all(row.sealed is None for row in db.session.execute(select(OutboxMessage)).scalars())
-    counts.fold_signatures(1000)
-    assert counts.read_count(campaign.id).total == 0
+    fold.fold_signatures(1000)
+    assert read.read_count(campaign.id).total == 0
     assert client.get(path).status_code == 400  # the link names no one now
 
 

@@ -8,7 +8,7 @@ import psycopg
 import pytest
 from sqlalchemy import select, text
 
-from tests.conftest import DATABASE_NAME, POSTGRES_ADMIN_URL
+from tests.support.run import DATABASE_NAME, POSTGRES_ADMIN_URL
 
 AT = datetime(2026, 11, 30, 9, 0)
 
@@ -35,7 +35,7 @@ def test_clear_rows_are_sealed_and_still_read_the_same(app: Any, database_url: s
     from campaign import create_app
     from campaign.config import database_uri
     from campaign.extensions import db
-    from campaign.mail import service as mail
+    from campaign.mail import composing as mail
     from campaign.mail.models import OutboxMessage
     from campaign.privacy import keys, vault
     from campaign.signing.models import Person, Signature

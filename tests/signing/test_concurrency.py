@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Person, Signature
-from tests.conftest import csrf_token
+from tests.support.forms import csrf_token
 
 REQUESTS = 32
 

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Signature, SignatureStatus
 from campaign.signing.tokens import confirmation_token
-from tests.conftest import csrf_token
+from tests.support.forms import csrf_token
 from tests.support.outbox import bodies
 
 

@@ -14,14 +14,14 @@ import altcha
 import pytest
 from sqlalchemy import select
 
-from campaign.counts import service as counts
+from campaign.counts import fold, read
 from campaign.mail.models import OutboxMessage
 from campaign.privacy import keys, vault
-from campaign.signing import floods
+from campaign.signing import email_domains, floods, proof_of_work
 from campaign.signing.models import Signature, SignatureStatus
 from campaign.signing.supporters import my_token
 from campaign.signing.tokens import confirmation_token
-from tests.conftest import csrf_token
+from tests.support.forms import csrf_token
 
 FLOODER = "198.51.100.7"
 
@@ -96,9 +96,9 @@ def test_a_flood_from_one_address_is_answered_like_anyone_and_never_counts(clien
 
     # Even a confirmation link got some other way does not make a held signature count.
     confirm_all(client, db)
-    counts.fold_signatures(batch=1000)
+    fold.fold_signatures(batch=1000)
     count = client.get("/campaigns/recognize/count.json").json
-    assert count["count"] == 5 + 3 == counts.snapshot_from_database(campaign.id).total
+    assert count["count"] == 5 + 3 == read.snapshot_from_database(campaign.id).total
     db.session.expire_all()
     assert all(s.status == SignatureStatus.FRAUDULENT for s in by_email(db).values() if s.flood_rule)
 
@@ -115,8 +115,8 @@ def test_every_signature_carries_its_range_and_domain_hashes(db, make_campaign, 
         == floods.range_hash(floods.client_range("203.0.113.5"))
     )
     assert v6.client_range_hash == floods.range_hash("2001:db8:7:8::/64")
-    assert v4.email_domain_index == floods.domain_index("example.org")
-    assert v6.email_domain_index == floods.domain_index("xn--bcher-kva.de")
+    assert v4.email_domain_index == email_domains.domain_index("example.org")
+    assert v6.email_domain_index == email_domains.domain_index("xn--bcher-kva.de")
     # Sealed like the personal data; opened where the private key is held (here, the tests).
     opened = [vault.open_values(s.client_range_sealed, purpose=floods.RANGE_PURPOSE) for s in (v4, v6)]
     assert opened == [["203.0.113.0/24"], ["2001:db8:7:8::/64"]]
@@ -179,8 +179,8 @@ def test_a_valid_proof_of_work_lets_a_person_behind_a_flooded_address_count(
         assert signed[email].status == SignatureStatus.FRAUDULENT
         assert signed[email].flood_rule == "address-burst"
     confirm_all(client, db)
-    counts.fold_signatures(batch=1000)
-    assert counts.snapshot_from_database(campaign.id).total == 5 + 1
+    fold.fold_signatures(batch=1000)
+    assert read.snapshot_from_database(campaign.id).total == 5 + 1
 
 
 def test_a_proof_of_work_does_not_pass_the_campaign_rule(client, db, make_campaign, easy_proof, monkeypatch):
@@ -196,7 +196,7 @@ def test_a_proof_of_work_does_not_pass_the_campaign_rule(client, db, make_campai
 def floods_challenge(client: Any) -> dict[str, Any]:
     """A challenge as the server issues them (whether or not this client needs one)."""
     with client.application.test_request_context():
-        return floods.new_challenge()
+        return proof_of_work.new_challenge()
 
 
 def test_disposable_domains_are_flagged_and_held_sooner_than_others(client, db, make_campaign, monkeypatch):
@@ -225,8 +225,9 @@ def test_disposable_domains_are_flagged_and_held_sooner_than_others(client, db, 
 
 def test_subdomains_of_a_disposable_domain_are_disposable(app):
     with app.app_context():
-        assert floods.is_disposable("mailinator.com") and floods.is_disposable("x.Mailinator.COM.")
-        assert not floods.is_disposable("gmail.com") and not floods.is_disposable("com")
+        assert email_domains.is_disposable("mailinator.com")
+        assert email_domains.is_disposable("x.Mailinator.COM.")
+        assert not email_domains.is_disposable("gmail.com") and not email_domains.is_disposable("com")
 
 
 def test_a_newer_disposable_list_is_stored_and_preferred(app, tmp_path):
@@ -241,10 +242,11 @@ def test_a_newer_disposable_list_is_stored_and_preferred(app, tmp_path):
     result = runner.invoke(args=["floods", "update-disposable", "--from", str(listed)])
     assert result.exit_code == 0, result.output
     assert "Stored 2 disposable domains" in result.output
-    assert (instance / floods.DISPOSABLE_FILE).read_text() == "burner.example\ntempinbox.example\n"
+    assert (instance / email_domains.DISPOSABLE_FILE).read_text() == "burner.example\ntempinbox.example\n"
     with other.app_context():
-        assert floods.is_disposable("tempinbox.example") and floods.is_disposable("burner.example")
-        assert not floods.is_disposable("mailinator.com")  # the stored list replaces the package's
+        assert email_domains.is_disposable("tempinbox.example")
+        assert email_domains.is_disposable("burner.example")
+        assert not email_domains.is_disposable("mailinator.com")  # the stored list replaces the package's
 
     broken = tmp_path / "broken.conf"
     broken.write_text("fine.example\n<script>\n")
@@ -254,7 +256,7 @@ def test_a_newer_disposable_list_is_stored_and_preferred(app, tmp_path):
     assert missing.exit_code != 0 and "cannot read" in missing.output
     plain = runner.invoke(args=["floods", "update-disposable", "--from", "http://example.org/list"])
     assert plain.exit_code != 0 and "https://" in plain.output
-    assert (instance / floods.DISPOSABLE_FILE).read_text() == "burner.example\ntempinbox.example\n"
+    assert (instance / email_domains.DISPOSABLE_FILE).read_text() == "burner.example\ntempinbox.example\n"
 
 
 @pytest.fixture

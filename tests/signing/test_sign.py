@@ -6,7 +6,7 @@ from campaign.campaigns.models import CampaignStatus
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Person, Signature, SignatureStatus
 from campaign.signing.service import email_index
-from tests.conftest import csrf_token
+from tests.support.forms import csrf_token
 from tests.support.outbox import composed
 
 
@@ -205,7 +205,7 @@ def test_a_script_in_a_name_is_shown_as_text(db, make_campaign, sign):
 
 
 def test_sign_says_what_it_came_to_and_which_signature_it_is(app, db, make_campaign):
-    from campaign.signing import service
+    from campaign.signing import confirmation, service
     from campaign.signing.service import SignatureRequest, SignOutcome
 
     campaign = make_campaign(slug="outcomes")
@@ -219,7 +219,7 @@ def test_sign_says_what_it_came_to_and_which_signature_it_is(app, db, make_campa
         # The repeat names the first signature (read in the same statement), still pending.
         assert (again.outcome, again.is_new) == (SignOutcome.REPEAT_PENDING, False)
         assert (again.signature_id, again.person_id) == (first.signature_id, first.person_id)
-        service.confirm(first.signature_id)
+        confirmation.confirm(first.signature_id)
         db.session.commit()
         after = service.sign(campaign, asked)
         db.session.commit()

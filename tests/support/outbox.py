@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from campaign.mail import service as mail
+from campaign.mail import composing as mail
 from campaign.mail.kinds import Composed
 from campaign.mail.models import OutboxMessage
 

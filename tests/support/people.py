@@ -6,7 +6,8 @@ from typing import Any
 
 import pyotp
 
-from tests.accounts.conftest import PASSWORD, code_at, log_in, post_form
+from tests.support.accounts import PASSWORD, code_at, log_in
+from tests.support.forms import post_form
 
 
 def signed_in(app: Any, db: Any, email: str, role: Any, *, two_factor: bool = True) -> tuple[Any, Any]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from campaign import clock
 from campaign.privacy import vault
 from campaign.signing.models import SEALED_PURPOSE, Person, Personal, Signature, SignatureStatus
 from campaign.signing.service import email_index, masked_name, message_hash
@@ -100,3 +101,33 @@ def add_signatures_in_bulk(
     )
     db.session.commit()
     return list(ids)
+
+
+def add_signer(
+    db: Any,
+    campaign: Any,
+    email: str,
+    *,
+    opt_in: bool = True,
+    status: SignatureStatus = SignatureStatus.VALIDATED,
+    country: str = "AM",
+    source: str | None = None,
+    given_name: str = "Ani",
+) -> int:
+    """One person and their signature on the campaign (names sealed); returns the person's id."""
+    signature = add_signature(
+        db,
+        campaign.id,
+        email,
+        given_name=given_name,
+        family_name="Doe",
+        country=country,
+        region=None,
+        consent_version="t",
+        client_hash="h",
+        status=status,
+        has_email_opt_in=opt_in,
+        source=source,
+        validated_at=clock.now() if status != SignatureStatus.PENDING else None,
+    )
+    return int(signature.person_id)

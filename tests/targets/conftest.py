@@ -8,21 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import csrf_token
+from tests.support.forms import csrf_token
+from tests.support.letters import BODY, OFFICIALS, SUBJECT
 from tests.support.outbox import composed
 from tests.support.signers import add_signature
-
-OFFICIALS = [
-    # (key, name, title, country, region, email)
-    ("ca-foreign", "Alex Federal", "Minister of Foreign Affairs", "CA", None, "ca-foreign@example.org"),
-    ("ca-trade", "Jordan Federal", "Minister of Trade", "CA", None, "ca-trade@example.org"),
-    ("ca-on", "Morgan Ontario", "Member of Provincial Parliament", "CA", "CA-ON", "ca-on@example.org"),
-    ("ca-qc", "Camille Quebec", "Member of the National Assembly", "CA", "CA-QC", "ca-qc@example.org"),
-    ("fr", "Claire France", "Minister for Foreign Affairs", "FR", None, "fr@example.org"),
-]
-
-SUBJECT = "Suspend the permits, from $name"
-BODY = "Dear $official_name,\n\nI write from $place.\n\n$message\n\nYours,\n$name\n"
 
 
 @pytest.fixture

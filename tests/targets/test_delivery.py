@@ -6,12 +6,13 @@ import pytest
 from sqlalchemy import func, select, update
 
 from campaign import clock
-from campaign.mail import service as mail
+from campaign.mail import sending as mail
 from campaign.mail.models import OutboxMessage, OutboxStatus
 from campaign.signing.models import Signature
+from campaign.targets import bounces, delivery
 from campaign.targets import service as targets
 from campaign.targets.models import Letter, Official
-from tests.conftest import wait_until
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.usefixtures("celery_worker")
 
@@ -69,10 +70,10 @@ def test_nothing_reaches_an_official_before_confirmation_and_each_gets_one_lette
     with client.application.app_context():
         mail.sweep()
         signature_id, campaign_id = db.session.execute(select(Signature.id, Signature.campaign_id)).one()
-        outreach = targets.outreach_of(signature_id)
+        outreach = delivery.outreach_of(signature_id)
         assert sorted(official.email for official in outreach.targets) == sorted(ROUTED_TO_ONTARIO)
         assert "My cousin lives near the line of contact." in outreach.message
-        assert targets.total_outreaches(campaign_id) == 1
+        assert delivery.total_outreaches(campaign_id) == 1
     wait_until(lambda: all(r.status == OutboxStatus.SENT for r in letter_rows(db)))
     assert len(letter_rows(db)) == 3
     assert [len(mailbox.to(address)) for address in ROUTED_TO_ONTARIO] == [1, 1, 1]
@@ -185,7 +186,7 @@ def test_a_permanent_refusal_marks_the_address_bad_stops_its_letters_and_tells_t
         .join(Letter, Letter.outbox_id == OutboxMessage.id)
         .where(Letter.official_id == official.id, Letter.signature_id == second.id)
     ).scalar_one()
-    assert owed.status == OutboxStatus.FAILED and owed.last_error == targets.BAD_ADDRESS
+    assert owed.status == OutboxStatus.FAILED and owed.last_error == bounces.BAD_ADDRESS
     mailbox.wait_for("ca-foreign@example.org")  # the others still get theirs
 
     # A new signer's letters skip the bad address.
@@ -194,7 +195,7 @@ def test_a_permanent_refusal_marks_the_address_bad_stops_its_letters_and_tells_t
         assert targets.write_letters(third.id) == 2
         db.session.commit()
     with app.app_context():
-        status = {row.official.name: row.counts for row in targets.delivery_status(letter.campaign_id)}
+        status = {row.official.name: row.counts for row in delivery.delivery_status(letter.campaign_id)}
     assert status["Morgan Ontario"] == {"bounced": 1, "failed": 1}
     assert sum(status["Alex Federal"].values()) == 3
     assert mailbox.to("ca-on@example.org") == []

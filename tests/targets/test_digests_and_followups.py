@@ -10,10 +10,10 @@ from sqlalchemy import select, update
 
 from campaign import clock
 from campaign.mail.models import OutboxMessage, OutboxStatus
-from campaign.targets import digests, followups
+from campaign.targets import delivery, digests, followups
 from campaign.targets import service as targets
 from campaign.targets.models import DeliveryMode, FollowUp, ReplyAnswer
-from tests.conftest import csrf_token
+from tests.support.forms import csrf_token
 
 pytestmark = pytest.mark.usefixtures("celery_worker")
 
@@ -53,7 +53,7 @@ def test_a_digest_campaign_sends_each_official_one_email_a_day_with_every_letter
     assert [row[1] for row in rows[1:]] == ["Writer0", "Writer1", "Writer2"]
     assert [row[6] for row in rows[1:]] == ["Words 0.", "Words 1.", "Words 2."]
     with app.app_context():
-        assert targets.delivery_status(settings.campaign_id)[0].counts.keys() <= {"queued", "sent"}
+        assert delivery.delivery_status(settings.campaign_id)[0].counts.keys() <= {"queued", "sent"}
 
     late = make_signature(settings.campaign_id, "late@example.org", message="Late words.")
     with app.test_request_context():

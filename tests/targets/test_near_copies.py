@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import select
 
 from campaign.signing.models import Signature
-from campaign.targets import copies
+from campaign.targets import copies, delivery
 from campaign.targets import service as targets
 from campaign.targets.models import Letter
-from tests.conftest import csrf_token
+from tests.support.forms import csrf_token
 
 PARAGRAPH = (
     "I am writing to ask you to suspend every arms export permit to the region at once, "
@@ -107,7 +107,7 @@ def test_a_letter_with_one_word_changed_is_held_like_a_copy_while_different_lett
 def _status(client: Any, campaign_id: int) -> list[Any]:
     """The per-official delivery status organizers see."""
     with client.application.app_context():
-        return targets.delivery_status(campaign_id)
+        return delivery.delivery_status(campaign_id)
 
 
 def test_only_a_keyed_minhash_of_the_words_is_kept_and_it_measures_likeness(

@@ -6,7 +6,7 @@ from campaign.accounts.models import Role
 from campaign.accounts.organizations import create_organization
 from campaign.audit.models import AuditEvent
 from campaign.targets.models import Letter
-from tests.conftest import csrf_token
+from tests.support.forms import csrf_token
 from tests.support.people import signed_in
 
 

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Signature
-from tests.conftest import csrf_token
+from tests.support.forms import csrf_token
 
 
 def test_the_page_shows_the_letter_with_placeholders_and_how_officials_are_chosen(

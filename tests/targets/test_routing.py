@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from campaign import clock
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Signature
-from campaign.targets import digests, directory, letters
+from campaign.targets import delivery, digests, directory, letters, pacing
 from campaign.targets import service as targets
 from campaign.targets.models import DeliveryMode, Letter, LetterCampaign, Official
 from tests.support.outbox import bodies
@@ -39,9 +39,9 @@ def test_a_fixed_list_ignores_where_the_signer_lives(db, officials, make_letter_
 
 def test_letters_wait_for_the_sending_window():
     settings = LetterCampaign(window_start_hour=9, window_end_hour=17)
-    assert targets.sending_moment(settings, datetime(2026, 1, 5, 8, 30)) == datetime(2026, 1, 5, 9, 0)
-    assert targets.sending_moment(settings, datetime(2026, 1, 5, 12, 7)) == datetime(2026, 1, 5, 12, 7)
-    assert targets.sending_moment(settings, datetime(2026, 1, 5, 17, 0)) == datetime(2026, 1, 6, 9, 0)
+    assert pacing.sending_moment(settings, datetime(2026, 1, 5, 8, 30)) == datetime(2026, 1, 5, 9, 0)
+    assert pacing.sending_moment(settings, datetime(2026, 1, 5, 12, 7)) == datetime(2026, 1, 5, 12, 7)
+    assert pacing.sending_moment(settings, datetime(2026, 1, 5, 17, 0)) == datetime(2026, 1, 6, 9, 0)
 
 
 def test_the_cap_and_the_window_together_schedule_the_queue(
@@ -85,7 +85,7 @@ def test_a_paragraph_copied_by_many_signers_is_held_for_review(
         original = make_signature(settings.campaign_id, "own@example.org", message="My own words.")
         targets.write_letters(original.id)
         db.session.commit()
-        status = targets.delivery_status(settings.campaign_id)
+        status = delivery.delivery_status(settings.campaign_id)
     held = db.session.execute(select(Letter).where(Letter.is_held)).scalars().all()
     assert len(held) == 1 and held[0].outbox_id is None
     assert status[0].count("held") == 1

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from campaign.accounts.models import Role
 from campaign.updates import service
 from campaign.updates.models import Update, UpdateStatus
-from tests.conftest import csrf_token
-from tests.updates.conftest import finish_sending, make_organization, signed_in
+from tests.support.forms import csrf_token
+from tests.support.organizations import make_organization, signed_in
+from tests.support.updates import finish_sending
 
 ROLES = ["visitor", "owner", "other_organizer", "staff", "admin"]
 # (method, path template, form fields); {c} is the campaign, {u} a fresh draft of it.

@@ -9,10 +9,11 @@ from playwright.sync_api import expect
 from campaign import clock
 from campaign.accounts.models import MemberRole, Role
 from campaign.accounts.service import create_user
-from campaign.counts import service as counts
-from tests.accounts.conftest import PASSWORD, code_at
+from campaign.counts import fold as counts
+from tests.support.accounts import PASSWORD, code_at
 from tests.support.browser import open_page
-from tests.updates.conftest import add_signer, join, make_organization
+from tests.support.organizations import join, make_organization
+from tests.support.signers import add_signer
 
 pytestmark = pytest.mark.e2e
 

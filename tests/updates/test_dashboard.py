@@ -7,15 +7,17 @@ from sqlalchemy import insert, update
 from campaign import clock
 from campaign.accounts.models import Role
 from campaign.campaigns.models import CampaignKind
-from campaign.counts import service as counts
+from campaign.counts import fold as counts
+from campaign.mail import composing
 from campaign.mail import service as mail
 from campaign.mail.models import OutboxMessage, OutboxStatus
 from campaign.signing.models import SignatureStatus
 from campaign.targets.models import Letter, Official
-from campaign.updates import charts, service
+from campaign.updates import charts, sending, service
 from campaign.updates.models import UpdateMessage
 from tests.support import outbox
-from tests.updates.conftest import add_signer, make_organization, signed_in
+from tests.support.organizations import make_organization, signed_in
+from tests.support.signers import add_signer
 
 
 def cell(html, css_class):
@@ -41,10 +43,10 @@ def test_the_dashboard_shows_the_campaigns_numbers_as_charts_and_tables(app, db,
     counts.fold_signatures(batch=1000)
 
     draft = service.create_draft(campaign, None, "News", "Body")
-    service.start_sending(draft)
-    service.queue_batch(draft.id, 100)
+    sending.start_sending(draft)
+    sending.queue_batch(draft.id, 100)
     # A row names no one: who it goes to is what the worker would write from it.
-    rows = {mail.composed(r).recipient.split("<")[1].rstrip(">"): r for r in outbox.rows(db)}
+    rows = {composing.composed(r).recipient.split("<")[1].rstrip(">"): r for r in outbox.rows(db)}
     rows["am0@example.org"].status = OutboxStatus.SENT
     rows["am1@example.org"].status = OutboxStatus.FAILED
     rows["am1@example.org"].last_error = "550 no such user"

@@ -10,16 +10,19 @@ from sqlalchemy import func, select, update
 
 from campaign import clock
 from campaign.accounts.models import Role
+from campaign.mail import composing
 from campaign.mail import service as mail
 from campaign.mail.models import OutboxMessage, OutboxStatus
 from campaign.signing.models import Signature, SignatureStatus
-from campaign.updates import service
+from campaign.updates import messages, sending, service
 from campaign.updates.models import Unsubscribe, Update, UpdateMessage, UpdateStatus
 from campaign.updates.tokens import read_unsubscribe_token, unsubscribe_token
-from tests.accounts.conftest import post_form
-from tests.conftest import csrf_token, wait_until
+from tests.support.forms import csrf_token, post_form
+from tests.support.organizations import make_organization, signed_in
 from tests.support.outbox import composed
-from tests.updates.conftest import add_signer, finish_sending, make_organization, signed_in
+from tests.support.signers import add_signer
+from tests.support.updates import finish_sending
+from tests.support.waiting import wait_until
 
 
 def outbox_rows(db, update_id):
@@ -101,7 +104,7 @@ def test_an_update_reaches_exactly_the_opted_in_validated_signers_once_each(app,
     assert mailbox.envelopes.count(["anahit@example.org"]) == 1
 
     # Running the task again, or pressing send again, queues nobody twice.
-    assert service.queue_update(update_id) == 0
+    assert sending.queue_update(update_id) == 0
     assert post_form(browser, "/account", action=f"{page_path}/send").status_code == 303
     time.sleep(1)
     assert len(mailbox.messages) == 2
@@ -118,7 +121,7 @@ def test_one_click_unsubscribe_without_cookies_stops_the_next_update(app, db, ma
     leaving = add_signer(db, campaign, "leaving@example.org")
     add_signer(db, campaign, "staying@example.org")
 
-    first = service.announce(campaign, "First news", "Hello.")
+    first = sending.announce(campaign, "First news", "Hello.")
     db.session.commit()
     (message,) = mailbox.wait_for("leaving@example.org")
     link = message["List-Unsubscribe"].strip("<>")
@@ -143,7 +146,7 @@ def test_one_click_unsubscribe_without_cookies_stops_the_next_update(app, db, ma
     assert mail_provider.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200
 
     wait_until(lambda: status_of(db, first.id) == UpdateStatus.SENT)
-    service.announce(db.session.get(type(campaign), campaign.id), "Second news", "Hello again.")
+    sending.announce(db.session.get(type(campaign), campaign.id), "Second news", "Hello again.")
     db.session.commit()
     mailbox.wait_for("staying@example.org", count=2)
     time.sleep(0.5)
@@ -155,8 +158,8 @@ def test_unsubscribing_cancels_what_is_owed_and_a_running_batch_skips_them(app, 
     leaving = add_signer(db, campaign, "leaving@example.org")
     staying = add_signer(db, campaign, "staying@example.org")
     draft = service.create_draft(campaign, None, "News", "Body")
-    assert service.start_sending(draft)
-    assert service.queue_batch(draft.id, 100) == (2, 2)
+    assert sending.start_sending(draft)
+    assert sending.queue_batch(draft.id, 100) == (2, 2)
     # Not due for an hour: the pump leaves them, so the test sees them owed.
     db.session.execute(update(OutboxMessage).values(next_attempt_at=clock.now() + timedelta(hours=1)))
     db.session.commit()
@@ -169,7 +172,7 @@ def test_unsubscribing_cancels_what_is_owed_and_a_running_batch_skips_them(app, 
     assert rows[staying].status == OutboxStatus.PENDING
     # What is still owed goes to the one who stayed, and to nobody else.
     assert [m.recipient for m in composed(db, "update")] == ["Ani Doe <staying@example.org>"]
-    assert service.count_recipients(campaign.id) == 1
+    assert sending.count_recipients(campaign.id) == 1
 
 
 def test_queueing_goes_in_batches_and_a_second_run_adds_nothing(app, db, make_campaign):
@@ -177,12 +180,12 @@ def test_queueing_goes_in_batches_and_a_second_run_adds_nothing(app, db, make_ca
     for n in range(7):
         add_signer(db, campaign, f"s{n}@example.org")
     late = service.create_draft(campaign, None, "News", "Body")
-    assert service.start_sending(late)
+    assert sending.start_sending(late)
     db.session.commit()
     assert late.total_recipients == 7
     # A worker may take part as well; between them every signer is queued once.
-    service.queue_update(late.id, batch=2)
-    service.queue_update(late.id, batch=2)
+    sending.queue_update(late.id, batch=2)
+    sending.queue_update(late.id, batch=2)
     db.session.expire_all()
     done = db.session.get(Update, late.id)
     assert done.status == UpdateStatus.SENT and done.queued_count == 7 and done.progress == 100
@@ -195,12 +198,12 @@ def test_signers_confirmed_after_sending_began_are_not_added(app, db, make_campa
     campaign = make_campaign(slug="snapshot")
     add_signer(db, campaign, "early@example.org")
     draft = service.create_draft(campaign, None, "News", "Body")
-    service.start_sending(draft)
+    sending.start_sending(draft)
     db.session.commit()
     time.sleep(0.01)
     add_signer(db, campaign, "late@example.org")
-    service.queue_update(draft.id)
-    assert [mail.composed(row).recipient for row in outbox_rows(db, draft.id)] == [
+    sending.queue_update(draft.id)
+    assert [composing.composed(row).recipient for row in outbox_rows(db, draft.id)] == [
         "Ani Doe <early@example.org>"
     ]
 
@@ -271,8 +274,8 @@ def test_a_draft_can_change_until_it_is_sent_and_then_not(app, db, make_campaign
 def test_the_list_unsubscribe_header_is_whole_and_cannot_carry_another_header(app):
     long_link = "https://campaigns.example.org/u/" + "A" * 120
     with app.app_context():
-        message = mail.compose(
-            OutboxMessage(kind=service.UPDATE_KIND, message_id=mail.message_id_for("k")),
+        message = composing.compose(
+            OutboxMessage(kind=messages.UPDATE_KIND, message_id=mail.message_id_for("k")),
             mail.Composed(
                 recipient="ani@example.org",
                 subject="News",
@@ -301,6 +304,6 @@ def test_an_update_left_sending_is_handed_over_again_and_one_in_progress_is_not(
         )
     )
     db.session.commit()
-    assert service.resume_stalled() == 1
+    assert sending.resume_stalled() == 1
     finish_sending(db)
-    assert service.resume_stalled() == 0
+    assert sending.resume_stalled() == 0

@@ -10,8 +10,8 @@ from sqlalchemy import update
 
 from campaign import clock
 from campaign.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
-from tests.conftest import wait_until
-from tests.webhooks.conftest import deliveries, verify
+from tests.support.waiting import wait_until
+from tests.support.webhooks import deliveries, verify
 
 pytestmark = pytest.mark.usefixtures("celery_worker")
 
@@ -43,7 +43,7 @@ def test_a_confirmation_reaches_the_endpoint_signed_within_seconds(
 def test_an_endpoint_that_was_down_gets_the_event_once_it_is_back(
     app, db, make_campaign, organization, down_receiver, register, sign_and_confirm
 ):
-    from campaign.webhooks import service
+    from campaign.webhooks import delivery as webhooks
 
     make_campaign(slug="recognize", organization_id=organization["organization"].id)
     _endpoint, secret = register(organization["organization"], down_receiver.url, "signature.confirmed")
@@ -63,7 +63,7 @@ def test_an_endpoint_that_was_down_gets_the_event_once_it_is_back(
     db.session.execute(update(WebhookDelivery).values(next_attempt_at=clock.now() - timedelta(seconds=1)))
     db.session.commit()
     with app.app_context():
-        assert service.sweep() == 1
+        assert webhooks.sweep() == 1
 
     [event] = down_receiver.wait_for(1)
     assert verify(secret, event.headers["X-Campaign-Signature"], event.body)
@@ -71,7 +71,7 @@ def test_an_endpoint_that_was_down_gets_the_event_once_it_is_back(
     assert delivery.attempts == 2
     # More sweeps and pumps send nothing again: it is delivered, once.
     with app.app_context():
-        assert service.sweep() == 0
+        assert webhooks.sweep() == 0
         app.extensions["celery"].send_task("webhooks.pump")
     endpoint = db.session.get(WebhookEndpoint, delivery.endpoint_id)
     db.session.refresh(endpoint)

@@ -8,10 +8,11 @@ from sqlalchemy import select
 
 from campaign.campaigns.models import CampaignKind
 from campaign.signing.models import Signature, SignatureStatus
-from campaign.webhooks import events, service
+from campaign.webhooks import delivery as webhooks
+from campaign.webhooks import events, payloads, service
 from campaign.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from tests.support.signers import add_signature
-from tests.webhooks.conftest import deliveries
+from tests.support.webhooks import deliveries
 
 
 def owed(db):
@@ -88,7 +89,7 @@ def test_the_event_carries_the_signer_only_if_the_organization_lets_members_expo
     db.session.commit()
     [delivery] = deliveries(db)
 
-    without = json.dumps(service.payload(delivery))
+    without = json.dumps(payloads.payload(delivery))
     for personal in ("anahit@example.org", "Anahit", "Petrosyan", "0010", "Stepanakert"):
         assert personal not in without
     assert json.loads(without)["osdi:signature"]["_links"]["osdi:person"]["href"].endswith(
@@ -97,9 +98,9 @@ def test_the_event_carries_the_signer_only_if_the_organization_lets_members_expo
 
     org.allows_member_exports = True
     db.session.commit()
-    shown = service.payload(delivery)
+    shown = payloads.payload(delivery)
     assert shown["type"] == "signature.confirmed"
-    assert shown["id"] == service.event_id("signature.confirmed", signature.id)
+    assert shown["id"] == payloads.event_id("signature.confirmed", signature.id)
     person = shown["osdi:signature"]["person"]
     assert person["given_name"] == "Anahit" and person["family_name"] == "Petrosyan"
     assert person["email_addresses"] == [{"address": "anahit@example.org", "primary": True}]
@@ -110,8 +111,8 @@ def test_the_event_carries_the_signer_only_if_the_organization_lets_members_expo
 
 
 def test_a_sent_letter_owes_outreach_sent(app, db, make_campaign, organization, register, mailbox):
-    from campaign.mail import service as mail
-    from campaign.signing.service import confirm
+    from campaign.mail import sending as mail
+    from campaign.signing.confirmation import confirm
     from campaign.targets.models import LetterCampaign, LetterTarget, Official, Targeting
 
     org = organization["organization"]
@@ -142,7 +143,7 @@ def test_a_sent_letter_owes_outreach_sent(app, db, make_campaign, organization, 
     assert mailbox.wait_for("fr@example.org")
     assert owed(db) == [("outreach.sent", signature.id)]
     [delivery] = deliveries(db)
-    assert "osdi:outreach" in service.payload(delivery)
+    assert "osdi:outreach" in payloads.payload(delivery)
 
 
 def test_the_worker_refuses_an_endpoint_that_now_resolves_to_a_private_address(
@@ -166,7 +167,7 @@ def test_the_worker_refuses_an_endpoint_that_now_resolves_to_a_private_address(
     events.emit(events.SIGNATURE_CONFIRMED, [signature.id])
     db.session.commit()
 
-    service.pump(batch=5, seconds=5)
+    webhooks.pump(batch=5, seconds=5)
 
     [delivery] = deliveries(db)
     assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1

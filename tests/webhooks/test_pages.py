@@ -6,7 +6,8 @@ import re
 
 from campaign.accounts.models import MemberRole, Membership, Role
 from campaign.webhooks.models import WebhookEndpoint
-from tests.accounts.conftest import age_second_factor, post_form
+from tests.support.accounts import age_second_factor
+from tests.support.forms import post_form
 from tests.support.people import signed_in
 
 

@@ -1,9 +1,7 @@
-"""`campaign doctor`: what is wrong with this installation, a sentence each; and `campaign ready`.
+"""The doctor's checks of this installation, but SMTP's (campaign/doctor/smtp.py): a finding each.
 
-The doctor checks configuration, database, migrations, broker, SMTP, keys and
-disk, and prints one line per finding; it exits non-zero when anything must
-be fixed. `campaign ready` runs only the checks of `/readyz` (database and
-broker answer), for the health checks of processes that serve no HTTP.
+Configuration, database, migrations, broker, keys and disk, in the order a
+person would fix things.
 """
 
 from __future__ import annotations
@@ -11,56 +9,24 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import smtplib
-import ssl
-from collections.abc import Callable
-from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
-import click
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask import Flask, current_app
+from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.engine import make_url
 
 from campaign import database, health
-from campaign.cli import TranslatedOption
+from campaign.doctor.findings import Finding, fail, is_production, ok
 from campaign.extensions import db
 from campaign.logs import LOG_FORMATS
 from campaign.privacy import keys
 
 # Below this much free space on the instance folder's disk, exports and mail kept on disk start failing.
 MIN_FREE_BYTES = 500 * 1024 * 1024
-SMTP_TIMEOUT_SECONDS = 10.0
-ROLES = ("all", "web", "worker")
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One line of the report: which check, whether all is well, and a sentence saying what was found."""
-
-    check: str
-    is_ok: bool
-    sentence: str
-
-
-def ok(check: str, sentence: str) -> list[Finding]:
-    """A finding that all is well."""
-    return [Finding(check, True, sentence)]
-
-
-def fail(check: str, sentence: str) -> list[Finding]:
-    """A finding that something must be fixed."""
-    return [Finding(check, False, sentence)]
-
-
-def is_production() -> bool:
-    """Tell whether this runs on a database server rather than the embedded default's SQLite file."""
-    return not current_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
 
 
 def check_configuration() -> list[Finding]:
@@ -168,77 +134,6 @@ def check_broker() -> list[Finding]:
     return [Finding("broker", True, _("The broker answers."))]
 
 
-def check_smtp() -> list[Finding]:
-    """The SMTP server greets us, over verified TLS where the URL asks for it, and answers NOOP."""
-    url = current_app.config["SMTP_URL"]
-    if not url:
-        return [
-            Finding(
-                "smtp",
-                not is_production(),
-                _("No SMTP_URL: mail is kept on disk and shown at /dev/mail, and never reaches anyone.")
-                if is_production()
-                else _("No SMTP_URL: mail is kept on disk and shown at /dev/mail (right for a laptop)."),
-            )
-        ]
-    parts = urlsplit(url)
-    host = parts.hostname or "localhost"
-    port = parts.port or (465 if parts.scheme == "smtps" else 25)
-    try:
-        _smtp_noop(parts.scheme, host, port, parts.username, parts.password)
-    except ssl.SSLCertVerificationError as error:
-        sentence = _(
-            "The certificate of %(host)s could not be verified (%(reason)s);"
-            " if a private CA signed it, name its file in SMTP_CA_FILE.",
-            host=host,
-            reason=error.verify_message,
-        )
-    except smtplib.SMTPAuthenticationError:
-        sentence = _("%(host)s refused the user name and password in SMTP_URL.", host=host)
-    except smtplib.SMTPNotSupportedError:
-        sentence = _(
-            "%(host)s:%(port)s does not offer STARTTLS, which smtp+starttls:// asks for.",
-            host=host,
-            port=port,
-        )
-    except (OSError, smtplib.SMTPException) as error:
-        sentence = _(
-            "Cannot talk to the SMTP server at %(host)s:%(port)s (%(error)s).",
-            host=host,
-            port=port,
-            error=": ".join((type(error).__name__, str(error))),
-        )
-    else:
-        if parts.scheme in ("smtps", "smtp+starttls"):
-            sentence = _(
-                "The SMTP server at %(host)s:%(port)s answers over verified TLS.", host=host, port=port
-            )
-        else:
-            sentence = _("The SMTP server at %(host)s:%(port)s answers.", host=host, port=port)
-        return [Finding("smtp", True, sentence)]
-    return [Finding("smtp", False, sentence)]
-
-
-def _smtp_noop(scheme: str, host: str, port: int, username: str | None, password: str | None) -> None:
-    """Open a session as the worker would (TLS checked against SMTP_CA_FILE or the system's CAs); NOOP."""
-    context = ssl.create_default_context(cafile=current_app.config["SMTP_CA_FILE"])
-    connection: smtplib.SMTP
-    if scheme == "smtps":
-        connection = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_SECONDS, context=context)
-    else:
-        connection = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_SECONDS)
-    try:
-        if scheme == "smtp+starttls":
-            connection.starttls(context=context)
-        if username and password:
-            connection.login(unquote(username), unquote(password))
-        code, reply = connection.noop()
-        if code != 250:
-            raise smtplib.SMTPResponseException(code, reply)
-    finally:
-        connection.close()
-
-
 def check_keys(role: str) -> list[Finding]:
     """The blind-index key, a current sealing key, and (where mail is sent) its private half."""
     try:
@@ -301,51 +196,3 @@ def check_disk() -> list[Finding]:
             _("%(megabytes)s MB free on the disk of %(folder)s.", megabytes=free // 2**20, folder=folder),
         )
     ]
-
-
-def run_checks(role: str = "all") -> list[Finding]:
-    """Every check, in the order a person would fix things."""
-    checks: list[Callable[[], list[Finding]]] = [
-        check_configuration,
-        check_database,
-        check_migrations,
-        check_broker,
-        check_smtp,
-        lambda: check_keys(role),
-        check_disk,
-    ]
-    found: list[Finding] = []
-    for check in checks:
-        found.extend(check())
-        db.session.rollback()  # a failed check leaves no broken transaction to the next
-    return found
-
-
-def init_app(app: Flask) -> None:
-    """Register `campaign doctor` and `campaign ready`."""
-
-    @app.cli.command("doctor")
-    @click.option(
-        "--role",
-        type=click.Choice(ROLES),
-        default="all",
-        cls=TranslatedOption,
-        help=_l("What this machine runs: a web host needs no private keys; a worker does."),
-    )
-    def doctor_command(role: str) -> None:
-        """Check configuration, database, migrations, broker, SMTP, keys and disk; exit 1 if any fails."""
-        findings = run_checks(role)
-        for finding in findings:
-            click.echo(f"{'ok  ' if finding.is_ok else 'FAIL'}  {finding.check:<13} {finding.sentence}")
-        if not all(finding.is_ok for finding in findings):
-            raise SystemExit(1)
-
-    @app.cli.command("ready")
-    def ready_command() -> None:
-        """Exit 0 when the database and the broker answer (what /readyz checks); else say why and exit 1."""
-        problems = health.readiness_problems()
-        for problem in problems:
-            click.echo(problem, err=True)
-        if problems:
-            raise SystemExit(1)
-        click.echo("ready")

@@ -1,0 +1,158 @@
+"""Appending to the ledger: the fold's events become leaves of their campaigns' trees, each with its receipt.
+
+A leaf says `add` or `remove` and names a receipt, a random id given to the
+signer, and never a person (LEDGER.md). The fold appends in its own
+transaction, the counters' one, so the leaves and the counters change together.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from campaign import clock
+from campaign.database import insert
+from campaign.extensions import db
+from campaign.ledger import bulk, merkle
+from campaign.ledger.models import LedgerReceipt, LedgerTree
+from campaign.ledger.proofs import stored_nodes
+
+ADD = "add"
+REMOVE = "remove"
+# Why a counted signature stopped counting, as the public may read it in a `remove`.
+REASONS = {"withdrawn": "withdrawn", "erased": "erased", "fraud": "fraud"}
+OTHER_REASON = "invalidated"
+ALL_REASONS = (*REASONS.values(), OTHER_REASON)
+
+
+@dataclass(frozen=True)
+class Event:
+    """A signature that started (is_counted) or stopped counting, as the fold saw it."""
+
+    campaign_id: int
+    signature_id: int
+    is_counted: bool
+    removal_reason: str | None = None
+
+
+# One encoder for every leaf (json.dumps with options makes a new one a call: a fold writes thousands).
+_LEAF_ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
+
+
+def leaf_input(event: str, receipt: str, reason: str | None = None) -> bytes:
+    """The UTF-8 JSON of a leaf: the event and the receipt (and why, for a remove); nothing of a person."""
+    values = {"event": event, "receipt": receipt}
+    if reason is not None:
+        values["reason"] = reason
+    return _LEAF_ENCODER.encode(values).encode()
+
+
+def public_reason(removal_reason: str | None) -> str:
+    """Why a signature stopped counting, as its `remove` says it."""
+    return REASONS.get(removal_reason or "", OTHER_REASON)
+
+
+def new_receipt() -> str:
+    """A random receipt id: 128 bits, URL-safe."""
+    return secrets.token_urlsafe(16)
+
+
+def new_receipts(count: int) -> list[str]:
+    """`count` random receipt ids, as new_receipt makes them, from one draw of random bytes."""
+    drawn = secrets.token_bytes(16 * count)
+    return [
+        base64.urlsafe_b64encode(drawn[start : start + 16]).rstrip(b"=").decode()
+        for start in range(0, len(drawn), 16)
+    ]
+
+
+def receipt_for(signature_id: int) -> str:
+    """The receipt of a signature, made the first time it is asked for (the fold or the thank-you page)."""
+    receipts = _receipts({signature_id: _campaign_of(signature_id)})
+    return receipts[signature_id]
+
+
+def _campaign_of(signature_id: int) -> int:
+    """The campaign of a signature."""
+    from campaign.signing.models import Signature
+
+    return int(
+        db.session.execute(select(Signature.campaign_id).where(Signature.id == signature_id)).scalar_one()
+    )
+
+
+def _receipts(campaigns: dict[int, int]) -> dict[int, str]:
+    """The receipts of these signatures (signature id -> campaign id), making those that are missing."""
+    if not campaigns:
+        return {}
+    db.session.execute(
+        insert(LedgerReceipt).on_conflict_do_nothing(index_elements=["signature_id"]),
+        [
+            {"signature_id": signature_id, "campaign_id": campaign_id, "receipt": new_receipt()}
+            for signature_id, campaign_id in sorted(campaigns.items())
+        ],
+    )
+    return bulk.receipts_of(sorted(campaigns))
+
+
+def record(events: Iterable[Event]) -> int:
+    """Append the fold's events to their campaigns' trees, in the fold's transaction; return how many.
+
+    Each campaign's tree row is taken under its lock (in campaign order, after
+    the counters the fold took in the same order), so concurrent folds append
+    one after the other, and the leaves and the counters change together.
+    """
+    ordered = sorted(events, key=lambda e: (e.campaign_id, e.signature_id))
+    by_campaign: dict[int, list[Event]] = defaultdict(list)
+    for event in ordered:
+        by_campaign[event.campaign_id].append(event)
+    for campaign_id, campaign_events in by_campaign.items():
+        _append(campaign_id, campaign_events)
+    return len(ordered)
+
+
+def _append(campaign_id: int, events: list[Event]) -> None:
+    """Append one campaign's events: O(log n) reads of its frontier, then the new leaves and nodes."""
+    start = _grow_tree(campaign_id, events)
+    fresh = new_receipts(len(events))
+    receipts = bulk.mark_receipts(
+        campaign_id,
+        [bulk.Marked(e.signature_id, fresh[i], start + i, e.is_counted) for i, e in enumerate(events)],
+    )
+    inputs = [
+        leaf_input(ADD, receipts[e.signature_id])
+        if e.is_counted
+        else leaf_input(REMOVE, receipts[e.signature_id], public_reason(e.removal_reason))
+        for e in events
+    ]
+    stored = stored_nodes(campaign_id, merkle.range_nodes(0, start))
+    frontier = [(node, stored[node]) for node in merkle.range_nodes(0, start)]
+    made = merkle.append(frontier, start, [merkle.leaf_hash(value) for value in inputs])
+    bulk.insert_entries(campaign_id, start, inputs)
+    bulk.insert_nodes(campaign_id, [(node, hash_) for node, hash_ in made if node[0] >= merkle.STORED_LEVEL])
+
+
+def _grow_tree(campaign_id: int, events: list[Event]) -> int:
+    """Count the events into the campaign's tree row (taking its lock); return the tree's size before."""
+    added = sum(1 for event in events if event.is_counted)
+    reasons = Counter(public_reason(e.removal_reason) for e in events if not e.is_counted)
+    removed = {f"removed_{reason}": reasons[reason] for reason in ALL_REASONS}
+    statement = insert(LedgerTree).values(
+        campaign_id=campaign_id, size=len(events), additions=added, removals=len(events) - added, **removed
+    )
+    summed = {
+        column: getattr(LedgerTree, column) + getattr(statement.excluded, column)
+        for column in ("size", "additions", "removals", *removed)
+    }
+    size = db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["campaign_id"], set_={**summed, "updated_at": clock.now()}
+        ).returning(LedgerTree.size)
+    ).scalar_one()
+    return int(size) - len(events)

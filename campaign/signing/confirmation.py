@@ -1,0 +1,93 @@
+"""After the sign request: confirming a signature by its link, a fresh link, and invalidation.
+
+Confirming makes a pending signature count from the next fold; invalidating
+(fraud, a staff decision) takes it out again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from campaign import clock, dispatch
+from campaign.campaigns.models import Campaign, CampaignKind, CampaignStatus, takes_signatures
+from campaign.counts.fold import FOLD_TASK
+from campaign.extensions import db
+from campaign.signing import messages
+from campaign.signing.models import Signature, SignatureStatus
+from campaign.targets import service as targets
+from campaign.webhooks import events as webhooks
+
+
+def resend_confirmation(signature_id: int) -> bool:
+    """Send a fresh link to a pending signature whose link expired; tell whether one was owed."""
+    signature = db.session.get(Signature, signature_id)
+    if signature is None or signature.status != SignatureStatus.PENDING:
+        return False
+    if signature.person is None:
+        return False  # erased: no address to write to
+    index = signature.person.email_index
+    messages.owe_confirmation(signature.id, f":renew:{clock.now():%Y%m%d%H}", recipient_index=index)
+    return True
+
+
+def signature_or_none(signature_id: int | None) -> Signature | None:
+    """The signature with this id, if there is one."""
+    return None if signature_id is None else db.session.get(Signature, signature_id)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What confirming a signature came to: where its campaign is, and whether it counts from now."""
+
+    campaign_slug: str
+    is_new: bool
+
+
+def confirm(signature_id: int) -> Confirmation | None:
+    """Validate a pending signature; confirming again changes nothing. None if there is no such signature."""
+    now = clock.now()
+    # A signature given while the campaign was open counts once confirmed, even
+    # after it closed; a campaign taken down (or back in review) takes none.
+    public = select(Campaign.id).where(
+        Campaign.id == Signature.campaign_id,
+        Campaign.status.in_([CampaignStatus.OPEN, CampaignStatus.CLOSED]),
+    )
+    result = db.session.execute(
+        update(Signature)
+        .where(Signature.id == signature_id, Signature.status == SignatureStatus.PENDING, public.exists())
+        .values(status=SignatureStatus.VALIDATED, validated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    campaign = db.session.execute(
+        select(Campaign.slug, Campaign.kind, Campaign.status, Campaign.opens_at, Campaign.closes_at)
+        .join(Signature, Signature.campaign_id == Campaign.id)
+        .where(Signature.id == signature_id)
+    ).one_or_none()
+    if campaign is None:
+        return None
+    is_new = bool(getattr(result, "rowcount", 0))
+    if is_new:
+        dispatch.defer(db.session(), FOLD_TASK)
+        webhooks.emit(webhooks.SIGNATURE_CONFIRMED, [signature_id], now)
+        if campaign.kind == CampaignKind.LETTER and takes_signatures(
+            campaign.status, campaign.opens_at, campaign.closes_at, now
+        ):
+            # Letters to officials are owed in the same transaction as the confirmation.
+            targets.write_letters(signature_id, now)
+    return Confirmation(campaign.slug, is_new)
+
+
+def invalidate(signature_id: int) -> bool:
+    """Invalidate a signature (fraud, staff decision); the next fold subtracts it if counted."""
+    result = db.session.execute(
+        update(Signature)
+        .where(Signature.id == signature_id, Signature.status != SignatureStatus.INVALIDATED)
+        .values(status=SignatureStatus.INVALIDATED, invalidated_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0):
+        dispatch.defer(db.session(), FOLD_TASK)
+        return True
+    return False
