@@ -61,6 +61,7 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.health import bp as health_bp
     from campaign.ledger.routes import bp as ledger_bp
     from campaign.moderation.routes import bp as moderation_bp
+    from campaign.partners.routes import bp as partners_bp
     from campaign.signing.routes import bp as signing_bp
     from campaign.targets.routes import bp as targets_bp
     from campaign.updates.routes import bp as updates_bp
@@ -79,5 +80,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports_bp)
     app.register_blueprint(builder_bp)
     app.register_blueprint(moderation_bp)
+    app.register_blueprint(partners_bp)
     app.register_blueprint(updates_bp)
     app.register_blueprint(webhooks_bp)

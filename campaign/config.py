@@ -30,6 +30,12 @@ def from_environment(environ: os._Environ[str] | dict[str, str] | None = None) -
         for key, value in DEFAULTS.items()
         if key in env and isinstance(value, int) and not isinstance(value, bool)
     }
+    # Text ones too: folders (unset by default: under the instance folder) and rate limits.
+    texts = {
+        key: env[key]
+        for key, value in DEFAULTS.items()
+        if env.get(key) and (isinstance(value, str) or key.endswith("_FOLDER"))
+    }
     instance = Path(env.get("INSTANCE_PATH", str(DEFAULT_INSTANCE)))
     secret = env.get("SECRET_KEY") or _development_secret(instance)
     return {
@@ -45,6 +51,11 @@ def from_environment(environ: os._Environ[str] | dict[str, str] | None = None) -
         "SMTP_URL": env.get("SMTP_URL") or None,
         # A PEM file of the CAs an SMTP server's certificate must chain to; unset: the system's.
         "SMTP_CA_FILE": env.get("SMTP_CA_FILE") or None,
+        # Bounces that arrive later (campaign/mail/bounces.py): the maildir an MTA delivers the bounce
+        # address to, read by the worker; each message then leaves with its own return path,
+        # bounces+<token>@BOUNCE_DOMAIN (unset: MAIL_FROM's domain). Unset: off, MAIL_FROM is the sender.
+        "BOUNCE_MAILDIR": env.get("BOUNCE_MAILDIR") or None,
+        "BOUNCE_DOMAIN": env.get("BOUNCE_DOMAIN") or None,
         "MAIL_FROM": env.get("MAIL_FROM", "Campaigns <campaigns@localhost>"),
         "BASE_URL": env.get("BASE_URL", f"http://localhost:{env.get('PORT', '5000')}").rstrip("/"),
         "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", "0") or 0),
@@ -65,6 +76,7 @@ def from_environment(environ: os._Environ[str] | dict[str, str] | None = None) -
         # allow loopback); plain http:// only to such a loopback address. Unset: public HTTPS only.
         "WEBHOOK_ALLOWED_NETWORKS": env.get("WEBHOOK_ALLOWED_NETWORKS", ""),
         **tunables,
+        **texts,
     }
 
 
@@ -81,8 +93,9 @@ def _development_secret(instance: Path) -> str:
 
 
 # Tunables: any whole number among them may be set by an environment variable
-# of the same name (OUTBOX_SWEEP_SECONDS=5); tests may also pass a mapping to
-# create_app().
+# of the same name (OUTBOX_SWEEP_SECONDS=5), and so may the text ones and the
+# folders (API_RATE_LIMIT="300/minute", EXPORT_FOLDER=/srv/exports); tests may
+# also pass a mapping to create_app().
 DEFAULTS: dict[str, Any] = {
     # hide_parameters: a database error never writes a row's values into a log.
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
@@ -121,6 +134,9 @@ DEFAULTS: dict[str, Any] = {
     # Messages a pump claims at once (one statement; its one claim lock covers them); each is still
     # sent and recorded on its own, so a killed worker leaves at most one sent but unrecorded.
     "OUTBOX_CLAIM_BATCH": 5,
+    # How often beat reads the bounce mailbox (BOUNCE_MAILDIR), and at most how many messages a run.
+    "BOUNCE_READ_SECONDS": 60,
+    "BOUNCE_READ_BATCH": 500,
     # After a failed publish, skip the broker for this long and let the sweep
     # hand the rows over: a request must not wait on a broker that is down.
     "PUBLISH_BACKOFF_SECONDS": 5,

@@ -11,6 +11,7 @@ from __future__ import annotations
 # Mail (campaign/mail).
 MAIL_PUMP = "mail.pump"
 MAIL_SWEEP_OUTBOX = "mail.sweep_outbox"
+MAIL_READ_BOUNCES = "mail.read_bounces"
 # Counts (campaign/counts).
 FOLD_SIGNATURES = "counts.fold_signatures"
 RECONCILE_COUNTS = "counts.reconcile"

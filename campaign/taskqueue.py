@@ -149,6 +149,11 @@ def beat_schedule(app: Flask) -> dict[str, Any]:
             "task": task_names.MAIL_SWEEP_OUTBOX,
             "schedule": float(app.config["OUTBOX_SWEEP_SECONDS"]),
         },
+        # Bounces and complaints that arrive later (campaign/mail/bounces.py); nothing without BOUNCE_MAILDIR.
+        "read the bounce mailbox": {
+            "task": task_names.MAIL_READ_BOUNCES,
+            "schedule": float(app.config["BOUNCE_READ_SECONDS"]),
+        },
         # Webhook deliveries due (retries, a lost pump) are handed to a pump (campaign/webhooks).
         "sweep the webhook deliveries": {
             "task": task_names.WEBHOOKS_SWEEP,

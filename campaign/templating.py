@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from campaign import i18n, labels
+from campaign.audit.actors import actor_names
 from campaign.mail.service import short_name
 
 
@@ -25,3 +26,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["label"] = labels.label
     # A name someone typed, as mail shows it: one line, trimmed (campaign.mail.service.short_name).
     app.jinja_env.filters["short_name"] = short_name
+    # The audit log's actors ("user:2", "system:webhooks") by name, one query for a whole history.
+    app.jinja_env.filters["actor_names"] = actor_names

@@ -11,13 +11,14 @@ import pytest
 
 from campaign.accounts.models import Role
 from campaign.accounts.organizations import create_organization
+from tests.support.forms import csrf_token
 from tests.support.people import signed_in
 
 PROTECTED = ("/organize", "/staff", "/account", "/organizations")
 # Pages that are the user's own (their account, their lists) rather than an object's.
 OWN_PAGES = re.compile(
     r"^/(account|organizations|organize/?$|organize/overview|organize/campaigns/new"
-    r"|staff/exports/?$)"
+    r"|staff/exports/?$|organize/partners/?$)"
 )
 
 
@@ -82,3 +83,35 @@ def test_the_owning_organization_reaches_its_campaigns_pages(app, world):
             assert answer.status_code in (200, 404, 409), (path, answer.status_code)
             reached += answer.status_code == 200
     assert reached >= 3
+
+
+# What changes people's access (accounts, members, invitations): POSTs, checked like the pages.
+PEOPLE_ACTIONS = re.compile(r"^/(staff/users|organizations/<int:organization_id>/(members|invitations))")
+
+
+def post_as(browser, form_page, path):
+    """Post to a path with a valid form token (taken from a page the browser may open)."""
+    return browser.post(path, data={"csrf_token": csrf_token(browser.get(form_page).get_data(as_text=True))})
+
+
+def test_changing_people_is_refused_to_those_who_may_not(app, world):
+    """Each POST that acts on accounts, members or invitations, with a valid form: a visitor is sent to
+    sign in, an organizer of another organization is refused (the staff pages refuse every organizer)."""
+    ids = {"organization_id": world["campaign"].organization_id}
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or not PEOPLE_ACTIONS.match(rule.rule):
+            continue
+        path = rule.rule
+        for argument in rule.arguments:
+            path = re.sub(rf"<(?:[^:<>]+:)?{argument}>", str(ids.get(argument, 1)), path)
+        answer = post_as(world["visitor"], "/login", path)
+        assert answer.status_code in (302, 401), (path, answer.status_code)
+        if answer.status_code == 302:
+            assert answer.headers["Location"].startswith("/login"), path
+        answer = post_as(world["b"], "/account", path)
+        assert answer.status_code in (403, 404), (path, answer.status_code)
+        if rule.rule.startswith("/staff/"):
+            assert post_as(world["a"], "/account", path).status_code == 403, path
+        checked += 1
+    assert checked >= 9

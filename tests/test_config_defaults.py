@@ -83,6 +83,23 @@ def test_whole_number_defaults_can_be_set_from_the_environment():
     assert (settings["INVITATION_MAX_AGE"], settings["CAMPAIGN_IMAGE_MAX_SIDE"]) == (60, 800)
 
 
+def test_folders_and_text_settings_can_be_set_from_the_environment(tmp_path):
+    """An operator puts the exports and logos on a volume of their own, or changes a rate limit,
+    from the environment as README says; unset, the defaults stay."""
+    environment = {
+        "SECRET_KEY": "test",
+        "EXPORT_FOLDER": str(tmp_path / "exports"),
+        "ORGANIZATION_LOGO_FOLDER": str(tmp_path / "logos"),
+        "API_RATE_LIMIT": "300/minute",
+    }
+    settings = config.from_environment(environment)
+    assert settings["EXPORT_FOLDER"] == str(tmp_path / "exports")
+    assert settings["ORGANIZATION_LOGO_FOLDER"] == str(tmp_path / "logos")
+    assert settings["API_RATE_LIMIT"] == "300/minute"
+    unset = config.from_environment({"SECRET_KEY": "test"})
+    assert "CAMPAIGN_IMAGE_FOLDER" not in unset and "API_RATE_LIMIT" not in unset
+
+
 def test_the_allowed_exceptions_are_still_read():
     """An exception that nothing reads any more is dropped from the list rather than kept."""
     assert set(read_settings()) >= ALLOWED

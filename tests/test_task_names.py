@@ -13,6 +13,7 @@ WORKER_TASKS = Path(__file__).resolve().parent.parent / "worker" / "tasks.py"
 NAMES = {
     "mail.pump",
     "mail.sweep_outbox",
+    "mail.read_bounces",
     "counts.fold_signatures",
     "counts.reconcile",
     "ledger.publish_heads",

@@ -13,6 +13,7 @@ from campaign.counts import fold, reconcile
 from campaign.exports import files as export_files
 from campaign.exports import writer as export_writer
 from campaign.ledger import heads as ledger
+from campaign.mail import bounces
 from campaign.mail import sending as mail
 from campaign.moderation import invalidation, trending
 from campaign.privacy import retention
@@ -37,6 +38,12 @@ def pump_outbox() -> int:
 def sweep_outbox() -> int:
     """Hand the broker the messages still owed; reclaim those stuck mid-send."""
     return mail.sweep()
+
+
+@shared_task(name=task_names.MAIL_READ_BOUNCES, **RETRY)
+def read_bounces() -> int:
+    """Act on the bounces and complaints in the bounce mailbox, each once; return how many were read."""
+    return bounces.read_mailbox(current_app.config["BOUNCE_READ_BATCH"])
 
 
 @shared_task(name=task_names.FOLD_SIGNATURES, **RETRY)

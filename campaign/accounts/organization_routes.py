@@ -1,8 +1,10 @@
-"""Organizations: creating one, its members, inviting people, accepting an invitation."""
+"""Organizations: creating one, its members (removing one), inviting people, revoking and accepting
+an invitation."""
 
 from __future__ import annotations
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -48,9 +50,10 @@ def organization(organization_id: int) -> BaseResponse:
 
 
 def _organization_page(
-    organization: Organization, form: InvitationForm, status: int, logo_problem: str = ""
+    organization: Organization, form: InvitationForm, status: int, logo_problem: str = "", problem: str = ""
 ) -> BaseResponse:
-    """Render the organization page (logo_problem: why an uploaded logo was refused)."""
+    """Render the organization page (logo_problem: why an uploaded logo was refused; problem: why an
+    action on its members was)."""
     return page(
         "organization.html",
         status,
@@ -60,6 +63,7 @@ def _organization_page(
         can_manage=organizations.can_manage(current_user_or_401(), organization),
         form=form,
         logo_problem=logo_problem,
+        problem=problem,
     )
 
 
@@ -114,6 +118,46 @@ def invite(organization_id: int) -> BaseResponse:
         form.email.errors = [str(problem)]
         return _organization_page(found, form, 400)
     db.session.commit()
+    return redirect(url_for("accounts.organization", organization_id=found.id), code=303)
+
+
+def _managed_organization(organization_id: int) -> Organization:
+    """The organization, if the user may manage its members (owners, staff); 404 or 403 otherwise."""
+    found = _visible_organization(organization_id)
+    if not organizations.can_manage(current_user_or_401(), found):
+        abort(403)
+    return found
+
+
+@bp.post("/organizations/<int:organization_id>/members/<int:user_id>/remove")
+@login_required
+def remove_member(organization_id: int, user_id: int) -> BaseResponse:
+    """Take a member out of the organization (owners, staff and admins), never its last owner; audited."""
+    found = _managed_organization(organization_id)
+    try:
+        removed = organizations.remove_member(found, user_id, by=current_user_or_401())
+    except organizations.LastOwner as problem:
+        db.session.rollback()
+        return _organization_page(found, InvitationForm(formdata=None), 409, problem=str(problem))
+    if removed is None:
+        abort(404)
+    db.session.commit()
+    flash(gettext("%(name)s is no longer a member.", name=removed.display_name))
+    if removed.id == current_user_or_401().id:
+        return redirect(url_for("accounts.organization_list"), code=303)  # they left: nothing to see here
+    return redirect(url_for("accounts.organization", organization_id=found.id), code=303)
+
+
+@bp.post("/organizations/<int:organization_id>/invitations/<int:invitation_id>/revoke")
+@login_required
+def revoke_invitation(organization_id: int, invitation_id: int) -> BaseResponse:
+    """Withdraw a pending invitation (owners, staff and admins): its link stops working; audited."""
+    found = _managed_organization(organization_id)
+    revoked = organizations.revoke_invitation(found, invitation_id, by=current_user_or_401())
+    if revoked is None:
+        abort(404)
+    db.session.commit()
+    flash(gettext("The invitation to %(email)s is withdrawn: its link no longer works.", email=revoked.email))
     return redirect(url_for("accounts.organization", organization_id=found.id), code=303)
 
 

@@ -1,4 +1,4 @@
-"""Organizations: their members, and invitations to join them by email."""
+"""Organizations: their members, and invitations to join them by email (sent, revoked, accepted)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from campaign.accounts.service import (
     create_user,
     normalized_email,
 )
+from campaign.audit.models import AuditEvent
+from campaign.audit.service import record
 from campaign.extensions import db
 from campaign.links import absolute_url
 from campaign.mail import service as mail
@@ -30,6 +32,14 @@ class InvitationUnusable(AccountError):
 
 class TooManyInvitations(AccountError):
     """The organization sent as many invitations as it may in a day."""
+
+
+class LastOwner(AccountError):
+    """The member is the organization's only owner: removing them would leave it without one."""
+
+
+# The audit action of a revoked invitation: its link then says so (see invitation_for_token).
+REVOKED = "organization.invitation_revoked"
 
 
 def slugify(name: str) -> str:
@@ -159,11 +169,82 @@ def invitation_for_token(token: str) -> Invitation:
     invitation = db.session.execute(
         select(Invitation).where(Invitation.token_hash == _token_hash(token))
     ).scalar_one_or_none()
+    if invitation is not None and invitation.accepted_at is None and _was_revoked(invitation):
+        raise InvitationUnusable(
+            gettext(
+                "%(name)s withdrew this invitation. Ask them for a new one if you still mean to join.",
+                name=invitation.organization.name,
+            )
+        )
     if invitation is None or invitation.accepted_at is not None or invitation.expires_at <= clock.now():
         raise InvitationUnusable(
             gettext("This invitation link does not work: it may have been used or have expired.")
         )
     return invitation
+
+
+def revoke_invitation(organization: Organization, invitation_id: int, *, by: User) -> Invitation | None:
+    """Withdraw a pending invitation: its link stops working and says why; audited. None if none waits."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.organization_id != organization.id:
+        return None
+    if invitation.accepted_at is not None or invitation.expires_at <= clock.now():
+        return None
+    invitation.expires_at = clock.now()
+    record(f"user:{by.id}", REVOKED, f"invitation:{invitation.id}", organization=organization.id)
+    return invitation
+
+
+def _was_revoked(invitation: Invitation) -> bool:
+    """Tell whether an owner withdrew the invitation (the audit log keeps it; the row only expires)."""
+    if invitation.expires_at > clock.now():
+        return False
+    return (
+        db.session.execute(
+            select(AuditEvent.id).where(
+                AuditEvent.subject == f"invitation:{invitation.id}", AuditEvent.action == REVOKED
+            )
+        ).first()
+        is not None
+    )
+
+
+def remove_member(organization: Organization, user_id: int, *, by: User) -> User | None:
+    """Take someone out of the organization, never its last owner; audited. The user removed; None if
+    they are not a member."""
+    # Locking the organization's row makes two owners removing each other at once wait in turn,
+    # so the count of owners below cannot be stale: an organization always keeps one.
+    db.session.execute(select(Organization.id).where(Organization.id == organization.id).with_for_update())
+    found = db.session.get(Membership, (organization.id, user_id))
+    if found is None:
+        return None
+    if found.role == MemberRole.OWNER and _owner_count(organization) <= 1:
+        raise LastOwner(
+            gettext(
+                "An organization keeps at least one owner: invite someone as an owner"
+                " before you remove this one."
+            )
+        )
+    record(
+        f"user:{by.id}",
+        "organization.member_removed",
+        f"organization:{organization.id}",
+        user=f"user:{user_id}",
+        role=str(found.role),
+    )
+    removed = found.user
+    db.session.delete(found)
+    db.session.flush()
+    return removed
+
+
+def _owner_count(organization: Organization) -> int:
+    """How many owners the organization has."""
+    return db.session.execute(
+        select(func.count()).where(
+            Membership.organization_id == organization.id, Membership.role == MemberRole.OWNER
+        )
+    ).scalar_one()
 
 
 def accept(invitation: Invitation, user: User) -> Membership:

@@ -1,17 +1,22 @@
-"""Staff managing accounts: who may do what to whom, creating, disabling, roles, a lost phone."""
+"""Staff managing accounts: who may do what to whom, the list, creating and inviting again, disabling, roles,
+a lost phone."""
 
 from __future__ import annotations
 
 import secrets
+import time
+from dataclasses import dataclass
 
 from flask_babel import gettext
-from sqlalchemy import case, select
+from sqlalchemy import ColumnElement, case, func, select
 
+from campaign import clock
 from campaign.accounts import two_factor
-from campaign.accounts.models import Role, User
+from campaign.accounts.models import AccountSession, MemberRole, Membership, Organization, Role, User
 from campaign.accounts.service import AccountError, create_user
 from campaign.accounts.sessions import end_every_session
 from campaign.api import tokens as api_tokens
+from campaign.api.models import ApiToken
 from campaign.audit.models import AuditEvent
 from campaign.audit.service import record
 from campaign.extensions import db
@@ -19,6 +24,9 @@ from campaign.mail import service as mail
 
 # The kind of mail that welcomes someone staff made an account for (campaign/accounts/messages.py).
 WELCOME_KIND = "account-created"
+# The states the list of accounts filters by: signed in at least once or not, or disabled.
+STATES = ("active", "disabled", "never")
+PER_PAGE = 50
 
 
 class NotAllowed(AccountError):
@@ -54,13 +62,37 @@ def change_role(user: User, role: Role, *, actor: str) -> None:
     user.role = role
 
 
-def find_users(text: str = "", limit: int = 200) -> list[User]:
-    """Accounts whose address contains the text (all if empty): admins, staff, then organizers."""
+@dataclass(frozen=True)
+class UserPage:
+    """One page of the list of accounts, and whether another follows."""
+
+    users: list[User]
+    has_next: bool
+
+
+def find_users(text: str = "", role: str = "", state: str = "", page: int = 1) -> UserPage:
+    """Accounts whose address contains the text, of a role and a state (any if empty), PER_PAGE a page:
+    admins, staff, then organizers, each by address."""
     query = select(User)
     if text.strip():
         query = query.where(User.canonical_email.contains(text.strip().lower(), autoescape=True))
+    if role in {choice.value for choice in Role}:
+        query = query.where(User.role == Role(role))
+    if state in STATES:
+        query = query.where(_state_clause(state))
     rank = case({Role.ADMIN: 0, Role.STAFF: 1}, value=User.role, else_=2)
-    return list(db.session.execute(query.order_by(rank, User.canonical_email).limit(limit)).scalars())
+    query = query.order_by(rank, User.canonical_email).offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1)
+    found = list(db.session.execute(query).scalars())
+    return UserPage(found[:PER_PAGE], len(found) > PER_PAGE)
+
+
+def _state_clause(state: str) -> ColumnElement[bool]:
+    """The condition for accounts in this state."""
+    if state == "disabled":
+        return User.is_active.is_(False)
+    if state == "never":
+        return User.is_active.is_(True) & User.last_login_at.is_(None)
+    return User.is_active.is_(True)
 
 
 def account_history(user: User, limit: int = 20) -> list[AuditEvent]:
@@ -97,3 +129,68 @@ def reset_two_factor(user: User, *, actor: str) -> None:
     two_factor.disable(user)
     end_every_session(user)
     record(actor, "user.two_factor_reset", f"user:{user.id}")
+
+
+def resend_invitation(user: User, *, actor: str) -> bool:
+    """Email again the link to choose a password, to someone who never signed in; audited.
+
+    The first link lives an hour (PASSWORD_RESET_MAX_AGE): this is how staff send a
+    fresh one. Tell whether it was sent: at most one each quarter of an hour, and
+    never more than the address's bound of mail.
+    """
+    if not user.is_active or user.last_login_at is not None:
+        raise NotAllowed(gettext("Only an account that has never signed in is invited again."))
+    bucket = int(time.time()) // 900
+    owed = mail.owe(
+        kind=WELCOME_KIND,
+        dedupe_key=f"account-invited:{user.id}:{bucket}",
+        ref_id=user.id,
+        recipient_index=mail.recipient_index(user.email),
+    )
+    record(actor, "user.invited", f"user:{user.id}", sent=owed is not None)
+    return owed is not None
+
+
+@dataclass(frozen=True)
+class DisablingEffects:
+    """What disabling an account ends: its sessions and API tokens; and organizations it alone owns."""
+
+    sessions: int
+    tokens: int
+    sole_owner_of: list[Organization]
+
+
+def disabling_effects(user: User) -> DisablingEffects:
+    """What disabling this account would end, for the page that asks to confirm it."""
+    now = clock.now()
+    sessions = db.session.execute(
+        select(func.count()).where(AccountSession.user_id == user.id, AccountSession.expires_at > now)
+    ).scalar_one()
+    tokens = db.session.execute(
+        select(func.count()).where(
+            ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > now
+        )
+    ).scalar_one()
+    return DisablingEffects(sessions, tokens, _sole_owner_of(user))
+
+
+def _sole_owner_of(user: User) -> list[Organization]:
+    """The organizations whose only owner is this user."""
+    owners = (
+        select(Membership.organization_id)
+        .where(Membership.role == MemberRole.OWNER)
+        .group_by(Membership.organization_id)
+        .having(func.count() == 1)
+    )
+    return list(
+        db.session.execute(
+            select(Organization)
+            .join(Membership)
+            .where(
+                Membership.user_id == user.id,
+                Membership.role == MemberRole.OWNER,
+                Organization.id.in_(owners),
+            )
+            .order_by(Organization.name)
+        ).scalars()
+    )

@@ -1,4 +1,5 @@
-"""Staff pages to manage accounts: list, create, disable, change role, reset two-factor; each audited."""
+"""Staff pages to manage accounts: list, create, invite again, disable, change role, reset two-factor;
+each audited."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
+from campaign import labels
 from campaign.accounts import second_factor, service, staff_accounts
 from campaign.accounts.access import current_user_or_401, role_required, two_factor_fresh_required
-from campaign.accounts.blueprint import bp, page
+from campaign.accounts.blueprint import bp, config_limit, page
 from campaign.accounts.forms import RoleForm, StaffUserForm
 from campaign.accounts.models import Role, User
-from campaign.extensions import db
+from campaign.extensions import db, limiter
 
 STAFF = ("staff", "admin")
 # Accounts are the keys to supporters' data: acting on them asks for a recent second factor.
@@ -55,14 +57,22 @@ def staff_users() -> BaseResponse:
 
 
 def _list_page(form: StaffUserForm, status: int, failure: str = "") -> BaseResponse:
-    """Render the list of accounts."""
+    """Render the list of accounts: searched by address, filtered by role and state, a page at a time."""
     text = request.args.get("q", "")[:320]
+    role = request.args.get("role", "")
+    state = request.args.get("state", "")
+    number = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    found = staff_accounts.find_users(text, role, state, number)
     return page(
         "staff_users.html",
         status,
-        users=staff_accounts.find_users(text),
+        users=found.users,
+        has_next=found.has_next,
+        page_number=number,
         form=form,
         query=text,
+        role=role,
+        state=state,
         failure=failure,
     )
 
@@ -117,6 +127,21 @@ def _act(user_id: int, act: Callable[[User], Any], done: str, role: Role | None 
     return redirect(url_for("accounts.staff_user", user_id=user.id), code=303)
 
 
+@bp.get("/staff/users/<int:user_id>/disable")
+@role_required(*STAFF)
+@two_factor_fresh_required(FRESH_TWO_FACTOR_SECONDS)
+def staff_user_disable_confirm(user_id: int) -> BaseResponse:
+    """Ask to confirm disabling an account, saying what it ends (the button posts to the route below)."""
+    user = _target(user_id)
+    try:
+        staff_accounts.check_may_manage(current_user_or_401(), user)
+    except staff_accounts.NotAllowed as problem:
+        return _user_page(user, status=403, failure=str(problem))
+    if not user.is_active:
+        return redirect(url_for("accounts.staff_user", user_id=user.id), code=303)
+    return page("staff_user_disable.html", target=user, effects=staff_accounts.disabling_effects(user))
+
+
 @bp.post("/staff/users/<int:user_id>/disable")
 @role_required(*STAFF)
 @two_factor_fresh_required(FRESH_TWO_FACTOR_SECONDS, return_to="accounts.staff_user")
@@ -153,7 +178,7 @@ def staff_user_role(user_id: int) -> BaseResponse:
     return _act(
         user_id,
         lambda user: staff_accounts.change_role(user, role, actor=_actor()),
-        gettext("The account's role is now %(role)s.", role=role.value),
+        gettext("The account's role is now %(role)s.", role=labels.label(role, "role")),
         role,
     )
 
@@ -171,3 +196,32 @@ def staff_user_two_factor_reset(user_id: int) -> BaseResponse:
         lambda found: staff_accounts.reset_two_factor(found, actor=_actor()),
         gettext("Two-factor is off for this account; it will be asked to enrol again at its next sign-in."),
     )
+
+
+@bp.post("/staff/users/<int:user_id>/invite")
+@role_required(*STAFF)
+@two_factor_fresh_required(FRESH_TWO_FACTOR_SECONDS, return_to="accounts.staff_user")
+@limiter.limit(config_limit("ACCOUNT_EMAIL_RATE_LIMIT"))
+def staff_user_invite(user_id: int) -> BaseResponse:
+    """Email again the link to choose a password, to someone who never signed in."""
+    user = _target(user_id)
+    try:
+        staff_accounts.check_may_manage(current_user_or_401(), user)
+    except staff_accounts.NotAllowed as problem:
+        return _user_page(user, status=403, failure=str(problem))
+    try:
+        sent = staff_accounts.resend_invitation(user, actor=_actor())
+    except staff_accounts.NotAllowed as problem:
+        return _user_page(user, status=409, failure=str(problem))
+    db.session.commit()
+    if sent:
+        flash(gettext("A new link to choose a password was emailed to %(email)s.", email=user.email))
+    else:
+        flash(
+            gettext(
+                "No email was sent: %(email)s was sent a link in the last few minutes,"
+                " or has had as much mail as it may for now.",
+                email=user.email,
+            )
+        )
+    return redirect(url_for("accounts.staff_user", user_id=user.id), code=303)

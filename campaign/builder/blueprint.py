@@ -3,7 +3,8 @@
 The blueprint checks CSRF itself, through each form: a campaign's text may be
 longer than the site-wide request limit, which the CSRF check would apply
 before the view could raise it. Its routes are in campaign.builder.routes
-and, imported there, change_routes, comment_routes and translation_routes.
+and, imported there, change_routes, comment_routes, setting_routes and
+translation_routes.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.accounts.access import current_user_or_401, managed_campaign_or_404
 from campaign.accounts.models import Organization
-from campaign.builder import change_queries, change_rules, changes, images, lifecycle, public
+from campaign.builder import change_queries, change_rules, changes, images, lifecycle, public, settings
 from campaign.builder.forms import ButtonForm, ImageForm, OutcomeForm
+from campaign.builder.setting_forms import ContactForm, ImageAltForm
 from campaign.campaigns.models import Campaign, OutcomeKind
 from campaign.campaigns.service import render_markdown
 from campaign.extensions import csrf, db
@@ -24,6 +26,8 @@ from campaign.extensions import csrf, db
 bp = Blueprint("builder", __name__)
 csrf.exempt(bp)
 bp.add_app_template_global(public.page_extras, "page_extras")
+# The letter and its delivery, on the builder's campaign page and on the moderation page.
+bp.add_app_template_global(settings.letter_for_review, "letter_for_review")
 # A campaign's text in Armenian or Arabic, percent-encoded, far exceeds the sign form's limit.
 FORM_MAX_BYTES = 512 * 1024
 
@@ -56,6 +60,8 @@ def campaign_page(
     status: int = 200,
     *,
     outcome_form: OutcomeForm | None = None,
+    contact_form: ContactForm | None = None,
+    alt_form: ImageAltForm | None = None,
     problem: str = "",
 ) -> Response:
     """Render a campaign's page in the builder."""
@@ -80,6 +86,9 @@ def campaign_page(
         outcome_form=outcome_form,
         button=ButtonForm(),
         image_form=ImageForm(),
+        alt_form=alt_form or ImageAltForm(formdata=None, alt_text=campaign.image_alt or ""),
+        contact_form=contact_form or ContactForm(formdata=None, contact_email=campaign.contact_email or ""),
+        outcome_audience=settings.outcome_audience(campaign),
         max_image_mb=images.max_bytes() // (1024 * 1024),
         problem=problem,
         is_public=lifecycle.is_public(campaign),

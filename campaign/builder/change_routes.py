@@ -16,10 +16,11 @@ from flask import Response, abort, redirect, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
+from campaign import labels
 from campaign.accounts.access import current_user_or_401, login_required
 from campaign.accounts.models import ChangeReview, Organization
 from campaign.accounts.organizations import can_manage, can_view
-from campaign.builder import change_queries, change_rules, change_views, changes, letters, lifecycle
+from campaign.builder import change_queries, change_rules, change_views, changes, letters, lifecycle, settings
 from campaign.builder.blueprint import bp, campaign_or_404, campaign_page, page, to_campaign
 from campaign.builder.change_forms import ChangeReviewForm, LetterRevisionForm, RejectChangeForm, RevisionForm
 from campaign.builder.forms import ButtonForm, OutcomeForm
@@ -27,6 +28,7 @@ from campaign.builder.models import ChangeKind, ChangeRequest, ChangeStatus
 from campaign.campaigns.models import Campaign, OutcomeKind
 from campaign.extensions import db
 from campaign.targets.letters import PLACEHOLDERS
+from campaign.updates import links
 
 
 @bp.post("/organize/campaigns/<int:campaign_id>/close")
@@ -44,11 +46,26 @@ def close(campaign_id: int) -> BaseResponse:
 @bp.post("/organize/campaigns/<int:campaign_id>/outcome")
 @login_required
 def outcome(campaign_id: int) -> BaseResponse:
-    """Publish or correct the outcome shown on the campaign's page (a member's waits for approval)."""
+    """Publish or correct the outcome shown on the campaign's page (a member's waits for approval).
+
+    The first outcome is emailed to the signers who asked for news: the organizer is first told
+    how many, and confirms.
+    """
     campaign = campaign_or_404(campaign_id)
     form = OutcomeForm()
     if not form.validate_on_submit():
         return campaign_page(campaign, 400, outcome_form=form)
+    audience = settings.outcome_audience(campaign)
+    if audience is not None and form.confirmed.data != "yes":
+        return page(
+            "outcome_confirm.html",
+            campaign=campaign,
+            form=form,
+            audience=audience,
+            outcome_html=links.page_html(form.text.data or ""),
+            heading=labels.label(OutcomeKind(form.kind.data), "outcome"),
+            is_owner=change_rules.is_trusted(current_user_or_401(), campaign),
+        )
     payload = {"kind": OutcomeKind(form.kind.data).value, "text": form.text.data or ""}
     return _propose(
         campaign,
@@ -175,6 +192,12 @@ def _change_page(
         button=ButtonForm(),
         reject_form=reject_form or RejectChangeForm(formdata=None),
         problem=problem,
+        # The first outcome is emailed to the signers who asked for news: the approver is told how many.
+        outcome_audience=(
+            settings.outcome_audience(campaign)
+            if found.kind == ChangeKind.OUTCOME and found.is_pending
+            else None
+        ),
     )
 
 

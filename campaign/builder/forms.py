@@ -1,17 +1,18 @@
-"""The builder's forms: the campaign, its image, its outcome, and the bare buttons."""
+"""The builder's forms: the campaign, its letter, image, contact email and outcome, and the bare buttons."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask_babel import format_number, lazy_gettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -26,8 +27,11 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from campaign import clock
 from campaign.builder.letters import LetterDraft, unknown_placeholders
 from campaign.builder.service import SLUG_PATTERN, CampaignDraft
+from campaign.builder.setting_forms import alt_field
 from campaign.campaigns.models import CampaignKind, OutcomeKind
-from campaign.targets.models import Targeting
+from campaign.signing.submission import RULES
+from campaign.targets.letters import without_message_slot
+from campaign.targets.models import DeliveryMode, Targeting
 from campaign.validation import multi_line, single_line
 
 # The languages a campaign page can be written in (BCP 47 tags and their own names).
@@ -150,6 +154,27 @@ class LetterForm(LetterWordsForm):
     """The letters a letter campaign sends: their templates and to whom."""
 
     is_signer_editable = BooleanField(lazy_gettext("Signers may add their own paragraph ($message)"))
+    signers_may_edit_letter = BooleanField(
+        lazy_gettext("Signers may edit the whole letter (the sign form offers it to them, filled in)")
+    )
+    delivery = SelectField(
+        lazy_gettext("Delivery to each official"),
+        choices=[
+            SelectChoice(
+                DeliveryMode.INDIVIDUAL.value,
+                lazy_gettext("Paced: each letter is its own email, spaced out over the hours"),
+            ),
+            SelectChoice(
+                DeliveryMode.DIGEST.value,
+                lazy_gettext("Daily digest: one email a day with every new letter"),
+            ),
+        ],
+    )
+    digest_hour = SelectField(
+        lazy_gettext("Hour the daily digest leaves (UTC)"),
+        coerce=int,
+        choices=[SelectChoice(hour, f"{hour:02d}:00") for hour in range(24)],
+    )
     targeting = SelectField(
         lazy_gettext("Officials"),
         choices=[
@@ -166,6 +191,17 @@ class LetterForm(LetterWordsForm):
         widget=ListWidget(prefix_label=False),
     )
 
+    def validate_signers_may_edit_letter(self, field: Any) -> None:
+        """A letter signers edit fits in the sign form's field, whose limit is the paragraph's."""
+        longest = RULES["message"].max_length
+        if field.data and len(without_message_slot(self.body_template.data or "")) > longest:
+            raise ValidationError(
+                _(
+                    "A letter signers edit can have at most %(limit)s characters: please shorten it.",
+                    limit=format_number(longest),
+                )
+            )
+
     def draft(self) -> LetterDraft:
         """The form's values, for the service."""
         return LetterDraft(
@@ -174,6 +210,9 @@ class LetterForm(LetterWordsForm):
             is_signer_editable=bool(self.is_signer_editable.data),
             targeting=Targeting(self.targeting.data),
             official_ids=list(self.official_ids.data or []),
+            signers_may_edit_letter=bool(self.signers_may_edit_letter.data),
+            delivery=DeliveryMode(self.delivery.data),
+            digest_hour=int(self.digest_hour.data or 0),
         )
 
 
@@ -186,16 +225,13 @@ def _check_placeholders(template: str) -> None:
 
 
 class ImageForm(FlaskForm):
-    """An image for the campaign's page and its shares."""
+    """An image for the campaign's page and its shares, with what it shows."""
 
     image = FileField(
         lazy_gettext("Image (JPEG, PNG or WebP)"),
         validators=[FileRequired(lazy_gettext("Please choose an image."))],
     )
-    image_alt = StringField(
-        lazy_gettext("What the image shows (for people who cannot see it)"),
-        validators=[Length(max=300), single_line],
-    )
+    image_alt = alt_field()
 
 
 class OutcomeForm(FlaskForm):
@@ -212,6 +248,8 @@ class OutcomeForm(FlaskForm):
         lazy_gettext("What happened (Markdown)"),
         validators=[DataRequired(lazy_gettext("Please say what happened.")), Length(max=10_000), multi_line],
     )
+    # "yes" once the organizer saw how many signers the first outcome emails (change_routes.outcome).
+    confirmed = HiddenField()
 
 
 class ButtonForm(FlaskForm):

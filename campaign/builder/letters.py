@@ -3,7 +3,8 @@
 The settings themselves (LetterCampaign, LetterTarget) and everything that
 happens after signing belong to campaign.targets; the builder writes them
 while the campaign is a draft, and afterwards changes only the letter's words,
-through an approved change (campaign.builder.changes).
+through an approved change (campaign.builder.changes). A letter campaign is
+submitted for review only once its letter is written (letter_problem).
 """
 
 from __future__ import annotations
@@ -19,11 +20,16 @@ from campaign.builder import lifecycle
 from campaign.campaigns import service as campaigns
 from campaign.campaigns.models import Campaign
 from campaign.extensions import db
+from campaign.targets import service as targets
 from campaign.targets.letters import PLACEHOLDERS
-from campaign.targets.models import LetterCampaign, LetterTarget, Official, Targeting
+from campaign.targets.models import DeliveryMode, LetterCampaign, LetterTarget, Official, Targeting
 
 # The directory can be large; the builder offers this many officials to pick from.
 OFFICIALS_OFFERED = 500
+# The hour (UTC) a daily digest is offered to leave at: officials find it in their morning mail.
+DIGEST_HOUR = 8
+# What a new letter campaign's letter starts from: a frame, not a letter (letter_problem).
+DEFAULT_LETTER_BODY = "Dear $official_name,\n\n$message\n\nYours sincerely,\n$name\n$place"
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,10 @@ class LetterDraft:
     is_signer_editable: bool
     targeting: Targeting
     official_ids: list[int]
+    signers_may_edit_letter: bool = False
+    delivery: DeliveryMode = DeliveryMode.INDIVIDUAL
+    # The hour (UTC) a daily digest leaves; only read for DeliveryMode.DIGEST.
+    digest_hour: int = DIGEST_HOUR
 
 
 def unknown_placeholders(template: str) -> list[str]:
@@ -62,6 +72,44 @@ def official_label(official: Official) -> str:
 def settings_of(campaign: Campaign) -> LetterCampaign:
     """The campaign's letter settings (a letter campaign made in the builder always has them)."""
     return db.session.get_one(LetterCampaign, campaign.id)
+
+
+def settings_or_none(campaign: Campaign) -> LetterCampaign | None:
+    """The campaign's letter settings, if it has them (a letter campaign made otherwise may not)."""
+    return db.session.get(LetterCampaign, campaign.id)
+
+
+def targets_of(campaign: Campaign) -> list[Official]:
+    """The officials on the campaign's fixed list, by name."""
+    query = (
+        select(Official)
+        .join(LetterTarget, LetterTarget.official_id == Official.id)
+        .where(LetterTarget.campaign_id == campaign.id)
+        .order_by(Official.name, Official.id)
+    )
+    return list(db.session.execute(query).scalars())
+
+
+def letter_problem(settings: LetterCampaign | None) -> str | None:
+    """Why a letter campaign may not be submitted yet: its letter is not written; None if it is."""
+    if settings is None:
+        return gettext("Please write the letter to officials before submitting the campaign.")
+    body = settings.body_template
+    words_outside_placeholders = Template(body).safe_substitute({name: "" for name in PLACEHOLDERS})
+    if not words_outside_placeholders.strip() or " ".join(body.split()) == " ".join(
+        DEFAULT_LETTER_BODY.split()
+    ):
+        return gettext("Please write the letter to officials before submitting the campaign.")
+    return None
+
+
+def require_letter(campaign: Campaign) -> None:
+    """Raise LifecycleError if a letter campaign's letter is still to be written."""
+    if not campaign.is_letter:
+        return
+    problem = letter_problem(settings_or_none(campaign))
+    if problem:
+        raise lifecycle.LifecycleError(problem)
 
 
 def target_ids(campaign: Campaign) -> list[int]:
@@ -97,9 +145,16 @@ def update(campaign: Campaign, draft: LetterDraft) -> None:
     settings.subject_template = draft.subject_template.strip()
     settings.body_template = draft.body_template
     settings.is_signer_editable = draft.is_signer_editable
+    settings.signers_may_edit_letter = draft.signers_may_edit_letter
     settings.targeting = draft.targeting
+    targets.set_delivery(settings, draft.delivery, draft.digest_hour)
     db.session.execute(delete(LetterTarget).where(LetterTarget.campaign_id == campaign.id))
     if draft.targeting == Targeting.FIXED:
         chosen = sorted(set(draft.official_ids))
         db.session.add_all(LetterTarget(campaign_id=campaign.id, official_id=i) for i in chosen)
     db.session.flush()
+
+
+def digest_hour_of(settings: LetterCampaign) -> int:
+    """The hour (UTC) the campaign's daily digest leaves, or would leave if it chose one."""
+    return settings.window_start_hour if settings.delivery == DeliveryMode.DIGEST else DIGEST_HOUR

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, abort, redirect, request, send_file, url_for
+from flask import Response, abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
@@ -20,10 +20,11 @@ from wtforms import SelectChoice
 from campaign.accounts.access import current_user_or_401, login_required, signed_in_user
 from campaign.accounts.organizations import organizations_of
 
-# These add their routes to bp: changes after approval, comments, translations.
+# These add their routes to bp: changes after approval, comments, settings, translations.
 from campaign.builder import change_routes as change_routes
 from campaign.builder import comment_routes as comment_routes
 from campaign.builder import forms, images, letters, lifecycle, service
+from campaign.builder import setting_routes as setting_routes
 from campaign.builder import translation_routes as translation_routes
 from campaign.builder.blueprint import bp, campaign_or_404, campaign_page, page, to_campaign
 from campaign.builder.forms import (
@@ -127,7 +128,11 @@ def _letter_form(campaign: Campaign) -> LetterForm:
     """The letter form, filled in from the saved settings on a GET, offering the directory's officials."""
     settings = letters.settings_of(campaign)
     form = LetterForm(
-        obj=settings, targeting=settings.targeting.value, official_ids=letters.target_ids(campaign)
+        obj=settings,
+        targeting=settings.targeting.value,
+        official_ids=letters.target_ids(campaign),
+        delivery=settings.delivery.value,
+        digest_hour=letters.digest_hour_of(settings),
     )
     form.official_ids.choices = [
         SelectChoice(o.id, letters.official_label(o)) for o in letters.officials_offered()
@@ -172,6 +177,7 @@ def upload_image(campaign_id: int) -> BaseResponse:
     old = service.replace_image(campaign, clean, current_user_or_401(), form.image_alt.data or "")
     db.session.commit()
     images.delete(old)
+    flash(gettext("The image was uploaded."))
     return to_campaign(campaign)
 
 
@@ -193,8 +199,14 @@ def delete_image(campaign_id: int) -> BaseResponse:
 @bp.post("/organize/campaigns/<int:campaign_id>/submit")
 @login_required
 def submit(campaign_id: int) -> BaseResponse:
-    """Send a draft to staff for review."""
-    return _step(campaign_id, "campaign.submitted", lambda c: lifecycle.submit(c, current_user_or_401()))
+    """Send a draft to staff for review (a letter campaign once its letter is written)."""
+    return _step(campaign_id, "campaign.submitted", _submit)
+
+
+def _submit(campaign: Campaign) -> None:
+    """Submit a draft; a letter campaign's letter must be written (the step is undone otherwise)."""
+    lifecycle.submit(campaign, current_user_or_401())
+    letters.require_letter(campaign)
 
 
 def _step(campaign_id: int, action: str, step: Any) -> BaseResponse:

@@ -17,6 +17,7 @@ from campaign.accounts.models import Membership, Organization, User
 from campaign.accounts.organizations import membership
 from campaign.audit.service import record
 from campaign.builder import images, lifecycle
+from campaign.builder.letters import DEFAULT_LETTER_BODY
 from campaign.campaigns import service as campaigns
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignStatus
 from campaign.extensions import db
@@ -24,7 +25,6 @@ from campaign.targets.models import LetterCampaign, Targeting
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 PUBLIC_STATUSES = (CampaignStatus.OPEN, CampaignStatus.CLOSED)
-DEFAULT_LETTER_BODY = "Dear $official_name,\n\n$message\n\nYours sincerely,\n$name\n$place"
 
 
 class SlugTaken(ValueError):
@@ -64,10 +64,20 @@ def campaigns_of(user: User) -> list[tuple[Campaign, Organization]]:
 
 
 def create(organization_id: int, kind: CampaignKind, draft: CampaignDraft, user: User) -> Campaign:
-    """Start a draft for an organization the user belongs to, with a unique slug made from its title."""
+    """Start a draft for an organization the user belongs to, with a unique slug made from its title.
+
+    Its notices (milestones, undelivered letters) go to the user who started it until they choose
+    another address (campaign.builder.settings).
+    """
     if membership(user, organization_id) is None:
         raise PermissionError("not a member of this organization")
-    campaign = Campaign(kind=kind, status=CampaignStatus.DRAFT, organization_id=organization_id, slug="")
+    campaign = Campaign(
+        kind=kind,
+        status=CampaignStatus.DRAFT,
+        organization_id=organization_id,
+        slug="",
+        contact_email=user.email,
+    )
     _apply(campaign, draft)
     base = slugs.slugify(draft.title, fallback="campaign")
     for attempt in range(20):

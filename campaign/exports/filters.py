@@ -11,6 +11,7 @@ from flask_babel import gettext
 from sqlalchemy import Select, select
 from sqlalchemy.sql.functions import coalesce
 
+from campaign.partners.models import PartnerConsent
 from campaign.signing.models import PERSONAL_FIELDS, Signature, SignatureStatus
 
 
@@ -51,6 +52,8 @@ class ExportFilters:
     region: str | None = None
     opted_in_only: bool = False
     source: str | None = None
+    # A partner organization's export: only the signers who consented to it (campaign.partners).
+    partner_id: int | None = None
 
     def check(self) -> None:
         """Refuse filters that make no sense, with a message for the person who chose them."""
@@ -66,6 +69,9 @@ class ExportFilters:
             raise ExportError(gettext("The start date is after the end date."))
         if self.country and pycountry.countries.get(alpha_2=self.country) is None:
             raise ExportError(gettext("Unknown country code %(code)s.", code=repr(self.country)))
+        if self.partner_id and self.status != "validated":
+            # A partner hears only from signers who confirmed their address.
+            raise ExportError(gettext("A partner organization exports confirmed signers only."))
 
     def as_json(self) -> dict[str, Any]:
         """The filters as stored with the export and in the audit log."""
@@ -116,6 +122,11 @@ def _filtered(query: Select[Any], campaign_id: int, filters: ExportFilters) -> S
         query = query.where(Signature.has_email_opt_in.is_(True))
     if filters.source:
         query = query.where(Signature.source == filters.source)
+    if filters.partner_id:
+        consented = select(PartnerConsent.signature_id).where(
+            PartnerConsent.organization_id == filters.partner_id
+        )
+        query = query.where(Signature.id.in_(consented))
     return query
 
 

@@ -36,6 +36,14 @@ class ExportForm(FlaskForm):
         lazy_gettext("Country (ISO code)"), validators=[Optional(), Length(min=2, max=2), single_line]
     )
     opted_in_only = BooleanField(lazy_gettext("Only signers who agreed to be contacted"))
+    # Members of a campaign's partner organization export the signers who consented to it, and only
+    # those (campaign.partners); the choices are the user's partner organizations, set by the route.
+    partner_id = SelectField(
+        lazy_gettext("Export for"),
+        coerce=int,
+        choices=[SelectChoice(0, lazy_gettext("The campaign's own organization: every signer"))],
+        default=0,
+    )
     columns = SelectMultipleField(
         lazy_gettext("Columns"),
         # Named in the reader's language; the file's header row keeps the English headings.

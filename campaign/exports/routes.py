@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, send_file, url_for
-from sqlalchemy import select
+from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
+from sqlalchemy import or_, select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
@@ -11,6 +12,7 @@ from campaign import clock
 from campaign.accounts.access import (
     current_user_or_401,
     manageable_by,
+    may_manage,
     role_required,
     two_factor_fresh_required,
 )
@@ -20,6 +22,7 @@ from campaign.exports.filters import ExportError, ExportFilters
 from campaign.exports.forms import ExportForm
 from campaign.exports.models import Export, ExportStatus
 from campaign.extensions import db
+from campaign.partners import access as partners
 
 # Staff export any campaign; organizers the campaigns of organizations that allow it.
 bp = Blueprint("exports", __name__, url_prefix="/staff/exports")
@@ -29,11 +32,20 @@ EXPORTERS = ("staff", "admin", "organizer")
 def _form() -> ExportForm:
     """The export form with the campaigns the user may choose from."""
     form = ExportForm()
-    exportable = manageable_by(current_user_or_401(), for_export=True)
+    user = current_user_or_401()
+    # A partner's members see the campaigns it co-hosts too (only its consenting signers: see create).
+    exportable = or_(manageable_by(user, for_export=True), partners.exportable_campaigns(user))
     campaigns = db.session.execute(
         select(Campaign.id, Campaign.title).where(exportable).order_by(Campaign.title)
     )
     form.campaign_id.choices = [SelectChoice(str(cid), title) for cid, title in campaigns]
+    form.partner_id.choices = [
+        *form.partner_id.choices,
+        *(
+            SelectChoice(o.id, gettext("%(name)s: signers who agreed that it may email them", name=o.name))
+            for o in partners.export_organizations(user)
+        ),
+    ]
     return form
 
 
@@ -69,18 +81,26 @@ def _index(form: ExportForm, status: int = 200) -> str:
 @two_factor_fresh_required(max_age_seconds=900)
 def create() -> BaseResponse | tuple[str, int]:
     """Ask for an export; a worker writes the file."""
+    user = current_user_or_401()
+    # For a partner organization: only its members, for a campaign it co-hosts; anyone else is refused.
+    partner_id = request.form.get("partner_id", 0, type=int) or 0
+    campaign_id = request.form.get("campaign_id", 0, type=int) or 0
+    if partner_id and not partners.may_export_for(user, campaign_id, partner_id):
+        abort(403)
     form = _form()
     if not form.validate():
         return _index(form), 400
     # The form's choices are the campaigns this user may export: any other id was refused above.
     campaign = db.get_or_404(Campaign, form.campaign_id.data)
-    user = current_user_or_401()
+    if not partner_id and not may_manage(user, campaign, for_export=True):
+        abort(403)  # a campaign the user sees only as a partner's member: its consenting signers only
     filters = ExportFilters(
         status=form.status.data or "validated",
         signed_from=form.signed_from.data,
         signed_to=form.signed_to.data,
         country=(form.country.data or "").upper() or None,
         opted_in_only=bool(form.opted_in_only.data),
+        partner_id=partner_id or None,
     )
     try:
         export = service.request_export(

@@ -5,6 +5,7 @@ Every answer is the same for every visitor: shared caches may keep it, and none 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
@@ -25,6 +26,8 @@ bp.add_app_template_global(tally.tally, "ledger_tally")
 # Published entries and proofs between published sizes never change; a head changes every LEDGER_SECONDS.
 FIXED_MAX_AGE = 3600
 KEY_MAX_AGE = 300
+# The public verifier, served as it is in this release (campaign/ledger/verify.py).
+VERIFIER = Path(__file__).with_name("verify.py")
 
 
 def _json(value: Any, status: int = 200, max_age: int | None = None) -> Response:
@@ -58,6 +61,39 @@ def head(slug: str) -> Response:
     if found is None:
         abort(404, _("This campaign's ledger has no published head yet: try again in a few minutes."))
     return _json(heads.head_json(*found), max_age=min(60, current_app.config["LEDGER_SECONDS"]))
+
+
+@bp.get("/campaigns/<slug>/ledger")
+def page(slug: str) -> Response:
+    """The ledger in plain words: the signed head, what was removed and why, and how to check it all."""
+    view = public_view_or_404(slug)
+    found = heads.latest_head(view.id)
+    html = render_template(
+        "ledger/ledger.html",
+        campaign=view,
+        head=None if found is None else found[0],
+        public_key=None if found is None else found[1].hex(),
+        tally=tally.tally(view.id),
+        verify_command=_verify_command(view.slug),
+        watch_command=f"{_verify_command(view.slug)} --state heads.json",
+        ledger_seconds=current_app.config["LEDGER_SECONDS"],
+    )
+    response = Response(html, mimetype="text/html")
+    return security.public(response, max_age=min(60, current_app.config["LEDGER_SECONDS"]))
+
+
+def _verify_command(slug: str) -> str:
+    """The verifier's command line for this campaign: the same in every language."""
+    return f"python verify.py {url_for('campaigns.show', slug=slug, _external=True)}"
+
+
+@bp.get("/ledger/verify.py")
+def verifier() -> Response:
+    """The verifier itself (one file: Python and `cryptography`), to read, then run, on one's own machine."""
+    source = VERIFIER.read_bytes()
+    response = Response(source, mimetype="text/x-python")
+    response.headers["Content-Disposition"] = "attachment; filename=verify.py"
+    return security.public(response, FIXED_MAX_AGE)
 
 
 @bp.get("/campaigns/<slug>/ledger/entries")
@@ -105,8 +141,7 @@ def receipt(slug: str, receipt: str) -> Response:
             campaign=view,
             state=state,
             # The command line is the same in every language.
-            verify_command=f"python verify.py {url_for('campaigns.show', slug=view.slug, _external=True)}"
-            f" --receipt {request.base_url}",
+            verify_command=f"{_verify_command(view.slug)} --receipt {request.base_url}",
             ledger_seconds=current_app.config["LEDGER_SECONDS"],
         )
         response = security.public(Response(html, status=status, mimetype="text/html"))

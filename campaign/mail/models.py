@@ -1,4 +1,5 @@
-"""The outbox: every message the platform owes, written in the transaction that owes it."""
+"""The outbox: every message the platform owes, written in the transaction that owes it; and the
+addresses no more mail goes to (campaign.mail.bounces)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
         ),
         # How much mail one address was owed lately, across campaigns and kinds.
         Index("ix_outbox_recipient_index_created_at", "recipient_index", "created_at"),
+        # A bounce that lost its return path is matched by the address it names (campaign.mail.bounces).
+        Index("ix_outbox_sent_to_index", "sent_to_index"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,4 +66,27 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     last_error: Mapped[str | None] = mapped_column(String(500))
     sent_at: Mapped[datetime | None]
     message_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # Keyed hash of the address it was sent to (set when sent), by which a later bounce or
+    # complaint suppresses it; and when such a report about this message was acted on.
+    sent_to_index: Mapped[str | None] = mapped_column(String(64))
+    bounced_at: Mapped[datetime | None]
+
+
+class SuppressionReason(enum.StrEnum):
+    """Why an address is suppressed."""
+
+    HARD_BOUNCE = "hard_bounce"  # nothing more is sent to it
+    COMPLAINT = "complaint"  # its person gets no more updates or follow-ups
+
+
+class MailSuppression(db.Model):  # type: ignore[name-defined]
+    """An address that bounced for good, or whose owner called our mail spam: known by its keyed hash."""
+
+    __tablename__ = "mail_suppressions"
+
+    recipient_index: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[SuppressionReason] = mapped_column(
+        _enum(SuppressionReason, "suppression_reason"), primary_key=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=clock.now)

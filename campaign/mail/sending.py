@@ -19,6 +19,7 @@ from sqlalchemy import Select, select, update
 
 from campaign import claims, clock, dispatch
 from campaign.extensions import db
+from campaign.mail import bounces
 from campaign.mail.composing import compose, composed
 from campaign.mail.kinds import kind_of
 from campaign.mail.models import OutboxMessage, OutboxStatus
@@ -148,12 +149,18 @@ def _send_claimed(row: OutboxMessage) -> Delivery:
     """Send a row this process claimed and record the outcome, committed before the next one."""
     try:
         content = composed(row)
+        not_sent = NO_LONGER_OWED
+        if content is not None:
+            # Who it goes to, by keyed hash: a bounce arriving later names them by it.
+            row.sent_to_index = row.recipient_index or bounces.index_of(content.recipient)
+            if bounces.is_suppressed(row.sent_to_index):
+                content, not_sent = None, bounces.SUPPRESSED
         if content is None:
             row.status = OutboxStatus.FAILED
-            row.last_error = NO_LONGER_OWED
+            row.last_error = not_sent
             outcome = Delivery.FAILED
         else:
-            transport().send(compose(row, content))
+            transport().send(compose(row, content), envelope_from=bounces.return_path(row.id))
     except vault.CannotOpen as error:
         # A worker without the key (a deployment in progress): another may hold it.
         log.error("outbox message %s cannot be opened here: %s", row.id, error)

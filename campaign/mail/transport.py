@@ -42,8 +42,9 @@ def as_bytes(message: EmailMessage) -> bytes:
 class Transport(Protocol):
     """Anything that can hand a message over."""
 
-    def send(self, message: EmailMessage) -> None:
-        """Deliver the message or raise TemporaryFailure or PermanentFailure."""
+    def send(self, message: EmailMessage, envelope_from: str | None = None) -> None:
+        """Deliver the message (from this envelope sender, else its From) or raise TemporaryFailure or
+        PermanentFailure."""
 
 
 class FileTransport:
@@ -52,8 +53,8 @@ class FileTransport:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def send(self, message: EmailMessage) -> None:
-        """Write the message to a file named after its Message-ID."""
+    def send(self, message: EmailMessage, envelope_from: str | None = None) -> None:
+        """Write the message to a file named after its Message-ID (a file has no envelope sender)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         name = message["Message-ID"].strip("<>").replace("/", "_")
         path = self.folder / f"{name}.eml"
@@ -81,12 +82,13 @@ class SmtpTransport:
         self.ca_file = ca_file
         self._local = threading.local()
 
-    def send(self, message: EmailMessage) -> None:
-        """Send the message; reconnect once if a reused connection has gone stale."""
+    def send(self, message: EmailMessage, envelope_from: str | None = None) -> None:
+        """Send the message (from this envelope sender, else its From); reconnect once if a reused
+        connection has gone stale."""
         attempts = 2 if getattr(self._local, "connection", None) is not None else 1
         for attempt in range(attempts):
             try:
-                self._send(message)
+                self._send(message, envelope_from)
                 return
             except smtplib.SMTPServerDisconnected:
                 self._close()
@@ -96,11 +98,11 @@ class SmtpTransport:
                 self._close()
                 raise
 
-    def _send(self, message: EmailMessage) -> None:
+    def _send(self, message: EmailMessage, envelope_from: str | None) -> None:
         """Send on the thread's connection, classifying what the server answers."""
         connection = self._connection()
         try:
-            refused = connection.send_message(message)
+            refused = connection.send_message(message, from_addr=envelope_from)
         except smtplib.SMTPRecipientsRefused as error:
             code = max(code for code, _ in error.recipients.values())
             raise _classified(code, "recipient refused") from None

@@ -22,6 +22,7 @@ from campaign.campaigns import comments
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.service import CampaignView
 from campaign.extensions import db
+from campaign.partners import consents as partner_consents
 from campaign.privacy import vault
 from campaign.signing import fill_time, floods, messages, proof_of_work
 from campaign.signing.emails import canonical_email
@@ -64,6 +65,9 @@ class SignatureRequest:
     language: str = "en"
     # The form came back faster than people fill it in (campaign/signing/fill_time.py): flagged, not refused.
     is_too_fast: bool = False
+    # The partner organizations whose box was ticked (field `partners`, campaign/partners/consents.py):
+    # ids as posted, kept only where they are the campaign's partners.
+    partner_ids: tuple[int, ...] = ()
 
 
 class CampaignClosed(Exception):
@@ -127,6 +131,9 @@ def _follow_up(
             # Only a new signature records it: signing again with someone
             # else's address must not expose that address to officials.
             targets.record_reply_consent(stored.signature_id)
+        if request.partner_ids:
+            # Only a new signature records them, in the same transaction (one INSERT).
+            partner_consents.record(stored.signature_id, campaign, request.partner_ids, request.language)
         targets.remember_words(stored.signature_id, campaign.id, request.message)
         if request.is_comment_public and request.comment:
             # Only what they agreed to publish, in clear: shown once the signature is validated.

@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
 from campaign import i18n
+from campaign.partners import consents as partner_consents
 from campaign.signing.service import SignatureRequest
 from campaign.validation import email_reason, problem
 
@@ -170,6 +171,7 @@ def signature_request(
         message=values.get("message") or None,
         has_email_opt_in=bool(values.get("email_opt_in")),
         has_reply_to_opt_in=is_letter and bool(values.get("reply_to_opt_in")),
+        partner_ids=tuple(values.get(partner_consents.FIELD) or ()),
         source=plausible_source(values.get("source")) or None,
         client_address=client_address,
         language=i18n.current_language(),
@@ -190,6 +192,8 @@ def read(form: FormData) -> Submission:
     for name in ("source", "website"):
         sent = form.getlist(name)
         submission.values[name] = sent[0].strip() if sent else None
+    # The partners' boxes (one per partner organization, its id as value); any other value is ignored.
+    submission.values[partner_consents.FIELD] = partner_consents.ticked(form.getlist(partner_consents.FIELD))
     _check_region(submission, raw["region"])
     return submission
 

@@ -23,6 +23,7 @@ from campaign.extensions import db
 from campaign.ledger import receipts as ledger_receipts
 from campaign.links import absolute_url
 from campaign.mail import service as mail
+from campaign.partners import consents as partner_consents
 from campaign.signing import consents, messages
 from campaign.signing.models import Person, Signature, SignatureStatus
 from campaign.webhooks import events as webhooks
@@ -161,6 +162,7 @@ def _remove(signature_ids: list[int], reason: str, now: datetime) -> None:
     mail.cancel(mail.about(_SIGNATURE_KINDS, signature_ids), f"not sent: the signature was {reason}")
     targets.forget_signatures(signature_ids, f"not sent: the signature was {reason}")
     comments.forget(signature_ids)
+    partner_consents.forget(signature_ids)
     dispatch.defer(db.session(), FOLD_TASK)
 
 

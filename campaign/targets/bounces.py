@@ -1,18 +1,21 @@
-"""Bounces: an official's address that refuses mail for good is marked bad, and the organizer told."""
+"""Bounces: an official's address that refuses mail for good (in the SMTP session, or in a bounce that
+arrives later: campaign.mail.bounces) is marked bad, and the organizer told; what bounced, counted."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import render_template
 from flask_babel import gettext
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from campaign import clock
 from campaign.campaigns.models import Campaign
 from campaign.extensions import db
 from campaign.mail import service as mail
-from campaign.mail.models import OutboxMessage
+from campaign.mail.models import MailSuppression, OutboxMessage, SuppressionReason
+from campaign.signing.models import Person, Signature
 from campaign.targets.models import Letter, Official
 
 BOUNCE_NOTICE_KIND = "letter-bounce"
@@ -64,4 +67,29 @@ def _notify_contact(campaign: Campaign, official: Official, now: datetime) -> No
         ),
         body=render_template("targets/mail/bounce_notice.txt", campaign=campaign, official=official),
         now=now,
+    )
+
+
+@dataclass(frozen=True)
+class Bounced:
+    """What bounced on a campaign: letters to officials, and the addresses its signers gave."""
+
+    letters: int
+    signers: int
+
+
+def bounced_in(campaign_id: int) -> Bounced:
+    """How many of the campaign's letters bounced, and how many of its signers' addresses bounced for good."""
+    letters = select(func.count()).where(Letter.campaign_id == campaign_id, Letter.bounced_at.is_not(None))
+    dead = select(MailSuppression.recipient_index).where(
+        MailSuppression.reason == SuppressionReason.HARD_BOUNCE
+    )
+    signers = (
+        select(func.count())
+        .select_from(Signature)
+        .join(Person, Person.id == Signature.person_id)
+        .where(Signature.campaign_id == campaign_id, Person.email_index.in_(dead))
+    )
+    return Bounced(
+        int(db.session.execute(letters).scalar_one()), int(db.session.execute(signers).scalar_one())
     )

@@ -135,7 +135,11 @@ def csv_attachment(row: OutboxMessage) -> list[Attachment]:
         signature, personal = letter.signature, letter.signature.personal
         settings = service.letter_settings(letter.campaign_id)
         # The signer's own words are in the file only where they are in the letter.
-        words = personal.message if settings is None or settings.is_signer_editable else ""
+        words = (
+            personal.message
+            if settings is None or settings.is_signer_editable or settings.signers_may_edit_letter
+            else ""
+        )
         cells = [
             letter.created_at,
             personal.given_name,

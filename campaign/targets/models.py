@@ -89,6 +89,8 @@ class LetterCampaign(db.Model):  # type: ignore[name-defined]
     body_template: Mapped[str] = mapped_column(Text)
     # Whether the signer's own paragraph ($message) goes into the letter.
     is_signer_editable: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Whether the signer may rewrite the whole letter: the sign form offers it, filled in, to edit.
+    signers_may_edit_letter: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     targeting: Mapped[Targeting] = mapped_column(
         _enum(Targeting, "letter_targeting"), default=Targeting.FIXED
     )

@@ -17,7 +17,7 @@ from campaign.audit.service import record
 from campaign.campaigns.models import Campaign
 from campaign.extensions import db
 from campaign.signing.models import Signature
-from campaign.targets import followups, service
+from campaign.targets import bounces, followups, service
 from campaign.targets.blueprint import bp
 from campaign.targets.delivery import DELIVERY_STATES, delivery_status
 from campaign.targets.models import Letter, Official
@@ -26,7 +26,7 @@ from campaign.targets.models import Letter, Official
 @bp.get("/organize/campaigns/<int:campaign_id>/letters")
 @login_required
 def delivery(campaign_id: int) -> str:
-    """How each official's letters are doing, and whether officials replied."""
+    """How each official's letters are doing, what bounced, and whether officials replied."""
     campaign = managed_campaign_or_404(campaign_id)
     if not campaign.is_letter:
         abort(404)
@@ -36,6 +36,7 @@ def delivery(campaign_id: int) -> str:
         rows=delivery_status(campaign.id),
         states=DELIVERY_STATES,
         replies=followups.reply_rates(campaign.id),
+        bounced=bounces.bounced_in(campaign.id),
     )
 
 

@@ -24,6 +24,9 @@ class LetterPreview:
     body: list[letters.Segment]
     is_routed: bool
     is_signer_editable: bool
+    # Whether the signer may rewrite the whole letter, and the text the form offers them to edit.
+    is_letter_editable: bool
+    editable_text: str
     # The fixed list, or the routed officials once the signer's country is known.
     officials: list[Official]
     # For routed campaigns: the regions that have officials of their own, as (code, name).
@@ -36,24 +39,32 @@ def build_preview(campaign_id: int, signer: dict[str, str | None]) -> LetterPrev
     if settings is None:
         return None
     country, region = signer.get("country"), signer.get("region")
+    whole = settings.signers_may_edit_letter
     values: dict[str, str | None] = {
         "given_name": signer.get("given_name"),
         "family_name": signer.get("family_name"),
         "postal_code": signer.get("postal_code"),
-        "message": signer.get("message") if settings.is_signer_editable else "",
+        "message": signer.get("message") if settings.is_signer_editable and not whole else "",
         "place": letters.place_of(country, region) if country else None,
     }
     if values["given_name"] and values["family_name"]:
         values["name"] = f"{values['given_name']} {values['family_name']}"
     is_routed = settings.targeting == Targeting.ROUTED
+    site = current_app.config["BASE_URL"]
+    editable = letters.editable_text(settings, current_language()) if whole else ""
+    if whole:
+        # The letter as the signer edits it, shown as written: letter.js follows the field as they type.
+        own = letters.Segment(reflow(signer.get("message") or editable), slot="message")
+        body = [own, *letters.segments(letters.signer_body("", site), values)]
+    else:
+        body = letters.segments(reflow(letters.body_template(settings, site, current_language())), values)
     return LetterPreview(
         subject=letters.segments(letters.templates_in(settings, current_language())[0], values),
-        body=letters.segments(
-            reflow(letters.body_template(settings, current_app.config["BASE_URL"], current_language())),
-            values,
-        ),
+        body=body,
         is_routed=is_routed,
         is_signer_editable=settings.is_signer_editable,
+        is_letter_editable=whole,
+        editable_text=editable,
         officials=officials_for(settings, country, region) if (country or not is_routed) else [],
         regions=routed_regions() if is_routed else [],
     )

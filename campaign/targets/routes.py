@@ -1,11 +1,12 @@
 """The targets' public pages: the letter preview a signer sees before signing, the routed officials,
-the reply question, and the directory's command-line tools (`campaign officials import|status`).
+the reply question, and the command-line tools (`campaign officials import|status|delivery`).
 
 The pages of organizers and staff are in campaign.targets.pages, on the same blueprint.
 """
 
 from __future__ import annotations
 
+import getpass
 import sys
 from typing import TextIO
 
@@ -13,6 +14,7 @@ import click
 from flask import abort, jsonify, make_response, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
+from campaign.audit.service import record
 from campaign.campaigns.pages import page_with_errors
 from campaign.campaigns.service import public_view_or_404
 from campaign.extensions import csrf, db
@@ -24,7 +26,7 @@ from campaign.targets import delivery, directory, followups, service
 from campaign.targets import pages as pages
 from campaign.targets.blueprint import bp
 from campaign.targets.forms import OfficialsQuery, signer_fields
-from campaign.targets.models import ReplyAnswer
+from campaign.targets.models import DeliveryMode, ReplyAnswer
 from campaign.targets.preview import LetterPreview, build_preview
 
 
@@ -91,6 +93,23 @@ def status_command(slug: str) -> None:
         counts = "\t".join(str(row.count(state)) for state in delivery.DELIVERY_STATES)
         bad = " (address bad)" if row.official.is_email_bad else ""
         click.echo(f"{row.official.name}{bad}\t{counts}")
+
+
+@bp.cli.command("delivery")
+@click.argument("slug")
+@click.option("--digest-hour", type=click.IntRange(0, 23), help="One digest a day from this hour (UTC) on.")
+def delivery_command(slug: str, digest_hour: int | None) -> None:
+    """Send a letter campaign's letters paced (the default), or as a daily digest with --digest-hour."""
+    settings = service.settings_by_slug(slug)
+    if settings is None:
+        raise click.ClickException(f"no letter campaign {slug!r}")
+    mode = DeliveryMode.INDIVIDUAL if digest_hour is None else DeliveryMode.DIGEST
+    service.set_delivery(settings, mode, digest_hour or 0)
+    actor = f"cli:{getpass.getuser()}"
+    record(actor, "campaign.delivery_changed", f"campaign:{settings.campaign_id}", delivery=str(mode))
+    db.session.commit()
+    when = f"a daily digest from {digest_hour:02d}:00 UTC" if digest_hour is not None else "paced letters"
+    click.echo(f"{slug}: {when}.")
 
 
 @bp.route("/letters/replied/<token>", methods=["GET", "POST"])

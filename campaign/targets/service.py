@@ -15,9 +15,10 @@ from campaign import clock
 from campaign.campaigns.models import Campaign
 from campaign.database import insert
 from campaign.extensions import db
+from campaign.i18n import current_language
 from campaign.mail import service as mail
 from campaign.signing.models import Signature
-from campaign.targets import copies, pacing
+from campaign.targets import copies, letters, pacing
 from campaign.targets.messages import LETTER_KIND
 from campaign.targets.models import (
     DeliveryMode,
@@ -88,7 +89,7 @@ def write_letters(signature_id: int, now: datetime | None = None) -> int:
         return 0
     now = now or clock.now()
     # Only the hash of the paragraph, and only if the signer's words go into the letter.
-    digest = signature.message_hash if settings.is_signer_editable else None
+    digest = _words_digest(signature, settings)
     is_held = _should_hold(signature, digest, now)
     written = 0
     for official in sorted(officials_for(settings, signature.country, signature.region), key=lambda o: o.id):
@@ -111,6 +112,18 @@ def write_letters(signature_id: int, now: datetime | None = None) -> int:
         if not is_held and settings.delivery == DeliveryMode.INDIVIDUAL:
             pacing.queue_letter(db.session.get_one(Letter, letter_id), settings, now)
     return written
+
+
+def _words_digest(signature: Signature, settings: LetterCampaign) -> str | None:
+    """The hash that finds copies of the signer's own words in their letters; None if these carry none.
+
+    A signer who could edit the whole letter and left it as offered sends the organizer's words.
+    """
+    if settings.signers_may_edit_letter:
+        languages = (signature.language, None)
+        offered = {letters.words_hash(letters.editable_text(settings, lang)) for lang in languages}
+        return None if signature.message_hash in offered else signature.message_hash
+    return signature.message_hash if settings.is_signer_editable else None
 
 
 def _should_hold(signature: Signature, digest: str | None, now: datetime) -> bool:
@@ -140,7 +153,13 @@ def _is_copy(signature: Signature, digest: str | None) -> bool:
 
 
 def remember_words(signature_id: int, campaign_id: int, message: str | None) -> None:
-    """Keep what finds near copies of a new signature's own words (a keyed MinHash, never the words)."""
+    """Keep what finds near copies of a new signature's own words (a keyed MinHash, never the words).
+
+    Where signers may edit the whole letter, their own words are those they added or changed.
+    """
+    settings = letter_settings(campaign_id) if message else None
+    if settings is not None and settings.signers_may_edit_letter:
+        message = letters.own_words(settings, message, current_language())
     copies.remember(signature_id, campaign_id, message)
 
 
@@ -157,6 +176,18 @@ def _is_burst(signature: Signature, now: datetime) -> bool:
         )
     ).scalar_one()
     return int(others) >= ADDRESS_LIMIT
+
+
+def set_delivery(settings: LetterCampaign, delivery: DeliveryMode, digest_hour: int = 0) -> None:
+    """Send the campaign's letters paced, or as one digest a day from `digest_hour` (UTC) on."""
+    if delivery == DeliveryMode.DIGEST:
+        # The hourly run sends a campaign's digest on its first run inside the window
+        # (campaign.targets.digests), once a day: the window's opening is the digest's hour.
+        settings.window_start_hour, settings.window_end_hour = digest_hour, 24
+    elif settings.delivery == DeliveryMode.DIGEST:
+        # Back to paced letters: they may leave at any hour again.
+        settings.window_start_hour, settings.window_end_hour = 0, 24
+    settings.delivery = delivery
 
 
 def release_held(letter_id: int, now: datetime | None = None) -> bool:

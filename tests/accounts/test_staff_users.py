@@ -11,8 +11,8 @@ from sqlalchemy import select
 from campaign.accounts.models import AccountSession, Role, User
 from campaign.api.models import ApiToken
 from campaign.api.tokens import create_token
-from campaign.audit.models import AuditEvent
 from tests.support.accounts import age_second_factor, log_in, log_in_with_code
+from tests.support.audit import events
 from tests.support.forms import post_form
 from tests.support.outbox import bodies
 
@@ -25,16 +25,6 @@ def staff_browser(app, make_user, role: Role = Role.STAFF, email: str = "staff@e
     browser = app.test_client()
     log_in_with_code(browser, email, STAFF_SECRET)
     return browser, user
-
-
-def events(db, action: str) -> list[AuditEvent]:
-    """The audit events of one action, oldest first."""
-    db.session.expire_all()
-    return list(
-        db.session.execute(
-            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-        ).scalars()
-    )
 
 
 def user_row(db, email: str) -> User:
@@ -136,7 +126,7 @@ def test_disabling_ends_sessions_and_revokes_tokens_and_enabling_lets_them_back(
     assert [e.action for e in events(db, "user.enabled")] == ["user.enabled"]
     # The page shows what was done to the account, and by whom.
     history = browser.get(page).get_data(as_text=True)
-    assert "user.disabled" in history and f"by user:{staff.id}" in history
+    assert "user.disabled" in history and f"by {staff.display_name}" in history
 
 
 def test_resetting_two_factor_ends_sessions_and_asks_to_enrol_again(app, db, make_user):

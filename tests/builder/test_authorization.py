@@ -63,7 +63,25 @@ ROUTES = [
     ("POST", "/organize/campaigns/{id}/edit", "draft", EDIT, BUILDER, "organizer", 303),
     ("GET", "/organize/campaigns/{id}/letter", "letter", {}, BUILDER, "organizer", 200),
     ("POST", "/organize/campaigns/{id}/letter", "letter", LETTER, BUILDER, "organizer", 303),
-    ("POST", "/organize/campaigns/{id}/image", "draft", {"image": "upload"}, BUILDER, "organizer", 303),
+    (
+        "POST",
+        "/organize/campaigns/{id}/image",
+        "draft",
+        {"image": "upload", "image_alt": "A banner"},
+        BUILDER,
+        "organizer",
+        303,
+    ),
+    ("POST", "/organize/campaigns/{id}/image/alt", "draft", {"alt_text": "A"}, BUILDER, "organizer", 303),
+    (
+        "POST",
+        "/organize/campaigns/{id}/contact",
+        "open",
+        {"contact_email": "news@example.org"},
+        BUILDER,
+        "organizer",
+        303,
+    ),
     ("POST", "/organize/campaigns/{id}/image/delete", "draft", {}, BUILDER, "organizer", 303),
     ("POST", "/organize/campaigns/{id}/submit", "draft", {}, BUILDER, "organizer", 303),
     ("POST", "/organize/campaigns/{id}/close", "open", {}, BUILDER, "organizer", 303),
@@ -71,7 +89,7 @@ ROUTES = [
         "POST",
         "/organize/campaigns/{id}/outcome",
         "open",
-        {"kind": "victory", "text": "Won."},
+        {"kind": "victory", "text": "Won.", "confirmed": "yes"},
         BUILDER,
         "organizer",
         303,
@@ -110,7 +128,7 @@ def _campaign_in(db, team, stage):
         token = csrf_token(team.organizer.browser.get(page).get_data(as_text=True))
         team.organizer.browser.post(
             f"{page}/image",
-            data={"csrf_token": token, "image": (io.BytesIO(image_bytes()), "a.jpg")},
+            data={"csrf_token": token, "image": (io.BytesIO(image_bytes()), "a.jpg"), "image_alt": "A"},
             content_type="multipart/form-data",
         )
         if stage == "in_review":

@@ -100,7 +100,9 @@ def test_a_members_outcome_is_not_public_until_an_owner_approves_it(db, crew, ma
     assert "Read the decision" not in crew.visitor.get(public).get_data(as_text=True)  # now cached
     page = f"/organize/campaigns/{campaign.id}"
 
-    proposed = post_form(crew.member.browser, page, f"{page}/outcome", kind="victory", text=PHISHING)
+    proposed = post_form(
+        crew.member.browser, page, f"{page}/outcome", kind="victory", text=PHISHING, confirmed="yes"
+    )
 
     assert proposed.status_code == 303
     change_page = proposed.headers["Location"]
@@ -120,6 +122,9 @@ def test_a_members_outcome_is_not_public_until_an_owner_approves_it(db, crew, ma
     waiting = crew.member.browser.get(change_page).get_data(as_text=True)
     assert "Waiting for approval" in waiting and SHOWN_HOST in waiting
     assert "Changes waiting for approval" in crew.owner.browser.get(page).get_data(as_text=True)
+    # The owner deciding is told whom approving it emails.
+    deciding = crew.owner.browser.get(change_page).get_data(as_text=True)
+    assert "Approving it publishes the outcome and emails it to 0 signers who asked for news." in deciding
 
     # A member cannot approve their own change.
     refused = post_form(crew.member.browser, change_page, f"{change_page}/approve")
@@ -255,7 +260,9 @@ def test_an_owners_own_change_waits_for_their_second_factor(app, db, crew, make_
     # The second factor the owner gave at sign-in is too old for this.
     monkeypatch.setitem(app.config, "CHANGE_TWO_FACTOR_SECONDS", 0)
 
-    answer = post_form(crew.owner.browser, page, f"{page}/outcome", kind="response", text="They replied.")
+    answer = post_form(
+        crew.owner.browser, page, f"{page}/outcome", kind="response", text="They replied.", confirmed="yes"
+    )
 
     assert answer.status_code == 303
     target = urlsplit(answer.headers["Location"])

@@ -20,7 +20,7 @@ def upload(person, campaign, data, filename="photo.jpg"):
     token = csrf_token(person.browser.get(page).get_data(as_text=True))
     return person.browser.post(
         f"{page}/image",
-        data={"csrf_token": token, "image": (io.BytesIO(data), filename)},
+        data={"csrf_token": token, "image": (io.BytesIO(data), filename), "image_alt": "A banner"},
         content_type="multipart/form-data",
     )
 
@@ -152,7 +152,7 @@ def test_the_image_of_an_approved_campaign_cannot_be_swapped_without_review(db, 
     token = csrf_token(team.organizer.browser.get(page).get_data(as_text=True))
     answer = team.organizer.browser.post(
         f"{page}/image",
-        data={"csrf_token": token, "image": (io.BytesIO(image_bytes()), "a.jpg")},
+        data={"csrf_token": token, "image": (io.BytesIO(image_bytes()), "a.jpg"), "image_alt": "A banner"},
         content_type="multipart/form-data",
     )
     assert answer.status_code == 409

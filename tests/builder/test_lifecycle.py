@@ -57,7 +57,12 @@ def test_an_outcome_is_published_on_the_cached_page_at_once(db, team):
     page = f"/organize/campaigns/{campaign.id}"
 
     answer = press(
-        team.organizer, page, f"{page}/outcome", kind="victory", text="Parliament **recognized** Artsakh."
+        team.organizer,
+        page,
+        f"{page}/outcome",
+        kind="victory",
+        text="Parliament **recognized** Artsakh.",
+        confirmed="yes",
     )
 
     assert answer.status_code == 303
@@ -100,7 +105,14 @@ def test_the_first_outcome_is_announced_to_signers_and_a_correction_is_not(db, t
 
     campaign = open_campaign(db, team)
     page = f"/organize/campaigns/{campaign.id}"
-    press(team.organizer, page, f"{page}/outcome", kind="victory", text="Parliament recognized Artsakh.")
+    press(
+        team.organizer,
+        page,
+        f"{page}/outcome",
+        kind="victory",
+        text="Parliament recognized Artsakh.",
+        confirmed="yes",
+    )
     press(team.organizer, page, f"{page}/outcome", kind="victory", text="Parliament recognized the Republic.")
     [announcement] = db.session.execute(select(Update)).scalars().all()
     assert announcement.campaign_id == campaign.id

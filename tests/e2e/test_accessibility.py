@@ -40,6 +40,7 @@ def public_pages(world: World) -> list[str]:
         f"/campaigns/{petition}/thanks",
         f"/campaigns/{petition}/embed",
         f"/campaigns/{petition}/embed/check-your-inbox",
+        f"/campaigns/{petition}/ledger",
         world.confirm_path,
         "/my/",
         world.my_path,

@@ -26,7 +26,7 @@ def test_the_campaign_page_says_how_many_count_and_how_many_were_removed_and_why
     cache.forget_local()  # the page's skeleton, as SKELETON_SECONDS later
     line = tally_line(client, "removals")
     assert "6 counted, none removed." in line
-    assert 'href="/campaigns/removals/ledger.json"' in line
+    assert 'href="/campaigns/removals/ledger"' in line
 
     assert supporters.withdraw(db.session.get(Signature, ids[0]).person_id, ids[0])
     criteria = Criteria.build(campaign_id=campaign.id, statuses=["validated"])

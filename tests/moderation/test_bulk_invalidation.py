@@ -94,7 +94,7 @@ def test_staff_count_a_range_then_invalidate_exactly_that_many_and_the_count_dro
     done = staff.get(f"{NEW}/{job_id}").get_data(as_text=True)
     assert "30</span> of 30 invalidated" in done and 'http-equiv="refresh"' not in done
     listed = staff.get("/staff/moderation/fraud/").get_data(as_text=True)
-    assert f'href="{NEW}/{job_id}"' in listed and f"user:{people.staff_user.id}" in listed
+    assert f'href="{NEW}/{job_id}"' in listed and f"<td>{people.staff_user.display_name}</td>" in listed
 
     # The worker folds them out of the count.
     def count_now():

@@ -67,10 +67,20 @@ def press(person: Person, page: str, action: str, **fields: Any) -> Any:
     return post_form(person.browser, page, action, **fields)
 
 
+# A letter campaign's letter, written as an organizer would before submitting it.
+LETTER_FORM = {
+    "subject_template": "Please recognize Artsakh",
+    "body_template": "Dear $official_name,\n\nPlease recognize Artsakh.\n\n$message\n\n$name, $place",
+    "targeting": "routed",
+}
+
+
 def open_campaign(db: Any, team: Team, **fields: Any) -> Any:
-    """A campaign written by the organizer, submitted and approved by staff."""
+    """A campaign written by the organizer (its letter too), submitted and approved by staff."""
     campaign = draft_of(db, team.organizer, team.organization, **fields)
     page = f"/organize/campaigns/{campaign.id}"
+    if campaign.is_letter:
+        assert post_form(team.organizer.browser, f"{page}/letter", **LETTER_FORM).status_code == 303
     assert press(team.organizer, page, f"{page}/submit").status_code == 303
     review = f"/staff/moderation/{campaign.id}"
     assert press(team.staff, review, f"{review}/approve").status_code == 303
