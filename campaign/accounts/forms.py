@@ -91,9 +91,10 @@ class NewAccountForm(NewPasswordForm):
 
 
 class OrganizationForm(FlaskForm):
-    """A new organization's name."""
+    """A new organization's name; from the builder's first run, `then` asks to go on to a first campaign."""
 
     name = _name_field(lazy_gettext("Organization name"), lazy_gettext("Please enter a name."), 200)
+    then = HiddenField()
 
 
 class InvitationForm(FlaskForm):

@@ -30,6 +30,10 @@ def organization_list() -> BaseResponse:
         )
     organization = organizations.create_organization(form.name.data or "", user)
     db.session.commit()
+    if form.then.data == "campaign":
+        # A new organizer's first run (the builder's start page): on to the first campaign.
+        flash(gettext("%(name)s is ready. Now start its first campaign.", name=organization.name), "success")
+        return redirect(url_for("builder.new"), code=303)
     return redirect(url_for("accounts.organization", organization_id=organization.id), code=303)
 
 

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
 from campaign.accounts.access import current_user_or_401, login_required, signed_in_user
+from campaign.accounts.forms import OrganizationForm
 from campaign.accounts.organizations import organizations_of
 
 # These add their routes to bp: changes after approval, comments, settings, translations.
@@ -52,6 +53,8 @@ def index() -> Response:
         organizations=organizations_of(user),
         stage_of=lifecycle.stage_of,
         labels=lifecycle.STAGE_LABELS,
+        # A first run: the organization is made on this page, then the first campaign.
+        organization_form=OrganizationForm(then="campaign"),
     )
 
 
@@ -69,7 +72,8 @@ def new() -> BaseResponse:
     """Start a petition or a letter campaign for one of the user's organizations."""
     form = _new_form()
     if not form.organization_id.choices:
-        return page("no_organization.html", 403 if request.method == "POST" else 200)
+        status = 403 if request.method == "POST" else 200
+        return page("no_organization.html", status, organization_form=OrganizationForm(then="campaign"))
     if not form.validate_on_submit():
         return page("new.html", 400 if request.method == "POST" else 200, form=form)
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from flask_babel import gettext
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, select
 
 from campaign import clock
 from campaign.extensions import db
@@ -72,3 +72,19 @@ def forget(signature_ids: Sequence[int]) -> None:
             .where(PartnerConsent.signature_id.in_(signature_ids))
             .execution_options(synchronize_session=False)
         )
+
+
+def given_by(signature_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+    """The partner consents of these signatures (their words and language, oldest first), in one query:
+    what the supporter's own page shows they agreed to."""
+    given: dict[int, list[tuple[str, str]]] = {}
+    if not signature_ids:
+        return given
+    rows = db.session.execute(
+        select(PartnerConsent.signature_id, PartnerConsent.wording, PartnerConsent.language)
+        .where(PartnerConsent.signature_id.in_(signature_ids))
+        .order_by(PartnerConsent.id)
+    )
+    for signature_id, words, language in rows:
+        given.setdefault(signature_id, []).append((words, language))
+    return given

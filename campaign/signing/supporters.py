@@ -69,6 +69,8 @@ class Held:
     consents: dict[str, str]
     # Its receipt in the campaign's public ledger, once it has counted.
     receipt: str | None = None
+    # The words of each "<partner> may email me" it ticked, and the language they were shown in.
+    partner_consents: tuple[tuple[str, str], ...] = ()
 
     @property
     def state(self) -> str:
@@ -90,12 +92,15 @@ def held_for(person_id: int) -> list[Held]:
     ).all()
     texts: dict[str, dict[str, str]] = {}
     held = []
-    receipts = ledger_receipts.receipts_of([row[0].id for row in rows])
+    ids = [row[0].id for row in rows]
+    receipts = ledger_receipts.receipts_of(ids)
+    to_partners = partner_consents.given_by(ids)
     for signature, campaign in rows:
         version = signature.consent_version
         if version not in texts:
             texts[version] = consents.texts_of(version)
-        held.append(Held(signature, campaign, texts[version], receipts.get(signature.id)))
+        given = tuple(to_partners.get(signature.id, ()))
+        held.append(Held(signature, campaign, texts[version], receipts.get(signature.id), given))
     return held
 
 

@@ -150,7 +150,7 @@ def test_a_user_without_an_organization_is_asked_to_start_one(app, db):
 
     browser, _ = signed_in(app, db, "solo@example.org", Role.ORGANIZER, two_factor=False)
     page = browser.get("/organize/campaigns/new").get_data(as_text=True)
-    assert "start or join an organization" in page
+    assert "First, your organization" in page and "Create the organization and go on" in page
 
 
 def test_campaign_id_of_reads_the_redirect(db, team):

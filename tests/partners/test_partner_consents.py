@@ -144,3 +144,19 @@ def test_a_form_sent_back_with_errors_keeps_the_boxes_as_ticked(db, cohosted, cl
     assert f'<input id="partner-{b.id}" name="partners" type="checkbox" value="{b.id}" checked>' in html
     assert f'<input id="partner-{a.id}" name="partners" type="checkbox" value="{a.id}">' in html
     assert _consents(db) == []
+
+
+def test_the_supporters_own_page_shows_the_partner_boxes_they_ticked_in_the_words_they_read(
+    db, cohosted, sign, client
+):
+    import re
+
+    from tests.support.outbox import bodies
+
+    a, b = cohosted.partner_a, cohosted.partner_b
+    assert sign("dont-be-blind", partners=[str(a.id)]).status_code == 303
+    my_path = re.search(r"http://localhost(/my/\S+)", bodies(db, "confirmation")[-1]).group(1)
+    page = client.get(my_path).get_data(as_text=True)
+    assert "“Another Group may email me”: yes" in page
+    # Only what they ticked: not the partner whose box they left empty.
+    assert f"{b.name} may email me" not in page
