@@ -84,7 +84,9 @@ def new() -> BaseResponse:
         form.title.errors = [str(problem)]
         return page("new.html", 409, form=form)
     db.session.commit()
-    return redirect(url_for("builder.edit", campaign_id=campaign.id), code=303)
+    # On to the draft's overview, the hub of every step before review (image, letter, translations...).
+    flash(gettext("The draft is saved. Here is every step before you submit it for review."))
+    return redirect(url_for("builder.show", campaign_id=campaign.id), code=303)
 
 
 @bp.get("/organize/campaigns/<int:campaign_id>")

@@ -155,4 +155,8 @@ def test_a_user_without_an_organization_is_asked_to_start_one(app, db):
 
 def test_campaign_id_of_reads_the_redirect(db, team):
     answer = new_campaign(team.organizer, team.organization)
-    assert answer.headers["Location"].endswith(f"/organize/campaigns/{campaign_id_of(answer)}/edit")
+    # A new draft lands on its overview, where every step before review is listed.
+    assert answer.headers["Location"].endswith(f"/organize/campaigns/{campaign_id_of(answer)}")
+    overview = team.organizer.browser.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "The draft is saved. Here is every step before you submit it for review." in overview
+    assert 'id="draft-steps-heading"' in overview
