@@ -14,7 +14,6 @@ import enum
 import re
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
-from email.utils import getaddresses
 
 # A message's own return path: bounces+<outbox id>-<token>@domain (campaign.mail.bounces).
 RETURN_PATH = re.compile(r"\bbounces\+([0-9]{1,18})-([0-9a-z]{1,64})@", re.IGNORECASE | re.ASCII)
@@ -39,12 +38,9 @@ class Report:
     """What one message of the bounce mailbox says, as far as it can be read."""
 
     verdict: Verdict
-    # (outbox id, token) of every return path the report was delivered to or quotes.
+    # (outbox id, token) of every return path the report was delivered to or quotes: the only thing
+    # that names the message (campaign.mail.bounces.message_of), so no address is read from it.
     return_paths: list[tuple[int, str]] = field(default_factory=list)
-    # The addresses the report says it is about (Final-/Original-Recipient, Original-Rcpt-To).
-    recipients: list[str] = field(default_factory=list)
-    # The Message-ID of the message it returns, if it quotes its headers.
-    message_id: str | None = None
 
 
 def read(raw: bytes) -> Report:
@@ -53,14 +49,13 @@ def read(raw: bytes) -> Report:
     report_type = _report_type(message)
     returned = _returned_headers(message)
     paths = _return_paths(message, _ENVELOPE_HEADERS) or _return_paths(returned, ("Return-Path",))
-    message_id = _header(returned, "Message-ID").strip() or None
     if report_type == "delivery-status":
-        verdict, recipients = _delivery_status(message)
+        verdict = _delivery_status(message)
     elif report_type == "feedback-report":
-        verdict, recipients = _feedback(message)
+        verdict = _feedback(message)
     else:
-        verdict, recipients = Verdict.OTHER, []
-    return Report(verdict, list(dict.fromkeys(paths)), list(dict.fromkeys(recipients)), message_id)
+        verdict = Verdict.OTHER
+    return Report(verdict, list(dict.fromkeys(paths)))
 
 
 def _report_type(message: Message) -> str:
@@ -88,33 +83,30 @@ def _blocks(message: Message, content_type: str) -> list[Message]:
     return blocks
 
 
-def _delivery_status(message: Message) -> tuple[Verdict, list[str]]:
-    """A DSN's verdict (hard if any recipient failed for good) and the recipients it names."""
+def _delivery_status(message: Message) -> Verdict:
+    """A DSN's verdict: hard if any recipient failed for good."""
     verdict = Verdict.OTHER
-    recipients: list[str] = []
     for block in _blocks(message, "message/delivery-status"):
         action = _header(block, "Action").strip().lower()
         status = _header(block, "Status").strip()
         if not action:
             continue  # the per-message block (Reporting-MTA), not a recipient's
-        recipients += _typed_addresses(block, "Final-Recipient", "Original-Recipient")
         if action == "failed" and status.startswith("5."):
             verdict = Verdict.HARD
         elif verdict is Verdict.OTHER and (action in ("failed", "delayed") or status.startswith("4.")):
             verdict = Verdict.SOFT
-    return verdict, recipients
+    return verdict
 
 
-def _feedback(message: Message) -> tuple[Verdict, list[str]]:
-    """An ARF report's verdict (a complaint unless it says not-spam) and the recipient it names."""
+def _feedback(message: Message) -> Verdict:
+    """An ARF report's verdict: a complaint unless it says not-spam."""
     blocks = _blocks(message, "message/feedback-report")
     if not blocks:
-        return Verdict.OTHER, []
+        return Verdict.OTHER
     feedback_type = _header(blocks[0], "Feedback-Type").strip().lower()
     if not feedback_type or feedback_type in _NOT_COMPLAINTS:
-        return Verdict.OTHER, []
-    recipients = [address for _, address in getaddresses(blocks[0].get_all("Original-Rcpt-To", []))]
-    return Verdict.COMPLAINT, [address for address in recipients if address]
+        return Verdict.OTHER
+    return Verdict.COMPLAINT
 
 
 def _returned_headers(message: Message) -> Message:
@@ -136,17 +128,6 @@ def _return_paths(message: Message, names: tuple[str, ...]) -> list[tuple[int, s
     for name in names:
         for value in message.get_all(name, []):
             found += [(int(number), token.lower()) for number, token in RETURN_PATH.findall(str(value))]
-    return found
-
-
-def _typed_addresses(block: Message, *names: str) -> list[str]:
-    """The addresses of DSN fields written as '<type>; <address>' (rfc822; someone@example.org)."""
-    found: list[str] = []
-    for name in names:
-        kind, _, address = _header(block, name).partition(";")
-        address = address.strip().strip("<>").strip()
-        if kind.strip().lower() == "rfc822" and "@" in address:
-            found.append(address)
     return found
 
 
