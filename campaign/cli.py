@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
     from campaign.campaigns import commands as demo_commands
     from campaign.exports import commands as export_commands
     from campaign.ledger import commands as ledger_commands
+    from campaign.mail import commands as mail_commands
     from campaign.moderation import commands as signature_commands
     from campaign.privacy import commands as key_commands
     from campaign.signing import commands as flood_commands
@@ -49,6 +50,7 @@ def init_app(app: Flask) -> None:
         flood_commands.init_app,
         key_commands.init_app,
         ledger_commands.init_app,
+        mail_commands.init_app,
         signature_commands.init_app,
         token_commands.init_app,
         account_commands.init_app,

@@ -137,6 +137,9 @@ DEFAULTS: dict[str, Any] = {
     # How often beat reads the bounce mailbox (BOUNCE_MAILDIR), and at most how many messages a run.
     "BOUNCE_READ_SECONDS": 60,
     "BOUNCE_READ_BATCH": 500,
+    # Days a message of the bounce mailbox that could not be read stays in its .rejected folder (it
+    # holds supporters' addresses in clear); 0: deleted at once, the log saying only that one came.
+    "BOUNCE_SET_ASIDE_DAYS": 7,
     # After a failed publish, skip the broker for this long and let the sweep
     # hand the rows over: a request must not wait on a broker that is down.
     "PUBLISH_BACKOFF_SECONDS": 5,

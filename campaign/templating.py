@@ -6,6 +6,7 @@ from flask import Flask
 
 from campaign import i18n, labels
 from campaign.audit.actors import actor_names
+from campaign.audit.phrases import action_phrase
 from campaign.mail.service import short_name
 
 
@@ -28,3 +29,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["short_name"] = short_name
     # The audit log's actors ("user:2", "system:webhooks") by name, one query for a whole history.
     app.jinja_env.filters["actor_names"] = actor_names
+    # The audit log's actions ("campaign.approved") as phrases in the reader's language.
+    app.jinja_env.filters["action_phrase"] = action_phrase

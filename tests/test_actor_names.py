@@ -53,7 +53,7 @@ def test_the_account_history_names_who_acted(app, db, team):
 
     html = team.admin.browser.get(page).get_data(as_text=True)
 
-    assert f"user.role_changed by {team.admin.user.display_name}" in html
+    assert f"{team.admin.user.display_name} changed the account&#39;s role" in html
     assert f"by user:{team.admin.user.id}" not in html
     event = db.session.execute(
         select(AuditEvent).where(AuditEvent.action == "user.role_changed")

@@ -1,4 +1,5 @@
-"""Signatures and outreaches (the signatures of letter campaigns), OSDI's actions, as the API shows them."""
+"""Signatures and outreaches (the signatures of letter campaigns), OSDI's actions, as the API shows them,
+and the partner consents a record helper's body carries."""
 
 from __future__ import annotations
 
@@ -8,13 +9,21 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.sql.functions import coalesce
 
+from campaign import i18n
 from campaign.api import filters
 from campaign.api.campaigns import targets
 from campaign.api.fields import SEALED, country_field, email_field, region_field
-from campaign.api.resources import ORIGIN_SYSTEM, identifiers, iso, links, one_or_404
+from campaign.api.resources import ORIGIN_SYSTEM, VENDOR, ApiError, identifiers, iso, links, one_or_404
 from campaign.campaigns.models import Campaign, CampaignKind
 from campaign.links import absolute_url
+from campaign.partners import consents
+from campaign.partners.public import partners_of
 from campaign.signing.models import Signature, SignatureStatus
+from campaign.signing.service import Signed, SignOutcome
+
+# The record helpers' extension (OSDI's "<namespace>:<field>"): the ids of the partner organizations
+# whose "(partner) may email me" box the person ticked, as the sign form's `partners` boxes.
+PARTNER_CONSENTS = f"{VENDOR}:partner_consents"
 
 
 def signature_modified() -> ColumnElement[datetime]:
@@ -81,3 +90,40 @@ def signature(row: Signature) -> dict[str, Any]:
     elif personal.comment:
         shown["comments"] = personal.comment
     return shown
+
+
+def partner_consents_of(campaign: Campaign, body: dict[str, Any]) -> tuple[int, ...]:
+    """The partner ids a helper's body consents to, once each; a 400 naming any the campaign has not."""
+    sent = body.get(PARTNER_CONSENTS)
+    if sent is None:
+        return ()
+    if (
+        not isinstance(sent, list)
+        or len(sent) > consents.MAX_PARTNERS
+        or not all(isinstance(value, int) and not isinstance(value, bool) for value in sent)
+    ):
+        raise ApiError(
+            400,
+            f"{PARTNER_CONSENTS} must be a list of at most {consents.MAX_PARTNERS} partner organization ids",
+        )
+    partners = {card.organization_id: card.name for card in partners_of(campaign)}
+    unknown = [str(value) for value in sent if value not in partners]
+    if unknown:
+        known = ", ".join(f"{key} ({name})" for key, name in partners.items()) or "none"
+        raise ApiError(
+            400,
+            f"{PARTNER_CONSENTS}: {', '.join(unknown)} "
+            f"{'is not a partner' if len(unknown) == 1 else 'are not partners'} of this campaign "
+            f"(its partners: {known}); nothing was recorded",
+        )
+    return tuple(dict.fromkeys(sent))
+
+
+def record_partner_consents(signed: Signed, campaign: Campaign, organization_ids: tuple[int, ...]) -> None:
+    """Store the partner consents of a helper's new signature, in the words the sign form shows.
+
+    As on the form, only a new signature records them: a repeat, or one held by
+    a flood rule, adds none.
+    """
+    if organization_ids and signed.outcome == SignOutcome.NEW:
+        consents.record(signed.signature_id, campaign, organization_ids, i18n.current_language())

@@ -66,7 +66,11 @@ def _one_signature(campaign: Campaign, signature_id: int) -> Response:
 def _record(campaign_id: int, kind: CampaignKind) -> Response:
     """Record a signature or an outreach through the form's path; the receipt tells nothing of the signer."""
     campaign = campaigns.campaign_or_404(token_user(), campaign_id, kind)
-    helpers.record(campaign, helpers.json_body(), message_key="message", comment_key="comments")
+    body = helpers.json_body()
+    # Checked first: a refused partner id records nothing at all.
+    partner_ids = actions.partner_consents_of(campaign, body)
+    signed = helpers.record(campaign, body, message_key="message", comment_key="comments")
+    actions.record_partner_consents(signed, campaign, partner_ids)
     db.session.commit()
     return hal(helpers.receipt(campaign), status=202)
 

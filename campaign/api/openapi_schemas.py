@@ -47,6 +47,18 @@ def collection_schema(item: str) -> dict[str, Any]:
     )
 
 
+# Our extension to OSDI's helpers (campaign/api/actions.py): the partners the person agreed may email them.
+_PARTNER_CONSENTS = typed(
+    "array",
+    maxItems=50,
+    items=typed("integer", minimum=1),
+    description='Ids of the campaign\'s partner organizations whose box "(partner) may email me" the '
+    "person ticked, as on the sign form (stored with those words). An id that is not an accepted partner "
+    "of the campaign is refused (400, naming the partners) and nothing is recorded. Only a new signature "
+    "records them.",
+)
+
+
 def _helper(**action: dict[str, Any]) -> dict[str, Any]:
     """The body of a record helper: the person, what they add to the action, where they came from."""
     return shaped(
@@ -54,6 +66,7 @@ def _helper(**action: dict[str, Any]) -> dict[str, Any]:
             person=ref("PersonInput"),
             **action,
             referrer_data=shaped(fields(source=typed("string", maxLength=64))),
+            **{"campaigns:partner_consents": _PARTNER_CONSENTS},
         ),
         required=["person"],
     )

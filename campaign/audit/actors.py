@@ -1,8 +1,9 @@
 """Who did something, as pages name them: the audit log's "user:2" becomes the user's name.
 
-The log keeps actors as short strings ("user:2", "cli:root", "system:webhooks"),
-which stay true when a name changes; a page that shows a history turns every
-actor it shows into words at once, with one query for all the users among them:
+The log keeps actors as short strings ("user:2", "cli:root", "system:webhooks",
+"supporter:own-page"), which stay true when a name changes; a page that shows a
+history turns every actor it shows into words at once, with one query for all
+the users among them:
 `{% set names = history|map(attribute='actor')|actor_names %}`, then `names[event.actor]`.
 """
 
@@ -30,6 +31,9 @@ def _other_name(actor: str) -> str:
         return gettext("%(login)s at the command line", login=rest)
     if kind == "system":
         return gettext("The platform")
+    if kind == "supporter":
+        # A signer acting from their own page by its emailed link, with no account to name.
+        return gettext("A signer")
     return actor
 
 

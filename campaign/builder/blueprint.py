@@ -18,7 +18,7 @@ from campaign.accounts.access import current_user_or_401, managed_campaign_or_40
 from campaign.accounts.models import Organization
 from campaign.builder import change_queries, change_rules, changes, images, lifecycle, public, settings
 from campaign.builder.forms import ButtonForm, ImageForm, OutcomeForm
-from campaign.builder.setting_forms import ContactForm, ImageAltForm
+from campaign.builder.setting_forms import ContactForm, ImageAltForm, ImageFocusForm
 from campaign.campaigns.models import Campaign, OutcomeKind
 from campaign.campaigns.service import render_markdown
 from campaign.extensions import csrf, db
@@ -62,6 +62,7 @@ def campaign_page(
     outcome_form: OutcomeForm | None = None,
     contact_form: ContactForm | None = None,
     alt_form: ImageAltForm | None = None,
+    focus_form: ImageFocusForm | None = None,
     problem: str = "",
 ) -> Response:
     """Render a campaign's page in the builder."""
@@ -87,6 +88,7 @@ def campaign_page(
         button=ButtonForm(),
         image_form=ImageForm(),
         alt_form=alt_form or ImageAltForm(formdata=None, alt_text=campaign.image_alt or ""),
+        focus_form=focus_form or ImageFocusForm(formdata=None, focus=str(campaign.image_focus)),
         contact_form=contact_form or ContactForm(formdata=None, contact_email=campaign.contact_email or ""),
         outcome_audience=settings.outcome_audience(campaign),
         max_image_mb=images.max_bytes() // (1024 * 1024),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from campaign.accounts.models import ChangeReview
-from campaign.builder.forms import CampaignForm, LetterWordsForm
+from campaign.builder.forms import CampaignForm, LetterWordsForm, check_whole_letter
 from campaign.validation import multi_line
 
 
@@ -23,6 +25,17 @@ class RevisionForm(FlaskForm):
 
 class LetterRevisionForm(LetterWordsForm):
     """New words for an approved campaign's letters: subject and text (the officials stay as approved)."""
+
+    def __init__(self, *args: Any, signers_may_edit_letter: bool = False, **kwargs: Any) -> None:
+        """The form, for a campaign whose signers may (or may not) edit the whole letter."""
+        super().__init__(*args, **kwargs)
+        # As approved: the limit of a letter signers edit applies to its new words too.
+        self.signers_may_edit_letter = signers_may_edit_letter
+
+    def validate_body_template(self, field: Any) -> None:
+        """Only placeholders letters can fill in; a letter signers edit fits in the sign form."""
+        super().validate_body_template(field)
+        check_whole_letter(field.data or "", self.signers_may_edit_letter)
 
 
 class RejectChangeForm(FlaskForm):

@@ -112,8 +112,14 @@ def revise_letter(campaign_id: int) -> BaseResponse:
         return campaign_page(
             campaign, 409, problem=gettext("Only a campaign the public can see is revised here.")
         )
-    form = LetterRevisionForm(obj=letters.settings_of(campaign))
-    context: dict[str, Any] = {"campaign": campaign, "form": form, "placeholders": PLACEHOLDERS}
+    approved = letters.settings_of(campaign)
+    form = LetterRevisionForm(obj=approved, signers_may_edit_letter=approved.signers_may_edit_letter)
+    context: dict[str, Any] = {
+        "campaign": campaign,
+        "form": form,
+        "placeholders": PLACEHOLDERS,
+        "whole_letter_limit": letters.WHOLE_LETTER_LIMIT,
+    }
     if not form.validate_on_submit():
         return page("revise_letter.html", 400 if request.method == "POST" else 200, **context)
     payload = {
@@ -193,11 +199,7 @@ def _change_page(
         reject_form=reject_form or RejectChangeForm(formdata=None),
         problem=problem,
         # The first outcome is emailed to the signers who asked for news: the approver is told how many.
-        outcome_audience=(
-            settings.outcome_audience(campaign)
-            if found.kind == ChangeKind.OUTCOME and found.is_pending
-            else None
-        ),
+        outcome_audience=change_views.outcome_audience_of(found, campaign),
     )
 
 

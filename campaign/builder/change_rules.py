@@ -7,6 +7,8 @@ chose (`Organization.change_review`). See campaign.builder.changes.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app
 from flask_babel import gettext
 
@@ -14,7 +16,7 @@ from campaign.accounts import sessions as accounts
 from campaign.accounts.models import ChangeReview, MemberRole, Organization, User
 from campaign.accounts.organizations import membership
 from campaign.audit.service import record
-from campaign.builder import lifecycle
+from campaign.builder import letters, lifecycle
 from campaign.builder.models import ChangeKind, ChangeRequest
 from campaign.campaigns.models import Campaign, CampaignStatus
 from campaign.extensions import db
@@ -87,6 +89,17 @@ def check_possible(campaign: Campaign, kind: ChangeKind, draft: Update | None) -
         campaign
     ):
         raise lifecycle.LifecycleError(gettext("Only a campaign the public can see is revised this way."))
+
+
+def check_letter_fits(campaign: Campaign, kind: ChangeKind, payload: dict[str, Any]) -> None:
+    """Raise ChangeError if a change's letter is too long for signers who may edit the whole letter."""
+    name = {ChangeKind.LETTER: "body_template", ChangeKind.TRANSLATION: "letter_body"}.get(kind)
+    settings = letters.settings_or_none(campaign) if name and campaign.is_letter else None
+    if name is None or settings is None:
+        return
+    problem = letters.whole_letter_problem(payload.get(name) or "", settings.signers_may_edit_letter)
+    if problem:
+        raise ChangeError(problem)
 
 
 def set_review(organization: Organization, review: ChangeReview, user: User) -> None:

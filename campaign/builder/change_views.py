@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from campaign import labels
 from campaign.accounts.models import ChangeReview, User
-from campaign.builder import changes, letters
+from campaign.builder import changes, letters, settings
 from campaign.builder.models import ChangeKind, ChangeRequest
 from campaign.campaigns import translations
 from campaign.campaigns.models import Campaign, CampaignTranslation
@@ -74,6 +74,13 @@ def view_of(change: ChangeRequest, campaign: Campaign) -> ChangeView:
         new = _letter_text(payload["subject_template"], payload["body_template"])
         return replace(base, heading=payload["subject_template"], diff=_diff(old, new))
     return replace(base, heading=gettext("Close the campaign now: it takes no more signatures."))
+
+
+def outcome_audience_of(change: ChangeRequest, campaign: Campaign) -> int | None:
+    """How many signers approving the change would email now (a waiting first outcome); else None."""
+    if change.kind != ChangeKind.OUTCOME or not change.is_pending:
+        return None
+    return settings.outcome_audience(campaign)
 
 
 def _translation_view(payload: dict[str, Any], campaign: Campaign) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from campaign.builder.change_rules import (
     ChangeError,
     NeedsTwoFactor,
     actor,
+    check_letter_fits,
     check_possible,
     has_fresh_two_factor,
     is_owner,
@@ -60,6 +61,7 @@ def propose(
 ) -> ChangeRequest:
     """Record a change; apply it at once for an owner or staff with a fresh second factor, else keep it."""
     check_possible(campaign, kind, draft)
+    check_letter_fits(campaign, kind, payload)
     is_trusted_user = is_trusted(user, campaign)
     if is_owner(user, campaign):
         review_by = ChangeReview.OWNER  # their own, waiting at most for their second factor
@@ -103,8 +105,10 @@ def approve(change: ChangeRequest, user: User) -> None:
         raise PermissionError("not allowed to decide this change")
     if not has_fresh_two_factor():
         raise NeedsTwoFactor
-    _decide(change, user, ChangeStatus.APPROVED)
     campaign = db.session.get_one(Campaign, change.campaign_id)
+    # A change kept from before the limit was checked is refused, not applied.
+    check_letter_fits(campaign, change.kind, change.payload)
+    _decide(change, user, ChangeStatus.APPROVED)
     try:
         change_effects.apply(change, campaign, user)
     except lifecycle.LifecycleError as problem:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask_babel import format_number, lazy_gettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -25,12 +25,10 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from campaign import clock
-from campaign.builder.letters import LetterDraft, unknown_placeholders
+from campaign.builder.letters import LetterDraft, unknown_placeholders, whole_letter_problem
 from campaign.builder.service import SLUG_PATTERN, CampaignDraft
 from campaign.builder.setting_forms import alt_field
 from campaign.campaigns.models import CampaignKind, OutcomeKind
-from campaign.signing.submission import RULES
-from campaign.targets.letters import without_message_slot
 from campaign.targets.models import DeliveryMode, Targeting
 from campaign.validation import multi_line, single_line
 
@@ -193,14 +191,7 @@ class LetterForm(LetterWordsForm):
 
     def validate_signers_may_edit_letter(self, field: Any) -> None:
         """A letter signers edit fits in the sign form's field, whose limit is the paragraph's."""
-        longest = RULES["message"].max_length
-        if field.data and len(without_message_slot(self.body_template.data or "")) > longest:
-            raise ValidationError(
-                _(
-                    "A letter signers edit can have at most %(limit)s characters: please shorten it.",
-                    limit=format_number(longest),
-                )
-            )
+        check_whole_letter(self.body_template.data or "", bool(field.data))
 
     def draft(self) -> LetterDraft:
         """The form's values, for the service."""
@@ -214,6 +205,13 @@ class LetterForm(LetterWordsForm):
             delivery=DeliveryMode(self.delivery.data),
             digest_hour=int(self.digest_hour.data or 0),
         )
+
+
+def check_whole_letter(body_template: str, signers_may_edit_letter: bool) -> None:
+    """Raise a ValidationError if signers may edit the letter whole and it is too long for them to send."""
+    problem = whole_letter_problem(body_template, signers_may_edit_letter)
+    if problem:
+        raise ValidationError(problem)
 
 
 def _check_placeholders(template: str) -> None:

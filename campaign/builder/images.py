@@ -33,6 +33,13 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32}\.(jpg|png|webp)$")
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 40_000_000
 DEFAULT_MAX_SIDE = 2000
+# Where a crop keeps an image's focal point, as (across, down) fractions: CSS's object-position
+# (static/css/site.css, .focus-*) and the share image's crop (campaign.campaigns.sharing) agree.
+FOCUS_CENTERING: dict[str, tuple[float, float]] = {
+    "top": (0.5, 0.0),
+    "center": (0.5, 0.5),
+    "bottom": (0.5, 1.0),
+}
 
 
 class BadImage(ValueError):
@@ -134,3 +141,9 @@ def delete(name: str | None, into: Path | None = None) -> None:
     path = path_of(name, into) if name else None
     if path is not None:
         path.unlink(missing_ok=True)
+
+
+def cropped(image: Image.Image, size: tuple[int, int], focus: str) -> Image.Image:
+    """The image scaled to cover `size` and cropped to it, its focal point (top, centre, bottom) in view."""
+    centering = FOCUS_CENTERING.get(focus, FOCUS_CENTERING["center"])
+    return ImageOps.fit(image, size, Image.Resampling.LANCZOS, centering=centering)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from string import Template
 
-from flask_babel import gettext
+from flask_babel import format_number, gettext
 from sqlalchemy import delete, select
 
 from campaign import clock, i18n
@@ -20,14 +20,17 @@ from campaign.builder import lifecycle
 from campaign.campaigns import service as campaigns
 from campaign.campaigns.models import Campaign
 from campaign.extensions import db
+from campaign.signing.submission import RULES
 from campaign.targets import service as targets
-from campaign.targets.letters import PLACEHOLDERS
+from campaign.targets.letters import PLACEHOLDERS, without_message_slot
 from campaign.targets.models import DeliveryMode, LetterCampaign, LetterTarget, Official, Targeting
 
 # The directory can be large; the builder offers this many officials to pick from.
 OFFICIALS_OFFERED = 500
 # The hour (UTC) a daily digest is offered to leave at: officials find it in their morning mail.
 DIGEST_HOUR = 8
+# Signers who may edit the letter whole get it in the sign form's message field: its limit is the letter's.
+WHOLE_LETTER_LIMIT = RULES["message"].max_length
 # What a new letter campaign's letter starts from: a frame, not a letter (letter_problem).
 DEFAULT_LETTER_BODY = "Dear $official_name,\n\n$message\n\nYours sincerely,\n$name\n$place"
 
@@ -50,6 +53,16 @@ class LetterDraft:
 def unknown_placeholders(template: str) -> list[str]:
     """The $placeholders in a template that letters cannot fill in."""
     return sorted(set(Template(template).get_identifiers()) - set(PLACEHOLDERS))
+
+
+def whole_letter_problem(body_template: str, signers_may_edit_letter: bool) -> str | None:
+    """Why a letter is too long for signers to edit whole; None if it fits (or they may not edit it)."""
+    if not signers_may_edit_letter or len(without_message_slot(body_template)) <= WHOLE_LETTER_LIMIT:
+        return None
+    return gettext(
+        "A letter signers edit can have at most %(limit)s characters: please shorten it.",
+        limit=format_number(WHOLE_LETTER_LIMIT),
+    )
 
 
 def officials_offered() -> list[Official]:

@@ -59,6 +59,8 @@ class PageExtras:
     image_url: str | None = None
     image_width: int | None = None
     image_height: int | None = None
+    # What the banner's crop keeps in view (top, center, bottom): its .focus-* class.
+    image_focus: str = "center"
     share_text: str = ""
     # What the image shows ("" for none: the default picture is decorative), and that picture.
     image_alt: str = ""
@@ -87,6 +89,7 @@ def page_extras(view: CampaignView) -> PageExtras:
         image_url=absolute_url("builder.image", name=campaign.image_name) if campaign.image_name else None,
         image_width=campaign.image_width,
         image_height=campaign.image_height,
+        image_focus=str(campaign.image_focus),
         share_text=campaign.share_text,
         image_alt=campaign.image_alt or "",
         default_image_path=url_for("static", filename=DEFAULT_IMAGES[campaign.kind]),

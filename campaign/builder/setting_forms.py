@@ -1,4 +1,5 @@
-"""The builder's forms for a campaign's settings beyond its words: its contact email, its image's alt text."""
+"""The builder's forms for a campaign's settings beyond its words: its contact email, its image's alt text
+and focal point."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from campaign.accounts.service import InvalidEmail, normalized_email
+from campaign.campaigns.models import ImageFocus
 from campaign.validation import single_line
 
 
@@ -29,6 +31,20 @@ class ImageAltForm(FlaskForm):
     """What the campaign's image shows, changed after the upload."""
 
     alt_text = alt_field()
+
+
+class ImageFocusForm(FlaskForm):
+    """What the page's banner and the share image keep in view when they crop the campaign's image."""
+
+    focus = RadioField(
+        lazy_gettext("Keep in view when the image is cropped"),
+        choices=[
+            SelectChoice(ImageFocus.TOP.value, lazy_gettext("The top")),
+            SelectChoice(ImageFocus.CENTER.value, lazy_gettext("The middle")),
+            SelectChoice(ImageFocus.BOTTOM.value, lazy_gettext("The bottom")),
+        ],
+        validators=[DataRequired(lazy_gettext("Please choose the part of the image to keep in view."))],
+    )
 
 
 class ContactForm(FlaskForm):

@@ -1,6 +1,7 @@
-"""The builder's routes for a campaign's settings beyond its words: its contact email, its image's alt text.
+"""The builder's routes for a campaign's settings beyond its words: its contact email, its image's alt
+text and focal point.
 
-Both are on the campaign's page in the builder; each POST is checked for its
+Each is on the campaign's page in the builder; each POST is checked for its
 CSRF token by its form, changes one setting for a member of the campaign's
 organization, is recorded in the audit log, and goes back to the page.
 """
@@ -14,7 +15,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from campaign.accounts.access import current_user_or_401, login_required
 from campaign.builder import lifecycle, settings
 from campaign.builder.blueprint import bp, campaign_or_404, campaign_page, to_campaign
-from campaign.builder.setting_forms import ContactForm, ImageAltForm
+from campaign.builder.setting_forms import ContactForm, ImageAltForm, ImageFocusForm
+from campaign.campaigns.models import ImageFocus
 from campaign.extensions import db
 
 
@@ -47,4 +49,22 @@ def image_alt(campaign_id: int) -> BaseResponse:
         return campaign_page(campaign, 409, problem=str(problem))
     db.session.commit()
     flash(gettext("What the image shows was saved."))
+    return to_campaign(campaign)
+
+
+@bp.post("/organize/campaigns/<int:campaign_id>/image/focus")
+@login_required
+def image_focus(campaign_id: int) -> BaseResponse:
+    """Choose what the page's banner and the share image keep in view of the draft's image."""
+    campaign = campaign_or_404(campaign_id)
+    form = ImageFocusForm()
+    if not form.validate_on_submit():
+        return campaign_page(campaign, 400, focus_form=form)
+    try:
+        settings.set_image_focus(campaign, ImageFocus(form.focus.data), current_user_or_401())
+    except lifecycle.LifecycleError as problem:
+        db.session.rollback()
+        return campaign_page(campaign, 409, problem=str(problem))
+    db.session.commit()
+    flash(gettext("The image's crop was saved: see the previews."))
     return to_campaign(campaign)

@@ -1,5 +1,5 @@
-"""A campaign's settings beyond its words: the contact email, the image's alt text, the outcome's
-audience, and the letter with its delivery as organizers and staff review it.
+"""A campaign's settings beyond its words: the contact email, the image's alt text and focal point,
+the outcome's audience, and the letter with its delivery as organizers and staff review it.
 
 The letter's own settings (templates, officials, delivery, what signers may
 edit) are saved by campaign.builder.letters; this module reads them back for
@@ -17,7 +17,7 @@ from campaign.audit.service import record
 from campaign.builder import letters, lifecycle
 from campaign.builder.service import actor
 from campaign.campaigns import service as campaigns
-from campaign.campaigns.models import Campaign
+from campaign.campaigns.models import Campaign, ImageFocus
 from campaign.extensions import db
 from campaign.targets.models import DeliveryMode, Targeting
 from campaign.updates import sending as update_sending
@@ -57,6 +57,19 @@ def set_image_alt(campaign: Campaign, alt: str, user: User) -> None:
     campaign.image_alt = alt.strip()
     db.session.flush()
     record(actor(user), "campaign.image_alt_changed", f"campaign:{campaign.id}")
+    campaigns.forget_views()
+
+
+def set_image_focus(campaign: Campaign, focus: ImageFocus, user: User) -> None:
+    """Choose what the page's banner and the share image keep in view of a draft's image."""
+    if not lifecycle.is_editable(campaign):
+        raise lifecycle.LifecycleError(gettext("Only a draft's image can be changed."))
+    if campaign.image_name is None:
+        raise lifecycle.LifecycleError(gettext("Please upload an image first."))
+    campaign.image_focus = focus
+    db.session.flush()
+    # The crop is part of how the image shows: logged as a change of the image (its focus in the details).
+    record(actor(user), "campaign.image_changed", f"campaign:{campaign.id}", focus=focus.value)
     campaigns.forget_views()
 
 

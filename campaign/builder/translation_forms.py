@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from campaign.builder.forms import _check_placeholders
+from campaign.builder.forms import _check_placeholders, check_whole_letter
 from campaign.campaigns.translations import TranslationDraft
 from campaign.validation import multi_line, single_line
 
@@ -39,6 +39,12 @@ class TranslationForm(FlaskForm):
     letter_subject = StringField(lazy_gettext("Letter's subject"), validators=[Length(max=300), single_line])
     letter_body = TextAreaField(lazy_gettext("Letter"), validators=[Length(max=10_000), multi_line])
 
+    def __init__(self, *args: Any, signers_may_edit_letter: bool = False, **kwargs: Any) -> None:
+        """The form, for a campaign whose signers may (or may not) edit the whole letter."""
+        super().__init__(*args, **kwargs)
+        # Signers reading this language edit the translated letter: the same limit applies to it.
+        self.signers_may_edit_letter = signers_may_edit_letter
+
     def write_in(self, language: str) -> None:
         """Mark the text fields as written in the translation's language (spelling, screen readers)."""
         for field in (
@@ -58,8 +64,9 @@ class TranslationForm(FlaskForm):
             raise ValidationError(_("Translate both the letter's subject and its text, or neither."))
 
     def validate_letter_body(self, field: Any) -> None:
-        """Only placeholders letters can fill in."""
+        """Only placeholders letters can fill in; a letter signers edit fits in the sign form."""
         _check_placeholders(field.data or "")
+        check_whole_letter(field.data or "", self.signers_may_edit_letter)
 
     def draft(self) -> TranslationDraft:
         """The form's values, for the service."""

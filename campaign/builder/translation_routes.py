@@ -16,7 +16,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign.accounts.access import login_required
-from campaign.builder import change_queries, lifecycle
+from campaign.builder import change_queries, letters, lifecycle
 from campaign.builder.blueprint import bp, campaign_or_404, campaign_page, page
 from campaign.builder.change_routes import _propose
 from campaign.builder.models import ChangeKind
@@ -62,7 +62,11 @@ def translate(campaign_id: int, language: str) -> BaseResponse:
     if not (lifecycle.is_editable(campaign) or lifecycle.is_public(campaign)):
         problem = gettext("Only a draft, or a campaign the public can see, can be translated.")
         return campaign_page(campaign, 409, problem=problem)
-    form = TranslationForm(obj=translations.translation_of(campaign.id, language))
+    settings = letters.settings_or_none(campaign) if campaign.is_letter else None
+    may_edit_whole = settings is not None and settings.signers_may_edit_letter
+    form = TranslationForm(
+        obj=translations.translation_of(campaign.id, language), signers_may_edit_letter=may_edit_whole
+    )
     form.write_in(language)
     context: dict[str, Any] = {
         "campaign": campaign,
@@ -71,6 +75,7 @@ def translate(campaign_id: int, language: str) -> BaseResponse:
         "language_name": LANGUAGES[language],
         "placeholders": PLACEHOLDERS,
         "is_public": lifecycle.is_public(campaign),
+        "whole_letter_limit": letters.WHOLE_LETTER_LIMIT,
     }
     if not form.validate_on_submit():
         return page("translation.html", 400 if request.method == "POST" else 200, **context)

@@ -14,7 +14,8 @@ the widget's own document is same-origin, since the frame holds our page,
 while a forged post from another site says cross-site and is refused (the
 check is campaign.security.is_same_origin_post, the campaign page's sign form
 uses the same one). The supporter stays in the frame and reads "check your
-inbox" there.
+inbox" there. The form offers the same boxes as the campaign page for the
+campaign's partner organizations (campaign.partners.consents), recorded alike.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from campaign.campaigns.pages import count_html
 from campaign.campaigns.service import CampaignView
 from campaign.campaigns.translations import localized
 from campaign.counts.read import read_count
+from campaign.partners import consents
+from campaign.partners.public import partners_of
 from campaign.security import policy_framed_by, private, public
 from campaign.signing import fill_time, proof_of_work, service
 from campaign.signing.forms import SignForm
@@ -70,7 +73,9 @@ def sign(view: CampaignView, form: SignForm, partner: str | None) -> None:
         is_letter=view.is_letter,
         is_too_fast=fill_time.is_too_fast(request.form.get(fill_time.FIELD)),
     )
-    signature = dataclasses.replace(submitted, source=source_for(partner))
+    # SignForm has no field for the partners' boxes: read as the campaign page's sign POST reads them.
+    ticked = consents.ticked(request.form.getlist(consents.FIELD))
+    signature = dataclasses.replace(submitted, source=source_for(partner), partner_ids=ticked)
     service.sign(view, signature, proof=request.form.get(proof_of_work.PROOF_FIELD, ""))
 
 
@@ -90,6 +95,8 @@ def page(
         form=form or SignForm(formdata=None, meta={"csrf": False}),
         shown_at=fill_time.stamp(),
         partner=partner,
+        # The campaign's partner organizations: a box each on the form, as on the campaign page.
+        cohosts=partners_of(view),
         is_open=is_open(view),
         is_signed=is_signed,
         count_html=count_html(count, count.goal or view.goal),

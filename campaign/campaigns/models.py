@@ -40,6 +40,14 @@ class CampaignStatus(enum.StrEnum):
     TAKEN_DOWN = "taken_down"  # removed by staff: hidden from the public, takes no signature
 
 
+class ImageFocus(enum.StrEnum):
+    """Which part of a campaign's image a crop keeps in view: its top, its middle or its bottom."""
+
+    TOP = "top"
+    CENTER = "center"
+    BOTTOM = "bottom"
+
+
 class OutcomeKind(enum.StrEnum):
     """How a campaign ended: its demand was met, or the decision makers answered."""
 
@@ -107,6 +115,10 @@ class Campaign(db.Model):  # type: ignore[name-defined]
     image_height: Mapped[int | None]
     # What the image shows, for people who cannot see it (its alt text); None: decorative.
     image_alt: Mapped[str | None] = mapped_column(String(300))
+    # What the page's banner and the share image keep in view when they crop the image.
+    image_focus: Mapped[ImageFocus] = mapped_column(
+        _enum(ImageFocus, "image_focus"), default=ImageFocus.CENTER, server_default=ImageFocus.CENTER.value
+    )
     # Who a petition is addressed to ("The Parliament of Canada"), shown on its page.
     decision_maker: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # The lifecycle (campaign.builder.lifecycle): who submitted it, what staff decided.

@@ -2,7 +2,8 @@
 
 The share image (1200x630 PNG, what Facebook, Telegram, WhatsApp and X show
 beside a link) holds the campaign's title in the reader's language and its
-count. Drawing one costs tens of milliseconds, so each is drawn once per
+count, over the campaign's image (cropped to 1.91:1 at its focal point, dimmed so the words stay
+legible) when it has one. Drawing one costs tens of milliseconds, so each is drawn once per
 campaign version, language and count step, and kept as a file in the instance
 folder: every web process and every visitor after the first reads the file.
 """
@@ -24,7 +25,10 @@ from flask_babel import ngettext
 from PIL import Image, ImageDraw, ImageFont
 
 from campaign import i18n
+from campaign.builder import images
+from campaign.campaigns.models import Campaign
 from campaign.campaigns.service import CampaignView
+from campaign.extensions import db
 
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 72
@@ -35,6 +39,8 @@ BACKGROUND = (16, 42, 67)
 FOREGROUND = (255, 255, 255)
 ACCENT = (255, 196, 61)
 MUTED = (170, 190, 210)
+# How much of the background colour covers the campaign's image, so white words stay legible on it.
+SCRIM = 0.65
 # Title sizes tried from the largest down until the title fits in TITLE_LINES lines.
 TITLE_SIZES = (72, 64, 56, 48, 42)
 TITLE_LINES = 4
@@ -120,7 +126,8 @@ def share_image(view: CampaignView, count: int, goal: int) -> Path:
     folder = share_image_folder()
     path = folder / f"{view.id}-{version}-{language}-{step}-{goal}.png"
     if not path.exists():
-        png = draw(view.title, count_line(step, count, goal), min(step, goal) / goal if goal > 0 else 0.0)
+        progress = min(step, goal) / goal if goal > 0 else 0.0
+        png = draw(view.title, count_line(step, count, goal), progress, picture(view.id))
         _write_atomically(folder, path, png)
     return path
 
@@ -182,9 +189,24 @@ def _title_lines(title: str, width: float) -> tuple[ImageFont.FreeTypeFont, list
     return face, kept
 
 
-def draw(title: str, count_text: str, progress: float) -> bytes:
-    """Draw the 1200x630 share image: the title, the count, a progress bar; as PNG bytes."""
-    image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+def picture(campaign_id: int) -> Image.Image | None:
+    """The campaign's image cropped to the share image at its focal point and dimmed; None without one."""
+    campaign = db.session.get(Campaign, campaign_id)
+    path = images.path_of(campaign.image_name) if campaign and campaign.image_name else None
+    if campaign is None or path is None:
+        return None
+    with Image.open(path) as stored:
+        # A transparent PNG shows the share image's background colour through.
+        flat = Image.alpha_composite(
+            Image.new("RGBA", stored.size, (*BACKGROUND, 255)), stored.convert("RGBA")
+        )
+    crop = images.cropped(flat.convert("RGB"), (WIDTH, HEIGHT), campaign.image_focus)
+    return Image.blend(crop, Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND), SCRIM)
+
+
+def draw(title: str, count_text: str, progress: float, background: Image.Image | None = None) -> bytes:
+    """Draw the 1200x630 share image: title, count, progress bar (over the campaign's image); as PNG."""
+    image = background.copy() if background is not None else Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     pen = ImageDraw.Draw(image)
     width = WIDTH - 2 * MARGIN
     face, lines = _title_lines(title, width)

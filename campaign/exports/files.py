@@ -18,6 +18,7 @@ from sqlalchemy import select, text
 
 from campaign import claims, clock
 from campaign.exports.models import Export, ExportStatus
+from campaign.exports.reasons import ABANDONED
 from campaign.extensions import db
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,6 @@ def export_folder() -> Path:
 _EXPORT_LOCKS = 0x657870  # "exp"
 # Running exports whose worker is gone: nobody holds their advisory lock (campaign.claims).
 _ORPHANED_EXPORTS = claims.orphaned(Export, ExportStatus.RUNNING, Export.id, _EXPORT_LOCKS)
-ABANDONED = "The export stopped when its worker did; please ask for it again."
 
 
 @contextmanager

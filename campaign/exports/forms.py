@@ -39,7 +39,7 @@ class ExportForm(FlaskForm):
     # Members of a campaign's partner organization export the signers who consented to it, and only
     # those (campaign.partners); the choices are the user's partner organizations, set by the route.
     partner_id = SelectField(
-        lazy_gettext("Export for"),
+        lazy_gettext("Export on behalf of which organization"),
         coerce=int,
         choices=[SelectChoice(0, lazy_gettext("The campaign's own organization: every signer"))],
         default=0,

@@ -17,7 +17,7 @@ from campaign.accounts.access import (
     two_factor_fresh_required,
 )
 from campaign.campaigns.models import Campaign
-from campaign.exports import service
+from campaign.exports import reasons, service
 from campaign.exports.filters import ExportError, ExportFilters
 from campaign.exports.forms import ExportForm
 from campaign.exports.models import Export, ExportStatus
@@ -130,6 +130,7 @@ def show(export_id: int) -> str:
         "exports/show.html",
         export=export,
         campaign=campaign,
+        error=reasons.describe(export.error),
         is_working=export.status in (ExportStatus.QUEUED, ExportStatus.RUNNING),
     )
 

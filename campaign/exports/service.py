@@ -18,6 +18,7 @@ from flask_babel import gettext
 from campaign import clock, dispatch
 from campaign.audit.service import record
 from campaign.campaigns.models import Campaign
+from campaign.exports import reasons
 from campaign.exports.files import export_folder, running
 from campaign.exports.filters import ExportError, ExportFilters, check_columns
 from campaign.exports.models import Export, ExportStatus
@@ -120,7 +121,7 @@ def export_campaign_to(
             written = write_file(export, destination)
         except Exception:
             destination.unlink(missing_ok=True)
-            finish(export.id, ExportStatus.FAILED, error="The export failed.")
+            finish(export.id, ExportStatus.FAILED, error=reasons.WRITE_FAILED)
             raise
         finish(export.id, ExportStatus.DONE, written_rows=written)
     return written

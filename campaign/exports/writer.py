@@ -25,7 +25,7 @@ from sqlalchemy import DateTime, Select, String, bindparam, func, select, update
 from sqlalchemy.types import TypeEngine
 
 from campaign import clock, task_names
-from campaign.exports import rows
+from campaign.exports import reasons, rows
 from campaign.exports.files import export_folder, running
 from campaign.exports.filters import COLUMNS, ExportFilters, rows_query
 from campaign.exports.models import Export, ExportStatus
@@ -63,8 +63,7 @@ def run_export(export_id: int) -> ExportStatus:
         except Exception:
             path.unlink(missing_ok=True)
             log.exception("export %s failed", export_id)
-            finish(export_id, ExportStatus.FAILED, error="The export failed; please ask for it again.",
-                   file_name=None)  # fmt: skip
+            finish(export_id, ExportStatus.FAILED, error=reasons.WRITE_FAILED, file_name=None)
             raise
         finish(export_id, ExportStatus.DONE, file_name=file_name, written_rows=written)
     return ExportStatus.DONE

@@ -57,7 +57,11 @@ def init_app(app: Flask) -> None:
         """Append an add for every counted signature the ledger lacks (signatures counted before it)."""
         appended = backfill.backfill(batch)
         click.echo(
-            ngettext("Appended %(num)s add to the ledger.", "Appended %(num)s adds to the ledger.", appended)
+            ngettext(
+                "Added %(num)s counted signature that was missing from the ledger.",
+                "Added %(num)s counted signatures that were missing from the ledger.",
+                appended,
+            )
         )
 
     @app.cli.command("verify")
@@ -75,7 +79,7 @@ def init_app(app: Flask) -> None:
         type=float,
         default=None,
         cls=TranslatedOption,
-        help=_l("Keep checking, every this many seconds."),
+        help=_l("Check the ledger again and again, waiting this many seconds between checks."),
     )
     def verify_command(url: str, receipt: str | None, state: Path | None, watch: float | None) -> None:
         """Verify a campaign's public ledger on a live site (campaign/ledger/verify.py does the work)."""

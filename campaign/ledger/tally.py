@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import pgettext
 from sqlalchemy import select
 
 from campaign.extensions import db
@@ -18,6 +19,27 @@ class Tally:
     counted: int
     removed: int
     reasons: tuple[str, ...]
+
+    @property
+    def reason_names(self) -> list[str]:
+        """The reasons seen, as the page names them in the reader's language."""
+        return [reason_name(reason) for reason in self.reasons]
+
+
+def reason_name(reason: str) -> str:
+    """Why signatures were removed (append.ALL_REASONS), in the reader's language; an unknown one as it is."""
+    # A context for each word: alone, "fraud" or "withdrawn" could be a verb, a person or a state.
+    names = {
+        # Translators: why signatures left the public ledger: their signers withdrew them.
+        "withdrawn": pgettext("ledger removal reason", "withdrawn"),
+        # Translators: why signatures left the public ledger: their signers' data was erased.
+        "erased": pgettext("ledger removal reason", "erased"),
+        # Translators: why signatures left the public ledger: they were found to be fraudulent.
+        "fraud": pgettext("ledger removal reason", "fraud"),
+        # Translators: why signatures left the public ledger: staff invalidated them.
+        "invalidated": pgettext("ledger removal reason", "invalidated by staff"),
+    }
+    return names.get(reason, reason)
 
 
 def tally(campaign_id: int) -> Tally | None:

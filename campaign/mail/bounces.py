@@ -16,8 +16,10 @@ from __future__ import annotations
 import hmac
 import logging
 import mailbox
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -39,7 +41,8 @@ log = logging.getLogger(__name__)
 LOCAL_PART = "bounces"
 # Why a message was not sent: kept in the outbox row's last_error.
 SUPPRESSED = "not sent: the address bounced for good"
-# What could not be read is kept here, inside the maildir, for a person to look at.
+# What could not be read is kept here, inside the maildir, for a person to look at, for
+# BOUNCE_SET_ASIDE_DAYS: it holds supporters' addresses in clear.
 SET_ASIDE_FOLDER = "rejected"
 # A report is a few kilobytes; one far larger is set aside unread.
 MAX_REPORT_BYTES = 1024 * 1024
@@ -76,11 +79,38 @@ def is_suppressed(index: str) -> bool:
     return db.session.get(MailSuppression, key) is not None
 
 
+class Suppressions:
+    """Which addresses of a batch of messages bounced for good: one read for the indexes known
+    before sending (owed with the recipient's keyed hash), one more per other address asked about.
+    """
+
+    def __init__(self, known: set[str]) -> None:
+        self._asked = set(known)
+        self._bounced: set[str] = set()
+        if known:
+            self._bounced = set(
+                db.session.scalars(
+                    select(MailSuppression.recipient_index).where(
+                        MailSuppression.recipient_index.in_(sorted(known)),
+                        MailSuppression.reason == SuppressionReason.HARD_BOUNCE,
+                    )
+                )
+            )
+
+    def __contains__(self, index: str) -> bool:
+        if index not in self._asked:
+            self._asked.add(index)
+            if is_suppressed(index):
+                self._bounced.add(index)
+        return index in self._bounced
+
+
 def read_mailbox(limit: int = 500) -> int:
     """Act on up to `limit` messages of the bounce mailbox, each once; return how many were read.
 
     Each is removed once what it says is committed; what cannot be read is
-    set aside. A database error leaves the rest for the next run.
+    set aside, and deleted BOUNCE_SET_ASIDE_DAYS later. A database error leaves
+    the rest for the next run.
     """
     folder = current_app.config["BOUNCE_MAILDIR"]
     if not folder:
@@ -90,6 +120,7 @@ def read_mailbox(limit: int = 500) -> int:
     except mailbox.NoSuchMailboxError:
         log.warning("the bounce mailbox BOUNCE_MAILDIR is not a maildir: %s", folder)
         return 0
+    forget_set_aside(folder, clock.now())
     read = 0
     for key in sorted(box.keys())[:limit]:
         raw = _raw(box, key)
@@ -119,7 +150,7 @@ def _raw(box: mailbox.Maildir, key: str) -> bytes | None:
 def _read(raw: bytes) -> reports.Report | None:
     """What a message says; None if it is too large or cannot be read."""
     if len(raw) > MAX_REPORT_BYTES:
-        log.warning("bounce mailbox: a message over %s bytes, set aside", MAX_REPORT_BYTES)
+        log.warning("bounce mailbox: a message over %s bytes", MAX_REPORT_BYTES)
         return None
     try:
         return reports.read(raw)
@@ -127,18 +158,50 @@ def _read(raw: bytes) -> reports.Report | None:
     # RecursionError on deep nesting, for one), the message is set aside for a
     # person and the mailbox keeps being read.
     except Exception as error:
-        log.warning("bounce mailbox: a message that cannot be read (%s), set aside", type(error).__name__)
+        log.warning("bounce mailbox: a message that cannot be read (%s)", type(error).__name__)
         return None
 
 
 def _set_aside(box: mailbox.Maildir, key: str, raw: bytes) -> None:
-    """Move a message out of the way into the maildir's folder of messages that could not be read."""
+    """Move a message out of the way into the maildir's folder of messages that could not be read
+    (with BOUNCE_SET_ASIDE_DAYS 0: delete it; the log has said that one came, never what it says)."""
+    if current_app.config["BOUNCE_SET_ASIDE_DAYS"] <= 0:
+        box.discard(key)
+        log.warning("bounce mailbox: deleted unread (BOUNCE_SET_ASIDE_DAYS is 0)")
+        return
+    log.warning("bounce mailbox: set aside in .%s", SET_ASIDE_FOLDER)
     try:
         aside = box.get_folder(SET_ASIDE_FOLDER)
     except mailbox.NoSuchMailboxError:
         aside = box.add_folder(SET_ASIDE_FOLDER)
     aside.add(raw)
     box.discard(key)
+
+
+def forget_set_aside(folder: str, now: datetime) -> int:
+    """Delete the messages set aside more than BOUNCE_SET_ASIDE_DAYS ago; return how many."""
+    days = max(0, current_app.config["BOUNCE_SET_ASIDE_DAYS"])
+    # Their age is their file's: the time they were set aside (Maildir.add writes the file then).
+    cutoff = (now - timedelta(days=days)).replace(tzinfo=UTC).timestamp()
+    deleted = 0
+    for path in _set_aside_files(folder):
+        try:
+            if path.stat().st_mtime <= cutoff:
+                path.unlink()
+                deleted += 1
+        except FileNotFoundError:
+            continue  # another worker deleted it
+    if deleted:
+        log.info("bounce mailbox: set-aside messages deleted (older than %d days): %d", days, deleted)
+    return deleted
+
+
+def _set_aside_files(folder: str) -> Iterator[Path]:
+    """The files of the messages set aside (new/ and cur/; tmp/ is the maildir's own, cleaned by it)."""
+    aside = Path(folder) / f".{SET_ASIDE_FOLDER}"
+    for part in ("new", "cur"):
+        if (aside / part).is_dir():
+            yield from (path for path in (aside / part).iterdir() if path.is_file())
 
 
 def apply(report: reports.Report, now: datetime) -> str:

@@ -87,10 +87,11 @@ def pump(batch: int, seconds: float) -> int:
                 # A backlog: let another worker process pump beside this one.
                 dispatch.publish(PUMP_TASK, ())
         rows = _claim_some(holder)
+        suppressed = bounces.Suppressions({row.recipient_index for row in rows if row.recipient_index})
         # Whatever of the batch an error leaves unsent is still sending: the lock
         # goes when this pump ends, and the next pump puts it back at once.
         for row in rows:
-            _send_claimed(row)
+            _send_claimed(row, suppressed)
             handled += 1
         return len(rows)
 
@@ -145,15 +146,18 @@ def _put_back(which: Any, reason: str) -> None:
     )
 
 
-def _send_claimed(row: OutboxMessage) -> Delivery:
-    """Send a row this process claimed and record the outcome, committed before the next one."""
+def _send_claimed(row: OutboxMessage, suppressed: bounces.Suppressions) -> Delivery:
+    """Send a row this process claimed and record the outcome, committed before the next one.
+
+    `suppressed` tells which addresses of its batch bounced for good (read once per batch).
+    """
     try:
         content = composed(row)
         not_sent = NO_LONGER_OWED
         if content is not None:
             # Who it goes to, by keyed hash: a bounce arriving later names them by it.
             row.sent_to_index = row.recipient_index or bounces.index_of(content.recipient)
-            if bounces.is_suppressed(row.sent_to_index):
+            if row.sent_to_index in suppressed:
                 content, not_sent = None, bounces.SUPPRESSED
         if content is None:
             row.status = OutboxStatus.FAILED

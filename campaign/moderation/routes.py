@@ -170,6 +170,8 @@ def _change_page(
         approve_form=ApproveForm(),
         reject_form=reject_form or RejectChangeForm(formdata=None),
         problem=problem,
+        # A first outcome is emailed to the signers who asked for news: staff see how many, as of now.
+        outcome_audience=change_views.outcome_audience_of(found, campaign),
     )
 
 

@@ -16,6 +16,7 @@ from campaign.campaigns.pages import page_with_errors
 from campaign.campaigns.service import public_view_or_404
 from campaign.extensions import csrf, db
 from campaign.ledger import receipts
+from campaign.partners import consents as partner_consents
 from campaign.security import refuse_cross_site_post
 from campaign.signing import confirmation, fill_time, proof_of_work, service, submission, supporters
 from campaign.signing.forms import MyLinkForm, SignForm
@@ -160,7 +161,9 @@ def _person_of_link(view: Callable[..., ResponseReturnValue]) -> Callable[..., R
 @_person_of_link
 def my_page(token: str, person_id: int) -> Response:
     """What is held for the person the link names; a GET changes nothing."""
-    return _private(render_template("signing/my_page.html", token=token, held=supporters.held_for(person_id)))
+    held = supporters.held_for(person_id)
+    partners = partner_consents.withdrawable([item.signature.id for item in held])
+    return _private(render_template("signing/my_page.html", token=token, held=held, partners=partners))
 
 
 @bp.post("/my/<token>/withdraw/<int:signature_id>")
@@ -171,6 +174,23 @@ def my_withdraw(token: str, person_id: int, signature_id: int) -> BaseResponse:
         abort(404)
     db.session.commit()
     flash(_("Your signature was withdrawn: it no longer counts, and what it held about you is deleted."))
+    return redirect(url_for("signing.my_page", token=token), code=303)
+
+
+@bp.post("/my/<token>/partners/<int:signature_id>/<int:organization_id>/withdraw")
+@_person_of_link
+def my_withdraw_partner(token: str, person_id: int, signature_id: int, organization_id: int) -> BaseResponse:
+    """Stop one partner emailing the supporter: their consent to it is deleted (partners/consents.py)."""
+    partner = partner_consents.withdraw(person_id, signature_id, organization_id)
+    if partner is None:
+        abort(404)
+    db.session.commit()
+    flash(
+        _(
+            "%(partner)s may no longer email you: it will not get your address from this campaign.",
+            partner=partner,
+        )
+    )
     return redirect(url_for("signing.my_page", token=token), code=303)
 
 

@@ -16,7 +16,7 @@ from string import Template
 
 import pycountry
 
-from campaign import labels
+from campaign import i18n, labels
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.translations import letter_templates
 from campaign.extensions import db
@@ -124,12 +124,23 @@ def segments(template: str, values: Mapping[str, str | None]) -> list[Segment]:
     return [piece for piece in pieces if piece.text or piece.slot]
 
 
-def place_of(country: str, region: str | None) -> str:
-    """'Ontario, Canada' from 'CA' and 'CA-ON'; the country alone without a region."""
-    found = pycountry.countries.get(alpha_2=country)
-    country_name = found.name if found else country
-    subdivision = pycountry.subdivisions.get(code=region) if region else None
-    return f"{subdivision.name}, {country_name}" if subdivision else country_name
+def letter_language(settings: LetterCampaign, language: str | None) -> str:
+    """The language a letter is written in: `language` where the letter is translated into it, else the
+    campaign's own (as templates_in chooses)."""
+    campaign = db.session.get_one(Campaign, settings.campaign_id)
+    if letter_templates(campaign, language) is not None:
+        return i18n.supported(language) or campaign.language
+    return campaign.language
+
+
+def place_of(country: str, region: str | None, language: str | None = None) -> str:
+    """'Ontario, Canada' from 'CA' and 'CA-ON' (the country alone without a region), named in `language`
+    (the letter's; by default the reader's): 'Bavière, Allemagne' in a French letter."""
+    language = language or i18n.current_language()
+    country_name = i18n.country_name_in(country, language)
+    if not region or pycountry.subdivisions.get(code=region) is None:
+        return country_name
+    return f"{i18n.region_name_in(region, language)}, {country_name}"
 
 
 def signer_values(signature: Signature, settings: LetterCampaign) -> dict[str, str]:
@@ -141,7 +152,8 @@ def signer_values(signature: Signature, settings: LetterCampaign) -> dict[str, s
         "name": f"{given_name} {family_name}".strip(),
         "given_name": given_name,
         "family_name": family_name,
-        "place": place_of(signature.country, signature.region),
+        # Named in the language the letter is written in, which the official reads.
+        "place": place_of(signature.country, signature.region, letter_language(settings, signature.language)),
         "postal_code": header_safe(personal.postal_code),
         "message": (
             personal.message if settings.is_signer_editable or settings.signers_may_edit_letter else ""

@@ -24,7 +24,7 @@ from campaign import claims, clock, dispatch
 from campaign.audit.service import record
 from campaign.extensions import db
 from campaign.privacy import vault
-from campaign.webhooks import transport
+from campaign.webhooks import reasons, transport
 from campaign.webhooks.events import PUMP_TASK
 from campaign.webhooks.failures import SYSTEM_ACTOR, count_failure
 from campaign.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -105,9 +105,9 @@ def _send_claimed(row: WebhookDelivery) -> DeliveryStatus:
     config = current_app.config
     now = clock.now()
     if not endpoint.is_enabled:
-        return _finish(row, DeliveryStatus.FAILED, "not sent: the endpoint is disabled")
+        return _finish(row, DeliveryStatus.FAILED, reasons.ENDPOINT_OFF)
     if row.occurred_at < now - timedelta(hours=config["WEBHOOK_RETRY_HOURS"]):
-        return _finish(row, DeliveryStatus.FAILED, "not sent: retried for WEBHOOK_RETRY_HOURS")
+        return _finish(row, DeliveryStatus.FAILED, reasons.RETRIES_OVER)
     try:
         target = transport.check(endpoint.url, allowed_networks())  # again: a name may resolve elsewhere now
         body = json.dumps(payload(row), ensure_ascii=False, separators=(",", ":")).encode()
@@ -122,13 +122,15 @@ def _send_claimed(row: WebhookDelivery) -> DeliveryStatus:
     except vault.CannotOpen as error:
         # A worker without the key (a deployment in progress): another may hold it; not the endpoint's fault.
         log.error("webhook delivery %s cannot be written here: %s", row.id, error)
-        return _retry(row, "cannot be written by this worker", None, counts_against_endpoint=False)
+        return _retry(row, reasons.NO_KEY, None, counts_against_endpoint=False)
     except transport.Refused as refused:
-        return _retry(row, f"refused: {refused}", None)
+        return _retry(row, refused.stored, None)
     except OSError as error:
-        return _retry(row, f"no answer: {error or type(error).__name__}", None)
+        # What went wrong, named by its class (ConnectionRefusedError, TimeoutError, RemoteDisconnected):
+        # a technical name the owner can look up, where the message would be in the server's language.
+        return _retry(row, reasons.stored(reasons.NO_ANSWER, type(error.__cause__ or error).__name__), None)
     if not answer.is_success:
-        return _retry(row, f"answered {answer.status}", answer.status)
+        return _retry(row, reasons.stored(reasons.HTTP_STATUS, answer.status), answer.status)
     return _delivered(row, answer.status)
 
 
@@ -184,7 +186,7 @@ def _retry(
     """Put the delivery back with an exponential backoff; count the failure against its endpoint."""
     row.status = DeliveryStatus.PENDING
     row.next_attempt_at = clock.now() + backoff(row.attempts)
-    row.last_error = error[:300]
+    row.last_error = error[: reasons.STORED_MAX]
     row.response_code = status
     if counts_against_endpoint:
         count_failure(row.endpoint_id)

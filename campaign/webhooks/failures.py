@@ -16,6 +16,7 @@ from campaign.audit.service import record
 from campaign.extensions import db
 from campaign.links import absolute_url
 from campaign.mail import service as mail
+from campaign.webhooks import reasons
 from campaign.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -43,9 +44,9 @@ def count_failure(endpoint_id: int) -> None:
     too_long = since is not None and since <= now - timedelta(hours=config["WEBHOOK_DISABLE_AFTER_HOURS"])
     if too_many or too_long:
         reason = (
-            f"{failures} failed attempts in a row"
+            reasons.stored(reasons.FAILED_IN_A_ROW, failures)
             if too_many
-            else f"failing since {since:%Y-%m-%d %H:%M} UTC"
+            else reasons.stored(reasons.FAILING_SINCE, f"{since:%Y-%m-%d %H:%M}")
         )
         disable(endpoint_id, reason, now)
 
@@ -56,7 +57,7 @@ def disable(endpoint_id: int, reason: str, now: datetime | None = None) -> bool:
     disabled = db.session.execute(
         update(WebhookEndpoint)
         .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.is_enabled.is_(True))
-        .values(is_enabled=False, disabled_at=now, disabled_reason=reason[:300])
+        .values(is_enabled=False, disabled_at=now, disabled_reason=reason[: reasons.STORED_MAX])
         .returning(WebhookEndpoint.id)
         .execution_options(synchronize_session=False)
     ).scalar()
@@ -65,7 +66,7 @@ def disable(endpoint_id: int, reason: str, now: datetime | None = None) -> bool:
     db.session.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == DeliveryStatus.PENDING)
-        .values(status=DeliveryStatus.FAILED, last_error="not sent: the endpoint was disabled")
+        .values(status=DeliveryStatus.FAILED, last_error=reasons.ENDPOINT_OFF)
         .execution_options(synchronize_session=False)
     )
     record(SYSTEM_ACTOR, "webhooks.disabled", f"webhook:{endpoint_id}", reason=reason)
@@ -98,6 +99,7 @@ def _tell_owners(endpoint: WebhookEndpoint, reason: str, now: datetime) -> None:
             user=owner,
             organization=organization,
             endpoint=endpoint,
-            reason=reason,
+            # Written in the mail's language when its template is rendered.
+            reason=reasons.described(reason),
             manage_url=absolute_url("webhooks.endpoints", organization_id=organization.id),
         )

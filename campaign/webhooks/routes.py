@@ -14,7 +14,7 @@ from campaign.accounts import organizations
 from campaign.accounts.access import current_user_or_401, login_required, two_factor_fresh_required
 from campaign.accounts.models import MemberRole, Organization
 from campaign.extensions import db
-from campaign.webhooks import service
+from campaign.webhooks import reasons, service
 from campaign.webhooks.forms import EVENT_LABELS, EndpointForm
 from campaign.webhooks.models import WebhookEndpoint
 
@@ -69,6 +69,7 @@ def _page(
         endpoints=service.endpoints_of(organization),
         deliveries=service.recent_deliveries(organization),
         event_labels=EVENT_LABELS,
+        reason_of=reasons.describe,
         form=form,
         secret=secret,
         secret_endpoint=secret_endpoint,

@@ -18,7 +18,7 @@ from campaign.accounts.models import Organization
 from campaign.audit.service import record
 from campaign.extensions import db
 from campaign.privacy import vault
-from campaign.webhooks import transport
+from campaign.webhooks import reasons, transport
 from campaign.webhooks.models import EVENTS, WebhookDelivery, WebhookEndpoint
 
 # What sealed secrets are (campaign.privacy.vault), and how a secret starts: names, not secrets.
@@ -49,7 +49,9 @@ def _checked_url(url: str) -> str:
     try:
         transport.check(url, allowed_networks())
     except transport.Refused as refused:
-        raise InvalidEndpoint(gettext("This URL cannot be used: %(reason)s.", reason=str(refused))) from None
+        raise InvalidEndpoint(
+            gettext("This URL cannot be used: %(reason)s.", reason=reasons.describe(refused.stored))
+        ) from None
     return url
 
 

@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from campaign.webhooks import reasons
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 # What is read of an answer at most (it is not kept): enough to finish the exchange.
@@ -24,7 +26,17 @@ USER_AGENT = "Campaign-Webhooks/1"
 
 
 class Refused(Exception):
-    """An endpoint the platform will not post to (its scheme, its address); the message says why."""
+    """An endpoint the platform will not post to (its scheme, its address); its code says why
+    (campaign.webhooks.reasons), with a technical detail such as the host."""
+
+    def __init__(self, code: str, detail: str | None = None) -> None:
+        self.code, self.detail = code, detail
+        super().__init__(self.stored)
+
+    @property
+    def stored(self) -> str:
+        """The reason as the database keeps it ("private-address:10.0.0.5")."""
+        return reasons.stored(self.code, self.detail)
 
 
 @dataclass(frozen=True)
@@ -73,7 +85,7 @@ def _resolve(host: str, port: int) -> list[IPAddress]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
-        raise Refused(f"the host {host} cannot be resolved") from error
+        raise Refused(reasons.UNRESOLVABLE, host) from error
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
@@ -88,19 +100,19 @@ def check(url: str, allowed: list[Network], *, is_testing: bool = False) -> Targ
         parts = urlsplit(url)
         port = parts.port
     except ValueError as error:
-        raise Refused("the URL is not valid") from error
+        raise Refused(reasons.INVALID_URL) from error
     host = parts.hostname or ""
     if parts.scheme not in ("https", "http") or not host or parts.username or parts.password:
-        raise Refused("the URL must be https://host/path, without a user name or password")
+        raise Refused(reasons.NOT_HTTP_URL)
     port = port or (443 if parts.scheme == "https" else 80)
     addresses = _resolve(host, port)
     if not addresses:
-        raise Refused(f"the host {host} has no address")
+        raise Refused(reasons.NO_ADDRESS, host)
     for address in addresses:
         if not _is_allowed(address, allowed):
-            raise Refused(f"{host} resolves to a private, loopback or link-local address ({address})")
+            raise Refused(reasons.PRIVATE_ADDRESS, str(address))
     if parts.scheme == "http" and not (is_testing or all(address.is_loopback for address in addresses)):
-        raise Refused("the URL must use https://")
+        raise Refused(reasons.PLAIN_HTTP)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(parts.scheme, host, port, path, str(addresses[0]))
 

@@ -126,7 +126,7 @@ def test_disabling_ends_sessions_and_revokes_tokens_and_enabling_lets_them_back(
     assert [e.action for e in events(db, "user.enabled")] == ["user.enabled"]
     # The page shows what was done to the account, and by whom.
     history = browser.get(page).get_data(as_text=True)
-    assert "user.disabled" in history and f"by {staff.display_name}" in history
+    assert f"{staff.display_name} disabled the account" in history
 
 
 def test_resetting_two_factor_ends_sessions_and_asks_to_enrol_again(app, db, make_user):

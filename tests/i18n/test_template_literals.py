@@ -105,16 +105,24 @@ def _prose_strings(source: str) -> list[tuple[int, str]]:
     """Quoted strings in expressions that read as prose ('Sign this petition') and are not passed to _()."""
     env = Environment(extensions=["jinja2.ext.i18n"])
     found = []
-    previous: list[tuple[str, str]] = [("", ""), ("", "")]
+    previous: list[tuple[str, str]] = [("", "")] * 4
+    callers = {("name", f) for f in _GETTEXT}
     for lineno, kind, value in env.lex(source):
         if kind == "string" and " " in value.strip() and _LETTER.search(value):
-            called = previous[-1] == ("operator", "(") and previous[-2] in {("name", f) for f in _GETTEXT}
+            called = previous[-1] == ("operator", "(") and previous[-2] in callers
+            # pgettext("context", "message"): the message follows the context.
+            called = called or (
+                previous[-1] == ("operator", ",")
+                and previous[-2][0] == "string"
+                and previous[-3] == ("operator", "(")
+                and previous[-4] in {("name", "pgettext"), ("name", "npgettext")}
+            )
             # class_='button primary': CSS class names, never read by a person.
             is_markup = previous[-1] == ("operator", "=") and previous[-2] in _MARKUP_ARGUMENTS
             if not (called or is_markup):
                 found.append((lineno, value[1:-1]))
         if kind != "whitespace":
-            previous = [previous[-1], (kind, value)]
+            previous = [*previous[1:], (kind, value)]
     return found
 
 

@@ -37,7 +37,7 @@ def test_backfill_adds_every_counted_signature_once_and_the_head_adds_up(app, db
     runner = app.test_cli_runner()
     done = runner.invoke(args=["ledger", "backfill", "--batch", "4"])
     assert done.exit_code == 0, done.output
-    assert "Appended 9 adds to the ledger." in done.output
+    assert "Added 9 counted signatures that were missing from the ledger." in done.output
     publish_heads()
 
     head = head_of(client, "older")
@@ -51,5 +51,8 @@ def test_backfill_adds_every_counted_signature_once_and_the_head_adds_up(app, db
     assert proof.status_code == 200
 
     again = runner.invoke(args=["ledger", "backfill"])
-    assert again.exit_code == 0 and "Appended 0 adds to the ledger." in again.output
+    assert (
+        again.exit_code == 0
+        and "Added 0 counted signatures that were missing from the ledger." in again.output
+    )
     assert db.session.execute(select(func.count()).select_from(LedgerEntry)).scalar_one() == 9

@@ -54,7 +54,7 @@ def test_an_endpoint_that_was_down_gets_the_event_once_it_is_back(
     failed = wait_until(
         lambda: [d for d in deliveries(db) if d.attempts == 1 and d.status == DeliveryStatus.PENDING]
     )
-    assert failed[0].last_error.startswith("no answer")
+    assert failed[0].last_error.startswith("no-answer:")  # and the class of the error
     assert failed[0].next_attempt_at > clock.now() + timedelta(seconds=20)
     assert down_receiver.received == []
 
@@ -129,10 +129,11 @@ def test_an_endpoint_failing_too_often_is_turned_off_and_its_owners_are_emailed(
     assert mailbox.wait_for("second@example.org")
     db.session.refresh(endpoint)
     assert not endpoint.is_enabled
-    assert "failed attempts in a row" in endpoint.disabled_reason
+    assert endpoint.disabled_reason.startswith("failed-in-a-row:")
+    assert "(failed attempts in a row: " in notice.get_content()
     # What it was still owed is not sent; the page says it is off; the member got no email.
     wait_until(lambda: all(d.status == DeliveryStatus.FAILED for d in deliveries(db)))
     page = organization["browser"].get(organization["path"]).get_data(as_text=True)
-    assert "Turned off on" in page
+    assert "Turned off on" in page and "failed attempts in a row: " in page
     assert mailbox.to("member@example.org") == []
     assert deliveries(db)[0].response_code == 500

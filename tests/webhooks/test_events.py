@@ -171,7 +171,7 @@ def test_the_worker_refuses_an_endpoint_that_now_resolves_to_a_private_address(
 
     [delivery] = deliveries(db)
     assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1
-    assert "private, loopback or link-local" in delivery.last_error
+    assert delivery.last_error == "private-address:10.1.2.3"
     assert delivery.response_code is None
 
 
