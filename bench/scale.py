@@ -122,21 +122,20 @@ def _prove_in_process(app: Flask, campaign_id: int, result: ScaleResult) -> None
     from sqlalchemy import func, select
 
     from campaign.extensions import db
-    from campaign.ledger import heads, proofs
-    from campaign.ledger.models import LedgerReceipt
+    from campaign.ledger import heads, proofs, receipt_ids
+    from campaign.ledger.models import LedgerEntry
 
     with app.app_context():
         heads.publish_heads()
         found = heads.latest_head(campaign_id)
         result.tree_size = found[0].tree_size if found else 0
-        result.receipts = list(
-            db.session.execute(
-                select(LedgerReceipt.receipt)
-                .where(LedgerReceipt.campaign_id == campaign_id)
-                .order_by(func.random())
-                .limit(PROOF_SAMPLE)
-            ).scalars()
-        )
+        sample = db.session.execute(
+            select(LedgerEntry.signature_id)
+            .where(LedgerEntry.campaign_id == campaign_id)
+            .order_by(func.random())
+            .limit(PROOF_SAMPLE)
+        ).scalars()
+        result.receipts = receipt_ids.made(campaign_id, [int(signature_id) for signature_id in sample])
         for receipt in result.receipts:
             started = time.perf_counter()
             state = proofs.receipt_state(campaign_id, receipt)

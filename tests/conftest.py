@@ -8,6 +8,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from mailbox import Maildir
 from typing import Any
 
 import psycopg
@@ -91,6 +92,15 @@ def observer(app: Any) -> Any:
     from campaign import create_app
 
     return create_app({"TESTING": True})
+
+
+@pytest.fixture
+def bounce_box(tmp_path: Any, observer: Any, monkeypatch: pytest.MonkeyPatch) -> Maildir:
+    """The bounce maildir, read by this test's app (as BOUNCE_MAILDIR) while the test runs."""
+    folder = tmp_path / "bounces"
+    box = Maildir(folder, create=True)
+    monkeypatch.setitem(observer.config, "BOUNCE_MAILDIR", str(folder))
+    return box
 
 
 @pytest.fixture

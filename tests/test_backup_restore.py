@@ -21,7 +21,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.support.images import image_bytes
-from tests.support.run import POSTGRES_ADMIN_URL, ROOT
+from tests.support.migrations import new_database
+from tests.support.run import ROOT
 
 SIGNERS = [
     {"given_name": "Anahit", "family_name": "Petrosyan", "email": "anahit.backup@example.org"},
@@ -60,19 +61,6 @@ def backup(to: Path, *args: str | Path) -> Path:
     assert done.returncode == 0, done.stderr
     (folder,) = to.glob("campaign-backup-*")
     return folder
-
-
-@contextmanager
-def new_database() -> Iterator[str]:
-    """An empty database of its own (unique per run), dropped at the end; its URL."""
-    name = f"campaign_restore_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def table_count(url: str) -> int:
@@ -140,7 +128,7 @@ def test_a_restored_platform_opens_its_signatures_with_the_restored_keys(
     dump = (folder / "database.dump").read_bytes()
     assert b"anahit.backup@example.org" not in dump and "Նժդեհ".encode() not in dump
 
-    with new_database() as url:
+    with new_database(f"restore_{uuid.uuid4().hex[:10]}") as url:
         restored_keys, restored_files = tmp_path / "restored-keys", tmp_path / "restored-files"
         done = script(
             "restore", folder, "--keys", keys_part, "--database-url", url,
@@ -207,7 +195,7 @@ def test_restore_refuses_a_part_changed_since_the_backup(app, db, make_campaign,
     data[len(data) // 3] ^= 0x01
     tampered.write_bytes(bytes(data))
 
-    with new_database() as url:
+    with new_database(f"restore_{uuid.uuid4().hex[:10]}") as url:
         done = script(
             "restore", folder, "--keys", keys_part, "--database-url", url,
             "--keys-to", tmp_path / "restored-keys", "--files-to", tmp_path / "restored-files",

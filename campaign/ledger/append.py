@@ -1,26 +1,24 @@
-"""Appending to the ledger: the fold's events become leaves of their campaigns' trees, each with its receipt.
+"""Appending to the ledger: the fold's events become leaves of their campaigns' trees.
 
-A leaf says `add` or `remove` and names a receipt, a random id given to the
-signer, and never a person (LEDGER.md). The fold appends in its own
+A leaf says `add` or `remove` and names a receipt, an id that looks random
+(receipt_ids), and never a person (LEDGER.md). The fold appends in its own
 transaction, the counters' one, so the leaves and the counters change together.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import secrets
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-from sqlalchemy import select
+from operator import attrgetter
 
 from campaign import clock
 from campaign.database import insert
 from campaign.extensions import db
-from campaign.ledger import bulk, merkle
-from campaign.ledger.models import LedgerReceipt, LedgerTree
+from campaign.ledger import bulk, merkle, receipt_ids
+from campaign.ledger.models import LedgerTree
 from campaign.ledger.proofs import stored_nodes
 
 ADD = "add"
@@ -41,12 +39,17 @@ class Event:
     removal_reason: str | None = None
 
 
+# What a receipt is made of (receipt_ids): nothing a JSON string escapes.
+_PLAIN = re.compile(r"[A-Za-z0-9_-]+")
 # One encoder for every leaf (json.dumps with options makes a new one a call: a fold writes thousands).
 _LEAF_ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
 
 
 def leaf_input(event: str, receipt: str, reason: str | None = None) -> bytes:
     """The UTF-8 JSON of a leaf: the event and the receipt (and why, for a remove); nothing of a person."""
+    if reason is None and event == ADD and _PLAIN.fullmatch(receipt):
+        # The fold writes thousands: a receipt of URL-safe characters needs no escaping.
+        return b'{"event":"add","receipt":"%s"}' % receipt.encode()
     values = {"event": event, "receipt": receipt}
     if reason is not None:
         values["reason"] = reason
@@ -58,49 +61,6 @@ def public_reason(removal_reason: str | None) -> str:
     return REASONS.get(removal_reason or "", OTHER_REASON)
 
 
-def new_receipt() -> str:
-    """A random receipt id: 128 bits, URL-safe."""
-    return secrets.token_urlsafe(16)
-
-
-def new_receipts(count: int) -> list[str]:
-    """`count` random receipt ids, as new_receipt makes them, from one draw of random bytes."""
-    drawn = secrets.token_bytes(16 * count)
-    return [
-        base64.urlsafe_b64encode(drawn[start : start + 16]).rstrip(b"=").decode()
-        for start in range(0, len(drawn), 16)
-    ]
-
-
-def receipt_for(signature_id: int) -> str:
-    """The receipt of a signature, made the first time it is asked for (the fold or the thank-you page)."""
-    receipts = _receipts({signature_id: _campaign_of(signature_id)})
-    return receipts[signature_id]
-
-
-def _campaign_of(signature_id: int) -> int:
-    """The campaign of a signature."""
-    from campaign.signing.models import Signature
-
-    return int(
-        db.session.execute(select(Signature.campaign_id).where(Signature.id == signature_id)).scalar_one()
-    )
-
-
-def _receipts(campaigns: dict[int, int]) -> dict[int, str]:
-    """The receipts of these signatures (signature id -> campaign id), making those that are missing."""
-    if not campaigns:
-        return {}
-    db.session.execute(
-        insert(LedgerReceipt).on_conflict_do_nothing(index_elements=["signature_id"]),
-        [
-            {"signature_id": signature_id, "campaign_id": campaign_id, "receipt": new_receipt()}
-            for signature_id, campaign_id in sorted(campaigns.items())
-        ],
-    )
-    return bulk.receipts_of(sorted(campaigns))
-
-
 def record(events: Iterable[Event]) -> int:
     """Append the fold's events to their campaigns' trees, in the fold's transaction; return how many.
 
@@ -108,7 +68,8 @@ def record(events: Iterable[Event]) -> int:
     the counters the fold took in the same order), so concurrent folds append
     one after the other, and the leaves and the counters change together.
     """
-    ordered = sorted(events, key=lambda e: (e.campaign_id, e.signature_id))
+    # Campaign order (the locks' order), each campaign's in signature order.
+    ordered = sorted(events, key=attrgetter("campaign_id", "signature_id"))
     by_campaign: dict[int, list[Event]] = defaultdict(list)
     for event in ordered:
         by_campaign[event.campaign_id].append(event)
@@ -120,11 +81,8 @@ def record(events: Iterable[Event]) -> int:
 def _append(campaign_id: int, events: list[Event]) -> None:
     """Append one campaign's events: O(log n) reads of its frontier, then the new leaves and nodes."""
     start = _grow_tree(campaign_id, events)
-    fresh = new_receipts(len(events))
-    receipts = bulk.mark_receipts(
-        campaign_id,
-        [bulk.Marked(e.signature_id, fresh[i], start + i, e.is_counted) for i, e in enumerate(events)],
-    )
+    signature_ids = [event.signature_id for event in events]
+    receipts = receipt_ids.receipts_for(campaign_id, signature_ids)
     inputs = [
         leaf_input(ADD, receipts[e.signature_id])
         if e.is_counted
@@ -133,9 +91,9 @@ def _append(campaign_id: int, events: list[Event]) -> None:
     ]
     stored = stored_nodes(campaign_id, merkle.range_nodes(0, start))
     frontier = [(node, stored[node]) for node in merkle.range_nodes(0, start)]
-    made = merkle.append(frontier, start, [merkle.leaf_hash(value) for value in inputs])
-    bulk.insert_entries(campaign_id, start, inputs)
-    bulk.insert_nodes(campaign_id, [(node, hash_) for node, hash_ in made if node[0] >= merkle.STORED_LEVEL])
+    made = merkle.append(frontier, start, [merkle.leaf_hash(value) for value in inputs], merkle.STORED_LEVEL)
+    bulk.insert_entries(campaign_id, start, inputs, signature_ids)
+    bulk.insert_nodes(campaign_id, made)
 
 
 def _grow_tree(campaign_id: int, events: list[Event]) -> int:

@@ -8,11 +8,11 @@ Run twice, it appends nothing the second time.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from campaign.extensions import db
 from campaign.ledger import append
-from campaign.ledger.models import LedgerReceipt
+from campaign.ledger.models import LedgerEntry
 
 DEFAULT_BATCH = 10_000
 
@@ -28,13 +28,13 @@ def backfill_batch(after: int = 0, batch: int = DEFAULT_BATCH) -> tuple[int, int
 
     missing = db.session.execute(
         select(Signature.id, Signature.campaign_id)
-        .outerjoin(LedgerReceipt, LedgerReceipt.signature_id == Signature.id)
         .where(
             Signature.id > after,
             Signature.is_counted.is_(True),
             # Counted and still counting: a row the fold is about to subtract waits for the fold.
             Signature.status == SignatureStatus.VALIDATED,
-            LedgerReceipt.added_index.is_(None),
+            # A counted signature the ledger has an event of was appended by the fold.
+            ~exists().where(LedgerEntry.signature_id == Signature.id),
         )
         .order_by(Signature.id)
         .limit(batch)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from hashlib import sha256
 
 Node = tuple[int, int]
 Range = tuple[int, int]
@@ -122,9 +123,10 @@ def nodes_for(ranges: Iterable[Range]) -> set[Node]:
 
 
 def append(
-    frontier: list[tuple[Node, bytes]], size: int, leaf_hashes: list[bytes]
+    frontier: list[tuple[Node, bytes]], size: int, leaf_hashes: list[bytes], lowest: int = 0
 ) -> list[tuple[Node, bytes]]:
-    """The nodes that appending these leaves to a tree of `size` completes (leaves included).
+    """The nodes of level `lowest` or above that appending these leaves to a tree of `size` completes
+    (leaves included at level 0).
 
     `frontier` is the tree's complete subtrees, largest first (range_nodes(0, size)
     with their hashes): all an append needs to know of the tree.
@@ -133,12 +135,14 @@ def append(
     made: list[tuple[Node, bytes]] = []
     for offset, hashed in enumerate(leaf_hashes):
         entry = ((0, size + offset), hashed)
-        made.append(entry)
+        if lowest == 0:
+            made.append(entry)
         stack.append(entry)
         while len(stack) > 1 and stack[-1][0][0] == stack[-2][0][0]:
             (level, _), right = stack.pop()
             (_, index), left = stack.pop()
-            parent = ((level + 1, index >> 1), node_hash(left, right))
-            made.append(parent)
+            parent = ((level + 1, index >> 1), sha256(b"\x01" + left + right).digest())
+            if level + 1 >= lowest:
+                made.append(parent)
             stack.append(parent)
     return made

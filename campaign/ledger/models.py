@@ -31,14 +31,25 @@ class LedgerTree(db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
+# The entries, nodes and stored receipts have no foreign keys: the fold writes thousands a second,
+# a check per row cost as much as the rows, and nothing they name is ever deleted (a campaign with
+# signatures is not, a counted signature is invalidated, not deleted).
+
+
 class LedgerEntry(db.Model):  # type: ignore[name-defined]
-    """One event of a campaign's ledger, as published: the leaf's input bytes (JSON)."""
+    """One event of a campaign's ledger, as published: the leaf's input bytes (JSON).
+
+    The signature it is about is kept beside it (never published), so that a
+    receipt, which opens to its signature, finds its events.
+    """
 
     __tablename__ = "ledger_entries"
+    __table_args__ = (Index("ix_ledger_entries_signature_id", "signature_id"),)
 
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(primary_key=True)
     index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     leaf_input: Mapped[bytes] = mapped_column(LargeBinary)
+    signature_id: Mapped[int | None]
 
 
 class LedgerNode(db.Model):  # type: ignore[name-defined]
@@ -46,7 +57,7 @@ class LedgerNode(db.Model):  # type: ignore[name-defined]
 
     __tablename__ = "ledger_nodes"
 
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(primary_key=True)
     level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
@@ -73,17 +84,16 @@ class LedgerHead(db.Model):  # type: ignore[name-defined]
 
 
 class LedgerReceipt(db.Model):  # type: ignore[name-defined]
-    """The random receipt of a signature, and where its events are in the ledger.
+    """A random receipt made before receipts were computed (receipt_ids), kept for the signatures
+    whose leaves name it; nothing new is written here.
 
     The receipt is public (it is in the leaves); the signature it belongs to is not.
     """
 
     __tablename__ = "ledger_receipts"
 
-    signature_id: Mapped[int] = mapped_column(
-        ForeignKey("signatures.id", ondelete="CASCADE"), primary_key=True
-    )
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    signature_id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int]
     receipt: Mapped[str] = mapped_column(String(32), unique=True)
     # The leaf of its latest `add`, and of the `remove` that undid it (None while it counts).
     added_index: Mapped[int | None] = mapped_column(BigInteger)

@@ -6,15 +6,16 @@ the hashes that show a later tree extends an earlier one (consistency).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import SmallInteger, literal, select, tuple_, union_all
 
 from campaign.extensions import db
-from campaign.ledger import merkle
-from campaign.ledger.models import LedgerEntry, LedgerHead, LedgerNode, LedgerReceipt
+from campaign.ledger import merkle, receipt_ids
+from campaign.ledger.models import LedgerEntry, LedgerHead, LedgerNode
 
 MAX_ENTRIES = 1000
 
@@ -107,37 +108,37 @@ class ReceiptState:
 
 
 def receipt_state(campaign_id: int, receipt: str) -> ReceiptState | None:
-    """A receipt of this campaign with its proof of inclusion in the latest head; None if there is none."""
-    # The receipt, its add's entry and the latest head in one read, the proof's nodes in a second:
-    # a proof is two indexed reads, whatever the tree's size.
+    """A receipt of this campaign with its proof of inclusion in the latest head; None if there is none.
+
+    Pending: its signature is confirmed but its `add` is not yet in a published head.
+    """
+    signature_id = receipt_ids.signature_of(campaign_id, receipt)
+    if signature_id is None:
+        return None
+    # The signature's last two events and the latest head in one read, the proof's nodes in a
+    # second: a proof is two indexed reads, whatever the tree's size.
     newest = (
-        select(LedgerHead.id)
+        select(LedgerHead.tree_size, LedgerHead.root_hash)
         .where(LedgerHead.campaign_id == campaign_id)
         .order_by(LedgerHead.id.desc())
         .limit(1)
-        .scalar_subquery()
+        .subquery()
     )
-    row = db.session.execute(
-        select(
-            LedgerReceipt.added_index,
-            LedgerReceipt.removed_index,
-            LedgerEntry.leaf_input,
-            LedgerHead.tree_size,
-            LedgerHead.root_hash,
-        )
-        .outerjoin(
-            LedgerEntry,
-            (LedgerEntry.campaign_id == LedgerReceipt.campaign_id)
-            & (LedgerEntry.index == LedgerReceipt.added_index),
-        )
-        .outerjoin(LedgerHead, LedgerHead.id == newest)
-        .where(LedgerReceipt.campaign_id == campaign_id, LedgerReceipt.receipt == receipt)
-    ).first()
-    if row is None:
-        return None
-    added, removed, value, tree_size, root = row
-    if added is None or value is None or tree_size is None or added >= tree_size:
-        return ReceiptState(receipt, is_pending=True)
+    events = (
+        select(LedgerEntry.index, LedgerEntry.leaf_input)
+        .where(LedgerEntry.signature_id == signature_id, LedgerEntry.campaign_id == campaign_id)
+        .order_by(LedgerEntry.index.desc())
+        .limit(2)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(events.c.index, events.c.leaf_input, newest.c.tree_size, newest.c.root_hash)
+        .select_from(events.outerjoin(newest, literal(True)))
+        .order_by(events.c.index.desc())
+    ).all()
+    added, removed, value, tree_size, root = _latest_add(rows)
+    if added is None or tree_size is None or added >= tree_size:
+        return ReceiptState(receipt, is_pending=True) if rows or _is_confirmed(signature_id) else None
     return ReceiptState(
         receipt,
         is_pending=False,
@@ -148,3 +149,29 @@ def receipt_state(campaign_id: int, receipt: str) -> ReceiptState | None:
         audit_path=tuple(_hashes(campaign_id, merkle.inclusion_ranges(added, tree_size))),
         removed_index=removed if removed is not None and removed < tree_size else None,
     )
+
+
+def _latest_add(rows: Sequence[Any]) -> tuple[int | None, int | None, bytes, int | None, bytes]:
+    """From a signature's last two events (newest first, with the head): its latest add, the remove
+    that undid it if any, the add's leaf input, and the head's size and root."""
+    added: int | None = None
+    removed: int | None = None
+    value = root = b""
+    tree_size: int | None = None
+    for index, leaf, size, head_root in rows:
+        tree_size, root = size, head_root
+        if json.loads(leaf)["event"] == "remove":
+            if added is None and removed is None:
+                removed = index
+        elif added is None:
+            added, value = index, leaf
+            break
+    return added, removed, value, tree_size, root or b""
+
+
+def _is_confirmed(signature_id: int) -> bool:
+    """Tell whether a signature is confirmed (its receipt is pending until the fold appends its add)."""
+    from campaign.signing.models import Signature, SignatureStatus
+
+    status = db.session.execute(select(Signature.status).where(Signature.id == signature_id)).scalar()
+    return status == SignatureStatus.VALIDATED

@@ -4,29 +4,19 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import psycopg
 import pytest
 from sqlalchemy import text
 
-from tests.support.run import DATABASE_NAME, POSTGRES_ADMIN_URL
+from tests.support.migrations import KINDS, empty_database
 
 MADE_AT = datetime(2026, 1, 31, 12, 30)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Any, database: str) -> Iterator[str]:
+@pytest.fixture(params=KINDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
     """An empty database of each kind, of this test's own."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrated.sqlite'}"
-        return
-    name = f"{DATABASE_NAME}_migration"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield database.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with empty_database(request.param, tmp_path, "migration") as url:
+        yield url
 
 
 def test_existing_tokens_expire_90_days_after_they_were_made(app: Any, database_url: str) -> None:

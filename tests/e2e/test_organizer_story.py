@@ -170,15 +170,6 @@ class Story:
         return f"/organize/campaigns/{self.campaign_id}"
 
 
-@pytest.fixture
-def bounce_box(tmp_path: Any, observer: Any, monkeypatch: pytest.MonkeyPatch) -> Maildir:
-    """The bounce maildir, read by this test's app (as BOUNCE_MAILDIR) while the test runs."""
-    folder = tmp_path / "bounces"
-    box = Maildir(folder, create=True)
-    monkeypatch.setitem(observer.config, "BOUNCE_MAILDIR", str(folder))
-    return box
-
-
 def import_officials(app: Any, tmp_path: Any) -> None:
     """Staff add the minister to the officials' directory (a command: the directory has no page)."""
     path = tmp_path / "officials.csv"

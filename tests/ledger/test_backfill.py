@@ -2,9 +2,9 @@
 
 from sqlalchemy import delete, func, select
 
-from campaign.ledger.append import receipt_for
 from campaign.ledger.heads import publish_heads
 from campaign.ledger.models import LedgerEntry, LedgerHead, LedgerNode, LedgerReceipt, LedgerTree
+from campaign.ledger.receipt_ids import receipt_for
 from campaign.signing import supporters
 from campaign.signing.models import Signature
 from tests.ledger.test_ledger import add_signers, count_and_publish, entries_of, head_of

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from campaign.counts import fold as counts
 from campaign.ledger import keys, merkle, verify
-from campaign.ledger.append import receipt_for
 from campaign.ledger.heads import latest_head, publish_heads
+from campaign.ledger.receipt_ids import receipt_for
 from campaign.signing import confirmation as signing
 from campaign.signing import supporters
 from campaign.signing.models import Signature
@@ -157,6 +157,29 @@ def test_a_receipt_is_pending_until_a_head_includes_it_then_proven(db, client, m
     assert "What this proves" in text and "What this does not prove" in text and receipt in text
     assert "public" in page.headers["Cache-Control"] and "Set-Cookie" not in page.headers
     assert client.get("/campaigns/receipts/receipts/not-a-receipt", headers=as_json).status_code == 404
+
+
+def test_a_receipt_proves_only_on_its_own_campaign_and_cannot_be_made_up(db, client, make_campaign):
+    campaign = make_campaign(slug="ours")
+    make_campaign(slug="theirs")
+    ids = add_signers(db, campaign, 3)
+    count_and_publish(db)
+    receipt = receipt_for(ids[1])
+    as_json = {"Accept": "application/json"}
+    assert client.get(f"/campaigns/ours/receipts/{receipt}", headers=as_json).json["leaf_index"] == 1
+    # Computed receipts look random: neither similar nor sequential for neighbouring signatures.
+    others = {receipt_for(ids[0]), receipt_for(ids[2])}
+    assert len(receipt) == 22 and receipt not in others
+    assert not any(sum(a == b for a, b in zip(receipt, other, strict=True)) > 8 for other in others)
+    # Another campaign's page, a receipt changed by one character, one made up: none is a receipt.
+    flipped = receipt[:-2] + ("A" if receipt[-2] != "A" else "B") + receipt[-1]
+    for path in (
+        f"/campaigns/theirs/receipts/{receipt}",
+        f"/campaigns/ours/receipts/{flipped}",
+        "/campaigns/ours/receipts/" + "A" * 22,
+        "/campaigns/ours/receipts/" + "%" * 22,
+    ):
+        assert client.get(path, headers=as_json).status_code == 404, path
 
 
 def test_entries_are_paged_and_bad_ranges_refused(db, client, make_campaign):

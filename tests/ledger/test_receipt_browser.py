@@ -4,8 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from campaign.counts import fold as counts
-from campaign.ledger.append import receipt_for
 from campaign.ledger.heads import publish_heads
+from campaign.ledger.receipt_ids import receipt_for
 from tests.ledger.test_ledger import add_signers
 from tests.support.browser import open_page
 

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from campaign.counts import fold as counts
 from campaign.ledger import merkle
-from campaign.ledger.append import receipt_for
 from campaign.ledger.heads import publish_heads
+from campaign.ledger.receipt_ids import receipt_for
 from campaign.signing.models import Signature
 from tests.privacy.test_my_page import my_path
 from tests.support.forms import csrf_token

@@ -4,8 +4,8 @@ import json
 
 from sqlalchemy import select
 
-from campaign.ledger.append import receipt_for
 from campaign.ledger.heads import publish_heads
+from campaign.ledger.receipt_ids import receipt_for
 from campaign.signing.models import Signature
 from tests.privacy.test_my_page import confirm, my_path, press
 from tests.support.waiting import wait_until

@@ -10,11 +10,11 @@ from sqlalchemy import delete, select, update
 from campaign.counts import read as counts
 from campaign.counts.models import CampaignCount
 from campaign.ledger import verify
-from campaign.ledger.append import receipt_for
 from campaign.ledger.heads import latest_head
 from campaign.ledger.models import LedgerEntry, LedgerNode, LedgerReceipt, LedgerTree
+from campaign.ledger.receipt_ids import receipt_for
 from campaign.signing import supporters
-from campaign.signing.models import Signature
+from campaign.signing.models import Signature, SignatureStatus
 from tests.ledger.test_ledger import add_signers, count_and_publish
 from tests.support.waiting import wait_until
 
@@ -113,13 +113,20 @@ def test_the_watcher_alerts_on_a_head_that_rewrites_history(db, site, make_campa
     watcher.start()
     wait_until(lambda: any(line.startswith("head: 10 entries") for line in lines))
 
-    # History rewritten: the ledger is rebuilt from scratch (new receipts, new leaves) and grows by one.
+    # History rewritten: the ledger is rebuilt from scratch without the first signer's add (as if it
+    # had never counted, rather than removed in public), and grows to more than before.
     for model in (LedgerEntry, LedgerNode, LedgerTree, LedgerReceipt):
         db.session.execute(delete(model).where(model.campaign_id == campaign.id))
     db.session.execute(update(Signature).where(Signature.campaign_id == campaign.id).values(is_counted=False))
+    first = db.session.execute(
+        select(Signature.id).where(Signature.campaign_id == campaign.id).order_by(Signature.id).limit(1)
+    ).scalar_one()
+    db.session.execute(
+        update(Signature).where(Signature.id == first).values(status=SignatureStatus.INVALIDATED)
+    )
     db.session.execute(update(CampaignCount).where(CampaignCount.campaign_id == campaign.id).values(total=0))
     db.session.commit()
-    add_signers(db, campaign, 1, offset=50)
+    add_signers(db, campaign, 2, offset=50)
     count_and_publish(db)
 
     watcher.join(timeout=30)

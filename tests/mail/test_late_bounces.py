@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from mailbox import Maildir
 from typing import Any
 
 import pytest
@@ -32,15 +31,6 @@ from tests.support.waiting import wait_until
 from tests.support.workers import free_port
 
 pytestmark = pytest.mark.usefixtures("celery_worker")
-
-
-@pytest.fixture
-def bounce_box(tmp_path: Any, observer: Any, monkeypatch: pytest.MonkeyPatch) -> Maildir:
-    """The bounce maildir, read by this test's app (as BOUNCE_MAILDIR) while the test runs."""
-    folder = tmp_path / "bounces"
-    box = Maildir(folder, create=True)
-    monkeypatch.setitem(observer.config, "BOUNCE_MAILDIR", str(folder))
-    return box
 
 
 def test_a_bounce_arriving_later_marks_the_officials_address_bad_and_the_organizer_sees_it(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-from mailbox import Maildir
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +24,6 @@ from tests.support.bounces import dsn, sent
 # Unreadable for its size, and holding a supporter's address in clear, as the real ones do.
 UNREADABLE = b"To: typo@example.org\nSubject: huge\n\n" + b"x" * (bounces.MAX_REPORT_BYTES + 10)
 DAY = 24 * 3600
-
-
-@pytest.fixture
-def bounce_box(tmp_path: Any, observer: Any, monkeypatch: pytest.MonkeyPatch) -> Maildir:
-    """The bounce maildir, read by this test's app (as BOUNCE_MAILDIR) while the test runs."""
-    folder = tmp_path / "bounces"
-    box = Maildir(folder, create=True)
-    monkeypatch.setitem(observer.config, "BOUNCE_MAILDIR", str(folder))
-    return box
 
 
 def set_aside_files(observer: Any) -> list[Path]:

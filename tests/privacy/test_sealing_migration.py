@@ -4,29 +4,19 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-import psycopg
 import pytest
 from sqlalchemy import select, text
 
-from tests.support.run import DATABASE_NAME, POSTGRES_ADMIN_URL
+from tests.support.migrations import KINDS, empty_database
 
 AT = datetime(2026, 11, 30, 9, 0)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Any, database: str) -> Iterator[str]:
+@pytest.fixture(params=KINDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
     """An empty database of each kind, of this test's own."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrated.sqlite'}"
-        return
-    name = f"{DATABASE_NAME}_sealing"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield database.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with empty_database(request.param, tmp_path, "sealing") as url:
+        yield url
 
 
 def test_clear_rows_are_sealed_and_still_read_the_same(app: Any, database_url: str, tmp_path: Any) -> None:
