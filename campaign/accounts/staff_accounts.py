@@ -34,18 +34,21 @@ class NotAllowed(AccountError):
 
 
 def check_may_manage(actor: User, target: User | None, role: Role | None = None) -> None:
-    """Refuse what would let staff lock themselves out or raise anyone (themselves included) to admin.
+    """Refuse what would let staff lock themselves out, or widen who holds staff powers.
 
-    Staff and admins manage organizers and staff; only an admin touches an admin
-    account or gives the admin role; nobody changes their own account here.
+    Staff manage organizers' accounts (create, disable, reset two-factor); only
+    an admin gives or takes the staff or admin role or touches a staff or admin
+    account, so that one staff account, taken over, cannot make others; nobody
+    changes their own account here.
     """
     if not actor.is_staff:
         raise NotAllowed(gettext("Only staff manage accounts."))
     if target is not None and target.id == actor.id:
         raise NotAllowed(gettext("You cannot change your own account here."))
-    touches_admin = role == Role.ADMIN or (target is not None and target.role == Role.ADMIN)
-    if touches_admin and actor.role != Role.ADMIN:
-        raise NotAllowed(gettext("Only an admin manages admin accounts."))
+    privileged = (Role.STAFF, Role.ADMIN)
+    touches_staff = role in privileged or (target is not None and target.role in privileged)
+    if touches_staff and actor.role != Role.ADMIN:
+        raise NotAllowed(gettext("Only an admin manages staff and admin accounts."))
 
 
 def enable_user(user: User, *, actor: str) -> None:

@@ -44,7 +44,8 @@ class LedgerEntry(db.Model):  # type: ignore[name-defined]
     """
 
     __tablename__ = "ledger_entries"
-    __table_args__ = (Index("ix_ledger_entries_signature_id", "signature_id"),)
+    # A receipt's latest events: the first rows of one scan of this index.
+    __table_args__ = (Index("ix_ledger_entries_signature_id_index", "signature_id", "index"),)
 
     campaign_id: Mapped[int] = mapped_column(primary_key=True)
     index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)

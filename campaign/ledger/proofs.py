@@ -127,7 +127,9 @@ def receipt_state(campaign_id: int, receipt: str) -> ReceiptState | None:
     events = (
         select(LedgerEntry.index, LedgerEntry.leaf_input)
         .where(LedgerEntry.signature_id == signature_id, LedgerEntry.campaign_id == campaign_id)
-        .order_by(LedgerEntry.index.desc())
+        # In the order of ix_ledger_entries_signature_id_index, which no other index gives: the
+        # planner cannot walk the campaign's whole tree backwards looking for this signature.
+        .order_by(LedgerEntry.signature_id.desc(), LedgerEntry.index.desc())
         .limit(2)
         .subquery()
     )

@@ -40,7 +40,10 @@ def upgrade():
             " WHERE r.campaign_id = ledger_entries.campaign_id"
             " AND r.receipt = json_extract(CAST(ledger_entries.leaf_input AS TEXT), '$.receipt'))"
         )
-    op.create_index("ix_ledger_entries_signature_id", "ledger_entries", ["signature_id"], unique=False)
+    # With the index, a receipt's latest events are the first rows of one index scan.
+    op.create_index(
+        "ix_ledger_entries_signature_id_index", "ledger_entries", ["signature_id", "index"], unique=False
+    )
     for table, name, _columns, _referred in _DROPPED:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_constraint(name, type_="foreignkey")
@@ -50,6 +53,6 @@ def downgrade():
     for table, name, columns, referred in _DROPPED:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.create_foreign_key(name, referred, columns, ["id"], ondelete="CASCADE")
-    op.drop_index("ix_ledger_entries_signature_id", table_name="ledger_entries")
+    op.drop_index("ix_ledger_entries_signature_id_index", table_name="ledger_entries")
     with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
         batch_op.drop_column("signature_id")

@@ -63,7 +63,7 @@ def test_staff_make_an_account_whose_owner_chooses_the_password(app, db, make_us
 
 
 def test_a_role_change_applies_at_once_and_is_audited(app, db, make_user):
-    browser, staff = staff_browser(app, make_user)
+    browser, staff = staff_browser(app, make_user, Role.ADMIN, "admin@example.org")
     make_user("aram@example.org")
     aram = app.test_client()
     log_in(aram, "aram@example.org")
@@ -98,6 +98,19 @@ def test_no_one_raises_themselves_or_touches_an_admin_without_being_one(app, db,
     assert user_row(db, "admin@example.org").is_active
     assert events(db, "user.role_changed") == [] and events(db, "user.disabled") == []
 
+    # Nor give the staff role, or touch another staff member's account: one staff account taken
+    # over cannot make more.
+    colleague = make_user("sona@example.org", role=Role.STAFF)
+    colleagues = f"/staff/users/{colleague.id}"
+    refused = post_form(browser, theirs, action=f"{theirs}/role", role="staff")
+    assert refused.status_code == 403 and "Only an admin" in refused.get_data(as_text=True)
+    assert post_form(browser, colleagues, action=f"{colleagues}/disable").status_code == 403
+    assert post_form(browser, "/staff/users", email="new@example.org", role="staff").status_code == 403
+    assert user_row(db, "aram@example.org").role == Role.ORGANIZER
+    assert user_row(db, "sona@example.org").is_active
+    # Staff still manage organizers.
+    assert post_form(browser, theirs, action=f"{theirs}/disable").status_code == 303
+
     boss, _ = staff_browser(app, make_user, Role.ADMIN, "boss@example.org")
     assert post_form(boss, theirs, action=f"{theirs}/role", role="admin").status_code == 303
     assert user_row(db, "aram@example.org").role == Role.ADMIN
@@ -130,7 +143,7 @@ def test_disabling_ends_sessions_and_revokes_tokens_and_enabling_lets_them_back(
 
 
 def test_resetting_two_factor_ends_sessions_and_asks_to_enrol_again(app, db, make_user):
-    browser, staff = staff_browser(app, make_user)
+    browser, staff = staff_browser(app, make_user, Role.ADMIN, "admin@example.org")
     lost_phone = pyotp.random_base32()
     make_user("sona@example.org", role=Role.STAFF, totp_secret=lost_phone)
     sona = app.test_client()
