@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.sql.functions import coalesce
 
-from campaign import i18n
 from campaign.api import filters
 from campaign.api.campaigns import targets
 from campaign.api.fields import SEALED, country_field, email_field, region_field
@@ -19,7 +18,6 @@ from campaign.links import absolute_url
 from campaign.partners import consents
 from campaign.partners.public import partners_of
 from campaign.signing.models import Signature, SignatureStatus
-from campaign.signing.service import Signed, SignOutcome
 
 # The record helpers' extension (OSDI's "<namespace>:<field>"): the ids of the partner organizations
 # whose "(partner) may email me" box the person ticked, as the sign form's `partners` boxes.
@@ -117,13 +115,3 @@ def partner_consents_of(campaign: Campaign, body: dict[str, Any]) -> tuple[int, 
             f"(its partners: {known}); nothing was recorded",
         )
     return tuple(dict.fromkeys(sent))
-
-
-def record_partner_consents(signed: Signed, campaign: Campaign, organization_ids: tuple[int, ...]) -> None:
-    """Store the partner consents of a helper's new signature, in the words the sign form shows.
-
-    As on the form, only a new signature records them: a repeat, or one held by
-    a flood rule, adds none.
-    """
-    if organization_ids and signed.outcome == SignOutcome.NEW:
-        consents.record(signed.signature_id, campaign, organization_ids, i18n.current_language())

@@ -69,8 +69,7 @@ def _record(campaign_id: int, kind: CampaignKind) -> Response:
     body = helpers.json_body()
     # Checked first: a refused partner id records nothing at all.
     partner_ids = actions.partner_consents_of(campaign, body)
-    signed = helpers.record(campaign, body, message_key="message", comment_key="comments")
-    actions.record_partner_consents(signed, campaign, partner_ids)
+    helpers.record(campaign, body, message_key="message", comment_key="comments", partner_ids=partner_ids)
     db.session.commit()
     return hal(helpers.receipt(campaign), status=202)
 

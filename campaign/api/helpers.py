@@ -7,6 +7,7 @@ could otherwise learn who signed what by trying addresses. The person is told by
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -61,8 +62,16 @@ def _text(value: Any) -> str:
     return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
 
 
-def record(campaign: Campaign, body: dict[str, Any], *, message_key: str, comment_key: str) -> signing.Signed:
-    """Validate the helper's body like the sign form and record it with double opt-in.
+def record(
+    campaign: Campaign,
+    body: dict[str, Any],
+    *,
+    message_key: str,
+    comment_key: str,
+    partner_ids: tuple[int, ...] = (),
+) -> signing.Signed:
+    """Validate the helper's body like the sign form and record it with double opt-in (with the partner
+    consents it gave, which a new signature stores as the form's do).
 
     What it came to (new or repeat, which signature) is for the caller's records, never its answer."""
     person = body.get("person")
@@ -95,7 +104,9 @@ def record(campaign: Campaign, body: dict[str, Any], *, message_key: str, commen
     if not campaign.is_open_at(clock.now()):
         raise ApiError(409, "this campaign is not open for signatures")
     # The API has no consent box for replies: officials never get the signer's address from it.
-    request_data = form.to_request(client_address=request.remote_addr or "", is_letter=False)
+    request_data = replace(
+        form.to_request(client_address=request.remote_addr or "", is_letter=False), partner_ids=partner_ids
+    )
     try:
         return signing.sign(campaign, request_data)
     except signing.CampaignClosed:

@@ -17,10 +17,12 @@ def receipt_if_counting(signature_id: int) -> str | None:
     """
     from campaign.signing.models import Signature, SignatureStatus
 
-    status = db.session.execute(select(Signature.status).where(Signature.id == signature_id)).scalar()
-    if status != SignatureStatus.VALIDATED:
+    found = db.session.execute(
+        select(Signature.status, Signature.campaign_id).where(Signature.id == signature_id)
+    ).first()
+    if found is None or found.status != SignatureStatus.VALIDATED:
         return None
-    return receipt_ids.receipt_for(signature_id)
+    return receipt_ids.receipts_for(found.campaign_id, [signature_id])[signature_id]
 
 
 def is_receipt_of(campaign_id: int, receipt: str | None) -> bool:

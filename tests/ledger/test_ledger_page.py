@@ -2,13 +2,9 @@
 
 from pathlib import Path
 
-from sqlalchemy import select
-
 from campaign.ledger.heads import publish_heads
-from campaign.signing.models import Signature
-from tests.privacy.test_my_page import confirm, my_path, press
+from tests.privacy.test_my_page import counted_then_withdrawn
 from tests.support.run import forget_caches
-from tests.support.waiting import wait_until
 
 VERIFIER = Path(__file__).resolve().parents[2] / "campaign" / "ledger" / "verify.py"
 
@@ -23,13 +19,7 @@ def test_the_ledger_page_says_what_counts_what_was_removed_and_why_and_how_to_ch
     assert "not published yet" in early.get_data(as_text=True)
 
     sign("recognize")
-    path = my_path(db)
-    confirm(client, db)
-    count = lambda: client.get("/campaigns/recognize/count.json").json["count"]  # noqa: E731
-    wait_until(lambda: count() == 1, timeout=15)
-    signature_id = db.session.execute(select(Signature.id)).scalar_one()
-    press(client, path, f"{path}/withdraw/{signature_id}")
-    wait_until(lambda: count() == 0, timeout=10)
+    counted_then_withdrawn(client, db, "recognize")
     publish_heads()
 
     forget_caches()  # the page's skeleton, kept a few seconds, was made before anything counted
