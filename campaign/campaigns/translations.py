@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from flask import current_app
 from flask_babel import gettext
@@ -213,10 +213,29 @@ def localized(view: CampaignView, language: str) -> LocalizedView:
     )
 
 
+class CampaignWords(Protocol):
+    """What quoting a campaign in a language needs of it: a Campaign, or a narrow read of its row."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def language(self) -> str: ...
+
+    @property
+    def updated_at(self) -> datetime: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def summary(self) -> str: ...
+
+
 class CampaignInLanguage:
     """A campaign as a message to one supporter quotes it: translated title and summary, the rest its own."""
 
-    def __init__(self, campaign: Campaign, text: TranslatedText | None) -> None:
+    def __init__(self, campaign: CampaignWords, text: TranslatedText | None) -> None:
         """Wrap a campaign with its translation into the reader's language (None: its own words)."""
         self._campaign = campaign
         self.title = text.title if text else campaign.title
@@ -228,7 +247,7 @@ class CampaignInLanguage:
         return getattr(self._campaign, name)
 
 
-def in_language(campaign: Campaign, language: str | None) -> CampaignInLanguage:
+def in_language(campaign: CampaignWords, language: str | None) -> CampaignInLanguage:
     """The campaign as a message in `language` quotes it (its own words without a translation)."""
     chosen = i18n.supported(language)
     text = None

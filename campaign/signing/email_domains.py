@@ -39,6 +39,10 @@ DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[
 def canonical_domain(domain: str) -> str:
     """An email domain in one spelling: lower case, ASCII (IDNA), no trailing dot."""
     name = domain.strip().rstrip(".").lower()
+    if name.isascii():
+        # IDNA gives an ASCII name back as it is, or refuses it (kept as it is then too): the sign
+        # path asks three times a request, and the codec's label checks cost more than the rest.
+        return name
     try:
         return idna.encode(name, uts46=True).decode("ascii")
     except idna.IDNAError:

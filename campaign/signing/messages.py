@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import bindparam, select
 
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.translations import CampaignInLanguage, in_language
@@ -13,7 +17,8 @@ from campaign.i18n import link_values
 from campaign.links import absolute_url
 from campaign.mail import service as mail
 from campaign.mail.models import OutboxMessage
-from campaign.signing.models import Signature, SignatureStatus
+from campaign.privacy.vault import open_values
+from campaign.signing.models import SEALED_PURPOSE, Personal, Signature, SignatureStatus
 from campaign.signing.tokens import confirmation_token
 
 CONFIRMATION_KIND = "confirmation"
@@ -44,17 +49,55 @@ def owe_already_signed(signature_id: int, bucket: str, *, recipient_index: str) 
     )
 
 
-def signer_address(signature: Signature) -> str:
-    """A confirmed signer as an email recipient: 'Given <address>', the name trimmed."""
-    personal = signature.personal
-    return mail.address(personal.given_name, personal.email)
-
-
 # What each kind of email to a signer is about (the status it is written in) and its template.
 _SIGNER_MAIL = {
     CONFIRMATION_KIND: (SignatureStatus.PENDING, "mail/confirmation.txt"),
     ALREADY_SIGNED_KIND: (SignatureStatus.VALIDATED, "mail/already_signed.txt"),
 }
+
+
+@dataclass(frozen=True)
+class _CampaignRow:
+    """The campaign's columns a signer's email quotes (campaigns.translations.CampaignWords)."""
+
+    id: int
+    slug: str
+    title: str
+    summary: str
+    language: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class _Signer:
+    """The signature's columns a signer's email is written from."""
+
+    id: int
+    status: SignatureStatus
+    sealed: bytes | None
+    language: str
+    person_id: int | None
+
+
+# The signature and its campaign in one read of the columns the email needs, built once: loading
+# both as whole entities was a fifth of the worker's time per message.
+_SIGNER_AND_CAMPAIGN = (
+    select(
+        Signature.id,
+        Signature.status,
+        Signature.sealed,
+        Signature.language,
+        Signature.person_id,
+        Campaign.id,
+        Campaign.slug,
+        Campaign.title,
+        Campaign.summary,
+        Campaign.language,
+        Campaign.updated_at,
+    )
+    .join(Campaign, Campaign.id == Signature.campaign_id)
+    .where(Signature.id == bindparam("signature_id"))
+)
 
 
 def _to_signer(row: OutboxMessage) -> mail.Composed | None:
@@ -67,16 +110,19 @@ def _to_signer(row: OutboxMessage) -> mail.Composed | None:
     before that, anyone may have typed anything beside someone's address.
     """
     status, template = _SIGNER_MAIL[row.kind]
-    signature = db.session.get(Signature, row.ref_id)
-    if signature is None or signature.status != status or signature.sealed is None:
+    found = db.session.execute(_SIGNER_AND_CAMPAIGN, {"signature_id": row.ref_id}).one_or_none()
+    if found is None:
+        return None
+    signature, words = _Signer(*found[:5]), _CampaignRow(*found[5:])
+    if signature.status != status or signature.sealed is None:
         return None
     # The campaign's title as they read it: its translation into their language, else its own.
-    campaign = in_language(db.session.get_one(Campaign, signature.campaign_id), signature.language)
+    campaign = in_language(words, signature.language)
     is_confirmed = status == SignatureStatus.VALIDATED
-    personal = signature.personal
+    personal = Personal(*open_values(signature.sealed, purpose=SEALED_PURPOSE))
     with force_locale(signature.language):
         return mail.Composed(
-            recipient=signer_address(signature) if is_confirmed else mail.address("", personal.email),
+            recipient=mail.address(personal.given_name if is_confirmed else "", personal.email),
             subject=_subject(row.kind, campaign),
             body=render_template(
                 template,
@@ -95,7 +141,7 @@ def _subject(kind: str, campaign: CampaignInLanguage) -> str:
     return _("You have already signed: %(title)s", title=campaign.title)
 
 
-def _links(kind: str, signature: Signature, campaign: CampaignInLanguage) -> dict[str, str]:
+def _links(kind: str, signature: _Signer, campaign: CampaignInLanguage) -> dict[str, str]:
     """The links of a signer's email of this kind, opening the pages in their language."""
     language = link_values(signature.language)
     if kind == CONFIRMATION_KIND:
@@ -104,7 +150,7 @@ def _links(kind: str, signature: Signature, campaign: CampaignInLanguage) -> dic
     return {"campaign_url": absolute_url("campaigns.show", slug=campaign.slug, **language)}
 
 
-def _my_url(signature: Signature) -> str | None:
+def _my_url(signature: _Signer) -> str | None:
     """The link to the signer's own page, carried by every email to them, in their language."""
     from campaign.signing.supporters import my_url
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, literal, select
+from sqlalchemy import BindParameter, Select, String, bindparam, literal, select
 
 from campaign import clock, dispatch, task_names
 from campaign.campaigns.models import Campaign
@@ -61,42 +61,62 @@ def emit(event: str, signature_ids: Iterable[int] | Select[Any], now: datetime |
     wants it (each at most once); return how many deliveries were written."""
     if event not in EVENTS:
         raise ValueError(f"unknown webhook event {event!r}")
-    ids = signature_ids if isinstance(signature_ids, Select) else sorted(set(signature_ids))
-    if not isinstance(ids, Select) and not ids:
-        return 0
-    now = now or clock.now()
+    values: dict[str, Any] = {"event": event, "pattern": f"% {event} %", "now": now or clock.now()}
+    if isinstance(signature_ids, Select):
+        statement = _owe(signature_ids)
+    else:
+        values["ids"] = sorted(set(signature_ids))
+        if not values["ids"]:
+            return 0
+        # Every sign and confirm request comes here: one statement built once, not per request
+        # (building it cost a fifth of the sign request's time in the web process).
+        dialect = db.session.get_bind().dialect.name
+        statement = _owe_listed.get(dialect)
+        if statement is None:
+            statement = _owe_listed[dialect] = _owe(bindparam("ids", expanding=True))
+    written = len(db.session.execute(statement, values).scalars().all())
+    if written:
+        dispatch.defer(db.session(), PUMP_TASK)
+    return written
+
+
+def _owe(signature_ids: Select[Any] | BindParameter[Any]) -> Any:
+    """The INSERT of one delivery per (endpoint that wants the event, signature), parameters
+    `event`, `pattern` (the event between spaces, for LIKE) and `now`."""
+    now = bindparam("now", type_=WebhookDelivery.created_at.type)
     owed = (
         select(
             WebhookEndpoint.id,
-            literal(event),
+            bindparam("event", type_=String),
             Signature.id,
             Signature.campaign_id,
             literal(DeliveryStatus.PENDING.value),
             literal(0),
-            literal(now),
-            literal(now),
-            literal(now),
+            now,
+            now,
+            now,
         )
         .join(Campaign, Campaign.id == Signature.campaign_id)
         .join(WebhookEndpoint, WebhookEndpoint.organization_id == Campaign.organization_id)
         .where(
-            Signature.id.in_(ids),
+            Signature.id.in_(signature_ids),
             # Stored as fraudulent: answered like any other, never told to anyone.
             Signature.status != SignatureStatus.FRAUDULENT,
             WebhookEndpoint.is_enabled.is_(True),
-            (literal(" ") + WebhookEndpoint.events + literal(" ")).like(f"% {event} %"),
+            (literal(" ") + WebhookEndpoint.events + literal(" ")).like(bindparam("pattern", type_=String)),
         )
     )
-    statement = (
-        insert(WebhookDelivery)
+    return (
+        # Of the table, not the entity: with parameters, an ORM INSERT would be a bulk one.
+        insert(WebhookDelivery.__table__)
         .from_select(list(_COLUMNS), owed)
         .on_conflict_do_nothing(index_elements=["endpoint_id", "event", "ref_id"])
-        .returning(WebhookDelivery.id)
+        .returning(WebhookDelivery.__table__.c.id)
     )
-    written = len(db.session.execute(statement).scalars().all())
-    if written:
-        dispatch.defer(db.session(), PUMP_TASK)
-    return written
+
+
+# dialect name -> the INSERT for listed signature ids (its ON CONFLICT is the dialect's own).
+_owe_listed: dict[str, Any] = {}
 
 
 def letters_sent(outbox_row: Any) -> None:
