@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_app_context
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, has_app_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -39,6 +41,29 @@ class AppLimiter(Limiter):
     pointed at a Redis that is away) would take over every other app's limits.
     Here each app uses its own, and outside any app context the first app's.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """A limiter that skips the blueprints and endpoints `skip` names before any bookkeeping."""
+        super().__init__(*args, **kwargs)
+        self._skipped: set[str] = set()
+        self.request_filter(self._is_skipped)
+
+    def skip(self, what: Blueprint | str) -> None:
+        """No limit, and no bookkeeping, for a blueprint or an endpoint ("blueprint.view").
+
+        Flask-Limiter's own exemption still resolves limits on every request (about 0.3 ms);
+        a request filter answers before it. For the public reads a surge hammers (pages,
+        count.json, the ledger) and the sign POST, whose limits are the flood rules.
+        """
+        if isinstance(what, Blueprint):
+            self.exempt(what)
+            self._skipped.add(what.name)
+        else:
+            self._skipped.add(what)
+
+    def _is_skipped(self) -> bool:
+        """Tell whether this request is one `skip` named."""
+        return request.blueprint in self._skipped or request.endpoint in self._skipped
 
     def init_app(self, app: Flask) -> None:
         """Initialise as usual, then remember this app's storage and strategy."""

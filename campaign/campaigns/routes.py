@@ -18,7 +18,7 @@ from campaign.signing.service import CampaignClosed
 bp = Blueprint("campaigns", __name__)
 # Public reads under a surge: no rate-limit bookkeeping on them (the proxy
 # in front may limit abusive clients; a cached answer costs less than a check).
-limiter.exempt(bp)
+limiter.skip(bp)
 bp.add_app_template_global(sharing.share_links, "share_links")
 bp.add_app_template_global(sharing.campaign_url, "campaign_url")
 bp.add_app_template_global(i18n.requested_language, "requested_language")

@@ -12,7 +12,7 @@ from campaign.extensions import limiter
 bp = Blueprint("counts", __name__)
 # Public reads under a surge: no rate-limit bookkeeping on them (the proxy
 # in front may limit abusive clients; a cached answer costs less than a check).
-limiter.exempt(bp)
+limiter.skip(bp)
 
 
 @bp.get("/campaigns/<slug>/count.json")

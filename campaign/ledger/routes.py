@@ -19,7 +19,7 @@ from campaign.ledger.models import LedgerHead
 
 bp = Blueprint("ledger", __name__)
 # Public reads, as count.json: no rate-limit bookkeeping (a proxy may limit abusive clients).
-limiter.exempt(bp)
+limiter.skip(bp)
 # The campaign page's "N counted, M removed (why: ...)" (templates/ledger/_tally.html).
 bp.add_app_template_global(tally.tally, "ledger_tally")
 
