@@ -11,9 +11,11 @@ carry it on, so a reader who chose a language keeps it from page to page.
 from __future__ import annotations
 
 import gettext
+import json
 import os
 from datetime import date, datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -125,13 +127,27 @@ def country_name(code: str) -> str:
     return country_name_in(code, current_language())
 
 
+# Region names pycountry has no catalog for, by language: {"AM-ER": "Երևան", ...} in regions_<lang>.json.
+_OWN_REGION_NAMES = Path(__file__).parent / "translations"
+
+
+@cache
+def own_region_names(language: str) -> dict[str, str]:
+    """Our own names of ISO 3166-2 subdivisions in a language (Armenian: pycountry has none), by code."""
+    path = _OWN_REGION_NAMES / f"regions_{language}.json"
+    if language not in LANGUAGES or not path.is_file():
+        return {}
+    names: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+    return names
+
+
 @cache
 def region_name_in(code: str, language: str) -> str:
     """The name of an ISO 3166-2 subdivision ('AM-ER') in a language; the code if unknown."""
     region = pycountry.subdivisions.get(code=code.upper()) if code else None
     if region is None:
         return code
-    return _region_translation(language).gettext(region.name)
+    return own_region_names(language).get(region.code) or _region_translation(language).gettext(region.name)
 
 
 def region_name(code: str) -> str:

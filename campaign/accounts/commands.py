@@ -7,19 +7,20 @@ import sys
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from campaign.accounts import service, staff_accounts
 from campaign.accounts.models import Role
-from campaign.cli import TranslatedOption
+from campaign.cli import TranslatedGroup, TranslatedOption
 from campaign.extensions import db
 
-user_commands = AppGroup("user", help=_l("Manage the accounts of organizers, staff and admins."))
+user_commands = TranslatedGroup("user", help=_l("Manage the accounts of organizers, staff and admins."))
 
 
-@user_commands.command("create")
+@user_commands.command(
+    "create", help=_l("Create a user; the password comes from standard input (--password-stdin) or a prompt.")
+)
 @click.argument("email")
 @click.option(
     "--role",
@@ -52,7 +53,10 @@ def create_user_command(email: str, role: str, name: str, password_stdin: bool) 
     click.echo(_("Created %(role)s %(email)s.", role=user.role, email=user.email))
 
 
-@user_commands.command("disable")
+@user_commands.command(
+    "disable",
+    help=_l("Stop a user from signing in, end their sessions and revoke their API tokens; audited."),
+)
 @click.argument("email")
 def disable_user_command(email: str) -> None:
     """Stop a user from signing in, end their sessions and revoke their API tokens; audited."""

@@ -15,6 +15,7 @@ from campaign.accounts.forms import InvitationForm, NewAccountForm, Organization
 from campaign.accounts.models import Invitation, MemberRole, Organization
 from campaign.audit.service import record
 from campaign.extensions import db, limiter
+from campaign.webhooks import summary as webhook_summary
 
 
 @bp.route("/organizations", methods=["GET", "POST"])
@@ -65,6 +66,8 @@ def _organization_page(
         members=organizations.members(organization),
         invitations=organizations.pending_invitations(organization),
         can_manage=organizations.can_manage(current_user_or_401(), organization),
+        # Owners see their webhooks' state and newest deliveries (the full log is on the webhooks page).
+        webhooks=webhook_summary.summary_for(current_user_or_401(), organization),
         form=form,
         logo_problem=logo_problem,
         problem=problem,

@@ -15,7 +15,7 @@ from campaign.campaigns.service import render_markdown
 from campaign.counts.read import read_count
 from campaign.extensions import db
 from campaign.links import absolute_url
-from campaign.targets.models import LetterTarget, Official
+from campaign.targets.models import LetterCampaign, LetterTarget, Official, Targeting
 
 CAMPAIGN_FIELDS = {
     "created_date": filters.date_field(Campaign.created_at),
@@ -40,12 +40,14 @@ def campaigns_query(user: User, kind: CampaignKind) -> Select[Any]:
 
 
 def targets(campaign: Campaign) -> list[dict[str, str]]:
-    """The officials a letter campaign writes to (OSDI targets); none for routed campaigns or petitions."""
+    """The officials on a letter campaign's own list (OSDI targets); none for a routed campaign, which
+    writes to each signer's own officials, nor for a petition without letters."""
     officials = db.session.execute(
         select(Official)
         .join(LetterTarget, LetterTarget.official_id == Official.id)
-        .where(LetterTarget.campaign_id == campaign.id)
-        .order_by(Official.name)
+        .join(LetterCampaign, LetterCampaign.campaign_id == LetterTarget.campaign_id)
+        .where(LetterTarget.campaign_id == campaign.id, LetterCampaign.targeting == Targeting.FIXED)
+        .order_by(Official.name, Official.id)
     ).scalars()
     return [
         {

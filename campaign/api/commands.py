@@ -11,18 +11,21 @@ from flask_babel import lazy_gettext as _l
 
 from campaign.accounts.service import user_by_email
 from campaign.api.tokens import create_token
-from campaign.cli import TranslatedOption
+from campaign.cli import TranslatedGroup, TranslatedOption
 from campaign.extensions import db
 
 
 def init_app(app: Flask) -> None:
     """Register the token commands."""
 
-    @app.cli.group("token")
+    @app.cli.group("token", cls=TranslatedGroup, help=_l("Manage API tokens."))
     def token_group() -> None:
         """Manage API tokens."""
 
-    @token_group.command("create")
+    @token_group.command(
+        "create",
+        help=_l("Create an API token for the user with this email and print it (it is shown only once)."),
+    )
     @click.argument("email")
     @click.option(
         "--name",

@@ -25,6 +25,8 @@ OPERATORS = ("eq", "ne", "gt", "ge", "lt", "le")
 MAX_LENGTH = 2000
 MAX_COMPARISONS = 32
 MAX_DEPTH = 16
+# A date is compared by its whole second (date_field): the last second of year 9999 has no next one.
+LAST_MOMENT = datetime(9999, 12, 31, 23, 59, 59)
 _TOKEN = re.compile(
     r"\s*(?:(?P<open>\()|(?P<close>\))|(?P<string>'(?:[^']|'')*')|(?P<number>-?\d+(?:\.\d+)?)"
     r"|(?P<word>[A-Za-z_][A-Za-z0-9_/.]*))"
@@ -199,6 +201,9 @@ def to_sql(node: Node, fields: Mapping[str, Field]) -> ColumnElement[bool]:
         )
     if node.op not in field.operators:
         raise FilterError(f"filter: {node.field} takes only " + ", ".join(field.operators))
+    if isinstance(node.value, str) and "\x00" in node.value:
+        # PostgreSQL's text holds no NUL, so no stored value can equal (or be compared with) one.
+        raise FilterError(f"filter: the value compared with {node.field} holds a NUL character (\\x00)")
     return field.compare(node.op, field.convert(node.value))
 
 
@@ -216,17 +221,22 @@ def compare(expression: Any, op: str, value: Any) -> ColumnElement[bool]:
 
 
 def moment(value: str | int | float) -> datetime:
-    """A filter's date as naive UTC: an offset is applied, a date alone is midnight UTC."""
+    """A filter's date as naive UTC: an offset is applied, a date alone is midnight UTC. Refused out of
+    range, and from the last second of year 9999 on (date_field compares up to the second after it)."""
     if not isinstance(value, str):
         raise FilterError("filter: a date is quoted, e.g. modified_date gt '2026-01-01T00:00:00Z'")
     try:
         parsed = datetime.fromisoformat(value.strip())
         if parsed.tzinfo is not None:
             parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    except (ValueError, OverflowError):
+    except ValueError:
         raise FilterError(
             f"filter: {value[:40]!r} is not an ISO 8601 date (e.g. '2026-12-04T14:30:09-05:00')"
         ) from None
+    except OverflowError:  # its offset takes it past year 1 or year 9999
+        raise FilterError(f"filter: {value[:40]!r} is outside the range of dates") from None
+    if parsed >= LAST_MOMENT:
+        raise FilterError(f"filter: a date must be before {LAST_MOMENT.isoformat()}Z")
     return parsed
 
 

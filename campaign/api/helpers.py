@@ -116,14 +116,14 @@ def record(
 def receipt(campaign: Campaign) -> dict[str, Any]:
     """The helper's answer: the same bytes for a new signer and for one who had signed before."""
     if campaign.kind == CampaignKind.LETTER:
-        parent = ("osdi:advocacy_campaign", absolute_url("api.advocacy_campaign", campaign_id=campaign.id))
+        parent = {"osdi_advocacy_campaign": absolute_url("api.advocacy_campaign", campaign_id=campaign.id)}
     else:
-        parent = ("osdi:petition", absolute_url("api.petition", petition_id=campaign.id))
+        parent = {"osdi_petition": absolute_url("api.petition", petition_id=campaign.id)}
     return {
         "status": "pending",
         "message": "Received. An email is on its way to this address: "
         "a new signature counts once its owner confirms it.",
-        "_links": {parent[0]: {"href": parent[1]}},
+        "_links": links(**parent),
     }
 
 

@@ -9,6 +9,7 @@ from apispec import APISpec
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 
+from campaign.api import openapi_webhooks
 from campaign.api.openapi_schemas import SCHEMAS, collection_schema, ref
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,7 +46,23 @@ STATUS = {
 FILTER_HELP = (
     "OSDI's filter language: comparisons field eq|ne|gt|ge|lt|le value, joined by and/or, grouped "
     "with parentheses; text and dates in single quotes (a quote inside doubled), dates in ISO 8601 "
-    "with their UTC offset applied, e.g. modified_date gt '2026-12-04T14:30:09-05:00'. "
+    "with their UTC offset applied, e.g. modified_date gt '2026-12-04T14:30:09-05:00'. OSDI's "
+    "optional like, re and near are not supported (400). A value holding a NUL character, or a date "
+    "from 9999-12-31T23:59:59Z on, is refused (400). "
+)
+SEALED_HELP = (
+    "postal_code is refused (400): postal codes are sealed (encrypted) in the database and cannot "
+    "be compared by a query"
+)
+BODY_HELP = (
+    "Read as JSON whatever its Content-Type (OSDI asks servers to be lenient: text/plain, form types "
+    'or none are read as JSON too). An empty body answers 400 "the body is empty: send the JSON '
+    "object in the body, not in the query string\": Parsons' create_signature and create_outreach "
+    "send the payload as query parameters, so post it as the body yourself."
+)
+BODY_ERROR = _error(
+    "The body is empty (Parsons' create_signature and create_outreach send their payload as query "
+    "parameters), is not a JSON object, or does not validate (the message names the fields)"
 )
 
 
@@ -63,14 +80,11 @@ def _paging(fields: str) -> list[dict[str, Any]]:
     ]
 
 
-PAGING = _paging(
-    "created_date, modified_date, title (campaigns); created_date, modified_date, action_date, "
-    "email_address, country, region (signatures and outreaches)"
+PAGING = _paging("created_date, modified_date, title")
+PAGING_ACTIONS = _paging(
+    "created_date, modified_date, action_date, email_address, country, region. " + SEALED_HELP
 )
-PAGING_PEOPLE = _paging(
-    "created_date, modified_date, email_address, country, region. postal_code is refused (400): "
-    "postal codes are sealed in the database"
-)
+PAGING_PEOPLE = _paging("created_date, modified_date, email_address, country, region. " + SEALED_HELP)
 
 
 def ok(schema: str | dict[str, Any], description: str = "OK", status: str = "200") -> dict[str, Any]:
@@ -113,13 +127,18 @@ def operation(
     if parameters:
         declared["parameters"] = list(parameters)
     if body:
-        declared["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(body)}}}
+        declared["requestBody"] = {
+            "required": True,
+            "description": BODY_HELP,
+            "content": {"application/json": {"schema": ref(body)}},
+        }
+        responses = {**responses, "400": BODY_ERROR}
     return {**declared, "responses": responses}
 
 
 def signers_page(summary: str, item: str, parent: str) -> dict[str, Any]:
     """A read of a page of signers' records under a parent (a campaign, a person), by status."""
-    return operation(summary, signers(collection_schema(item)), id_parameter(parent), *PAGING, STATUS)
+    return operation(summary, signers(collection_schema(item)), id_parameter(parent), *PAGING_ACTIONS, STATUS)
 
 
 def signers_record(summary: str, item: str, *ids: str) -> dict[str, Any]:
@@ -147,7 +166,7 @@ def build_spec(app: Flask, blueprint: str) -> dict[str, Any]:
     spec = APISpec(
         title="Campaign platform OSDI API",
         version="1.0.0",
-        openapi_version="3.0.3",
+        openapi_version="3.1.0",
         plugins=[FlaskPlugin()],
         info={
             "description": "Petitions, signatures, advocacy campaigns, outreaches and people, "
@@ -164,7 +183,7 @@ def build_spec(app: Flask, blueprint: str) -> dict[str, Any]:
             "URLs (and the token in them) end up in proxy, server and browser logs.",
         },
     )
-    for name, schema in SCHEMAS.items():
+    for name, schema in {**SCHEMAS, **openapi_webhooks.SCHEMAS}.items():
         spec.components.schema(name, schema)
     for endpoint, view in app.view_functions.items():
         operations = getattr(view, "_openapi", None)
@@ -173,4 +192,5 @@ def build_spec(app: Flask, blueprint: str) -> dict[str, Any]:
                 spec.path(view=view, operations=operations, app=app)
     document = spec.to_dict()
     document["security"] = [{"osdiToken": []}]
+    document["webhooks"] = openapi_webhooks.webhooks(app.config)
     return document

@@ -90,7 +90,7 @@ def iso(moment: datetime | None) -> str | None:
 def collection(
     name: str, items: list[dict[str, Any]], total: int, paging: Paging, endpoint: str, **values: Any
 ) -> dict[str, Any]:
-    """A page of a collection: the items embedded, with paging links."""
+    """A page of a collection: the items embedded, with paging links and the curies."""
     pages = max(1, math.ceil(total / paging.per_page))
     args = {"per_page": paging.per_page, **values}
     links: dict[str, Any] = {
@@ -101,6 +101,7 @@ def collection(
         links["next"] = {"href": absolute_url(endpoint, page=paging.page + 1, **args)}
     if paging.page > 1:
         links["previous"] = {"href": absolute_url(endpoint, page=min(paging.page - 1, pages), **args)}
+    links["curies"] = CURIES
     return {
         "total_pages": pages,
         "per_page": paging.per_page,

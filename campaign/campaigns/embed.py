@@ -115,8 +115,14 @@ def framed(html: str, status: int = 200, *, is_public: bool) -> Response:
 
 
 def snippet(slug: str, title: str) -> str:
-    """The HTML an organizer gives partner sites to paste: an iframe of the widget (as plain text)."""
-    address = current_app.config["BASE_URL"] + url_for("campaigns.embed", slug=slug, partner="your-site")
+    """The HTML an organizer gives partner sites to paste: an iframe of the widget (as plain text).
+
+    Its address names no language, whatever the organizer's page is read in: the widget then speaks
+    each of the partner's visitors' own (their browser's Accept-Language).
+    """
+    # lang=None: url_for would otherwise carry on the organizer's own ?lang= (campaign.i18n).
+    path = url_for("campaigns.embed", slug=slug, partner="your-site", lang=None)
+    address = current_app.config["BASE_URL"] + path
     return (
         f'<iframe src="{escape(address)}" title="{escape(title)}" width="100%" height="720"'
         ' style="border:0;max-width:480px" loading="lazy"></iframe>'

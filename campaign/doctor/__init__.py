@@ -12,10 +12,11 @@ from collections.abc import Callable
 
 import click
 from flask import Flask
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from campaign import health
-from campaign.cli import TranslatedOption
+from campaign.cli import TranslatedCommand, TranslatedOption
 from campaign.doctor.checks import (
     check_broker,
     check_configuration,
@@ -29,6 +30,18 @@ from campaign.doctor.smtp import check_smtp
 from campaign.extensions import db
 
 ROLES = ("all", "web", "worker")
+
+# The report's second column: each check by name (Finding.check keeps the English word, for code).
+CHECK_NAMES = {
+    # Translators: this and the next six: what `campaign doctor` checks, a word each, in a column
+    "configuration": _l("configuration"),
+    "database": _l("database"),
+    "migrations": _l("migrations"),
+    "broker": _l("broker"),
+    "smtp": _l("smtp"),
+    "keys": _l("keys"),
+    "disk": _l("disk"),
+}
 
 
 def run_checks(role: str = "all") -> list[Finding]:
@@ -49,10 +62,32 @@ def run_checks(role: str = "all") -> list[Finding]:
     return found
 
 
+def report_lines(findings: list[Finding]) -> list[str]:
+    """The doctor's report, a line a finding, in columns: ok or FAIL, the check, the sentence."""
+    # Translators: the first column of `campaign doctor`, for a check that passed
+    passed = _("ok")
+    # Translators: the first column of `campaign doctor`, for a check that must be fixed; in capitals
+    failed = _("FAIL")
+    names = {check: str(name) for check, name in CHECK_NAMES.items()}
+    status_width = max(len(passed), len(failed))
+    name_width = max(13, *(len(name) for name in names.values()))
+    return [
+        f"{passed if finding.is_ok else failed:<{status_width}}  "
+        f"{names.get(finding.check, finding.check):<{name_width}} {finding.sentence}"
+        for finding in findings
+    ]
+
+
 def init_app(app: Flask) -> None:
     """Register `campaign doctor` and `campaign ready`."""
 
-    @app.cli.command("doctor")
+    @app.cli.command(
+        "doctor",
+        cls=TranslatedCommand,
+        help=_l(
+            "Check configuration, database, migrations, broker, SMTP, keys and disk; exit 1 if any fails."
+        ),
+    )
     @click.option(
         "--role",
         type=click.Choice(ROLES),
@@ -63,12 +98,18 @@ def init_app(app: Flask) -> None:
     def doctor_command(role: str) -> None:
         """Check configuration, database, migrations, broker, SMTP, keys and disk; exit 1 if any fails."""
         findings = run_checks(role)
-        for finding in findings:
-            click.echo(f"{'ok  ' if finding.is_ok else 'FAIL'}  {finding.check:<13} {finding.sentence}")
+        for line in report_lines(findings):
+            click.echo(line)
         if not all(finding.is_ok for finding in findings):
             raise SystemExit(1)
 
-    @app.cli.command("ready")
+    @app.cli.command(
+        "ready",
+        cls=TranslatedCommand,
+        help=_l(
+            "Exit 0 when the database and the broker answer (what /readyz checks); else say why and exit 1."
+        ),
+    )
     def ready_command() -> None:
         """Exit 0 when the database and the broker answer (what /readyz checks); else say why and exit 1."""
         problems = health.readiness_problems()
@@ -76,4 +117,5 @@ def init_app(app: Flask) -> None:
             click.echo(problem, err=True)
         if problems:
             raise SystemExit(1)
-        click.echo("ready")
+        # Translators: what `campaign ready` says when the database and the broker answer
+        click.echo(_("ready"))

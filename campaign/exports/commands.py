@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from campaign.campaigns.models import Campaign
-from campaign.cli import TranslatedOption
+from campaign.cli import TranslatedCommand, TranslatedOption
 from campaign.exports.filters import COLUMNS, STATUSES, ExportError, ExportFilters
 from campaign.exports.service import export_campaign_to
 from campaign.extensions import db
@@ -22,7 +22,11 @@ from campaign.extensions import db
 def init_app(app: Flask) -> None:
     """Register the export command."""
 
-    @app.cli.command("export")
+    @app.cli.command(
+        "export",
+        cls=TranslatedCommand,
+        help=_l("Export a campaign's signatures (validated by default) to a CSV file."),
+    )
     @click.argument("slug")
     @click.option(
         "-o",

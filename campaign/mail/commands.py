@@ -13,10 +13,12 @@ import click
 from email_validator import EmailNotValidError, validate_email
 from flask import Flask
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import delete, select
 
 from campaign.audit.service import record
+from campaign.cli import TranslatedGroup
 from campaign.extensions import db
 from campaign.mail.models import MailSuppression, SuppressionReason
 from campaign.mail.service import recipient_index
@@ -66,11 +68,19 @@ def _said(reason: SuppressionReason, since: datetime) -> str:
 def init_app(app: Flask) -> None:
     """Register the mail commands."""
 
-    @app.cli.group("mail")
+    @app.cli.group(
+        "mail",
+        cls=TranslatedGroup,
+        help=_l(
+            "Addresses mail is no longer sent to (they bounced for good, or their owner called it spam)."
+        ),
+    )
     def mail_group() -> None:
         """Addresses mail is no longer sent to (they bounced for good, or their owner called it spam)."""
 
-    @mail_group.command("suppressed")
+    @mail_group.command(
+        "suppressed", help=_l("Say whether mail to the address is suppressed, why and since when.")
+    )
     @click.argument("email")
     def suppressed_command(email: str) -> None:
         """Say whether mail to the address is suppressed, why and since when."""
@@ -80,7 +90,10 @@ def init_app(app: Flask) -> None:
         for suppression in found:
             click.echo(_said(suppression.reason, suppression.created_at))
 
-    @mail_group.command("unsuppress")
+    @mail_group.command(
+        "unsuppress",
+        help=_l("Send mail to the address again (it bounced or was reported by mistake); audited."),
+    )
     @click.argument("email")
     def unsuppress_command(email: str) -> None:
         """Send mail to the address again (it bounced or was reported by mistake); audited."""

@@ -18,7 +18,7 @@ from flask_babel import ngettext
 from sqlalchemy import select
 
 from campaign.campaigns.models import Campaign
-from campaign.cli import TranslatedOption
+from campaign.cli import TranslatedGroup, TranslatedOption
 from campaign.extensions import db
 from campaign.moderation import invalidation
 from campaign.moderation.criteria import STATUSES, Criteria, CriteriaError
@@ -29,11 +29,14 @@ DATETIME_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 def init_app(app: Flask) -> None:
     """Register the signatures commands."""
 
-    @app.cli.group("signatures")
+    @app.cli.group("signatures", cls=TranslatedGroup, help=_l("Manage signatures in bulk."))
     def signatures_group() -> None:
         """Manage signatures in bulk."""
 
-    @signatures_group.command("invalidate")
+    @signatures_group.command(
+        "invalidate",
+        help=_l("Invalidate, as fraud, the signatures matching every criterion given (at least one)."),
+    )
     @click.option(
         "--range",
         "address_range",

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from campaign.accounts.models import Organization
-from campaign.cli import TranslatedOption
+from campaign.cli import TranslatedGroup, TranslatedOption
 from campaign.extensions import db
 from campaign.privacy import keys
 from campaign.privacy.models import SealingKey
@@ -28,11 +28,15 @@ def _organization_id(slug: str | None) -> int | None:
 def init_app(app: Flask) -> None:
     """Register the key commands."""
 
-    @app.cli.group("keys")
+    @app.cli.group(
+        "keys", cls=TranslatedGroup, help=_l("Manage the keys supporters' personal data is sealed to.")
+    )
     def keys_group() -> None:
         """Manage the keys supporters' personal data is sealed to."""
 
-    @keys_group.command("init")
+    @keys_group.command(
+        "init", help=_l("Make the blind-index key and the platform's key pair, if they do not exist yet.")
+    )
     def init_command() -> None:
         """Make the blind-index key and the platform's key pair, if they do not exist yet."""
         made = keys.init_keys()
@@ -43,7 +47,12 @@ def init_app(app: Flask) -> None:
         else:
             click.echo(_("Keys already in place: nothing made."))
 
-    @keys_group.command("rotate")
+    @keys_group.command(
+        "rotate",
+        help=_l(
+            "Make a new key pair; new data is sealed to it, and the old private key still opens old data."
+        ),
+    )
     @click.option(
         "--organization",
         "slug",
@@ -63,12 +72,24 @@ def init_app(app: Flask) -> None:
             )
         )
 
-    @keys_group.command("list")
+    @keys_group.command(
+        "list",
+        help=_l("List the keys: id, whose, when made, whether retired, and whether this machine holds it."),
+    )
     def list_command() -> None:
         """List the keys: id, whose, when made, whether retired, and whether this machine holds it."""
         held = keys.private_keys()
         for key in db.session.execute(select(SealingKey).order_by(SealingKey.created_at)).scalars():
-            whose = f"organization {key.organization_id}" if key.organization_id else "platform"
-            state = f"retired {key.retired_at:%Y-%m-%d}" if key.retired_at else "current"
-            here = "held here" if key.id in held else "not held here"
-            click.echo(f"{key.id}  {whose}  made {key.created_at:%Y-%m-%d}  {state}  {here}")
+            # Translators: whose key it is, in `campaign keys list`: "organization 12" or "platform"
+            whose = _("organization %(id)s", id=key.organization_id) if key.organization_id else _("platform")
+            # The same words as `campaign ledger keys` (a key: "clé", "ключ" in their genders).
+            state = (
+                _("retired %(date)s", date=key.retired_at.date().isoformat())
+                if key.retired_at
+                else _("current")
+            )
+            # Translators: whether this machine holds the key's private half
+            here = _("held here") if key.id in held else _("not held here")
+            # Translators: when the key was made, in `campaign keys list`
+            made = _("made %(date)s", date=key.created_at.date().isoformat())
+            click.echo(f"{key.id}  {whose}  {made}  {state}  {here}")

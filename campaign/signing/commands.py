@@ -6,17 +6,19 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from campaign.cli import TranslatedOption
+from campaign.cli import TranslatedGroup, TranslatedOption
 from campaign.signing import email_domains
 
-flood_commands = AppGroup("floods", help=_l("Flood rules on signing."))
+flood_commands = TranslatedGroup("floods", help=_l("Flood rules on signing."))
 
 
-@flood_commands.command("update-disposable")
+@flood_commands.command(
+    "update-disposable",
+    help=_l("Store a newer list of disposable email domains; it is used instead of the packaged one."),
+)
 @click.option(
     "--from",
     "source",

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 
 from campaign import clock
 from campaign.campaigns.models import Campaign
+from campaign.campaigns.translations import CampaignInLanguage, in_language
 from campaign.database import insert
 from campaign.extensions import db
+from campaign.i18n import current_language, link_values
 from campaign.links import absolute_url
 from campaign.mail import service as mail
 from campaign.mail.models import OutboxMessage
@@ -92,32 +94,42 @@ def _queue_question(signature_id: int, now: datetime, *, is_reminder: bool) -> i
 
 
 def _compose_question(row: OutboxMessage) -> mail.Composed | None:
-    """Ask a writer whether their officials replied, written from the sealed signature."""
+    """Ask a writer whether their officials replied, written from the sealed signature.
+
+    Written in the language they signed in, quoting the campaign's title as
+    they read it (its translation, else its own), its links opening the pages
+    in that language.
+    """
     signature = db.session.get(Signature, row.ref_id)
     if signature is None or signature.status != SignatureStatus.VALIDATED or signature.sealed is None:
         return None
     if signature.person is None or signature.person.email_stopped_at is not None:
         return None
-    campaign = db.session.get_one(Campaign, signature.campaign_id)
+    language = signature.language
+    campaign = in_language(db.session.get_one(Campaign, signature.campaign_id), language)
     personal = signature.personal
-    return mail.Composed(
-        recipient=mail.address(personal.given_name, personal.email),
-        subject=gettext("Did your officials reply? %(title)s", title=campaign.title),
-        body=render_template(
-            "targets/mail/followup.txt",
-            campaign=campaign,
-            given_name=personal.given_name,
-            is_reminder=row.kind == REMINDER_KIND,
-            answer_url=absolute_url("targets.replied", token=reply_token(signature.id)),
-            my_url=my_url(signature.person_id),
-        ),
-    )
+    answer_url = absolute_url("targets.replied", token=reply_token(signature.id), **link_values(language))
+    with force_locale(language):
+        return mail.Composed(
+            recipient=mail.address(personal.given_name, personal.email),
+            subject=gettext("Did your officials reply? %(title)s", title=campaign.title),
+            body=render_template(
+                "targets/mail/followup.txt",
+                campaign=campaign,
+                given_name=personal.given_name,
+                is_reminder=row.kind == REMINDER_KIND,
+                answer_url=answer_url,
+                my_url=my_url(signature.person_id, language),
+            ),
+        )
 
 
-def campaign_asked(signature_id: int) -> Campaign | None:
-    """The campaign a writer was asked about, if they were asked."""
+def campaign_asked(signature_id: int) -> CampaignInLanguage | None:
+    """The campaign a writer was asked about, if they were asked, in the language of the page asking."""
     followup = db.session.get(FollowUp, signature_id)
-    return None if followup is None else db.session.get(Campaign, followup.campaign_id)
+    if followup is None:
+        return None
+    return in_language(db.session.get_one(Campaign, followup.campaign_id), current_language())
 
 
 def record_answer(signature_id: int, answer: ReplyAnswer) -> bool:

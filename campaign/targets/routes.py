@@ -12,11 +12,16 @@ from typing import TextIO
 
 import click
 from flask import abort, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from werkzeug.wrappers import Response as BaseResponse
 
+from campaign import labels
 from campaign.audit.service import record
 from campaign.campaigns.pages import page_with_errors
 from campaign.campaigns.service import public_view_or_404
+from campaign.cli import TranslatedCommand, TranslatedOption
 from campaign.extensions import csrf, db
 from campaign.security import private
 from campaign.signing.forms import SignForm
@@ -61,55 +66,97 @@ def officials(slug: str) -> BaseResponse | tuple[BaseResponse, int]:
     return jsonify({"officials": [{"name": o.name, "title": o.title, "body": o.body} for o in found]})
 
 
-@bp.cli.command("import")
+# The blueprint's command group, `campaign officials` (campaign.targets.blueprint names it).
+bp.cli.help = _l("The directory of officials letters go to, and how their letters are doing.")
+
+
+@bp.cli.command(
+    "import",
+    cls=TranslatedCommand,
+    help=_l(
+        "Add officials from a CSV file (name, title, country, email; body, region, party, photo_url, ocd_id)."
+    ),
+)
 @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
 def import_command(csv_file: TextIO) -> None:
     """Add officials from a CSV file (name, title, country, email; body, region, party, photo_url, ocd_id)."""
     try:
         report = directory.import_csv(
-            csv_file, progress=lambda rows: click.echo(f"{rows} rows read", err=True)
+            csv_file,
+            progress=lambda rows: click.echo(
+                ngettext("%(num)s row read", "%(num)s rows read", rows), err=True
+            ),
         )
     except directory.InvalidOfficial as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
-    click.echo(f"Added {report.added}; {len(report.duplicates)} duplicates; {len(report.rejected)} rejected.")
+    click.echo(
+        # Translators: three counts of the rows of a file of officials; "duplicates: 2" reads as well
+        _(
+            "Added %(added)s; %(duplicates)s duplicates; %(rejected)s rejected.",
+            added=report.added,
+            duplicates=len(report.duplicates),
+            rejected=len(report.rejected),
+        )
+    )
     for line in report.duplicates:
-        click.echo(f"line {line}: already in the directory", err=True)
+        click.echo(_("line %(line)s: already in the directory", line=line), err=True)
     for line, reason in report.rejected:
-        click.echo(f"line {line}: rejected: {reason}", err=True)
+        click.echo(_("line %(line)s: rejected: %(reason)s", line=line, reason=reason), err=True)
     if report.rejected:
         sys.exit(1)
 
 
-@bp.cli.command("status")
+@bp.cli.command(
+    "status",
+    cls=TranslatedCommand,
+    help=_l("Show per official how a letter campaign's letters are doing."),
+)
 @click.argument("slug")
 def status_command(slug: str) -> None:
     """Show per official how a letter campaign's letters are doing."""
     settings = service.settings_by_slug(slug)
     if settings is None:
-        raise click.ClickException(f"no letter campaign {slug!r}")
-    click.echo("official\t" + "\t".join(delivery.DELIVERY_STATES))
+        raise click.ClickException(_("No letter campaign '%(slug)s'.", slug=slug))
+    # The columns: the official, then their letters in each state, named as the dashboard names them.
+    states = [str(labels.DELIVERY_STATES[state]).lower() for state in delivery.DELIVERY_STATES]
+    # Translators: the heading of the first column of `campaign officials status`
+    click.echo("\t".join([_("official"), *states]))
     for row in delivery.delivery_status(settings.campaign_id):
         counts = "\t".join(str(row.count(state)) for state in delivery.DELIVERY_STATES)
-        bad = " (address bad)" if row.official.is_email_bad else ""
-        click.echo(f"{row.official.name}{bad}\t{counts}")
+        name = row.official.name
+        if row.official.is_email_bad:
+            name = _("%(name)s (address bad)", name=name)
+        click.echo(f"{name}\t{counts}")
 
 
-@bp.cli.command("delivery")
+@bp.cli.command(
+    "delivery",
+    cls=TranslatedCommand,
+    help=_l("Send a letter campaign's letters paced (the default), or as a daily digest with --digest-hour."),
+)
 @click.argument("slug")
-@click.option("--digest-hour", type=click.IntRange(0, 23), help="One digest a day from this hour (UTC) on.")
+@click.option(
+    "--digest-hour",
+    type=click.IntRange(0, 23),
+    cls=TranslatedOption,
+    help=_l("One digest a day from this hour (UTC) on."),
+)
 def delivery_command(slug: str, digest_hour: int | None) -> None:
     """Send a letter campaign's letters paced (the default), or as a daily digest with --digest-hour."""
     settings = service.settings_by_slug(slug)
     if settings is None:
-        raise click.ClickException(f"no letter campaign {slug!r}")
+        raise click.ClickException(_("No letter campaign '%(slug)s'.", slug=slug))
     mode = DeliveryMode.INDIVIDUAL if digest_hour is None else DeliveryMode.DIGEST
     service.set_delivery(settings, mode, digest_hour or 0)
     actor = f"cli:{getpass.getuser()}"
     record(actor, "campaign.delivery_changed", f"campaign:{settings.campaign_id}", delivery=str(mode))
     db.session.commit()
-    when = f"a daily digest from {digest_hour:02d}:00 UTC" if digest_hour is not None else "paced letters"
-    click.echo(f"{slug}: {when}.")
+    if digest_hour is None:
+        click.echo(_("%(slug)s: paced letters.", slug=slug))
+    else:
+        hour = f"{digest_hour:02d}:00"
+        click.echo(_("%(slug)s: a daily digest from %(hour)s UTC.", slug=slug, hour=hour))
 
 
 @bp.route("/letters/replied/<token>", methods=["GET", "POST"])

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from campaign.accounts.models import Organization
-from campaign.cli import TranslatedOption
+from campaign.cli import TranslatedGroup, TranslatedOption
 from campaign.extensions import db
 from campaign.webhooks import service
 from campaign.webhooks.models import EVENTS, SIGNATURE_CONFIRMED, WebhookEndpoint
@@ -28,11 +28,14 @@ def _organization(slug: str) -> Organization:
 def init_app(app: Flask) -> None:
     """Register the webhooks commands."""
 
-    @app.cli.group("webhooks")
+    @app.cli.group("webhooks", cls=TranslatedGroup, help=_l("Manage organizations' webhook endpoints."))
     def webhooks_group() -> None:
         """Manage organizations' webhook endpoints."""
 
-    @webhooks_group.command("add")
+    @webhooks_group.command(
+        "add",
+        help=_l("Register an endpoint of the organization (by slug) and print its secret (shown only once)."),
+    )
     @click.argument("organization")
     @click.argument("url")
     @click.option(
@@ -56,7 +59,7 @@ def init_app(app: Flask) -> None:
         click.echo(secret)
         click.echo(_("Endpoint %(id)d: %(url)s", id=endpoint.id, url=endpoint.url), err=True)
 
-    @webhooks_group.command("list")
+    @webhooks_group.command("list", help=_l("List the organization's endpoints: id, state, events, URL."))
     @click.argument("organization")
     def list_command(organization: str) -> None:
         """List the organization's endpoints: id, state, events, URL."""
@@ -64,7 +67,7 @@ def init_app(app: Flask) -> None:
             state = _("on") if endpoint.is_enabled else _("off")
             click.echo(f"{endpoint.id}\t{state}\t{','.join(endpoint.event_list)}\t{endpoint.url}")
 
-    @webhooks_group.command("remove")
+    @webhooks_group.command("remove", help=_l("Remove an endpoint by its id; nothing more is sent to it."))
     @click.argument("endpoint_id", type=int)
     def remove_command(endpoint_id: int) -> None:
         """Remove an endpoint by its id; nothing more is sent to it."""

@@ -5,7 +5,10 @@ holds a claim lock on a connection of its own, claims a few due rows at a time
 (pending -> sending, attempts + 1) and commits each outcome on its own; a
 sweep puts back what a dead worker left sending and hands due rows to a pump.
 Failures are retried with an exponential backoff; an endpoint failing for too
-long is turned off (campaign.webhooks.failures).
+long is turned off (campaign.webhooks.failures). A failure is recorded only
+under the claim that sent it: a row put back after OUTBOX_STUCK_SECONDS while
+its post was still running, and claimed again, is the new claim's to record;
+a 2xx from either marks it delivered, once, and it is not sent again.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, select, update
 
 from campaign import claims, clock, dispatch
 from campaign.audit.service import record
@@ -28,7 +31,7 @@ from campaign.webhooks import reasons, transport
 from campaign.webhooks.events import PUMP_TASK
 from campaign.webhooks.failures import SYSTEM_ACTOR, count_failure
 from campaign.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
-from campaign.webhooks.payloads import event_id, payload, sign
+from campaign.webhooks.payloads import carries_personal_data, event_id, payload, sign
 from campaign.webhooks.service import SECRET_PURPOSE, allowed_networks
 
 log = logging.getLogger(__name__)
@@ -110,14 +113,16 @@ def _send_claimed(row: WebhookDelivery) -> DeliveryStatus:
         return _finish(row, DeliveryStatus.FAILED, reasons.RETRIES_OVER)
     try:
         target = transport.check(endpoint.url, allowed_networks())  # again: a name may resolve elsewhere now
-        body = json.dumps(payload(row), ensure_ascii=False, separators=(",", ":")).encode()
+        document = payload(row)
+        body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
         secret = vault.open_values(endpoint.secret_sealed, purpose=SECRET_PURPOSE)[0]
         headers = {
             "X-Campaign-Signature": sign(secret, int(time.time()), body),
             "X-Campaign-Event-Id": event_id(row.event, row.ref_id),
             "X-Campaign-Event": row.event,
         }
-        _audit_personal(row, body)
+        if carries_personal_data(document):
+            _audit_personal(row)
         answer = transport.post(target, body, headers, float(config["WEBHOOK_TIMEOUT_SECONDS"]))
     except vault.CannotOpen as error:
         # A worker without the key (a deployment in progress): another may hold it; not the endpoint's fault.
@@ -134,24 +139,50 @@ def _send_claimed(row: WebhookDelivery) -> DeliveryStatus:
     return _delivered(row, answer.status)
 
 
-def _audit_personal(row: WebhookDelivery, body: bytes) -> None:
-    """Record a delivery that carries a person's data, as every export of personal data is."""
-    if b'"person":' in body or b'"comments":' in body or b'"message":' in body:
-        record(
-            SYSTEM_ACTOR,
-            "webhooks.signers_sent",
-            f"webhook:{row.endpoint_id}",
-            signature=row.ref_id,
-            event=row.event,
-        )
+def _audit_personal(row: WebhookDelivery) -> None:
+    """Record a delivery that carries a person's data, as every export of personal data is.
+
+    Recorded before the post and committed with its outcome, whatever it is: the data may have
+    reached the endpoint even when no answer came back.
+    """
+    record(
+        SYSTEM_ACTOR,
+        "webhooks.signers_sent",
+        f"webhook:{row.endpoint_id}",
+        signature=row.ref_id,
+        event=row.event,
+    )
+
+
+def _still_claimed(row: WebhookDelivery) -> ColumnElement[bool]:
+    """The delivery is still sending under this pump's claim.
+
+    Each claim adds one to `attempts` (campaign.claims), so the attempts a pump
+    claimed it with name its claim: a row put back after OUTBOX_STUCK_SECONDS
+    while its post was still running, then claimed again, is no longer ours.
+    """
+    return and_(
+        WebhookDelivery.id == row.id,
+        WebhookDelivery.status == DeliveryStatus.SENDING,
+        WebhookDelivery.attempts == row.attempts,
+    )
 
 
 def _delivered(row: WebhookDelivery, status: int) -> DeliveryStatus:
-    """Mark it delivered (only from sending: at most once) and the endpoint healthy again."""
+    """Mark it delivered (at most once) and the endpoint healthy again.
+
+    From sending or pending, whoever's claim it is now: the endpoint took the
+    event, so a row put back while this post was running must not be sent
+    again, and a second pump sending it meanwhile records nothing over it
+    (_retry and _finish change only a row still under their own claim).
+    """
     now = clock.now()
     db.session.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.id == row.id, WebhookDelivery.status == DeliveryStatus.SENDING)
+        .where(
+            WebhookDelivery.id == row.id,
+            WebhookDelivery.status.in_([DeliveryStatus.SENDING, DeliveryStatus.PENDING]),
+        )
         .values(status=DeliveryStatus.DELIVERED, delivered_at=now, response_code=status, last_error=None)
         .execution_options(synchronize_session=False)
     )
@@ -167,10 +198,17 @@ def _delivered(row: WebhookDelivery, status: int) -> DeliveryStatus:
 
 
 def _finish(row: WebhookDelivery, status: DeliveryStatus, error: str | None) -> DeliveryStatus:
-    """Record a final outcome other than delivered."""
-    row.status = status
-    row.last_error = error
+    """Record a final outcome other than delivered (only while the row is still under this claim)."""
+    finished = db.session.execute(
+        update(WebhookDelivery)
+        .where(_still_claimed(row))
+        .values(status=status, last_error=error)
+        .returning(WebhookDelivery.id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
     db.session.commit()
+    if finished is None:
+        log.warning("webhook delivery %s: claim taken over; %s not recorded", row.id, status)
     return status
 
 
@@ -183,15 +221,32 @@ def backoff(attempts: int) -> timedelta:
 def _retry(
     row: WebhookDelivery, error: str, status: int | None, *, counts_against_endpoint: bool = True
 ) -> DeliveryStatus:
-    """Put the delivery back with an exponential backoff; count the failure against its endpoint."""
-    row.status = DeliveryStatus.PENDING
-    row.next_attempt_at = clock.now() + backoff(row.attempts)
-    row.last_error = error[: reasons.STORED_MAX]
-    row.response_code = status
-    if counts_against_endpoint:
+    """Put the delivery back with an exponential backoff; count the failure against its endpoint.
+
+    Only while the row is still under this claim: put back and claimed again
+    (or delivered) meanwhile, its outcome is another pump's to record.
+    """
+    retried = db.session.execute(
+        update(WebhookDelivery)
+        .where(_still_claimed(row))
+        .values(
+            status=DeliveryStatus.PENDING,
+            next_attempt_at=clock.now() + backoff(row.attempts),
+            last_error=error[: reasons.STORED_MAX],
+            response_code=status,
+        )
+        .returning(WebhookDelivery.id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    if retried is not None and counts_against_endpoint:
         count_failure(row.endpoint_id)
     db.session.commit()
-    log.info("webhook delivery %s: retry (%s)", row.id, error)
+    if retried is None:
+        log.warning(
+            "webhook delivery %s: its claim was taken over; the failure (%s) not recorded", row.id, error
+        )
+    else:
+        log.info("webhook delivery %s: retry (%s)", row.id, error)
     return DeliveryStatus.PENDING
 
 

@@ -1,18 +1,31 @@
 """The OSDI filter language: parsed as the spec writes it, and no input makes the API fail."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from campaign.accounts.models import Role
 from campaign.api import filters
+from campaign.api.campaigns import CAMPAIGN_FIELDS
 from campaign.api.filters import Comparison, FilterError, Logical
 
 FIELDS = ("modified_date", "created_date", "email_address", "country", "region", "title")
-DATES = st.datetimes(min_value=datetime(1900, 1, 1)).map(lambda d: d.isoformat())
-OFFSETS = st.sampled_from(["", "Z", "-05:00", "+04:00", "-05"])
+# Every date Python has, the edges most often: the last second of year 9999 has no next one, and an
+# offset takes the first and last days out of range.
+EDGES = [datetime.min, datetime.max, filters.LAST_MOMENT, datetime(9999, 12, 31, 23, 59, 58)]
+DATES = st.one_of(st.sampled_from(EDGES), st.datetimes()).map(lambda d: d.isoformat())
+OFFSETS = st.sampled_from(["", "Z", "-05:00", "+04:00", "-05", "+14:00", "-12:00"])
+# Any text, control characters and NUL (which PostgreSQL's text cannot hold) drawn often.
+TEXT = st.text(
+    st.one_of(st.sampled_from("\x00\x01\x1f\x7f'\u2028"), st.characters(codec="utf-8")), max_size=12
+)
+# Numbers past any integer or float column, and numbers with long fractions.
+NUMBERS = st.one_of(
+    st.integers(-(10**200), 10**200).map(str),
+    st.tuples(st.integers(-(10**40), 10**40), st.integers(0, 10**40)).map(lambda n: f"{n[0]}.{n[1]}"),
+)
 
 
 def test_the_specs_examples_parse():
@@ -55,8 +68,8 @@ def _comparisons():
     """Comparisons a client could write: known and unknown fields, dates with offsets, text, numbers."""
     value = st.one_of(
         st.tuples(DATES, OFFSETS).map(lambda pair: "'" + pair[0] + pair[1] + "'"),
-        st.text(max_size=12).map(lambda text: "'" + text.replace("'", "''") + "'"),
-        st.integers(-(10**6), 10**6).map(str),
+        TEXT.map(lambda text: "'" + text.replace("'", "''") + "'"),
+        NUMBERS,
     )
     # Any name but the grammar's own words (an operator or and/or is never a field's name).
     reserved = {"and", "or", *filters.OPERATORS}
@@ -76,14 +89,52 @@ def _expressions():
     )
 
 
+def _leaves(node):
+    """The comparisons of a parsed filter."""
+    return [node] if isinstance(node, Comparison) else _leaves(node.left) + _leaves(node.right)
+
+
 @given(_expressions())
+@example("modified_date gt '9999-12-31T23:59:59Z' and title eq 'a\x00b'")
 @settings(max_examples=200, deadline=None)
 def test_every_sentence_of_the_grammar_parses(source):
+    """Every sentence parses, and each of its comparisons over the campaigns' fields becomes SQL or a
+    FilterError (an unknown field, a value no record can hold), never another exception."""
     tree = filters.parse(source)
     assert isinstance(tree, Comparison | Logical)
+    for comparison in _leaves(tree):
+        try:
+            filters.to_sql(comparison, CAMPAIGN_FIELDS)
+        except FilterError as error:
+            assert str(error).startswith("filter: ")
+        else:
+            assert "\x00" not in str(comparison.value)
 
 
-@given(st.datetimes(), st.sampled_from(["Z", "+00:00"]))
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("title eq 'a\x00b'", "NUL"),
+        ("modified_date gt '9999-12-31T23:59:59Z'", "before 9999-12-31T23:59:59Z"),
+        ("modified_date le '9999-12-31T23:59:59'", "before 9999-12-31T23:59:59Z"),
+        ("created_date lt '0001-01-01T00:00:00+01:00'", "outside the range"),
+        ("created_date gt '9999-12-31T23:00:00-05:00'", "outside the range"),
+    ],
+)
+def test_a_value_no_record_can_hold_is_explained(source, message):
+    with pytest.raises(FilterError, match=message):
+        filters.to_sql(filters.parse(source), CAMPAIGN_FIELDS)
+
+
+def test_the_last_comparable_second_is_compared():
+    assert (
+        filters.to_sql(filters.parse("modified_date gt '9999-12-31T23:59:58Z'"), CAMPAIGN_FIELDS) is not None
+    )
+
+
+@given(
+    st.datetimes(max_value=filters.LAST_MOMENT - timedelta(microseconds=1)), st.sampled_from(["Z", "+00:00"])
+)
 def test_a_utc_date_reads_as_itself(moment, offset):
     assert filters.moment(moment.isoformat() + offset) == moment
 
@@ -105,7 +156,16 @@ def test_no_filter_makes_the_api_fail(app, client, staff_headers):
         "/api/v1/advocacy_campaigns",
     ]
 
-    @given(st.one_of(_expressions(), st.text(max_size=60)), st.sampled_from(paths))
+    @given(st.one_of(_expressions(), TEXT, st.text(max_size=60)), st.sampled_from(paths))
+    # What the audit found answering 500 before: NUL in a value, the last second of year 9999.
+    @example("title eq 'a\x00b'", paths[0])
+    @example("modified_date gt '9999-12-31T23:59:59Z'", paths[0])
+    @example("modified_date le '9999-12-31T23:59:59'", paths[3])
+    @example("country eq '\x00'", paths[1])
+    @example("email_address eq '\x00'", paths[1])
+    @example("country eq 'a\x00'", paths[2])
+    @example("modified_date gt '9999-12-31T23:59:59+00:00'", paths[2])
+    @example("region ne '\x00'", paths[2])
     @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     def check(source, path):
         answer = client.get(path, query_string={"filter": source}, headers=staff_headers)

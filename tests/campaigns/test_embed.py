@@ -1,5 +1,6 @@
 """The embeddable widget: framed by partner sites, signing without a cookie, the partner as the source."""
 
+import re
 import threading
 from collections.abc import Iterator
 from html import unescape
@@ -137,6 +138,24 @@ def test_the_organizers_page_offers_the_snippet_and_the_dashboard_counts_the_par
     db.session.commit()
     dashboard = organizer.get(f"/organize/campaigns/{campaign.id}/dashboard").get_data(as_text=True)
     assert table_rows(dashboard, "chart-sources") == [("embed:ngo-paris", "2"), ("embed:diaspora-news", "1")]
+
+
+def test_the_snippet_names_no_language_so_the_widget_speaks_each_visitors_own(app, client, db, make_campaign):
+    relief = make_organization(db, "Relief")
+    campaign = make_campaign(slug="snippet-lang", title="Recognize Artsakh", organization_id=relief.id)
+    organizer = signed_in(app, db, "organizer@example.org", Role.ORGANIZER, organization=relief)
+    # The organizer reads their page in Armenian; the partner's visitors may read anything.
+    html = unescape(organizer.get(f"/organize/campaigns/{campaign.id}?lang=hy").get_data(as_text=True))
+    [address] = re.findall(r'<iframe src="([^"]+)"', html)
+    assert address == "http://localhost/campaigns/snippet-lang/embed?partner=your-site"
+
+    path = address.removeprefix("http://localhost")
+    for language in ("fr", "ru", "hy"):
+        widget = client.get(path, headers={"Accept-Language": f"{language},en;q=0.5"})
+        assert widget.status_code == 200
+        assert f'<html lang="{language}"' in widget.get_data(as_text=True)
+        # One address, a page per language: a shared cache must key it by the header.
+        assert "Accept-Language" in widget.headers["Vary"]
 
 
 @pytest.fixture

@@ -9,11 +9,15 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from PIL import Image, ImageDraw
+from playwright.sync_api import expect
 
 from campaign.campaigns import sharing
 from campaign.campaigns.models import CampaignTranslation
+from campaign.i18n import LANGUAGES
 from campaign.signing.models import Signature, SignatureStatus
+from tests.support.browser import open_page
 
 
 def meta(html: str, key: str) -> list[str]:
@@ -51,6 +55,7 @@ def test_the_campaign_page_has_open_graph_and_twitter_tags(client, make_campaign
     assert meta(html, "og:image:width") == ["1200"] and meta(html, "og:image:height") == ["630"]
     assert meta(html, "twitter:card") == ["summary_large_image"]
     assert meta(html, "twitter:title") == ["Recognize Artsakh"]
+    assert meta(html, "twitter:description") == ["Sign for recognition."]
     assert meta(html, "twitter:image") == meta(html, "og:image")
 
 
@@ -71,7 +76,28 @@ def test_open_graph_tags_are_in_the_language_of_the_address(client, db, make_cam
     assert meta(html, "og:title") == ["Ճանաչե՛ք Արցախը"]
     assert meta(html, "og:url") == ["http://localhost/campaigns/og-hy?lang=hy"]
     assert meta(html, "og:image") == ["http://localhost/campaigns/og-hy/share.png?lang=hy"]
-    assert meta(html, "og:locale") == ["hy"]
+    assert meta(html, "twitter:title") == ["Ճանաչե՛ք Արցախը"]
+    assert meta(html, "twitter:description") == ["Ստորագրե՛ք ճանաչման համար։"]
+    assert meta(html, "twitter:image") == meta(html, "og:image")
+
+
+# Open Graph's form, language_TERRITORY, as Facebook's list of locales names them. English is en_US:
+# the protocol's default locale, and the spelling of the site's English (organize, organization).
+OPEN_GRAPH_LOCALES = {"en": "en_US", "hy": "hy_AM", "fr": "fr_FR", "ru": "ru_RU"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_og_locale_is_the_open_graph_form_with_the_other_languages_as_alternates(
+    client, make_campaign, language
+):
+    make_campaign(slug="og-locale", title="Recognize Artsakh")
+    html = client.get(f"/campaigns/og-locale?lang={language}").get_data(as_text=True)
+    assert meta(html, "og:locale") == [OPEN_GRAPH_LOCALES[language]]
+    others = [OPEN_GRAPH_LOCALES[code] for code in LANGUAGES if code != language]
+    assert meta(html, "og:locale:alternate") == others
+    # The browser's language chooses the same as the address's.
+    chosen = client.get("/campaigns/og-locale", headers={"Accept-Language": language}).get_data(as_text=True)
+    assert meta(chosen, "og:locale") == [OPEN_GRAPH_LOCALES[language]]
 
 
 def png(response):
@@ -175,6 +201,37 @@ def test_share_links_carry_the_share_text_and_their_source(client, make_campaign
     assert "js/share.js" in html
 
 
+def test_a_translated_share_text_reaches_every_share_link(client, db, make_campaign):
+    campaign = make_campaign(
+        slug="partage", title="Recognize Artsakh", share_text="I signed: recognize Artsakh."
+    )
+    db.session.add(
+        CampaignTranslation(
+            campaign_id=campaign.id,
+            language="fr",
+            title="Reconnaissez l’Artsakh",
+            summary="Signez pour la reconnaissance.",
+            body_markdown="Signez.",
+            share_text="J’ai signé : reconnaissez l’Artsakh.",
+        )
+    )
+    campaign.title = campaign.title  # a new translation moves the version, as the builder's does
+    db.session.commit()
+    for path in ("/campaigns/partage?lang=fr", "/campaigns/partage/thanks?lang=fr"):
+        html = client.get(path).get_data(as_text=True)
+        links = share_hrefs(html)
+        assert set(links) == {"whatsapp", "telegram", "facebook", "x", "email"}, path
+        for network, href in links.items():
+            shared = " ".join(value for values in parse_qs(urlsplit(href).query).values() for value in values)
+            if network != "facebook":  # Facebook takes only the link
+                assert "J’ai signé : reconnaissez l’Artsakh." in shared, (path, network)
+            assert "I signed" not in shared, (path, network)
+        assert 'data-share-text="J’ai signé : reconnaissez l’Artsakh."' in unescape(html), path
+    # The English page keeps the campaign's own words.
+    english = share_hrefs(client.get("/campaigns/partage?lang=en").get_data(as_text=True))
+    assert "I signed: recognize Artsakh." in parse_qs(urlsplit(english["x"]).query)["text"]
+
+
 def test_the_thank_you_page_has_the_share_links_too(client, make_campaign):
     make_campaign(slug="thanked", title="Recognize Artsakh", share_text="Join me.")
     html = client.get("/campaigns/thanked/thanks").get_data(as_text=True)
@@ -192,3 +249,43 @@ def test_the_source_of_a_link_is_recorded_on_the_signature_and_in_the_api(client
     query = db.select(Signature).where(Signature.campaign_id == campaign.id)
     signature = db.session.execute(query).scalar_one()
     assert signature.source == "whatsapp" and signature.status == SignatureStatus.PENDING
+
+
+# A share sheet stand-in: keeps what the page asks it to share (headless Chromium on Linux has none).
+SHARE_STUB = """
+window.shared = [];
+Object.defineProperty(Navigator.prototype, "share", {configurable: true, value: (data) => {
+  window.shared.push(data);
+  return Promise.resolve();
+}});
+Object.defineProperty(Navigator.prototype, "canShare", {configurable: true, value: (data) => !!data.url});
+"""
+NO_SHARE = "delete Navigator.prototype.share; delete Navigator.prototype.canShare;"
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("has_share_sheet", [True, False])
+def test_the_share_button_opens_the_devices_share_sheet_where_there_is_one(
+    browser, site, make_campaign, has_share_sheet
+):
+    make_campaign(slug="web-share", title="Recognize Artsakh", share_text="I signed: recognize Artsakh.")
+    page, errors = open_page(browser)
+    page.add_init_script(SHARE_STUB if has_share_sheet else NO_SHARE)
+    page.goto(f"{site}/campaigns/web-share?lang=fr")
+    button = page.get_by_role("button", name="Partager…")
+    if not has_share_sheet:
+        expect(page.get_by_role("link", name="WhatsApp")).to_be_visible()
+        expect(button).to_have_count(0)
+    else:
+        button.click()
+        page.wait_for_function("window.shared.length === 1")
+        assert page.evaluate("window.shared") == [
+            {
+                "title": "Recognize Artsakh",
+                "text": "I signed: recognize Artsakh.",
+                # The reader's language goes with the link: the card and the page are in it.
+                "url": f"{site}/campaigns/web-share?source=webshare&lang=fr",
+            }
+        ]
+    assert errors == []
+    page.context.close()

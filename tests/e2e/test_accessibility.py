@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-from tests.e2e.world import ORGANIZER, STAFF, World, build_world, in_language, sign_in
+from tests.e2e.world import NEWCOMER, ORGANIZER, STAFF, World, build_world, in_language, sign_in
 from tests.support.run import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -47,6 +47,11 @@ def public_pages(world: World) -> list[str]:
         f"{world.my_path}/erase",
         "/login",
         "/password/forgot",
+        world.links["receipt"],
+        world.links["unsubscribe"],
+        world.links["replied"],
+        world.links["reset"],
+        world.links["invitation"],
     ]
 
 
@@ -72,6 +77,14 @@ def organizer_pages(world: World) -> list[str]:
         f"/organize/campaigns/{letter}/dashboard",
         "/account",
         "/organizations",
+        world.links["organization"],
+        f"{world.links['organization']}/webhooks",
+        "/account/tokens/",
+        "/organize/partners",
+        f"/organize/campaigns/{petition}/partners",
+        world.links["draft_letter"],
+        world.links["change"],
+        world.links["update"],
     ]
 
 
@@ -85,6 +98,9 @@ def staff_pages(world: World) -> list[str]:
         "/staff/exports/",
         "/staff/letters/held",
         "/staff/users",
+        world.links["staff_change"],
+        world.links["staff_user"],
+        world.links["export"],
     ]
 
 
@@ -98,18 +114,37 @@ def axe_violations(page: Page) -> list[str]:
     ]
 
 
+# The innermost elements that stick out on the right, or whose text does: what makes a page scroll.
+STICKING_OUT = """() => {
+  const edge = document.documentElement.clientWidth;
+  const out = (e) => e.getBoundingClientRect().right > edge + 1
+    || (e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible');
+  const name = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+    + [...e.classList].map((c) => '.' + c).join('');
+  const all = [...document.body.querySelectorAll('*')].filter(out);
+  return all.filter((e) => !all.some((d) => d !== e && e.contains(d))).slice(0, 3).map(name);
+}"""
+
+
 def sideways_scroll(page: Page) -> str | None:
-    """How far the page scrolls sideways, if it does."""
+    """How far the page scrolls sideways, if it does, and which elements stick out."""
     width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
-    return f"scrollWidth {width[0]} > clientWidth {width[1]}" if width[0] > width[1] else None
+    if width[0] <= width[1]:
+        return None
+    return f"scrollWidth {width[0]} > clientWidth {width[1]}: {', '.join(page.evaluate(STICKING_OUT))}"
 
 
-def check(page: Page, url: str, problems: dict[str, list[str]], is_phone: bool) -> None:
-    """Open a page (or check the one shown) and note what axe and the sideways scroll find."""
+def check(page: Page, url: str, problems: dict[str, list[str]], is_phone: bool, status: int = 0) -> None:
+    """Open a page (or check the one shown) and note what axe and the sideways scroll find.
+
+    The page must answer a success, or `status` when one is given (the page a wrong address gets).
+    """
     if url:
         response = page.goto(url)
         # The page itself, not an error or the login page it would send a stranger to.
-        assert response is not None and response.ok, f"{url}: {response and response.status}"
+        assert response is not None and (response.status == status if status else response.ok), (
+            f"{url}: {response and response.status}"
+        )
         assert urlsplit(page.url).path == urlsplit(url).path, f"{url} led to {page.url}"
     found = axe_violations(page)
     if is_phone and (scroll := sideways_scroll(page)):
@@ -142,6 +177,7 @@ def test_axe_finds_nothing_and_no_page_scrolls_sideways(contexts, site, db, view
     try:
         for path in public_pages(world):
             check(page, f"{site}{in_language(path, language)}", problems, is_phone)
+        check(page, f"{site}{in_language('/campaigns/no-such-campaign', language)}", problems, is_phone, 404)
         # The sign form sent empty: the page with every field's error.
         page.goto(f"{site}{in_language(f'/campaigns/{world.petition.slug}', language)}")
         page.locator("form[data-challenge-url] button[type=submit].primary").click()
@@ -163,6 +199,9 @@ def test_axe_finds_nothing_and_no_page_scrolls_sideways(contexts, site, db, view
         )
         for path in organizer_pages(world):
             check(page, f"{site}{in_language(path, language)}", problems, is_phone)
+        # Enrolling an authenticator: the page of an organizer without a second factor yet.
+        sign_in(page, site, NEWCOMER, None, language)
+        check(page, f"{site}{in_language('/account/two-factor', language)}", problems, is_phone)
         sign_in(page, site, STAFF, world.staff_secret, language)
         for path in staff_pages(world):
             check(page, f"{site}{in_language(path, language)}", problems, is_phone)

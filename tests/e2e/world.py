@@ -6,26 +6,41 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pyotp
 from playwright.sync_api import Page, expect
 
 from campaign import clock
-from campaign.accounts.models import Role
+from campaign.accounts import organizations
+from campaign.accounts.models import ChangeReview, MemberRole, Role
 from campaign.accounts.organizations import create_organization
+from campaign.accounts.password_reset import password_reset_token
 from campaign.accounts.service import create_user
+from campaign.builder.models import ChangeKind, ChangeRequest
 from campaign.campaigns.comments import keep
 from campaign.campaigns.demo import seed_demo
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignStatus
 from campaign.counts import fold as counts
-from campaign.signing.models import SignatureStatus
+from campaign.exports.models import Export, ExportStatus
+from campaign.ledger import proofs
+from campaign.ledger.heads import publish_heads
+from campaign.ledger.receipt_ids import receipt_for
+from campaign.signing.models import Signature, SignatureStatus
 from campaign.signing.supporters import my_token
 from campaign.signing.tokens import confirmation_token
+from campaign.targets.followups import reply_token
+from campaign.targets.models import FollowUp, LetterCampaign, Targeting
+from campaign.updates.service import create_draft
+from campaign.updates.tokens import unsubscribe_token
+from tests.support import outbox
 from tests.support.accounts import PASSWORD, code_at
 from tests.support.signers import add_signature
 
 ORGANIZER = "organizer@example.org"
+# An organizer of no organization, without a second factor yet: the one who sees its enrolment page.
+NEWCOMER = "newcomer-organizer@example.org"
 STAFF = "staff@example.org"
 
 
@@ -41,6 +56,7 @@ class World:
     my_path: str
     organizer_secret: str
     staff_secret: str
+    links: dict[str, str]
 
 
 def build_world(db: Any) -> World:
@@ -53,6 +69,7 @@ def build_world(db: Any) -> World:
     organizer.totp_secret, organizer.totp_enabled_at = organizer_secret, clock.now()
     staff = create_user(STAFF, PASSWORD, Role.STAFF, "Staff")
     staff.totp_secret, staff.totp_enabled_at = staff_secret, clock.now()
+    create_user(NEWCOMER, PASSWORD, Role.ORGANIZER, "Sona")
     organization = create_organization("Friends of Artsakh", organizer)
     petition.organization_id = letter.organization_id = organization.id
     draft = Campaign(
@@ -93,6 +110,7 @@ def build_world(db: Any) -> World:
     db.session.commit()
     assert pending.person_id is not None
     counts.fold_signatures(batch=100)
+    links = more_pages(db, petition, letter, organization, organizer, staff)
     return World(
         petition=petition,
         letter=letter,
@@ -102,6 +120,7 @@ def build_world(db: Any) -> World:
         my_path=f"/my/{my_token(pending.person_id)}",
         organizer_secret=organizer_secret,
         staff_secret=staff_secret,
+        links=links,
     )
 
 
@@ -114,19 +133,110 @@ def sign_in(
     page: Page,
     site: str,
     email: str,
-    secret: str,
+    secret: str | None,
     language: str,
     on_code_page: Callable[[], None] | None = None,
 ) -> None:
-    """Sign in through the login form and the two-factor form, as the person would."""
+    """Sign in through the login form and the two-factor form (none without a secret), as the person would."""
     page.context.clear_cookies()
     page.goto(f"{site}{in_language('/login', language)}")
     page.locator("input[name=email]").fill(email)
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("form button[type=submit]").first.click()
+    if secret is None:
+        expect(page).not_to_have_url(re.compile(r"/login"))
+        return
     page.locator("input[name=code]").wait_for()
     if on_code_page is not None:
         on_code_page()
     page.locator("input[name=code]").fill(code_at(secret))
     page.locator("form button[type=submit]").first.click()
     expect(page).not_to_have_url(re.compile(r"/login"))
+
+
+def more_pages(
+    db: Any, petition: Campaign, letter: Campaign, organization: Any, organizer: Any, staff: Any
+) -> dict[str, str]:
+    """The pages reached by a link in an email or by one id: each made as its email or form makes it."""
+    signer = (
+        db.session.execute(
+            db.select(Signature).filter_by(campaign_id=petition.id, status=SignatureStatus.VALIDATED)
+        )
+        .scalars()
+        .first()
+    )
+    writer = db.session.execute(db.select(Signature).filter_by(campaign_id=letter.id)).scalar_one()
+    publish_heads()
+    db.session.add(FollowUp(signature_id=writer.id, campaign_id=letter.id, asked_at=clock.now()))
+    organizations.invite(organization, "newcomer@example.org", MemberRole.MEMBER, organizer)
+    draft_letter = Campaign(
+        slug="draft-letter",
+        kind=CampaignKind.LETTER,
+        title="Write to the ministers",
+        summary="Ask them to suspend the permits.",
+        body_markdown="Please **write**.",
+        goal=1000,
+        status=CampaignStatus.DRAFT,
+        organization_id=organization.id,
+    )
+    db.session.add(draft_letter)
+    db.session.flush()
+    db.session.add(
+        LetterCampaign(
+            campaign_id=draft_letter.id,
+            subject_template="Suspend the permits",
+            body_template="Dear $official_name,\n\n$message\n\n$name",
+            targeting=Targeting.FIXED,
+        )
+    )
+    text_change = ChangeRequest(
+        campaign_id=petition.id,
+        kind=ChangeKind.TEXT,
+        review_by=ChangeReview.OWNER,
+        pending_key=str(ChangeKind.TEXT),
+        payload={"title": "Recognize Artsakh now", "summary": petition.summary, "body_markdown": "Sign."},
+        proposed_by_id=organizer.id,
+    )
+    letter_change = ChangeRequest(
+        campaign_id=letter.id,
+        kind=ChangeKind.LETTER,
+        review_by=ChangeReview.STAFF,
+        pending_key=str(ChangeKind.LETTER),
+        payload={"subject_template": "Suspend them", "body_template": "Dear $official_name,\n\n$message"},
+        proposed_by_id=organizer.id,
+    )
+    update = create_draft(petition, organizer, "We reached 1,000", "Thank you for **signing**.")
+    now = clock.now()
+    export = Export(
+        campaign_id=petition.id,
+        requested_by=f"user:{staff.id}",
+        user_id=staff.id,
+        columns=["email"],
+        status=ExportStatus.DONE,
+        total_rows=3,
+        written_rows=3,
+        file_name="export.csv",
+        created_at=now,
+        finished_at=now,
+        expires_at=now + timedelta(hours=24),
+    )
+    db.session.add_all([text_change, letter_change, export])
+    db.session.commit()
+    receipt = receipt_for(signer.id)
+    state = proofs.receipt_state(petition.id, receipt)
+    assert state is not None and not state.is_pending, "the receipt is in no published head"
+    [invitation] = re.findall(r"/invitations/[\w-]+", " ".join(outbox.bodies(db, "invitation")))
+    return {
+        "receipt": f"/campaigns/{petition.slug}/receipts/{receipt}",
+        "unsubscribe": f"/u/{unsubscribe_token(petition.id, signer.person_id)}",
+        "replied": f"/letters/replied/{reply_token(writer.id)}",
+        "reset": f"/password/reset/{password_reset_token(organizer)}",
+        "invitation": invitation,
+        "draft_letter": f"/organize/campaigns/{draft_letter.id}/letter",
+        "change": f"/organize/campaigns/{petition.id}/changes/{text_change.id}",
+        "update": f"/organize/campaigns/{petition.id}/updates/{update.id}",
+        "staff_change": f"/staff/moderation/changes/{letter_change.id}",
+        "staff_user": f"/staff/users/{organizer.id}",
+        "export": f"/staff/exports/{export.id}",
+        "organization": f"/organizations/{organization.id}",
+    }

@@ -1,4 +1,5 @@
-"""The fuzz pass over the API's record-signature helper: any JSON body gets a JSON answer, never a 5xx."""
+"""The fuzz pass over the API's helpers (record signature, record outreach, person signup): any JSON
+body gets a JSON answer, never a 5xx."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from campaign.accounts.models import Role
+from campaign.campaigns.models import CampaignKind
 from tests.fuzz.strategies import hostile_text
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None)
@@ -48,16 +50,24 @@ def test_no_helper_body_gets_a_server_error(
 ) -> None:
     """Shaped and shapeless bodies, hostile strings in every field: 2xx or 4xx, always JSON."""
     petition = make_campaign(slug="fuzzed-helper")
+    letters = make_campaign(slug="fuzzed-helper-letters", kind=CampaignKind.LETTER)
     _staff, headers = api_user("fuzz-helper@example.org", Role.STAFF)
+    helpers = st.sampled_from(
+        [
+            f"/api/v1/petitions/{petition.id}/signatures",
+            f"/api/v1/advocacy_campaigns/{letters.id}/outreaches",
+            "/api/v1/people",
+        ]
+    )
     app.config["API_RATE_LIMIT"] = "100000/minute"
     try:
 
-        @given(body=bodies)
+        @given(path=helpers, body=bodies)
         @FUZZ
-        def check(body: Any) -> None:
-            response = client.post(f"/api/v1/petitions/{petition.id}/signatures", json=body, headers=headers)
-            assert response.status_code < 500, (body, response.status_code)
-            assert response.is_json, (body, response.status_code)
+        def check(path: str, body: Any) -> None:
+            response = client.post(path, json=body, headers=headers)
+            assert response.status_code < 500, (path, body, response.status_code)
+            assert response.is_json, (path, body, response.status_code)
 
         check()
     finally:

@@ -7,6 +7,8 @@ Run `make translations` after marking text: these tests read the template
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -85,3 +87,46 @@ def test_the_consent_labels_are_the_stored_wording(app):
     with app.test_request_context("/?lang=en"):
         shown = {key: str(consents.label(key)) for key in consents.TEXTS[consents.CURRENT]}
     assert shown == consents.TEXTS[consents.CURRENT]
+
+
+def _make_extract_keywords() -> list[str]:
+    """The -k options `make translations` gives pybabel extract (read from the Makefile, so they agree)."""
+    makefile = (CATALOGS.parents[1] / "Makefile").read_text()
+    recipe = makefile.split("\ntranslations:", 1)[1].split("\n\n", 1)[0]
+    keywords = re.findall(r"-k (\S+)", recipe)
+    assert keywords, "the Makefile's translations target names no keyword"
+    return [option for keyword in keywords for option in ("-k", keyword)]
+
+
+def test_messages_pot_holds_every_message_marked_in_the_code(tmp_path):
+    """Text marked for translation but never extracted would reach no translator: extract afresh, compare."""
+    root = CATALOGS.parents[1]
+    fresh_path = tmp_path / "messages.pot"
+    pybabel = Path(sys.executable).parent / "pybabel"
+    subprocess.run(
+        [
+            str(pybabel),
+            "-q",
+            "extract",
+            "-F",
+            "babel.cfg",
+            *_make_extract_keywords(),
+            "-o",
+            str(fresh_path),
+            ".",
+        ],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+    committed = _catalog(CATALOGS / "messages.pot")
+    fresh = _catalog(fresh_path)
+    missing = [
+        f"{_ids(message)!r} ({', '.join(f'{path}:{line}' for path, line in message.locations[:2])})"
+        for message in fresh
+        if message.id and committed.get(message.id, context=message.context) is None
+    ]
+    assert missing == [], (
+        f"{len(missing)} messages marked in the code are not in messages.pot (run `make translations`):\n"
+        + "\n".join(missing[:20])
+    )

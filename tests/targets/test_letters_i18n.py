@@ -1,5 +1,8 @@
 """A letter names the signer's country and region in the language the official reads the letter in."""
 
+# Armenian text with its own punctuation (full stop, pause).
+# ruff: noqa: RUF001
+
 from __future__ import annotations
 
 from typing import Any
@@ -67,3 +70,29 @@ def test_a_translated_letter_names_the_place_in_its_language_and_the_others_in_t
 
     assert "J'écris de Bavière, Allemagne." in in_french.body
     assert "I write from Ontario, Canada." in in_english.body
+
+
+HY_BODY = "Հարգելի $official_name,\n\nԻմ բնակավայրը՝ $place։\n\n$message\n\n$name\n"
+
+
+def test_an_armenian_letter_names_yerevan_and_ontario_in_armenian(
+    app, db, officials, make_letter_campaign, make_signature
+):
+    assert letters.place_of("CA", "CA-ON", "hy") == "Օնտարիո, Կանադա"
+    settings = make_letter_campaign(targets=[officials["fr"]])
+    campaign = db.session.get(Campaign, settings.campaign_id)
+    draft = translations.TranslationDraft(
+        "Կասեցրեք թույլտվությունները", "Ամփոփում։", "Տեքստ։", letter_subject="$name-ից", letter_body=HY_BODY
+    )
+    translations.save(campaign, "hy", draft)
+    db.session.commit()
+    yerevan = make_signature(campaign.id, "am@example.org", country="AM", region="AM-ER", language="hy")
+    ontario = make_signature(campaign.id, "on@example.org", country="CA", region="CA-ON", language="hy")
+
+    with app.app_context():
+        from_yerevan = write_letter(letter_of(db, yerevan, officials["fr"]))
+        from_ontario = write_letter(letter_of(db, ontario, officials["fr"]))
+
+    assert "Իմ բնակավայրը՝ Երևան, Հայաստան։" in from_yerevan.body
+    assert "Իմ բնակավայրը՝ Օնտարիո, Կանադա։" in from_ontario.body
+    assert "Erevan" not in from_yerevan.body and "Ontario" not in from_ontario.body

@@ -1,15 +1,14 @@
-"""Deliveries by a real Celery worker to a real HTTP receiver: signed, retried, at most once delivered."""
+"""Deliveries by a real Celery worker to a real HTTP receiver: signed, at most once delivered, an endpoint
+failing too often turned off (an endpoint down for a while, retried through beat: test_endpoint_down.py)."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
 
 from campaign import clock
-from campaign.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from campaign.webhooks.models import DeliveryStatus
 from tests.support.waiting import wait_until
 from tests.support.webhooks import deliveries, verify
 
@@ -38,46 +37,6 @@ def test_a_confirmation_reaches_the_endpoint_signed_within_seconds(
     assert b"anahit@example.org" not in event.body and b"Petrosyan" not in event.body
     [delivery] = wait_until(lambda: [d for d in deliveries(db) if d.status == DeliveryStatus.DELIVERED])
     assert (delivery.attempts, delivery.response_code) == (1, 200)
-
-
-def test_an_endpoint_that_was_down_gets_the_event_once_it_is_back(
-    app, db, make_campaign, organization, down_receiver, register, sign_and_confirm
-):
-    from campaign.webhooks import delivery as webhooks
-
-    make_campaign(slug="recognize", organization_id=organization["organization"].id)
-    _endpoint, secret = register(organization["organization"], down_receiver.url, "signature.confirmed")
-
-    sign_and_confirm("recognize")
-
-    # Refused: retried later, with a backoff.
-    failed = wait_until(
-        lambda: [d for d in deliveries(db) if d.attempts == 1 and d.status == DeliveryStatus.PENDING]
-    )
-    assert failed[0].last_error.startswith("no-answer:")  # and the class of the error
-    assert failed[0].next_attempt_at > clock.now() + timedelta(seconds=20)
-    assert down_receiver.received == []
-
-    # The endpoint comes back; time passes and the sweep hands the due delivery to a pump.
-    down_receiver.start()
-    db.session.execute(update(WebhookDelivery).values(next_attempt_at=clock.now() - timedelta(seconds=1)))
-    db.session.commit()
-    with app.app_context():
-        assert webhooks.sweep() == 1
-
-    [event] = down_receiver.wait_for(1)
-    assert verify(secret, event.headers["X-Campaign-Signature"], event.body)
-    [delivery] = wait_until(lambda: [d for d in deliveries(db) if d.status == DeliveryStatus.DELIVERED])
-    assert delivery.attempts == 2
-    # More sweeps and pumps send nothing again: it is delivered, once.
-    with app.app_context():
-        assert webhooks.sweep() == 0
-        app.extensions["celery"].send_task("webhooks.pump")
-    endpoint = db.session.get(WebhookEndpoint, delivery.endpoint_id)
-    db.session.refresh(endpoint)
-    assert (endpoint.consecutive_failures, endpoint.failing_since) == (0, None)
-    time.sleep(1.0)  # the pump asked for above has run by now
-    assert len(down_receiver.received) == 1
 
 
 def test_a_forged_or_altered_event_fails_the_receivers_check(

@@ -192,3 +192,88 @@ def test_the_command_line_adds_lists_and_removes_endpoints(app, db, organization
     db.session.expire_all()
     assert db.session.execute(select(WebhookDelivery)).first() is None
     assert db.session.execute(select(WebhookEndpoint)).first() is None
+
+
+def test_signature_added_carries_only_the_signatures_own_fields_even_where_signers_may_be_exported(
+    db, make_campaign, organization, register
+):
+    from campaign.signing import supporters
+    from campaign.signing.confirmation import confirm
+
+    org = organization["organization"]
+    org.allows_member_exports = True
+    campaign = make_campaign(slug="recognize", organization_id=org.id)
+    register(org, "http://127.0.0.1:9/hook", "signature.added", "signature.confirmed", "signature.withdrawn")
+    # Anyone may type someone else's address: nothing of it leaves before its owner confirms.
+    signature = add_signature(
+        db,
+        campaign.id,
+        "anahit@example.org",
+        status=SignatureStatus.PENDING,
+        given_name="Anahit",
+        family_name="Petrosyan",
+        postal_code="0010",
+        comment="For the children of Stepanakert",
+        country="AM",
+        region="AM-ER",
+    )
+    events.emit(events.SIGNATURE_ADDED, [signature.id])
+    db.session.commit()
+    personal = ("anahit@example.org", "Anahit", "Petrosyan", "0010", "Stepanakert", "AM-ER", "/people/")
+
+    def added():
+        shown = payloads.payload(deliveries(db)[0])
+        assert not any(value in json.dumps(shown) for value in personal)
+        assert not payloads.carries_personal_data(shown)
+        return shown["osdi:signature"]
+
+    shown = added()
+    assert sorted(shown) == sorted(
+        ["identifiers", "origin_system", "created_date", "modified_date", "action_date", "status", "_links"]
+    )
+    assert shown["status"] == "pending" and shown["identifiers"] == [f"campaigns:{signature.id}"]
+    assert sorted(shown["_links"]) == ["curies", "osdi:petition", "self"]
+    assert shown["_links"]["self"]["href"].endswith(f"/petitions/{campaign.id}/signatures/{signature.id}")
+
+    # Confirmed: that event carries the signer (the organization may export); the added one still not.
+    assert confirm(signature.id)
+    db.session.commit()
+    assert added()["status"] == "pending"
+    confirmed = payloads.payload(deliveries(db)[1])
+    assert confirmed["type"] == "signature.confirmed" and payloads.carries_personal_data(confirmed)
+    assert confirmed["osdi:signature"]["person"]["family_name"] == "Petrosyan"
+
+    # Withdrawn: ids and links again.
+    assert signature.person_id is not None
+    assert supporters.withdraw(signature.person_id, signature.id)
+    db.session.commit()
+    withdrawn = payloads.payload(deliveries(db)[2])
+    assert withdrawn["type"] == "signature.withdrawn" and not payloads.carries_personal_data(withdrawn)
+    assert "Petrosyan" not in json.dumps(withdrawn) and "Stepanakert" not in json.dumps(withdrawn)
+
+
+def test_a_delivery_carrying_personal_data_is_audited_and_one_without_is_not(
+    db, quiet, make_campaign, organization, register, receiver
+):
+    from campaign.signing.confirmation import confirm
+    from tests.support.audit import events as audited
+
+    org = organization["organization"]
+    org.allows_member_exports = True
+    campaign = make_campaign(slug="recognize", organization_id=org.id)
+    endpoint, _secret = register(org, receiver.url, "signature.added", "signature.confirmed")
+    signature_id = add_signature(db, campaign.id, "anahit@example.org", status=SignatureStatus.PENDING).id
+
+    with quiet.app_context():  # its pumps asked for are never taken: this test pumps
+        events.emit(events.SIGNATURE_ADDED, [signature_id])
+        db.session.commit()
+        webhooks.pump(batch=5, seconds=5)
+        assert confirm(signature_id)
+        db.session.commit()
+        webhooks.pump(batch=5, seconds=5)
+
+    assert [event.json()["type"] for event in receiver.received] == ["signature.added", "signature.confirmed"]
+    assert b"anahit@example.org" in receiver.received[1].body
+    [sent] = audited(db, "webhooks.signers_sent")
+    assert (sent.actor, sent.subject) == ("system:webhooks", f"webhook:{endpoint.id}")
+    assert sent.details == {"signature": signature_id, "event": "signature.confirmed"}

@@ -122,3 +122,75 @@ def test_the_owner_gives_a_second_factor_again_before_changing_webhooks(db, orga
     assert page.status_code == 302
     assert page.headers["Location"].startswith("/account/two-factor")
     assert db.session.execute(db.select(WebhookEndpoint)).first() is None
+
+
+def test_the_organization_page_sums_up_each_endpoint_and_its_newest_deliveries_for_owners(
+    app, db, make_campaign, organization
+):
+    from datetime import timedelta
+
+    from campaign import clock
+    from campaign.webhooks.models import DeliveryStatus, WebhookDelivery
+    from tests.webhooks.test_webhooks_i18n import a_turned_off_endpoint_with_a_log
+
+    org = organization["organization"]
+    campaign = make_campaign(slug="recognize", organization_id=org.id)
+    a_turned_off_endpoint_with_a_log(db, org, campaign.id)  # https://hooks.example.org/hook
+    healthy = WebhookEndpoint(
+        organization_id=org.id,
+        url="https://partner.example.net/events",
+        events="signature.confirmed",
+        secret_sealed=b"sealed",
+        secret_hint="wxyz",
+        consecutive_failures=2,
+    )
+    db.session.add(healthy)
+    db.session.flush()
+    now = clock.now()
+    # Oldest first: a 418 (not among the newest three), a delivery, a 503, one waiting.
+    for minutes, status, code, error in (
+        (40, DeliveryStatus.FAILED, 418, "http-status:418"),
+        (30, DeliveryStatus.DELIVERED, 200, None),
+        (20, DeliveryStatus.FAILED, 503, "http-status:503"),
+        (10, DeliveryStatus.PENDING, None, "no-answer:ConnectionRefusedError"),
+    ):
+        db.session.add(
+            WebhookDelivery(
+                endpoint_id=healthy.id,
+                event="signature.confirmed",
+                ref_id=100 + minutes,
+                campaign_id=campaign.id,
+                status=status,
+                attempts=1,
+                response_code=code,
+                last_error=error,
+                created_at=now - timedelta(minutes=minutes),
+            )
+        )
+    db.session.commit()
+    org_path = organization["path"].rsplit("/", 1)[0]
+
+    page = organization["browser"].get(org_path).get_data(as_text=True)
+    summary = page[page.index('id="webhooks-heading"') :]
+    assert "https://hooks.example.org/hook" in summary
+    assert "after repeated failures (failed attempts in a row: 5)" in summary
+    assert "https://partner.example.net/events" in summary
+    assert "2 failed attempts since the last delivery." in summary
+    assert "A signature is confirmed" in summary
+    assert "delivered" in summary and "<td>200</td>" in summary
+    assert "failed (the endpoint answered with HTTP status 503)" in summary
+    assert "waiting (the endpoint did not answer (ConnectionRefusedError))" in summary
+    assert "418" not in summary  # the newest three of each endpoint only
+    assert f'<a href="{organization["path"]}">The full delivery log</a>' in summary
+    french = organization["browser"].get(f"{org_path}?lang=fr").get_data(as_text=True)
+    assert "Désactivé le" in french and "https://partner.example.net/events" in french
+
+    # Members and staff see the organization page, not its webhooks' log.
+    member, member_user = signed_in(app, db, "member@example.org", Role.ORGANIZER)
+    db.session.add(Membership(organization_id=org.id, user_id=member_user.id, role=MemberRole.MEMBER))
+    db.session.commit()
+    staff, _ = signed_in(app, db, "staff@example.org", Role.STAFF)
+    for browser in (member, staff):
+        seen = browser.get(org_path)
+        assert seen.status_code == 200
+        assert "partner.example.net" not in seen.get_data(as_text=True)
