@@ -11,10 +11,12 @@ the worker and beat, which serve no HTTP.
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app
+from flask_babel import force_locale, gettext
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from campaign.extensions import db
+from campaign.i18n import DEFAULT_LANGUAGE
 from campaign.security import private
 
 bp = Blueprint("health", __name__)
@@ -24,17 +26,18 @@ BROKER_TIMEOUT_SECONDS = 2.0
 
 
 def database_problem() -> str | None:
-    """Why the database does not answer, or None when it does."""
+    """Why the database does not answer, or None when it does: in the reader's language (`campaign ready`)."""
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
         db.session.rollback()
-        return f"the database does not answer ({type(error).__name__})"
+        # Translators: why a process cannot serve (`campaign ready`, the doctor); keep the error's name as is
+        return gettext("the database does not answer (%(error)s)", error=type(error).__name__)
     return None
 
 
 def broker_problem() -> str | None:
-    """Why the broker does not answer, or None when it does."""
+    """Why the broker does not answer, or None when it does: in the reader's language (`campaign ready`)."""
     celery_app = current_app.extensions["celery"]
     try:
         with celery_app.connection_for_write() as connection:
@@ -42,7 +45,8 @@ def broker_problem() -> str | None:
                 max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_TIMEOUT_SECONDS
             )
     except Exception as error:  # each transport raises its own kinds when its broker is away
-        return f"the broker does not answer ({type(error).__name__})"
+        # Translators: why a process cannot serve (`campaign ready`, the doctor); keep the error's name as is
+        return gettext("the broker does not answer (%(error)s)", error=type(error).__name__)
     return None
 
 
@@ -60,7 +64,9 @@ def healthz() -> Response:
 @bp.get("/readyz")
 def readyz() -> Response:
     """Answer 200 when the database and the broker answer; 503 saying which does not."""
-    problems = readiness_problems()
+    # Read by load balancers and in their logs: in English, whatever language the browser asks for.
+    with force_locale(DEFAULT_LANGUAGE):
+        problems = readiness_problems()
     if problems:
         return _plain("".join(f"{problem}\n" for problem in problems), 503)
     return _plain("ready\n", 200)

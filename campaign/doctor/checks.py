@@ -72,7 +72,7 @@ def check_database() -> list[Finding]:
     where = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
     problem = health.database_problem()
     if problem:
-        # Translators: the problem is an English sentence from the database's or broker's answer
+        # Translators: the problem is a sentence of campaign/health.py: the database or broker is silent
         sentence = _("%(problem)s at %(where)s.", problem=problem[:1].upper() + problem[1:], where=where)
         return [Finding("database", False, sentence)]
     return [Finding("database", True, _("The database at %(where)s answers.", where=where))]

@@ -20,11 +20,13 @@ import time
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext
 from nacl.public import PrivateKey, PublicKey
 from sqlalchemy import select, update
 
 from campaign import clock
 from campaign.extensions import db
+from campaign.i18n import command_line_language
 from campaign.privacy.models import SealingKey
 
 INDEX_FILE = "index.key"
@@ -39,8 +41,22 @@ _index: bytes | None = None
 _reread_at = 0.0
 
 
+def N_(message: str) -> str:  # noqa: N802 (the name pybabel extracts by default)
+    """Mark a message for the catalogs, kept in English here: KeysMissing translates it where it is read."""
+    return message
+
+
 class KeysMissing(RuntimeError):
-    """The keys this process needs were never made or not given to it; the message says which."""
+    """The keys this process needs were never made or not given to it; the message says which.
+
+    `campaign doctor` prints the message in its reader's language (from the catalogs, when
+    it was marked with N_); anywhere else (a web request, a worker) it is only logged, in English.
+    """
+
+    def __str__(self) -> str:
+        """The message: in the language of a `campaign` command's reader, else in English."""
+        message = super().__str__()
+        return gettext(message) if message and command_line_language() else message
 
 
 def keys_path() -> Path:
@@ -92,7 +108,7 @@ def index_key() -> bytes:
         elif path.is_file():
             _index = bytes.fromhex(path.read_text().strip())
         else:
-            raise KeysMissing("No blind-index key: run `campaign keys init` or set BLIND_INDEX_KEY.")
+            raise KeysMissing(N_("No blind-index key: run `campaign keys init` or set BLIND_INDEX_KEY."))
     return _index
 
 
@@ -105,7 +121,7 @@ def current_key(organization_id: int | None) -> tuple[str, PublicKey]:
     row = _newest(organization_id) if organization_id is not None else None
     row = row or _newest(None)
     if row is None:
-        raise KeysMissing("No sealing key: run `campaign keys init`.")
+        raise KeysMissing(N_("No sealing key: run `campaign keys init`."))
     found = (now + CURRENT_KEY_SECONDS, row.id, PublicKey(row.public_key))
     _current[organization_id] = found
     return found[1], found[2]

@@ -9,12 +9,14 @@ from typing import IO
 
 import pycountry
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext
 from sqlalchemy import select
 
 from campaign import clock
 from campaign.database import insert
 from campaign.extensions import db
 from campaign.targets.models import Official
+from campaign.validation import email_reason
 
 REQUIRED = ("name", "title", "country", "email")
 OPTIONAL = ("body", "region", "party", "photo_url", "ocd_id")
@@ -23,7 +25,7 @@ LIMITS = {"name": 200, "title": 200, "body": 200, "party": 120, "photo_url": 500
 
 
 class InvalidOfficial(ValueError):
-    """A row that cannot become an official; the message says why."""
+    """A row that cannot become an official; the message says why, in the reader's language."""
 
 
 @dataclass
@@ -40,24 +42,36 @@ def clean(row: Mapping[str, str | None]) -> dict[str, str | None]:
     values = {key: (row.get(key) or "").strip() for key in (*REQUIRED, *OPTIONAL)}
     for key in REQUIRED:
         if not values[key]:
-            raise InvalidOfficial(f"{key} is missing")
+            # Translators: why a row of a file of officials is refused; the column's name stays as in the file
+            raise InvalidOfficial(gettext("%(column)s is missing", column=key))
     for key, limit in LIMITS.items():
         if len(values[key] or "") > limit or any(not ch.isprintable() for ch in values[key] or ""):
-            raise InvalidOfficial(f"{key} is too long or holds control characters")
+            # Translators: the column's name stays as in the file of officials
+            raise InvalidOfficial(gettext("%(column)s is too long or holds control characters", column=key))
     country = (values["country"] or "").upper()
     if pycountry.countries.get(alpha_2=country) is None:
-        raise InvalidOfficial(f"country {values['country']!r} is not an ISO 3166-1 alpha-2 code")
+        raise InvalidOfficial(
+            gettext("country %(code)s is not an ISO 3166-1 alpha-2 code", code=repr(values["country"]))
+        )
     region = (values["region"] or "").upper() or None
     if region is not None:
         subdivision = pycountry.subdivisions.get(code=region)
         if subdivision is None or subdivision.country_code != country:
-            raise InvalidOfficial(f"region {values['region']!r} is not an ISO 3166-2 code of {country}")
+            raise InvalidOfficial(
+                gettext(
+                    "region %(code)s is not an ISO 3166-2 code of %(country)s",
+                    code=repr(values["region"]),
+                    country=country,
+                )
+            )
     if values["photo_url"] and not (values["photo_url"] or "").startswith("https://"):
-        raise InvalidOfficial("photo_url must start with https://")
+        # Translators: photo_url is the column's name in the file of officials: keep it as is
+        raise InvalidOfficial(gettext("photo_url must start with https://"))
     try:
         email = validate_email(values["email"] or "", check_deliverability=False).normalized
     except EmailNotValidError as error:
-        raise InvalidOfficial(f"email: {error}") from None
+        # Translators: "email" is the column's name in the file of officials: keep it as is
+        raise InvalidOfficial(gettext("email: %(reason)s", reason=email_reason(error))) from None
     return {
         **{key: values[key] or None for key in OPTIONAL},
         "name": values["name"],
@@ -113,5 +127,6 @@ def import_csv(stream: IO[str], progress: Callable[[int], None] | None = None) -
     reader = csv.DictReader(stream)
     missing = [key for key in REQUIRED if key not in (reader.fieldnames or [])]
     if missing:
-        raise InvalidOfficial(f"the header lacks: {', '.join(missing)}")
+        # Translators: the columns' names stay as in the file of officials
+        raise InvalidOfficial(gettext("the header lacks: %(columns)s", columns=", ".join(missing)))
     return import_rows(reader, progress=progress)

@@ -1,9 +1,8 @@
 """The `campaign` command speaks the language of the process's locale (LANG, LC_ALL, LANGUAGE).
 
 What a command prints is compared with what the catalog says for the reader's
-language. Messages marked NEEDS CATALOG are new: until the translators fill them
-in fr/hy/ru, the catalog answers with the English text itself, and only the
-`in_the_language` assertion on them fails; the others are translated already.
+language, and `in_the_language` checks that the catalog does not answer with the
+English text itself.
 """
 
 from __future__ import annotations
@@ -45,7 +44,7 @@ def translated(app: Any, language: str, message: str, **values: Any) -> str:
 
 
 def in_the_language(app: Any, language: str, *messages: str) -> None:
-    """NEEDS CATALOG: the messages read in the language, not in English (fails until the catalog has them)."""
+    """The messages read in the language, not in English (the catalog translates each)."""
     english = [message for message in messages if translated(app, language, message) == message]
     assert english == [], f"{language}: the catalog does not translate {english} yet"
 
@@ -91,7 +90,7 @@ def test_keys_list_names_each_key_in_the_readers_language(db, app, language):
         ]
     )
     assert expected in result.output.splitlines()
-    in_the_language(app, language, "platform", "made %(date)s", "held here")  # NEEDS CATALOG
+    in_the_language(app, language, "platform", "made %(date)s", "held here")
 
 
 @pytest.mark.parametrize("language", ["fr", "ru"])
@@ -108,7 +107,7 @@ def test_the_doctor_reports_in_the_readers_language(db, app, language):
     ready = invoke(app, language, "ready")
     assert ready.exit_code == 0 and ready.output.strip() == translated(app, language, "ready")
     # "ok" and "broker" may well stay as they are in French: not asked to differ.
-    in_the_language(app, language, "FAIL", "database", "ready")  # NEEDS CATALOG
+    in_the_language(app, language, "FAIL", "database", "ready")
 
 
 @pytest.mark.parametrize("language", ["fr", "hy"])
@@ -145,7 +144,7 @@ def test_the_officials_commands_answer_in_the_readers_language(db, app, make_cam
     unknown = invoke(app, language, "officials", "delivery", "nothing")
     assert unknown.exit_code == 1
     assert translated(app, language, "No letter campaign '%(slug)s'.", slug="nothing") in unknown.output
-    in_the_language(app, language, added, "official", "No letter campaign '%(slug)s'.")  # NEEDS CATALOG
+    in_the_language(app, language, added, "official", "No letter campaign '%(slug)s'.")
 
 
 @pytest.mark.parametrize("language", ["fr", "hy"])
@@ -173,7 +172,7 @@ def test_campaign_help_reads_in_the_readers_language(app, tmp_path, language):
         "Show this message and exit.",
     ):
         assert " ".join(translated(app, language, words).split()) in page
-    in_the_language(app, language, "Manage the campaign platform.", "Usage:")  # NEEDS CATALOG
+    in_the_language(app, language, "Manage the campaign platform.", "Usage:")
 
 
 def _ours(command: click.Command) -> bool:
