@@ -85,6 +85,9 @@ def test_a_fresh_laptop_runs_the_whole_path(embedded, tmp_path):
             timeout=20,
         )
     assert count["by_country"] == {"AM": 1}
+    # The public ledger reads SQLite outside a transaction too.
+    assert browser.get("/campaigns/recognize-artsakh/ledger").status_code == 200
+    assert browser.get("/campaigns/recognize-artsakh/ledger.json").status_code in (200, 404)
 
 
 def test_seeding_twice_adds_nothing(embedded):

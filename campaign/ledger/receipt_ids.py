@@ -19,6 +19,8 @@ import binascii
 import hashlib
 import hmac
 import struct
+import sys
+from array import array
 from collections.abc import Sequence
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -31,6 +33,7 @@ from campaign.privacy import keys
 # A receipt is 22 URL-safe characters; anything much longer is not one.
 MAX_LENGTH = 64
 _BLOCK = struct.Struct(">QQ")
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
 _ciphers: dict[bytes, Cipher[modes.ECB]] = {}
 
 
@@ -48,12 +51,25 @@ def _cipher() -> Cipher[modes.ECB]:
 
 def made(campaign_id: int, signature_ids: Sequence[int]) -> list[str]:
     """The computed receipts of these signatures of one campaign, in order (one cipher call)."""
+    return [encoded.decode() for encoded in made_ascii(campaign_id, signature_ids)]
+
+
+def made_ascii(campaign_id: int, signature_ids: Sequence[int]) -> list[bytes]:
+    """The computed receipts as ASCII bytes, as a leaf holds them (the fold makes thousands at once)."""
     if not signature_ids:
         return []
-    blocks = b"".join(_BLOCK.pack(campaign_id, signature_id) for signature_id in signature_ids)
-    encrypted = _cipher().encryptor().update(blocks)
-    encode = base64.urlsafe_b64encode
-    return [encode(encrypted[at : at + 16])[:22].decode() for at in range(0, len(encrypted), 16)]
+    # The blocks (campaign, signature) as big-endian pairs, packed in a few calls, not one per signature.
+    pairs = array("Q", bytes(16 * len(signature_ids)))
+    pairs[0::2] = array("Q", [campaign_id]) * len(signature_ids)
+    pairs[1::2] = array("Q", signature_ids)
+    if sys.byteorder == "little":
+        pairs.byteswap()
+    encrypted = _cipher().encryptor().update(pairs.tobytes())
+    encode = binascii.b2a_base64
+    return [
+        encode(encrypted[at : at + 16], newline=False)[:22].translate(_URL_SAFE)
+        for at in range(0, len(encrypted), 16)
+    ]
 
 
 def opened(campaign_id: int, receipt: str) -> int | None:

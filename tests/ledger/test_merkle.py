@@ -239,6 +239,33 @@ def test_random_proofs_in_larger_trees():
         assert verify.verify_consistency(first, n, naive_root(leaves[:first]), root, proof)
 
 
+def test_appends_in_batches_of_any_size_store_exactly_the_complete_subtrees_from_the_lowest_level():
+    # As the fold appends: batches of one to hundreds of leaves, only subtrees of 16 leaves or more kept.
+    rng = random.Random(9162)
+    leaves = some_leaves(1500)
+    hashes = [merkle.leaf_hash(leaf) for leaf in leaves]
+    nodes, size = {}, 0
+    while size < len(leaves):
+        count = rng.choice([1, 2, 3, 15, 16, 17, 63, 200, 333])
+        batch = hashes[size : size + count]
+        frontier = merkle.range_nodes(0, size)
+        # The small frontier nodes are hashed again from their leaves, as stored_nodes does.
+        known = {**nodes, **{node: naive_root(leaves[node[1] << node[0] : (node[1] + 1) << node[0]])
+                             for node in frontier if node[0] < merkle.STORED_LEVEL}}  # fmt: skip
+        made = merkle.append([(node, known[node]) for node in frontier], size, batch, merkle.STORED_LEVEL)
+        assert len({node for node, _ in made}) == len(made)
+        nodes.update(made)
+        size += len(batch)
+    complete = {
+        (level, index)
+        for level in range(merkle.STORED_LEVEL, len(leaves).bit_length())
+        for index in range(len(leaves) >> level)
+    }
+    assert set(nodes) == complete
+    for level, index in rng.sample(sorted(complete), 40):
+        assert nodes[(level, index)] == naive_root(leaves[index << level : (index + 1) << level])
+
+
 def test_a_proof_reads_only_a_logarithmic_number_of_stored_nodes():
     n = 1_000_000
     for m in (0, 1, 499_999, 524_288, n - 1):
