@@ -97,8 +97,10 @@ def _development_secret(instance: Path) -> str:
 # folders (API_RATE_LIMIT="300/minute", EXPORT_FOLDER=/srv/exports); tests may
 # also pass a mapping to create_app().
 DEFAULTS: dict[str, Any] = {
-    # hide_parameters: a database error never writes a row's values into a log.
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+    # hide_parameters: a database error never writes a row's values into a log. PostgreSQL's
+    # connections are checked as they leave the pool when in doubt (campaign/database.py), SQLite's
+    # are files.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
     # PostgreSQL lets go of the sessions (and locks) of a client host that vanished after about
     # this long, instead of TCP's 15 minutes to hours (campaign/database.py); 0 leaves TCP's own.
     "DATABASE_DEAD_PEER_SECONDS": 15,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import select
+import time
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 
 from campaign.extensions import db
@@ -28,6 +30,7 @@ def tune_engine(app: Flask) -> None:
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         watch_for_dead_peers(engine, int(app.config["DATABASE_DEAD_PEER_SECONDS"]))
+        ping_when_in_doubt(engine)
 
 
 def watch_for_dead_peers(engine: Engine, seconds: int) -> None:
@@ -69,6 +72,57 @@ def _dead_peer_settings(seconds: int) -> Any:
             dbapi_connection.commit()
 
     return settings
+
+
+# A connection back from the pool after this long unused is pinged whatever its socket says: a
+# network that drops an idle connection silently leaves nothing to read on it.
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def ping_when_in_doubt(engine: Engine) -> None:
+    """Check a PostgreSQL connection as it leaves the pool only when it may be gone.
+
+    pool_pre_ping sends a round trip before every checkout: on a busy site,
+    one more per request than the request itself needs. A server that ended
+    the session (a restart, a failover, an administrator's terminate) has
+    written to the socket and closed it, and a socket with something to read
+    between two uses is in doubt; so is one unused for PING_AFTER_IDLE_SECONDS.
+    Only those are pinged, and one that fails the ping is replaced before the
+    request uses it, as pool_pre_ping would (SQLAlchemy's "disconnect handling,
+    pessimistic", with a custom ping).
+    """
+    event.listen(engine, "checkin", _note_checkin)
+    event.listen(engine, "checkout", _checkout_checker(engine))
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    """Remember when a connection went back to the pool."""
+    record.info["checked_in_at"] = time.monotonic()
+
+
+def _checkout_checker(engine: Engine) -> Any:
+    """A checkout hook that pings the connections in doubt and refuses the dead ones."""
+
+    def check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle = time.monotonic() - record.info.get("checked_in_at", float("-inf"))
+        if idle < PING_AFTER_IDLE_SECONDS and not _has_input(dbapi_connection):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            # The pool drops this connection and checks out another (up to three times).
+            raise exc.DisconnectionError(f"connection failed its ping: {type(error).__name__}") from error
+
+    return check
+
+
+def _has_input(dbapi_connection: Any) -> bool:
+    """Tell whether an idle psycopg connection has anything to read (or is closed): then it is in doubt."""
+    if dbapi_connection.closed or dbapi_connection.broken:
+        return True
+    poller = select.poll()
+    poller.register(dbapi_connection.pgconn.socket, select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -59,3 +59,30 @@ def test_the_api_answers_a_json_503_while_the_database_is_away(unreachable_datab
     )
     assert response.status_code == 503
     assert "briefly unavailable" in response.json["error"]
+
+
+def test_a_pooled_connection_the_server_ended_is_replaced_before_a_request_uses_it(app, db):
+    # An administrator's terminate, a restart or a failover ends the pooled sessions; the next
+    # request must get a working connection, not an error (only connections in doubt are pinged).
+    import time
+
+    import psycopg
+    from sqlalchemy import text
+
+    from campaign import create_app
+    from campaign.extensions import db as database
+    from tests.support.run import POSTGRES_ADMIN_URL
+
+    site = create_app({"TESTING": True})
+    with site.app_context():
+        ended = database.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        assert admin.execute("SELECT pg_terminate_backend(%s)", [ended]).fetchone() == (True,)
+        deadline = time.monotonic() + 10
+        while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [ended]).fetchone():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    response = site.test_client().get("/readyz")
+    assert response.status_code == 200
+    with site.app_context():
+        assert database.session.execute(text("SELECT pg_backend_pid()")).scalar_one() != ended
