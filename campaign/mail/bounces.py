@@ -32,7 +32,7 @@ from campaign.mail import reports
 from campaign.mail.kinds import kind_of
 from campaign.mail.models import MailSuppression, OutboxMessage, OutboxStatus, SuppressionReason
 from campaign.mail.outbox import cancel
-from campaign.mail.service import recipient_index
+from campaign.mail.service import platform_address, recipient_index
 from campaign.privacy import vault
 from campaign.signing.models import Person
 
@@ -59,7 +59,7 @@ def return_path(outbox_id: int) -> str | None:
     if not is_reading():
         return None
     config = current_app.config
-    domain = config["BOUNCE_DOMAIN"] or parseaddr(config["MAIL_FROM"])[1].rpartition("@")[2] or "localhost"
+    domain = config["BOUNCE_DOMAIN"] or platform_address().rpartition("@")[2] or "localhost"
     return f"{LOCAL_PART}+{outbox_id}-{_token(outbox_id)}@{domain}"
 
 

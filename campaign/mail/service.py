@@ -8,6 +8,7 @@ state_of, sent_at_of, about) are mail's own, imported from where they live.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from datetime import datetime, timedelta
@@ -59,8 +60,9 @@ def short_name(name: str) -> str:
 
 
 def display_name(name: str) -> str:
-    """A name fit to be shown beside an address: no '<', '>' or '@', so it can pose as no address."""
-    return short_name("".join(" " if ch in "<>@" else ch for ch in name))
+    """A name fit to be shown beside an address: no '<', '>' or '@', so it can pose as no address, and
+    no '=?', so that no reader decodes it as an encoded word into another name (RFC 2047)."""
+    return short_name("".join(" " if ch in "<>@" else ch for ch in name).replace("=?", "= ?"))
 
 
 def address(name: str, email: str) -> str:
@@ -261,5 +263,16 @@ def _insert(
 def message_id_for(dedupe_key: str) -> str:
     """A Message-ID derived from what the message is for: the same on every retry."""
     digest = hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]
-    domain = parseaddr(current_app.config["MAIL_FROM"])[1].rpartition("@")[2] or "localhost"
+    domain = platform_address().rpartition("@")[2] or "localhost"
     return f"<{digest}@{domain}>"
+
+
+def platform_address() -> str:
+    """The address of MAIL_FROM, the platform's own."""
+    return _address_in(current_app.config["MAIL_FROM"])
+
+
+@functools.lru_cache(maxsize=8)
+def _address_in(value: str) -> str:
+    """The address of a configured 'Name <address>', parsed once (every sign and message asks)."""
+    return parseaddr(value)[1]

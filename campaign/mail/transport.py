@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import email.policy
 import smtplib
 import ssl
 import threading
+from dataclasses import dataclass
+from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import EmailPolicy
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Protocol, cast
 from urllib.parse import unquote, urlsplit
@@ -32,17 +36,56 @@ def needs_smtputf8(message: EmailMessage) -> bool:
     return not all(address.isascii() for address in addresses)
 
 
-def as_bytes(message: EmailMessage) -> bytes:
+def as_bytes(message: EmailMessage, linesep: str = "\n") -> bytes:
     """The message as it goes over the wire; headers in UTF-8 where an address needs it (RFC 6532)."""
-    if needs_smtputf8(message):
-        return message.as_bytes(policy=cast(EmailPolicy, message.policy).clone(utf8=True))
-    return bytes(message)
+    policy = cast(EmailPolicy, message.policy).clone(linesep=linesep)
+    return message.as_bytes(policy=policy.clone(utf8=True) if needs_smtputf8(message) else policy)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message ready for the wire: its bytes (CRLF line ends), and the addresses of its envelope.
+
+    The outbox composes most mail straight to this (campaign.mail.composing):
+    building and flattening an EmailMessage, then parsing its addresses back
+    out of it to send it, was half of what a message cost the worker.
+    """
+
+    data: bytes
+    sender: str
+    recipients: tuple[str, ...]
+    message_id: str
+    smtputf8: bool = False
+
+    @classmethod
+    def of(cls, message: EmailMessage) -> Outgoing:
+        """An EmailMessage made ready (one with attachments, or an address that needs SMTPUTF8)."""
+        senders = getaddresses([str(header) for header in message.get_all("From", [])])
+        recipients = getaddresses(
+            [str(header) for name in ("To", "Cc") for header in message.get_all(name, [])]
+        )
+        return cls(
+            data=as_bytes(message, linesep="\r\n"),
+            sender=senders[0][1] if senders else "",
+            recipients=tuple(address for _, address in recipients if address),
+            message_id=str(message["Message-ID"] or ""),
+            smtputf8=needs_smtputf8(message),
+        )
+
+    def read(self) -> EmailMessage:
+        """The message as a mail reader reads it."""
+        return cast(EmailMessage, message_from_bytes(self.data, policy=email.policy.default))
+
+
+def _outgoing(message: EmailMessage | Outgoing) -> Outgoing:
+    """What a transport sends: the message itself if it is ready, else made ready."""
+    return message if isinstance(message, Outgoing) else Outgoing.of(message)
 
 
 class Transport(Protocol):
     """Anything that can hand a message over."""
 
-    def send(self, message: EmailMessage, envelope_from: str | None = None) -> None:
+    def send(self, message: EmailMessage | Outgoing, envelope_from: str | None = None) -> None:
         """Deliver the message (from this envelope sender, else its From) or raise TemporaryFailure or
         PermanentFailure."""
 
@@ -53,13 +96,14 @@ class FileTransport:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def send(self, message: EmailMessage, envelope_from: str | None = None) -> None:
+    def send(self, message: EmailMessage | Outgoing, envelope_from: str | None = None) -> None:
         """Write the message to a file named after its Message-ID (a file has no envelope sender)."""
+        outgoing = _outgoing(message)
         self.folder.mkdir(parents=True, exist_ok=True)
-        name = message["Message-ID"].strip("<>").replace("/", "_")
+        name = outgoing.message_id.strip("<>").replace("/", "_")
         path = self.folder / f"{name}.eml"
         temporary = path.with_suffix(".tmp")
-        temporary.write_bytes(as_bytes(message))
+        temporary.write_bytes(outgoing.data.replace(b"\r\n", b"\n"))
         temporary.replace(path)
 
 
@@ -82,13 +126,14 @@ class SmtpTransport:
         self.ca_file = ca_file
         self._local = threading.local()
 
-    def send(self, message: EmailMessage, envelope_from: str | None = None) -> None:
+    def send(self, message: EmailMessage | Outgoing, envelope_from: str | None = None) -> None:
         """Send the message (from this envelope sender, else its From); reconnect once if a reused
         connection has gone stale."""
+        outgoing = _outgoing(message)
         attempts = 2 if getattr(self._local, "connection", None) is not None else 1
         for attempt in range(attempts):
             try:
-                self._send(message, envelope_from)
+                self._send(outgoing, envelope_from)
                 return
             except smtplib.SMTPServerDisconnected:
                 self._close()
@@ -98,11 +143,20 @@ class SmtpTransport:
                 self._close()
                 raise
 
-    def _send(self, message: EmailMessage, envelope_from: str | None) -> None:
+    def _send(self, message: Outgoing, envelope_from: str | None) -> None:
         """Send on the thread's connection, classifying what the server answers."""
         connection = self._connection()
         try:
-            refused = connection.send_message(message, from_addr=envelope_from)
+            options: tuple[str, ...] = ()
+            if message.smtputf8:
+                # As smtplib's send_message does for such a message.
+                connection.ehlo_or_helo_if_needed()
+                if not connection.has_extn("smtputf8"):
+                    raise smtplib.SMTPNotSupportedError("SMTPUTF8 not offered")
+                options = ("SMTPUTF8", "BODY=8BITMIME")
+            refused = connection.sendmail(
+                envelope_from or message.sender, list(message.recipients), message.data, mail_options=options
+            )
         except smtplib.SMTPRecipientsRefused as error:
             code = max(code for code, _ in error.recipients.values())
             raise _classified(code, "recipient refused") from None
@@ -111,7 +165,7 @@ class SmtpTransport:
         except smtplib.SMTPServerDisconnected:
             raise
         except smtplib.SMTPNotSupportedError:
-            # smtplib sends with SMTPUTF8 whenever the server offers it; this one does not.
+            # An address with characters other than ASCII needs SMTPUTF8; this server does not offer it.
             raise PermanentFailure(
                 "the SMTP server does not offer SMTPUTF8, which an address with characters other than"
                 " ASCII before the @ needs (or set SMTPUTF8_ENABLED=0 to refuse such addresses in the forms)"

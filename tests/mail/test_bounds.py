@@ -193,7 +193,7 @@ def test_a_name_in_from_is_quoted_trimmed_and_cannot_pose_as_an_address(app):
                 body="Dear Minister",
                 sender_name="Minister of Defence <gov@example.org>",
             ),
-        )
+        ).read()
         [only] = letter["From"].addresses
         assert only.addr_spec == "campaigns@example.org"  # always the platform's own address
         assert only.display_name == "Minister of Defence gov example.org"

@@ -9,13 +9,14 @@ def test_line_breaks_and_nul_never_reach_a_header(app):
     assert mail.header_safe("Ana\r\nBcc: victim@example.org\x00") == "Ana Bcc: victim@example.org"
     with app.app_context():
         recipient = mail.address("Ana\nBcc: x@example.org", "ana@example.org")
-        message = composing.compose(
+        outgoing = composing.compose(
             OutboxMessage(kind="test", message_id=mail.message_id_for("k")),
             mail.Composed(recipient=recipient, subject="Hi\r\nX-Evil: 1", body="Hello"),
         )
-    raw = bytes(message).decode()
+    raw, message = outgoing.data.decode(), outgoing.read()
     assert "\nBcc:" not in raw and "\nX-Evil:" not in raw
     assert message["To"].addresses[0].addr_spec == "ana@example.org"
+    assert outgoing.recipients == ("ana@example.org",)
 
 
 def test_the_message_id_is_the_same_on_every_retry(app):
