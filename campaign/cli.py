@@ -11,13 +11,10 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, NoAppException, ScriptInfo
 from flask_babel import lazy_gettext as _l
 
+from campaign.i18n import N_
+
 # The catalogs, whose domain ("messages") is also the one click reads its own words from.
 CATALOGS = Path(__file__).parent / "translations"
-
-
-def N_(message: str) -> str:  # noqa: N802 (the name pybabel looks for)
-    """Mark a message for the catalogs, untranslated here: click translates it when it writes it."""
-    return message
 
 
 # click's own words on a help page and in its errors, which click reads with the standard library's

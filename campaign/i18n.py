@@ -40,6 +40,11 @@ TRANSLATED = tuple(code for code in LANGUAGES if code != DEFAULT_LANGUAGE)
 babel = Babel()
 
 
+def N_(message: str) -> str:  # noqa: N802 (the name pybabel extracts by default)
+    """Mark a message for the catalogs, kept untranslated here: it is translated where it is shown."""
+    return message
+
+
 def supported(code: str | None) -> str | None:
     """The language code if we ship it ('hy', 'fr-CA' -> 'fr'), else None."""
     if not code:

@@ -23,6 +23,7 @@ from sqlalchemy import Select
 
 from campaign.campaigns.models import Campaign
 from campaign.extensions import db
+from campaign.i18n import N_
 from campaign.signing import email_domains, floods
 from campaign.signing.models import Signature, SignatureStatus
 
@@ -33,11 +34,6 @@ IPV4_UNIT, IPV6_UNIT = 24, 64
 # A typed range covers at most this many of those networks (a /16, a /56).
 MAX_NETWORKS = 256
 PATTERN_MAX_LENGTH = 200
-
-
-def N_(text: str) -> str:  # noqa: N802 (the name pybabel extracts by default)
-    """Mark a message for extraction where it is kept untranslated; gettext() translates it where shown."""
-    return text
 
 
 NO_CRITERIA = N_(

@@ -26,7 +26,7 @@ from sqlalchemy import select, update
 
 from campaign import clock
 from campaign.extensions import db
-from campaign.i18n import command_line_language
+from campaign.i18n import N_, command_line_language
 from campaign.privacy.models import SealingKey
 
 INDEX_FILE = "index.key"
@@ -39,11 +39,6 @@ _current: dict[int | None, tuple[float, str, PublicKey]] = {}
 _private: dict[str, PrivateKey] | None = None
 _index: bytes | None = None
 _reread_at = 0.0
-
-
-def N_(message: str) -> str:  # noqa: N802 (the name pybabel extracts by default)
-    """Mark a message for the catalogs, kept in English here: KeysMissing translates it where it is read."""
-    return message
 
 
 class KeysMissing(RuntimeError):

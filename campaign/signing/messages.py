@@ -17,8 +17,7 @@ from campaign.i18n import link_values
 from campaign.links import absolute_url
 from campaign.mail import service as mail
 from campaign.mail.models import OutboxMessage
-from campaign.privacy.vault import open_values
-from campaign.signing.models import SEALED_PURPOSE, Personal, Signature, SignatureStatus
+from campaign.signing.models import Personal, Signature, SignatureStatus
 from campaign.signing.tokens import confirmation_token
 
 CONFIRMATION_KIND = "confirmation"
@@ -119,7 +118,7 @@ def _to_signer(row: OutboxMessage) -> mail.Composed | None:
     # The campaign's title as they read it: its translation into their language, else its own.
     campaign = in_language(words, signature.language)
     is_confirmed = status == SignatureStatus.VALIDATED
-    personal = Personal(*open_values(signature.sealed, purpose=SEALED_PURPOSE))
+    personal = Personal.opened(signature.sealed)
     with force_locale(signature.language):
         return mail.Composed(
             recipient=mail.address(personal.given_name if is_confirmed else "", personal.email),

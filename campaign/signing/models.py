@@ -34,6 +34,13 @@ class Personal:
         """The values in the order they are sealed."""
         return [getattr(self, name) for name in PERSONAL_FIELDS]
 
+    @classmethod
+    def opened(cls, sealed: bytes | None) -> Personal:
+        """A signature's data opened from its seal (empty if it has none, as an erased one)."""
+        from campaign.privacy.vault import open_values
+
+        return cls() if sealed is None else cls(*open_values(sealed, purpose=SEALED_PURPOSE))
+
     @property
     def name(self) -> str:
         """Given and family name, as one line."""
@@ -133,8 +140,4 @@ class Signature(db.Model):  # type: ignore[name-defined]
     @cached_property
     def personal(self) -> Personal:
         """The signer's own data, opened from the seal (only where the private key is held)."""
-        from campaign.privacy.vault import open_values
-
-        if self.sealed is None:
-            return Personal()
-        return Personal(*open_values(self.sealed, purpose=SEALED_PURPOSE))
+        return Personal.opened(self.sealed)
