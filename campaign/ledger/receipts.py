@@ -9,20 +9,13 @@ from campaign.ledger import receipt_ids
 from campaign.ledger.models import LedgerEntry
 
 
-def receipt_if_counting(signature_id: int) -> str | None:
-    """The receipt of a confirmed signature; None otherwise.
+def receipt_of_confirmed(campaign_id: int, signature_id: int) -> str:
+    """The receipt of a confirmed signature of this campaign.
 
     Computed, so that the thank-you page links to it at once: it answers
     "pending" until a published head includes its `add`.
     """
-    from campaign.signing.models import Signature, SignatureStatus
-
-    found = db.session.execute(
-        select(Signature.status, Signature.campaign_id).where(Signature.id == signature_id)
-    ).first()
-    if found is None or found.status != SignatureStatus.VALIDATED:
-        return None
-    return receipt_ids.receipts_for(found.campaign_id, [signature_id])[signature_id]
+    return receipt_ids.receipts_for(campaign_id, [signature_id])[signature_id]
 
 
 def is_receipt_of(campaign_id: int, receipt: str | None) -> bool:

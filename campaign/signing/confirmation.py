@@ -42,10 +42,13 @@ def signature_or_none(signature_id: int | None) -> Signature | None:
 
 @dataclass(frozen=True)
 class Confirmation:
-    """What confirming a signature came to: where its campaign is, and whether it counts from now."""
+    """What confirming a signature came to: where its campaign is, whether it counts from now, and
+    whether it counts at all (it may have been invalidated since, or its campaign taken down)."""
 
     campaign_slug: str
     is_new: bool
+    campaign_id: int
+    is_validated: bool
 
 
 def confirm(signature_id: int) -> Confirmation | None:
@@ -64,7 +67,15 @@ def confirm(signature_id: int) -> Confirmation | None:
         .execution_options(synchronize_session=False)
     )
     campaign = db.session.execute(
-        select(Campaign.slug, Campaign.kind, Campaign.status, Campaign.opens_at, Campaign.closes_at)
+        select(
+            Campaign.slug,
+            Campaign.kind,
+            Campaign.status,
+            Campaign.opens_at,
+            Campaign.closes_at,
+            Campaign.id,
+            Signature.status.label("signature_status"),
+        )
         .join(Signature, Signature.campaign_id == Campaign.id)
         .where(Signature.id == signature_id)
     ).one_or_none()
@@ -79,7 +90,9 @@ def confirm(signature_id: int) -> Confirmation | None:
         ):
             # Letters to officials are owed in the same transaction as the confirmation.
             targets.write_letters(signature_id, now)
-    return Confirmation(campaign.slug, is_new)
+    return Confirmation(
+        campaign.slug, is_new, campaign.id, campaign.signature_status == SignatureStatus.VALIDATED
+    )
 
 
 def invalidate(signature_id: int) -> bool:

@@ -103,7 +103,11 @@ def confirm_post(token: str) -> BaseResponse | tuple[str, int]:
     if confirmed is None:
         return _bad_token(token, is_expired=False)
     # The thank-you page links to the signer's receipt in the public ledger (docs/LEDGER.md).
-    receipt = receipts.receipt_if_counting(check.signature_id)
+    receipt = (
+        receipts.receipt_of_confirmed(confirmed.campaign_id, check.signature_id)
+        if confirmed.is_validated
+        else None
+    )
     db.session.commit()
     return redirect(url_for("campaigns.thanks", slug=confirmed.campaign_slug, receipt=receipt), code=303)
 
