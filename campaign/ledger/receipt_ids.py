@@ -24,6 +24,7 @@ from array import array
 from collections.abc import Sequence
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from flask import current_app
 from sqlalchemy import func, select
 
 from campaign.extensions import db
@@ -141,5 +142,18 @@ def stored_receipts(signature_ids: Sequence[int]) -> dict[int, str]:
 
 
 def _newest_stored() -> int:
-    """The highest signature id with a stored receipt (0: none), one read of the key's end."""
-    return int(db.session.execute(select(func.max(LedgerReceipt.signature_id))).scalar() or 0)
+    """The highest signature id with a stored receipt (0: none), read once per app.
+
+    Nothing writes stored receipts since receipts are computed (migration
+    0029 kept those made before): every confirmation asked the same question.
+    """
+    extensions = current_app.extensions
+    newest = extensions.get(_NEWEST_STORED)
+    if newest is None:
+        newest = extensions[_NEWEST_STORED] = int(
+            db.session.execute(select(func.max(LedgerReceipt.signature_id))).scalar() or 0
+        )
+    return int(newest)
+
+
+_NEWEST_STORED = "ledger_newest_stored_receipt"
