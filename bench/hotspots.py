@@ -91,11 +91,14 @@ def main() -> None:
             if target == "sign":
                 fields, cookie = fetch_form(stack.app_url, f"/campaigns/{SLUG}")
                 path, script = f"/campaigns/{SLUG}/sign", "sign.lua"
+                # A tag per run: the warm-up's addresses signing again would profile the repeat path.
+                warmup_args = [path, f"{stack.run_id}w", fields, cookie, stack.app_url]
                 args = [path, stack.run_id, fields, cookie, stack.app_url]
             else:
                 path, script, args = f"/campaigns/{SLUG}", "get.lua", [f"/campaigns/{SLUG}"]
+                warmup_args = args
             url = stack.app_url + path
-            wrk.run(url, script, args, settings.warmup, settings.wrk_threads, settings.connections)
+            wrk.run(url, script, warmup_args, settings.warmup, settings.wrk_threads, settings.connections)
             spy = record(web.process.pid, seconds, output)
             time.sleep(1)
             result = wrk.run(url, script, args, seconds, settings.wrk_threads, settings.connections)

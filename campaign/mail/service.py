@@ -142,8 +142,18 @@ ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id
 """)
 # Transaction-scoped lock per address (PostgreSQL): two requests at once cannot both see room.
-_LOCK_RECIPIENT = text("SELECT pg_advisory_xact_lock(CAST(:namespace AS integer), CAST(:key AS integer))")
+# A statement of the caller's own may take it (parameters: recipient_lock_values), before
+# anything it locks itself, and then tell owe() so; the one-statement sign does.
+RECIPIENT_LOCK = (
+    "SELECT pg_advisory_xact_lock(CAST(:mail_lock_namespace AS integer), CAST(:mail_lock_key AS integer))"
+)
+_LOCK_RECIPIENT = text(RECIPIENT_LOCK)
 _LOCK_NAMESPACE = 0x6D61696C  # "mail"
+
+
+def recipient_lock_values(recipient_index: str) -> dict[str, int]:
+    """The parameters of RECIPIENT_LOCK for this address."""
+    return {"mail_lock_namespace": _LOCK_NAMESPACE, "mail_lock_key": int(recipient_index[:8], 16) - 2**31}
 
 
 def owe(
@@ -154,14 +164,17 @@ def owe(
     due_at: datetime | None = None,
     now: datetime | None = None,
     recipient_index: str | None = None,
+    is_recipient_locked: bool = False,
 ) -> int | None:
     """Owe a message about `ref_id`, written by its kind's composer when sent; None if not owed.
 
     With the recipient's `recipient_index`, the message is owed only while
     that address is under its bound (see over_bound); otherwise, or if a
     message with this key is owed already, nothing is written.
+    `is_recipient_locked`: this transaction took RECIPIENT_LOCK for the
+    address already, in a statement of its own.
     """
-    return _insert(kind, dedupe_key, ref_id, None, due_at, now, recipient_index)
+    return _insert(kind, dedupe_key, ref_id, None, due_at, now, recipient_index, is_recipient_locked)
 
 
 def write(
@@ -221,6 +234,7 @@ def _insert(
     due_at: datetime | None,
     now: datetime | None,
     recipient_index: str | None = None,
+    is_recipient_locked: bool = False,
 ) -> int | None:
     """Insert one outbox row unless its key is owed already (or its address is over its bound);
     start a pump after the commit if it is due."""
@@ -246,10 +260,9 @@ def _insert(
             "per_day": config["MAIL_PER_ADDRESS_PER_DAY"],
             "per_hour": config["MAIL_PER_ADDRESS_PER_HOUR"],
         }
-        if db.session.get_bind().dialect.name == "postgresql":
+        if not is_recipient_locked and db.session.get_bind().dialect.name == "postgresql":
             # Held to the commit; SQLite writes one transaction at a time anyway.
-            key = int(recipient_index[:8], 16) - 2**31
-            db.session.execute(_LOCK_RECIPIENT, {"namespace": _LOCK_NAMESPACE, "key": key})
+            db.session.execute(_LOCK_RECIPIENT, recipient_lock_values(recipient_index))
     message_id: int | None = db.session.execute(statement, values).scalar()
     if message_id is None and recipient_index is not None:
         # No address in the log: the kind says enough to see an inbox being flooded.

@@ -24,27 +24,34 @@ CONFIRMATION_KIND = "confirmation"
 ALREADY_SIGNED_KIND = "already-signed"
 
 
-def owe_confirmation(signature_id: int, suffix: str, *, recipient_index: str) -> None:
+def owe_confirmation(
+    signature_id: int, suffix: str, *, recipient_index: str, is_recipient_locked: bool = False
+) -> None:
     """Owe the email whose link confirms the signature (suffix: a repeat's or a renewal's bucket).
 
     Like all mail someone can make us send to an address, it is owed only
-    while the address (its keyed hash, `recipient_index`) is under its bound.
+    while the address (its keyed hash, `recipient_index`) is under its bound;
+    `is_recipient_locked` as mail.owe has it.
     """
     mail.owe(
         kind=CONFIRMATION_KIND,
         dedupe_key=f"confirm:{signature_id}{suffix}",
         ref_id=signature_id,
         recipient_index=recipient_index,
+        is_recipient_locked=is_recipient_locked,
     )
 
 
-def owe_already_signed(signature_id: int, bucket: str, *, recipient_index: str) -> None:
+def owe_already_signed(
+    signature_id: int, bucket: str, *, recipient_index: str, is_recipient_locked: bool = False
+) -> None:
     """Owe the note to someone who signed again: one per signature and bucket, under the address's bound."""
     mail.owe(
         kind=ALREADY_SIGNED_KIND,
         dedupe_key=f"already-signed:{signature_id}:{bucket}",
         ref_id=signature_id,
         recipient_index=recipient_index,
+        is_recipient_locked=is_recipient_locked,
     )
 
 

@@ -22,6 +22,7 @@ from campaign.campaigns import comments
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.service import CampaignView
 from campaign.extensions import db
+from campaign.mail import service as mail
 from campaign.partners import consents as partner_consents
 from campaign.privacy import vault
 from campaign.signing import fill_time, floods, messages, proof_of_work
@@ -140,8 +141,11 @@ def _follow_up(
             comments.keep(
                 stored.signature_id, campaign.id, request.given_name, request.country, request.comment
             )
-        messages.owe_confirmation(stored.signature_id, "", recipient_index=recipient)
-        webhooks.emit(webhooks.SIGNATURE_ADDED, [stored.signature_id], now)
+        messages.owe_confirmation(
+            stored.signature_id, "", recipient_index=recipient, is_recipient_locked=stored.holds_mail_lock
+        )
+        if stored.is_watched:
+            webhooks.emit(webhooks.SIGNATURE_ADDED, [stored.signature_id], now)
         return SignOutcome.NEW
     if stored.earlier_status == SignatureStatus.FRAUDULENT or floods.judge(
         campaign.id, marks, proof, is_new=False
@@ -152,10 +156,15 @@ def _follow_up(
     # to flood someone's inbox. It is written from what the first signature
     # holds, never from what this request says.
     bucket = now.strftime("%Y%m%d%H")
+    locked = stored.holds_mail_lock
     if stored.earlier_status == SignatureStatus.PENDING:
-        messages.owe_confirmation(stored.signature_id, f":{bucket}", recipient_index=recipient)
+        messages.owe_confirmation(
+            stored.signature_id, f":{bucket}", recipient_index=recipient, is_recipient_locked=locked
+        )
         return SignOutcome.REPEAT_PENDING
-    messages.owe_already_signed(stored.signature_id, bucket, recipient_index=recipient)
+    messages.owe_already_signed(
+        stored.signature_id, bucket, recipient_index=recipient, is_recipient_locked=locked
+    )
     return SignOutcome.REPEAT_SIGNED
 
 
@@ -181,10 +190,13 @@ def _signature_values(
         comment=request.comment or "",
         message=request.message or "",
     )
+    index = email_index(request.email)
     return {
         "campaign_id": campaign.id,
         "now": now,
-        "email_index": email_index(request.email),
+        "email_index": index,
+        # The store statement takes the lock that bounds the mail to this address.
+        **mail.recipient_lock_values(index),
         "sealed": vault.seal(
             personal.sealed_values(), purpose=SEALED_PURPOSE, organization_id=campaign.organization_id
         ),

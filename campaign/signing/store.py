@@ -16,7 +16,9 @@ from sqlalchemy import DateTime, LargeBinary, bindparam, literal_column, select,
 from campaign.campaigns.models import Campaign, takes_signatures_sql
 from campaign.database import insert
 from campaign.extensions import db
+from campaign.mail import service as mail
 from campaign.signing.models import Person, Signature, SignatureStatus
+from campaign.webhooks import events as webhooks
 
 # The columns a sign request writes besides person, status, counting and time, spelled once:
 # the one-statement sign and the single insert below are both made from them, and
@@ -45,15 +47,26 @@ _INSERT_VALUES = "'pending', false, :now, " + ", ".join(f":{name}" for name in _
 _TYPED = (bindparam("now", type_=DateTime()), bindparam("sealed", type_=LargeBinary()))
 # "The campaign takes signatures at :now", the same expression as every query of open campaigns.
 _OPEN = str(takes_signatures_sql(literal_column(":now")).compile(compile_kwargs={"literal_binds": True}))
+# "An endpoint of the campaign's organization wants signature.added" (campaign/webhooks/events.py).
+_WATCHED = str(
+    webhooks.is_wanted(webhooks.SIGNATURE_ADDED, literal_column(":campaign_id")).compile(
+        compile_kwargs={"literal_binds": True}
+    )
+)
 
-# PostgreSQL does the sign request's work in one round trip: check that the
-# campaign is open, find or create the person, insert the signature, and read
+# PostgreSQL does the sign request's work in one round trip: take the lock that
+# bounds the mail to the address (campaign/mail/service.py; before anything is
+# inserted, so that every sign takes its locks in the same order), check that
+# the campaign is open, find or create the person, insert the signature, read
 # the person's earlier signature if there was one (as it was when the statement
-# began). The unique constraints still decide; a row another request is
-# inserting at the same moment makes ON CONFLICT wait for it.
+# began), and tell whether a webhook wants to hear of it. The unique constraints
+# still decide; a row another request is inserting at the same moment makes ON
+# CONFLICT wait for it.
 _SIGN = text(f"""
-WITH open_campaign AS (
-    SELECT id FROM campaigns WHERE campaigns.id = :campaign_id AND {_OPEN}
+WITH recipient_lock AS MATERIALIZED (
+    {mail.RECIPIENT_LOCK}
+), open_campaign AS (
+    SELECT campaigns.id FROM campaigns, recipient_lock WHERE campaigns.id = :campaign_id AND {_OPEN}
 ), new_person AS (
     INSERT INTO people (email_index, created_at)
     SELECT :email_index, :now FROM open_campaign
@@ -77,7 +90,8 @@ SELECT (SELECT count(*) FROM open_campaign) AS is_open,
        (SELECT id FROM person) AS person_id,
        (SELECT id FROM new_signature) AS signature_id,
        (SELECT id FROM earlier) AS earlier_id,
-       (SELECT status FROM earlier) AS earlier_status
+       (SELECT status FROM earlier) AS earlier_status,
+       {_WATCHED} AS is_watched
 """).bindparams(*_TYPED)  # noqa: S608 - made of this module's constants, no input
 # The same insert alone, for SQLite (no INSERT inside WITH) and for a person created meanwhile.
 _INSERT_SIGNATURE = text(f"""
@@ -96,20 +110,30 @@ class Stored:
     signature_id: int
     is_new: bool
     earlier_status: SignatureStatus | None = None
+    # This transaction holds the lock that bounds the mail to the address (mail.RECIPIENT_LOCK).
+    holds_mail_lock: bool = False
+    # False only when no webhook endpoint wants signature.added: emitting it would write nothing.
+    is_watched: bool = True
 
 
 def store_signature(values: dict[str, Any]) -> Stored | None:
     """Insert the person (if new) and the pending signature, or find the earlier one; None if the
-    campaign is not open."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    campaign is not open.
+
+    `values`: the columns (`_SIGNATURE_COLUMNS`), `now`, `email_index`, and
+    mail.recipient_lock_values of the address.
+    """
+    is_postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if is_postgresql:
         row = db.session.execute(_SIGN, values).one()
         if not row.is_open:
             return None
+        person_id, is_watched = int(row.person_id or 0), bool(row.is_watched)
         if row.signature_id is not None:
-            return Stored(int(row.person_id), int(row.signature_id), is_new=True)
+            return Stored(person_id, int(row.signature_id), True, None, True, is_watched)
         if row.earlier_id is not None:
             earlier_status = SignatureStatus(row.earlier_status)
-            return Stored(int(row.person_id), int(row.earlier_id), False, earlier_status)
+            return Stored(person_id, int(row.earlier_id), False, earlier_status, True, is_watched)
         # The person or their signature was stored by a request that committed
         # after this statement began, so it could not see them: new statements can.
     elif not _is_open(values["campaign_id"], values["now"]):
@@ -117,13 +141,13 @@ def store_signature(values: dict[str, Any]) -> Stored | None:
     person_id = _person_id(values["email_index"], values["now"])
     inserted = db.session.execute(_INSERT_SIGNATURE, {**values, "person_id": person_id}).scalar()
     if inserted is not None:
-        return Stored(person_id, int(inserted), is_new=True)
+        return Stored(person_id, int(inserted), True, None, is_postgresql)
     earlier = db.session.execute(
         select(Signature.id, Signature.status).where(
             Signature.campaign_id == values["campaign_id"], Signature.person_id == person_id
         )
     ).one()
-    return Stored(person_id, int(earlier.id), False, earlier.status)
+    return Stored(person_id, int(earlier.id), False, earlier.status, is_postgresql)
 
 
 def _is_open(campaign_id: int, now: datetime) -> bool:

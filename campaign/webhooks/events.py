@@ -11,7 +11,17 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, String, bindparam, literal, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Exists,
+    Select,
+    String,
+    bindparam,
+    exists,
+    literal,
+    select,
+)
 
 from campaign import clock, dispatch, task_names
 from campaign.campaigns.models import Campaign
@@ -36,6 +46,7 @@ __all__ = [
     "SIGNATURE_CONFIRMED",
     "SIGNATURE_WITHDRAWN",
     "emit",
+    "is_wanted",
     "letters_sent",
 ]
 
@@ -102,8 +113,7 @@ def _owe(signature_ids: Select[Any] | BindParameter[Any]) -> Any:
             Signature.id.in_(signature_ids),
             # Stored as fraudulent: answered like any other, never told to anyone.
             Signature.status != SignatureStatus.FRAUDULENT,
-            WebhookEndpoint.is_enabled.is_(True),
-            (literal(" ") + WebhookEndpoint.events + literal(" ")).like(bindparam("pattern", type_=String)),
+            _wants(bindparam("pattern", type_=String)),
         )
     )
     return (
@@ -112,6 +122,26 @@ def _owe(signature_ids: Select[Any] | BindParameter[Any]) -> Any:
         .from_select(list(_COLUMNS), owed)
         .on_conflict_do_nothing(index_elements=["endpoint_id", "event", "ref_id"])
         .returning(WebhookDelivery.__table__.c.id)
+    )
+
+
+def _wants(pattern: Any) -> Any:
+    """An endpoint is on and its events match `pattern` (the event between spaces, for LIKE)."""
+    return WebhookEndpoint.is_enabled.is_(True) & (literal(" ") + WebhookEndpoint.events + literal(" ")).like(
+        pattern
+    )
+
+
+def is_wanted(event: str, campaign_id: ColumnElement[Any]) -> Exists:
+    """Whether an endpoint of the campaign's organization wants `event`: where it does not,
+    emit() about that campaign's signatures writes nothing. For a caller's own statement,
+    so that it need not ask in a round trip of its own (the one-statement sign)."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown webhook event {event!r}")
+    return exists().where(
+        Campaign.id == campaign_id,
+        WebhookEndpoint.organization_id == Campaign.organization_id,
+        _wants(literal(f"% {event} %")),
     )
 
 

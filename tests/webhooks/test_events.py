@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 
 from campaign.campaigns.models import CampaignKind
 from campaign.signing.models import Signature, SignatureStatus
@@ -66,6 +66,37 @@ def test_no_event_for_fraudulent_signatures_disabled_endpoints_or_events_not_ask
     assert events.emit(events.SIGNATURE_CONFIRMED, [other.id]) == 0
     db.session.commit()
     assert owed(db) == [("signature.confirmed", good.id)]
+
+
+def test_a_campaign_is_told_watched_exactly_when_emit_would_write_for_it(
+    db, make_campaign, organization, register
+):
+    # The sign statement asks is_wanted instead of emitting when nobody listens: the two must agree.
+    campaign = make_campaign(slug="recognize", organization_id=organization["organization"].id)
+    unowned = make_campaign(slug="elsewhere")
+
+    def watched(event, campaign_id):
+        return db.session.execute(select(events.is_wanted(event, literal(campaign_id)))).scalar_one()
+
+    signers = iter(range(100))
+
+    def agree(event):
+        for target in (campaign, unowned):
+            signature = add_signature(db, target.id, f"signer-{next(signers)}@example.org")
+            assert watched(event, target.id) == (events.emit(event, [signature.id]) > 0), (event, target.slug)
+
+    agree(events.SIGNATURE_ADDED)  # no endpoint at all
+    owner = organization["organization"]
+    endpoint, _secret = register(owner, "http://127.0.0.1:9/hook", "signature.confirmed")
+    agree(events.SIGNATURE_ADDED)  # an endpoint, for other events
+    agree(events.SIGNATURE_CONFIRMED)
+    endpoint.is_enabled = False
+    agree(events.SIGNATURE_CONFIRMED)  # off
+    register(owner, "http://127.0.0.1:9/other", "signature.added", "signature.withdrawn")
+    agree(events.SIGNATURE_ADDED)
+    agree(events.SIGNATURE_WITHDRAWN)
+    assert watched(events.SIGNATURE_ADDED, campaign.id) and not watched(events.SIGNATURE_ADDED, unowned.id)
+    db.session.commit()
 
 
 def test_the_event_carries_the_signer_only_if_the_organization_lets_members_export(
