@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from campaign import clock, dispatch
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignStatus, takes_signatures
@@ -51,40 +51,58 @@ class Confirmation:
     is_validated: bool
 
 
+# A signature given while the campaign was open counts once confirmed, even
+# after it closed; a campaign taken down (or back in review) takes none.
+# Both statements are built once, of the tables rather than the entities (no
+# ORM step): every confirmation runs them, and building them per request cost
+# more than running them.
+_SIGNATURES = Signature.__table__.c
+_CAMPAIGNS = Campaign.__table__.c
+_CONFIRM = (
+    update(Signature.__table__)
+    .where(
+        _SIGNATURES.id == bindparam("signature_id"),
+        _SIGNATURES.status == SignatureStatus.PENDING,
+        select(_CAMPAIGNS.id)
+        .where(
+            _CAMPAIGNS.id == _SIGNATURES.campaign_id,
+            _CAMPAIGNS.status.in_([CampaignStatus.OPEN, CampaignStatus.CLOSED]),
+        )
+        .exists(),
+    )
+    .values(
+        status=SignatureStatus.VALIDATED, validated_at=bindparam("now", type_=_SIGNATURES.validated_at.type)
+    )
+)
+_CONFIRMED = (
+    select(
+        _CAMPAIGNS.slug,
+        _CAMPAIGNS.kind,
+        _CAMPAIGNS.status,
+        _CAMPAIGNS.opens_at,
+        _CAMPAIGNS.closes_at,
+        _CAMPAIGNS.id,
+        _SIGNATURES.status.label("signature_status"),
+        # Whether signature.confirmed is wanted: where it is not, emitting it would write nothing.
+        webhooks.is_wanted(webhooks.SIGNATURE_CONFIRMED, _CAMPAIGNS.organization_id).label("is_watched"),
+    )
+    .join_from(Campaign.__table__, Signature.__table__, _SIGNATURES.campaign_id == _CAMPAIGNS.id)
+    .where(_SIGNATURES.id == bindparam("signature_id"))
+)
+
+
 def confirm(signature_id: int) -> Confirmation | None:
     """Validate a pending signature; confirming again changes nothing. None if there is no such signature."""
     now = clock.now()
-    # A signature given while the campaign was open counts once confirmed, even
-    # after it closed; a campaign taken down (or back in review) takes none.
-    public = select(Campaign.id).where(
-        Campaign.id == Signature.campaign_id,
-        Campaign.status.in_([CampaignStatus.OPEN, CampaignStatus.CLOSED]),
-    )
-    result = db.session.execute(
-        update(Signature)
-        .where(Signature.id == signature_id, Signature.status == SignatureStatus.PENDING, public.exists())
-        .values(status=SignatureStatus.VALIDATED, validated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    campaign = db.session.execute(
-        select(
-            Campaign.slug,
-            Campaign.kind,
-            Campaign.status,
-            Campaign.opens_at,
-            Campaign.closes_at,
-            Campaign.id,
-            Signature.status.label("signature_status"),
-        )
-        .join(Signature, Signature.campaign_id == Campaign.id)
-        .where(Signature.id == signature_id)
-    ).one_or_none()
+    result = db.session.execute(_CONFIRM, {"signature_id": signature_id, "now": now})
+    campaign = db.session.execute(_CONFIRMED, {"signature_id": signature_id}).one_or_none()
     if campaign is None:
         return None
     is_new = bool(getattr(result, "rowcount", 0))
     if is_new:
         dispatch.defer(db.session(), FOLD_TASK)
-        webhooks.emit(webhooks.SIGNATURE_CONFIRMED, [signature_id], now)
+        if campaign.is_watched:
+            webhooks.emit(webhooks.SIGNATURE_CONFIRMED, [signature_id], now)
         if campaign.kind == CampaignKind.LETTER and takes_signatures(
             campaign.status, campaign.opens_at, campaign.closes_at, now
         ):

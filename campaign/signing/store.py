@@ -48,8 +48,9 @@ _TYPED = (bindparam("now", type_=DateTime()), bindparam("sealed", type_=LargeBin
 # "The campaign takes signatures at :now", the same expression as every query of open campaigns.
 _OPEN = str(takes_signatures_sql(literal_column(":now")).compile(compile_kwargs={"literal_binds": True}))
 # "An endpoint of the campaign's organization wants signature.added" (campaign/webhooks/events.py).
+_ORGANIZATION = select(Campaign.organization_id).where(Campaign.id == literal_column(":campaign_id"))
 _WATCHED = str(
-    webhooks.is_wanted(webhooks.SIGNATURE_ADDED, literal_column(":campaign_id")).compile(
+    webhooks.is_wanted(webhooks.SIGNATURE_ADDED, _ORGANIZATION.scalar_subquery()).compile(
         compile_kwargs={"literal_binds": True}
     )
 )
