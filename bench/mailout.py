@@ -1,7 +1,8 @@
 """(g) Mail out: the outbox drained by one worker process to the SMTP sink, against raw smtplib.
 
 Each round owes N confirmations as the sign request does (an outbox row naming
-a pending signature, whose sealed data the worker opens to write the email),
+a pending signature, whose sealed data the worker opens to write the email, and
+the keyed hash of its address, which the bounce list is read by),
 hands them to the broker with the app's own outbox sweep and times until every
 one is sent (the last sent_at). The baseline sends messages of the same size,
 composed beforehand, over one reused smtplib connection to the same sink.
@@ -114,12 +115,14 @@ def _round(
         signatures = population.add_signatures(connection, campaign, f"mail-{tag}", count, "pending", sealed)
         connection.execute(
             """
-            INSERT INTO outbox (kind, dedupe_key, ref_id, status, attempts, next_attempt_at, message_id,
-                created_at)
-            SELECT 'confirmation', 'bench-mail:' || %(tag)s || ':' || signature_id, signature_id,
-                'pending', 0, (now() AT TIME ZONE 'utc') - interval '1 minute',
-                '<' || md5(%(tag)s || signature_id) || '@example.org>', now() AT TIME ZONE 'utc'
+            INSERT INTO outbox (kind, dedupe_key, ref_id, recipient_index, status, attempts,
+                next_attempt_at, message_id, created_at)
+            SELECT 'confirmation', 'bench-mail:' || %(tag)s || ':' || signatures.id, signatures.id,
+                people.email_index, 'pending', 0, (now() AT TIME ZONE 'utc') - interval '1 minute',
+                '<' || md5(%(tag)s || signatures.id) || '@example.org>', now() AT TIME ZONE 'utc'
             FROM unnest(%(ids)s::integer[]) AS signature_id
+            JOIN signatures ON signatures.id = signature_id
+            JOIN people ON people.id = signatures.person_id
             """,
             {"tag": tag, "ids": signatures},
         )

@@ -483,7 +483,8 @@ def _how(results: Results) -> list[str]:
         "in process through `receipt_state`.",
         f"- (g) beat and the general worker stopped; one `celery -A worker worker "
         f"--concurrency={settings.cores}` started; {settings.mail_messages:,} confirmations a round, owed as "
-        "the sign request owes them (an outbox row naming a pending signature; the worker opens its "
+        "the sign request owes them (an outbox row naming a pending signature and the keyed hash of its "
+        "address; the worker opens its "
         "sealed data and writes the email), handed to the broker by the app's own "
         "`campaign.mail.sending.sweep()`; timed from the hand-over to the last `sent_at`. "
         "Baseline: messages of the same size, composed beforehand, sent with `smtplib` over one reused "

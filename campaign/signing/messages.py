@@ -85,24 +85,27 @@ class _Signer:
     person_id: int | None
 
 
-# The signature and its campaign in one read of the columns the email needs, built once: loading
-# both as whole entities was a fifth of the worker's time per message.
+# The signature and its campaign in one read of the columns the email needs, built once, of the
+# tables rather than the entities (no ORM step): loading both as whole entities was a fifth of
+# the worker's time per message.
+_SIGNATURE = Signature.__table__.c
+_CAMPAIGN = Campaign.__table__.c
 _SIGNER_AND_CAMPAIGN = (
     select(
-        Signature.id,
-        Signature.status,
-        Signature.sealed,
-        Signature.language,
-        Signature.person_id,
-        Campaign.id,
-        Campaign.slug,
-        Campaign.title,
-        Campaign.summary,
-        Campaign.language,
-        Campaign.updated_at,
+        _SIGNATURE.id,
+        _SIGNATURE.status,
+        _SIGNATURE.sealed,
+        _SIGNATURE.language,
+        _SIGNATURE.person_id,
+        _CAMPAIGN.id,
+        _CAMPAIGN.slug,
+        _CAMPAIGN.title,
+        _CAMPAIGN.summary,
+        _CAMPAIGN.language,
+        _CAMPAIGN.updated_at,
     )
-    .join(Campaign, Campaign.id == Signature.campaign_id)
-    .where(Signature.id == bindparam("signature_id"))
+    .join_from(Signature.__table__, Campaign.__table__, _CAMPAIGN.id == _SIGNATURE.campaign_id)
+    .where(_SIGNATURE.id == bindparam("signature_id"))
 )
 
 
