@@ -141,6 +141,12 @@ def details(results: Any) -> list[str]:
             f"p50 {surge.fresh_p50:.2f} s, p99 {surge.fresh_p99:.2f} s, "
             f"max {max(surge.freshness, default=math.nan):.2f} s, {surge.unseen} never seen"
         )
+        if surge.cores:
+            busiest = sorted(surge.cores.items(), key=lambda item: -item[1])
+            lines.append(
+                f"- cores kept busy while it ran (of {results.settings.cores}): "
+                + ", ".join(f"{name} {cores:.2f}" for name, cores in busiest if cores >= 0.01)
+            )
         lines.append("")
     return lines
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask
 
-from bench import freshness, pollers, population, stats, wrk
+from bench import cpu, freshness, pollers, population, stats, wrk
 from bench.front import Front
 from bench.stack import HOST, Stack, fetch_form
 
@@ -75,6 +75,8 @@ class ViewerResult:
     confirm_errors: int = 0
     freshness: list[float] = field(default_factory=list)
     unseen: int = 0
+    # Cores each component kept busy while it ran (CPU seconds a second, read from /proc).
+    cores: dict[str, float] = field(default_factory=dict)
 
     @property
     def fresh_p99(self) -> float:
@@ -179,10 +181,15 @@ def run(stack: Stack, front: Front, tokens: list[str]) -> ViewerResult:
     ]
     threads += confirming.threads
     poller.start()
+    cpu_before, cpu_started = cpu.snapshot(stack), time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    elapsed = time.monotonic() - cpu_started
+    result.cores = {
+        name: ms / 1000 / elapsed for name, ms in cpu.per_request(cpu_before, cpu.snapshot(stack), 1).items()
+    }
     done = confirming.done()
     poller.wait_for(base + len(done), timeout=30)
     poller.stop()
@@ -192,7 +199,10 @@ def run(stack: Stack, front: Front, tokens: list[str]) -> ViewerResult:
         f"  surge: viewers {result.viewers.rate if result.viewers else 0:.0f}/s of {offered:.0f}/s offered, "
         f"signing {result.signers.rate if result.signers else 0:.0f}/s "
         f"(p99 {result.signers.p99_ms if result.signers else float('nan'):.0f} ms), "
-        f"count fresh p99 {result.fresh_p99:.2f} s, errors {result.errors}",
+        f"count fresh p99 {result.fresh_p99:.2f} s, errors {result.errors}; cores "
+        + ", ".join(
+            f"{name} {cores:.2f}" for name, cores in sorted(result.cores.items(), key=lambda i: -i[1])
+        ),
         flush=True,
     )
     return result

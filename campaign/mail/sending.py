@@ -73,7 +73,8 @@ def pump(batch: int, seconds: float) -> int:
     Any number of pumps may run at once: each claims rows no other has
     claimed. Every `batch` messages, if a backlog remains, another pump is
     started so that more worker processes send; when time runs out with rows
-    still due, another pump takes over.
+    still due, another pump takes over. A pump ends once a claim comes back
+    short of a full batch: nothing more was due.
     """
     handled = 0
     published_at = -batch
@@ -97,7 +98,10 @@ def pump(batch: int, seconds: float) -> int:
 
     with claims.pumping() as holder:
         reclaim_orphans()
-        return dispatch.drain(lambda: step(holder), full=1, seconds=seconds, task_name=PUMP_TASK)
+        # Goes on only while it claims full batches (a backlog): rows owed after its last claim
+        # start a pump of their own through the commit that owes them, so that a steady trickle
+        # of mail never holds a worker process that folds the counts.
+        return dispatch.drain(lambda: step(holder), full=_claim_batch(), seconds=seconds, task_name=PUMP_TASK)
 
 
 def _due(before: datetime) -> Select[int]:
@@ -112,10 +116,15 @@ def _claim_some(holder: claims.Holder) -> list[OutboxMessage]:
     due = (
         _due(clock.now())
         .order_by(OutboxMessage.next_attempt_at)
-        .limit(max(int(current_app.config["OUTBOX_CLAIM_BATCH"]), 1))
+        .limit(_claim_batch())
         .with_for_update(skip_locked=True)
     )
     return claims.claim(OUTBOX, due, holder)
+
+
+def _claim_batch() -> int:
+    """How many due messages a pump claims at once."""
+    return max(int(current_app.config["OUTBOX_CLAIM_BATCH"]), 1)
 
 
 def reclaim_orphans() -> int:
