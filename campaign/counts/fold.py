@@ -23,8 +23,11 @@ from campaign.mail import service as mail
 from campaign.signing.models import Signature, SignatureStatus
 
 FOLD_TASK = task_names.FOLD_SIGNATURES
-# Confirmations ask for a fold after they commit; half a second of them share one.
-dispatch.coalesce(FOLD_TASK, seconds=0.5)
+# Confirmations ask for a fold after they commit; a quarter of a second of them share one.
+# (Behind a shared cache the count reaches a reader after the fold, the app's own second
+# (COUNT_LOCAL_SECONDS) and the cache's second (count.json's max-age): the window is the part
+# that can shrink, for at most four folds a second.)
+dispatch.coalesce(FOLD_TASK, seconds=0.25)
 
 # A signature the counters have not caught up with: validated but not yet
 # counted, or counted but no longer validated. The partial index
