@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import force_locale, ngettext
-from sqlalchemy import select, text, update
+from sqlalchemy import Select, select, text, update
 
 from campaign import clock, dispatch, i18n, task_names
 from campaign.campaigns.models import Campaign
@@ -46,6 +46,23 @@ class _Deltas:
     windows: Counter[tuple[int, datetime]] = field(default_factory=Counter)
 
 
+def claimable(batch: int) -> Select[int]:
+    """The ids of up to `batch` signatures to fold, locked, skipping those another folder holds.
+
+    Ordered by the partial index's column: the planner cannot estimate TO_FOLD (an expression
+    without statistics), takes half the table to match it, and without an order read the whole
+    table to find the few rows that do (a quarter of a second a fold at a million signatures,
+    however few had changed).
+    """
+    return (
+        select(Signature.id)
+        .where(TO_FOLD)
+        .order_by(Signature.campaign_id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+
+
 def fold_signatures(batch: int) -> int:
     """Fold up to `batch` changed signatures into the counters, each exactly once; return how many.
 
@@ -54,10 +71,9 @@ def fold_signatures(batch: int) -> int:
     locked row, so two folders running at once never count a row twice.
     The counters change in the same transaction as the markers.
     """
-    claimable = select(Signature.id).where(TO_FOLD).limit(batch).with_for_update(skip_locked=True)
     claimed = db.session.execute(
         update(Signature)
-        .where(Signature.id.in_(claimable.scalar_subquery()), TO_FOLD)
+        .where(Signature.id.in_(claimable(batch).scalar_subquery()), TO_FOLD)
         .values(is_counted=Signature.status == SignatureStatus.VALIDATED)
         .returning(
             Signature.campaign_id,

@@ -196,3 +196,30 @@ def test_each_process_keeps_a_count_for_a_moment(db, app, client, make_campaign)
         wait_until(lambda: client.get("/campaigns/moment/count.json").json["count"] == 2, timeout=3)
     finally:
         app.config["COUNT_LOCAL_SECONDS"] = 0
+
+
+def test_a_fold_finds_the_few_changed_signatures_by_its_index_among_many_counted(db, make_campaign):
+    # A fold runs every few seconds whatever changed: at a million signatures, reading the whole
+    # table to find the few to fold cost a quarter of a second each time (PostgreSQL).
+    campaign = make_campaign()
+    db.session.execute(
+        text(
+            "INSERT INTO people (email_index, created_at) "
+            "SELECT md5('scan-' || i) || md5(i::text), now() FROM generate_series(1, 20000) AS i"
+        )
+    )
+    db.session.execute(
+        text(
+            "INSERT INTO signatures (campaign_id, person_id, status, masked_name, country, is_comment_public,"
+            " has_email_opt_in, consent_version, is_counted, created_at, validated_at) "
+            "SELECT :campaign, id, 'validated', 'A. P.', 'AM', false, false, 'v1', true, now(), now() "
+            "FROM people"
+        ),
+        {"campaign": campaign.id},
+    )
+    add_signatures(db, campaign, 3)
+    db.session.execute(text("ANALYZE signatures"))
+    claim = fold.claimable(1000).compile(db.engine, compile_kwargs={"literal_binds": True})
+    plan = "\n".join(row[0] for row in db.session.execute(text(f"EXPLAIN {claim}")))
+    assert "ix_signatures_to_fold" in plan and "Seq Scan" not in plan, plan
+    assert fold.fold_signatures(batch=1000) == 3
