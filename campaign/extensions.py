@@ -69,7 +69,7 @@ class AppLimiter(Limiter):
         """Flask-Limiter's check of every request, not even begun for one `skip` named.
 
         The request filter alone still left its context and limit lists built for every
-        request before it was asked: about a seventh of a campaign page view's CPU.
+        request before it was asked: about a tenth of a campaign page view's CPU.
         """
         if self._is_skipped():
             return

@@ -129,12 +129,11 @@ def store_signature(values: dict[str, Any]) -> Stored | None:
         row = db.session.execute(_SIGN, values).one()
         if not row.is_open:
             return None
-        person_id, is_watched = int(row.person_id or 0), bool(row.is_watched)
         if row.signature_id is not None:
-            return Stored(person_id, int(row.signature_id), True, None, True, is_watched)
+            return Stored(int(row.person_id), int(row.signature_id), True, None, True, bool(row.is_watched))
         if row.earlier_id is not None:
-            earlier_status = SignatureStatus(row.earlier_status)
-            return Stored(person_id, int(row.earlier_id), False, earlier_status, True, is_watched)
+            status = SignatureStatus(row.earlier_status)
+            return Stored(int(row.person_id), int(row.earlier_id), False, status, True, bool(row.is_watched))
         # The person or their signature was stored by a request that committed
         # after this statement began, so it could not see them: new statements can.
     elif not _is_open(values["campaign_id"], values["now"]):
