@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -71,6 +72,11 @@ class Outbox:
     model: Any
     pending: enum.Enum
     sending: enum.Enum
+
+    def due(self, before: datetime) -> Select[int]:
+        """The ids of the rows owed and due before this moment (by the partial index of owed rows)."""
+        model = self.model
+        return select(model.id).where(is_in(model, self.pending), model.next_attempt_at <= before)
 
     def orphaned(self) -> Select[int]:
         """The ids of the rows sending whose pump is gone (its claim lock is free; PostgreSQL)."""
@@ -192,6 +198,14 @@ def reclaim(outbox: Outbox, put_back: Callable[[Sequence[int]], None], what: str
     return len(orphans)
 
 
+def is_in(model: Any, status: enum.Enum) -> ColumnElement[bool]:
+    """`model.status == status`, the status written as a literal, as the partial indexes of owed
+    rows are: only then can every plan use them. psycopg prepares a statement run often, and
+    PostgreSQL may keep one generic plan for it whatever the parameters, which with the status
+    as a parameter reads the whole table."""
+    return model.status == literal_column(f"'{status.value}'")
+
+
 def orphaned(
     model: Any, status: enum.Enum, key: ColumnElement[int] | QueryableAttribute[int], namespace: int
 ) -> Select[int]:
@@ -200,8 +214,7 @@ def orphaned(
     Each lock is taken here to the end of the transaction, so that no live
     worker takes the row meanwhile; locked rows are skipped (PostgreSQL only).
     """
-    # The status as a literal, as the partial "owed" indexes are written, so the planner can use them.
-    is_in_status = model.status == literal_column(f"'{status.value}'")
+    is_in_status = is_in(model, status)
     lock = func.pg_try_advisory_xact_lock(literal(namespace, Integer), key)
     # The CASE makes PostgreSQL try the lock only for rows in that status: given a
     # plain AND it may try it for every row of the table first (it did: a soak

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, update
 
 from campaign import claims, clock, dispatch
 from campaign.extensions import db
@@ -106,9 +106,7 @@ def pump(batch: int, seconds: float) -> int:
 
 def _due(before: datetime) -> Select[int]:
     """The ids of the messages owed and due before this moment."""
-    return select(OutboxMessage.id).where(
-        OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= before
-    )
+    return OUTBOX.due(before)
 
 
 def _claim_some(holder: claims.Holder) -> list[OutboxMessage]:

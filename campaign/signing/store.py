@@ -79,8 +79,8 @@ WITH recipient_lock AS MATERIALIZED (
     SELECT people.id FROM people, open_campaign WHERE people.email_index = :email_index
     LIMIT 1
 ), earlier AS (
-    SELECT signatures.id, signatures.status FROM signatures, person
-    WHERE signatures.campaign_id = :campaign_id AND signatures.person_id = person.id
+    SELECT signatures.id, signatures.status FROM signatures
+    WHERE signatures.campaign_id = :campaign_id AND signatures.person_id = (SELECT id FROM person)
 ), new_signature AS (
     INSERT INTO signatures ({_INSERT_COLUMNS})
     SELECT person.id, {_INSERT_VALUES} FROM person

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, and_, delete, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, update
 
 from campaign import claims, clock, dispatch
 from campaign.audit.service import record
@@ -74,10 +74,7 @@ def _due(before: datetime) -> Select[int]:
     (_send_claimed): an event written while a pump was turning its endpoint
     off would otherwise stay pending for good.
     """
-    return select(WebhookDelivery.id).where(
-        WebhookDelivery.status == DeliveryStatus.PENDING,
-        WebhookDelivery.next_attempt_at <= before,
-    )
+    return DELIVERIES.due(before)
 
 
 def reclaim_orphans() -> int:

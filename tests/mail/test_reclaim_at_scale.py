@@ -14,9 +14,11 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
+from campaign import claims, clock
 from campaign.exports import files as exports
 from campaign.mail import sending
 from campaign.mail.models import OutboxMessage, OutboxStatus
+from tests.support.plans import generic_plans, rows_read
 
 BACKLOG = 3000
 # A claim key no live pump holds: its pump died.
@@ -69,3 +71,24 @@ def test_the_sweep_tries_the_locks_of_sending_rows_only(app, db):
         select(func.count()).where(OutboxMessage.status == OutboxStatus.PENDING)
     ).scalar_one()
     assert pending == BACKLOG + 3
+
+
+def test_a_pump_finds_the_mail_owed_by_its_index_whatever_plan_was_kept(app, db):
+    # The partial index holds only the rows owed. psycopg prepares a statement run often and
+    # PostgreSQL may keep one generic plan for it: with the status a parameter, that plan could
+    # not use the index, and each claim and each sweep would read every message ever sent.
+    db.session.execute(
+        text("""
+        INSERT INTO outbox (kind, dedupe_key, status, attempts, next_attempt_at, message_id, created_at)
+        SELECT 'confirmation', 'sent:' || n, CASE WHEN n <= 2 THEN 'pending' ELSE 'sent' END, 1,
+               now() - interval '1 minute', '<sent' || n || '@example.org>', now()
+        FROM generate_series(1, :backlog) AS n
+        """),
+        {"backlog": BACKLOG},
+    )
+    db.session.execute(text("ANALYZE outbox"))
+    with generic_plans(db):
+        before = rows_read(db, "outbox")
+        assert claims.count(sending._due(clock.now()), 21) == 2
+        read = rows_read(db, "outbox") - before
+        assert read < 10, f"counting the mail owed read {read} rows of the outbox"
