@@ -61,7 +61,13 @@ log = logging.getLogger(__name__)
 
 CLAIM_LOCKS = 0x636C6D  # "clm": the namespace of the claim locks, mail's and the webhooks' alike
 _HOLD = text("SELECT pg_try_advisory_lock(CAST(:namespace AS integer), CAST(:key AS integer))")
-_LET_ALL_GO = text("SELECT pg_advisory_unlock_all()")
+# What a pump writes on its own connection waits at most this long for a row lock: longer, and it
+# writes in its session instead (sending.py), which may be the transaction that holds the lock.
+_LOCK_TIMEOUT = "2s"
+_OPEN = text(
+    "SELECT pg_backend_pid(), current_setting('lock_timeout'), set_config('lock_timeout', :wait, false)"
+)
+_LET_ALL_GO = text("SELECT pg_advisory_unlock_all(), set_config('lock_timeout', :was, false)")
 
 
 @dataclass(frozen=True)
@@ -90,10 +96,12 @@ class Holder:
     def __init__(self) -> None:
         self.connection: Connection | None = None
         self.key: int | None = None
+        self._lock_timeout = "0"
         if db.engine.dialect.name != "postgresql":
             return
         self.connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        key = int(self.connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+        pid, self._lock_timeout, _ = self.connection.execute(_OPEN, {"wait": _LOCK_TIMEOUT}).one()
+        key = int(pid)
         # Nobody else holds it for long: a sweep testing a dead session's rows that had this
         # process id takes it for the length of one statement.
         for _ in range(100):
@@ -109,7 +117,7 @@ class Holder:
         if self.connection is None:
             return
         try:
-            self.connection.execute(_LET_ALL_GO)
+            self.connection.execute(_LET_ALL_GO, {"was": self._lock_timeout})
         finally:
             self.connection.close()
             self.connection = None

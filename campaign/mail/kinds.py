@@ -56,7 +56,8 @@ Attachment = tuple[str, str, str]  # file name, text subtype, content
 class Kind:
     """What mail needs to know of one kind of message."""
 
-    # Writes the message of a row owed by reference; None: no longer owed, do not send.
+    # Writes the message of a row owed by reference; None: no longer owed, do not send. It only
+    # reads: a plain "sent" is recorded on a connection of its own, not with the composer's session.
     compose: Callable[[OutboxMessage], Composed | None] | None = None
     # Text files attached when it is sent.
     attachments: Callable[[OutboxMessage], list[Attachment]] | None = None

@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, update
+from psycopg.errors import LockNotAvailable
+from sqlalchemy import Connection, Select, bindparam, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from campaign import claims, clock, dispatch
 from campaign.extensions import db
@@ -92,8 +95,11 @@ def pump(batch: int, seconds: float) -> int:
         # Whatever of the batch an error leaves unsent is still sending: the lock
         # goes when this pump ends, and the next pump puts it back at once.
         for row in rows:
-            _send_claimed(row, suppressed)
+            _send_claimed(row, suppressed, holder)
             handled += 1
+        # Ends the transaction of the batch's reads (and their table locks): a plain "sent" was
+        # committed on the pump's own connection.
+        db.session.commit()
         return len(rows)
 
     with claims.pumping() as holder:
@@ -153,18 +159,24 @@ def _put_back(which: Any, reason: str) -> None:
     )
 
 
-def _send_claimed(row: OutboxMessage, suppressed: bounces.Suppressions) -> Delivery:
+def _send_claimed(
+    row: OutboxMessage, suppressed: bounces.Suppressions, holder: claims.Holder | None = None
+) -> Delivery:
     """Send a row this process claimed and record the outcome, committed before the next one.
 
-    `suppressed` tells which addresses of its batch bounced for good (read once per batch).
+    `suppressed` tells which addresses of its batch bounced for good (read once per batch);
+    `holder`, the pump's claim lock, whose connection records a plain "sent" (PostgreSQL).
     """
+    # Who it goes to, by keyed hash: a bounce arriving later names them by it. Kept aside
+    # until the outcome is recorded (set on the row now, a read would flush it, in a
+    # transaction that would then hold the row).
+    index: str | None = None
     try:
         content = composed(row)
         not_sent = NO_LONGER_OWED
         if content is not None:
-            # Who it goes to, by keyed hash: a bounce arriving later names them by it.
-            row.sent_to_index = row.recipient_index or bounces.index_of(content.recipient)
-            if row.sent_to_index in suppressed:
+            index = row.recipient_index or bounces.index_of(content.recipient)
+            if index in suppressed:
                 content, not_sent = None, bounces.SUPPRESSED
         if content is None:
             row.status = OutboxStatus.FAILED
@@ -181,24 +193,75 @@ def _send_claimed(row: OutboxMessage, suppressed: bounces.Suppressions) -> Deliv
     except PermanentFailure as error:
         row.status = OutboxStatus.FAILED
         row.last_error = str(error)[:500]
+        row.sent_to_index = index
         outcome = Delivery.FAILED
         refused = kind_of(row.kind).on_refused
         if refused is not None:
             refused(row)
     else:
         if content is not None:
+            sent = kind_of(row.kind).on_sent
+            is_plain = sent is None and not (db.session.new or db.session.dirty or db.session.deleted)
+            own = holder.connection if holder is not None else None
+            if is_plain and own is not None and _record_sent(row, index, own):
+                log.info("outbox message %s: %s", row.id, Delivery.SENT)
+                return Delivery.SENT
             row.status = OutboxStatus.SENT
             row.sent_at = clock.now()
+            row.sent_to_index = index
             row.last_error = None
             outcome = Delivery.SENT
-            sent = kind_of(row.kind).on_sent
             if sent is not None:
                 sent(row)
+    if index is not None:
+        row.sent_to_index = index
     if row.status != OutboxStatus.PENDING:
         row.sealed = None  # sent or given up: what it said is not kept
     db.session.commit()
     log.info("outbox message %s: %s", row.id, outcome)
     return outcome
+
+
+# "Sent", in one statement on the pump's own connection (autocommit): the message was
+# handed over, and nothing else is written with it (kinds with an on_sent hook are
+# recorded in the session's transaction, with what the hook writes).
+_SENT = (
+    update(OutboxMessage.__table__)
+    .where(OutboxMessage.__table__.c.id == bindparam("row_id"))
+    .values(
+        status=OutboxStatus.SENT,
+        sent_at=bindparam("sent_at"),
+        sent_to_index=bindparam("sent_to_index"),
+        last_error=None,
+        sealed=None,
+    )
+)
+
+
+def _record_sent(row: OutboxMessage, index: str | None, connection: Connection) -> bool:
+    """Record that `row` was sent to the address of this index, committed at once in one round trip
+    (no BEGIN and COMMIT of their own); the session's copy is told, so that it writes nothing.
+
+    False if the row stayed locked (claims._LOCK_TIMEOUT), perhaps by this session's own
+    transaction, had a composer written to it: the caller then records it there.
+    """
+    now = clock.now()
+    try:
+        connection.execute(_SENT, {"row_id": row.id, "sent_at": now, "sent_to_index": index})
+    except OperationalError as error:
+        if not isinstance(error.orig, LockNotAvailable):
+            raise
+        log.warning("outbox message %s: sent, recorded in the session (its row was locked)", row.id)
+        return False
+    for name, value in (
+        ("status", OutboxStatus.SENT),
+        ("sent_at", now),
+        ("sent_to_index", index),
+        ("last_error", None),
+        ("sealed", None),
+    ):
+        set_committed_value(row, name, value)
+    return True
 
 
 def _retry_later(row: OutboxMessage, error: str) -> Delivery:

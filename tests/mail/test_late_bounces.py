@@ -10,9 +10,12 @@ built with the standard library as receiving servers write them.
 from __future__ import annotations
 
 import re
+import threading
+import time
 from datetime import timedelta
 from typing import Any
 
+import psycopg
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
@@ -199,3 +202,61 @@ def test_each_message_leaves_with_its_own_return_path(db, observer, bounce_box, 
     for sender in senders.values():
         assert re.fullmatch(r"bounces\+\d+-[0-9a-f]{12}@bounces\.example\.net", sender)
         assert "reader" not in sender
+
+
+class RowLockedAfterSending:
+    """A transport that sends, then has another transaction hold the message's row for three
+    seconds, longer than the pump's own connection waits for it (claims._LOCK_TIMEOUT)."""
+
+    def __init__(self, transport: Any, database_url: str) -> None:
+        self.transport, self.database_url = transport, database_url
+        self.holders: list[threading.Thread] = []
+        self.row_id = 0
+
+    def send(self, message: Any, envelope_from: str | None = None) -> None:
+        self.transport.send(message, envelope_from=envelope_from)
+        holding = psycopg.connect(self.database_url)
+        holding.execute("SELECT 1 FROM outbox WHERE id = %s FOR UPDATE", (self.row_id,))
+
+        def release() -> None:
+            time.sleep(3)
+            holding.commit()
+            holding.close()
+
+        self.holders.append(threading.Thread(target=release))
+        self.holders[-1].start()
+
+
+def test_a_message_whose_row_is_held_when_it_is_sent_is_recorded_sent_once(
+    db, observer, mailbox, monkeypatch, caplog
+):
+    # A plain "sent" is recorded on the pump's own connection, outside the session's
+    # transaction; should something hold the row then (the session's own transaction
+    # among them), it is recorded in the session instead: never left sending, never sent twice.
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    transport = RowLockedAfterSending(sending.transport(), url)
+    monkeypatch.setitem(observer.extensions, "mail_transport", transport)
+    later = clock.now() + timedelta(hours=1)  # owed for later, so that no worker sends it: this process does
+    message_id = mail.write(
+        kind="test",
+        dedupe_key="held-row",
+        recipient="held@example.org",
+        subject="Hi",
+        body="Hi.",
+        due_at=later,
+    )
+    transport.row_id = message_id
+    db.session.commit()
+    db.session.execute(update(OutboxMessage).values(next_attempt_at=clock.now()))
+    db.session.commit()
+
+    assert sending.pump(batch=10, seconds=10) == 1
+    for holder in transport.holders:
+        holder.join()
+
+    assert len(mailbox.wait_for("held@example.org")) == 1
+    db.session.expire_all()
+    row = db.session.get(OutboxMessage, message_id)
+    assert (row.status, row.attempts, row.sealed) == (OutboxStatus.SENT, 1, None)
+    assert row.sent_to_index == bounces.index_of("held@example.org")
+    assert "recorded in the session" in caplog.text

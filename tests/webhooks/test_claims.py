@@ -163,3 +163,14 @@ def test_a_pump_whose_claim_was_taken_over_records_no_failure_over_it(
     endpoint = db.session.get(WebhookEndpoint, endpoint_id)
     db.session.refresh(endpoint)
     assert endpoint.consecutive_failures == 1  # the second claim's failure only
+
+
+def test_a_pump_gives_its_connection_back_to_the_pool_as_it_found_it(db, quiet):
+    # The pump's own connection waits at most claims._LOCK_TIMEOUT for a row lock; left so,
+    # a request that later got that connection from the pool would fail on a lock wait.
+    with quiet.app_context():
+        with claims.pumping() as holder:
+            assert holder.connection is not None
+            driver = holder.connection.connection.driver_connection
+            assert driver.execute("SHOW lock_timeout").fetchone() == (claims._LOCK_TIMEOUT,)
+        assert driver.execute("SHOW lock_timeout").fetchone() == ("0",)
