@@ -9,7 +9,7 @@ signature) is simply not sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -65,6 +65,9 @@ class Kind:
     on_refused: Callable[[OutboxMessage], None] | None = None
     # Runs, in the same transaction, when the message was sent (a letter: its outreach.sent webhook).
     on_sent: Callable[[OutboxMessage], None] | None = None
+    # Reads at once, before a batch of its rows is sent, what `compose` will need for each: one
+    # read for the batch instead of one per message.
+    read_ahead: Callable[[Sequence[OutboxMessage]], None] | None = None
 
 
 _KINDS: dict[str, Kind] = {}
@@ -77,9 +80,10 @@ def register_kind(
     attachments: Callable[[OutboxMessage], list[Attachment]] | None = None,
     on_refused: Callable[[OutboxMessage], None] | None = None,
     on_sent: Callable[[OutboxMessage], None] | None = None,
+    read_ahead: Callable[[Sequence[OutboxMessage]], None] | None = None,
 ) -> None:
     """Tell mail how messages of this kind are written and what a refusal means (once, at import)."""
-    _KINDS[kind] = Kind(compose=compose, attachments=attachments, on_refused=on_refused, on_sent=on_sent)
+    _KINDS[kind] = Kind(compose, attachments, on_refused, on_sent, read_ahead)
 
 
 def kind_of(kind: str) -> Kind:

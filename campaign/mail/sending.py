@@ -92,6 +92,7 @@ def pump(batch: int, seconds: float) -> int:
                 dispatch.publish(PUMP_TASK, ())
         rows = _claim_some(holder)
         suppressed = bounces.Suppressions({row.recipient_index for row in rows if row.recipient_index})
+        _read_ahead(rows)
         # Whatever of the batch an error leaves unsent is still sending: the lock
         # goes when this pump ends, and the next pump puts it back at once.
         for row in rows:
@@ -108,6 +109,14 @@ def pump(batch: int, seconds: float) -> int:
         # start a pump of their own through the commit that owes them, so that a steady trickle
         # of mail never holds a worker process that folds the counts.
         return dispatch.drain(lambda: step(holder), full=_claim_batch(), seconds=seconds, task_name=PUMP_TASK)
+
+
+def _read_ahead(rows: Sequence[OutboxMessage]) -> None:
+    """Let each kind read at once what its composer will need for these rows."""
+    for kind in sorted({row.kind for row in rows}):
+        read_ahead = kind_of(kind).read_ahead
+        if read_ahead is not None:
+            read_ahead([row for row in rows if row.kind == kind])
 
 
 def _due(before: datetime) -> Select[int]:

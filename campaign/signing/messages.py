@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from flask import render_template
+from flask import g, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
@@ -90,7 +92,7 @@ class _Signer:
 # the worker's time per message.
 _SIGNATURE = Signature.__table__.c
 _CAMPAIGN = Campaign.__table__.c
-_SIGNER_AND_CAMPAIGN = (
+_SIGNERS_AND_CAMPAIGNS = (
     select(
         _SIGNATURE.id,
         _SIGNATURE.status,
@@ -105,8 +107,31 @@ _SIGNER_AND_CAMPAIGN = (
         _CAMPAIGN.updated_at,
     )
     .join_from(Signature.__table__, Campaign.__table__, _CAMPAIGN.id == _SIGNATURE.campaign_id)
-    .where(_SIGNATURE.id == bindparam("signature_id"))
+    .where(_SIGNATURE.id.in_(bindparam("signature_ids", expanding=True)))
 )
+# What _read_ahead read, by outbox row, in the app context of the pump sending them.
+_READ = "signing_mail_read"
+
+
+def _read_ahead(rows: Sequence[OutboxMessage]) -> None:
+    """Read the signatures and campaigns of a batch of signers' messages at once (mail's read_ahead)."""
+    ids = sorted({row.ref_id for row in rows if row.ref_id is not None})
+    if not ids:
+        return
+    found = {
+        int(one[0]): tuple(one) for one in db.session.execute(_SIGNERS_AND_CAMPAIGNS, {"signature_ids": ids})
+    }
+    read: dict[int, tuple[Any, ...] | None] = g.setdefault(_READ, {})
+    read.update({row.id: found.get(row.ref_id) for row in rows if row.ref_id is not None})
+
+
+def _signer_and_campaign(row: OutboxMessage) -> tuple[Any, ...] | None:
+    """The columns of the row's signature and its campaign: as read ahead for its batch, else now."""
+    read: dict[int, tuple[Any, ...] | None] = g.get(_READ, {})
+    if row.id in read:
+        return read.pop(row.id)
+    found = db.session.execute(_SIGNERS_AND_CAMPAIGNS, {"signature_ids": [row.ref_id]}).one_or_none()
+    return None if found is None else tuple(found)
 
 
 def _to_signer(row: OutboxMessage) -> mail.Composed | None:
@@ -119,7 +144,7 @@ def _to_signer(row: OutboxMessage) -> mail.Composed | None:
     before that, anyone may have typed anything beside someone's address.
     """
     status, template = _SIGNER_MAIL[row.kind]
-    found = db.session.execute(_SIGNER_AND_CAMPAIGN, {"signature_id": row.ref_id}).one_or_none()
+    found = _signer_and_campaign(row)
     if found is None:
         return None
     signature, words = _Signer(*found[:5]), _CampaignRow(*found[5:])
@@ -166,5 +191,5 @@ def _my_url(signature: _Signer) -> str | None:
     return my_url(signature.person_id, signature.language)
 
 
-mail.register_kind(CONFIRMATION_KIND, compose=_to_signer)
-mail.register_kind(ALREADY_SIGNED_KIND, compose=_to_signer)
+mail.register_kind(CONFIRMATION_KIND, compose=_to_signer, read_ahead=_read_ahead)
+mail.register_kind(ALREADY_SIGNED_KIND, compose=_to_signer, read_ahead=_read_ahead)
