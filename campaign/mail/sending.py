@@ -98,8 +98,7 @@ def pump(batch: int, seconds: float) -> int:
         for row in rows:
             _send_claimed(row, suppressed, holder)
             handled += 1
-        # Ends the transaction of the batch's reads (and their table locks): a plain "sent" was
-        # committed on the pump's own connection.
+        # Ends the batch's reads (and their table locks): a plain "sent" went on the pump's connection.
         db.session.commit()
         return len(rows)
 
@@ -176,9 +175,8 @@ def _send_claimed(
     `suppressed` tells which addresses of its batch bounced for good (read once per batch);
     `holder`, the pump's claim lock, whose connection records a plain "sent" (PostgreSQL).
     """
-    # Who it goes to, by keyed hash: a bounce arriving later names them by it. Kept aside
-    # until the outcome is recorded (set on the row now, a read would flush it, in a
-    # transaction that would then hold the row).
+    # Who it goes to, by keyed hash (a later bounce names them by it); kept aside until the outcome
+    # is recorded: set on the row now, a read would flush it in a transaction then holding the row.
     index: str | None = None
     try:
         content = composed(row)
@@ -250,9 +248,7 @@ _SENT = (
 def _record_sent(row: OutboxMessage, index: str | None, connection: Connection) -> bool:
     """Record that `row` was sent to the address of this index, committed at once in one round trip
     (no BEGIN and COMMIT of their own); the session's copy is told, so that it writes nothing.
-
-    False if the row stayed locked (claims._LOCK_TIMEOUT), perhaps by this session's own
-    transaction, had a composer written to it: the caller then records it there.
+    False if the row stayed locked (claims._LOCK_TIMEOUT): the caller then records it in the session.
     """
     now = clock.now()
     try:
