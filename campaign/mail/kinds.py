@@ -83,7 +83,13 @@ def register_kind(
     read_ahead: Callable[[Sequence[OutboxMessage]], None] | None = None,
 ) -> None:
     """Tell mail how messages of this kind are written and what a refusal means (once, at import)."""
-    _KINDS[kind] = Kind(compose, attachments, on_refused, on_sent, read_ahead)
+    _KINDS[kind] = Kind(
+        compose=compose,
+        attachments=attachments,
+        on_refused=on_refused,
+        on_sent=on_sent,
+        read_ahead=read_ahead,
+    )
 
 
 def kind_of(kind: str) -> Kind:

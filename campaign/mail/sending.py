@@ -10,13 +10,13 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from psycopg.errors import LockNotAvailable
-from sqlalchemy import Connection, Select, bindparam, update
+from sqlalchemy import Connection, bindparam, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -87,7 +87,7 @@ def pump(batch: int, seconds: float) -> int:
         nonlocal handled, published_at
         if handled - published_at >= batch:
             published_at = handled
-            if claims.count(_due(clock.now()), batch + 1) > batch:
+            if claims.count(OUTBOX.due(clock.now()), batch + 1) > batch:
                 # A backlog: let another worker process pump beside this one.
                 dispatch.publish(PUMP_TASK, ())
         rows = _claim_some(holder)
@@ -118,15 +118,10 @@ def _read_ahead(rows: Sequence[OutboxMessage]) -> None:
             read_ahead([row for row in rows if row.kind == kind])
 
 
-def _due(before: datetime) -> Select[int]:
-    """The ids of the messages owed and due before this moment."""
-    return OUTBOX.due(before)
-
-
 def _claim_some(holder: claims.Holder) -> list[OutboxMessage]:
     """Claim the next few due messages for this pump (status sending, its claim key); oldest due first."""
     due = (
-        _due(clock.now())
+        OUTBOX.due(clock.now())
         .order_by(OutboxMessage.next_attempt_at)
         .limit(_claim_batch())
         .with_for_update(skip_locked=True)
@@ -200,7 +195,6 @@ def _send_claimed(
     except PermanentFailure as error:
         row.status = OutboxStatus.FAILED
         row.last_error = str(error)[:500]
-        row.sent_to_index = index
         outcome = Delivery.FAILED
         refused = kind_of(row.kind).on_refused
         if refused is not None:
@@ -215,7 +209,6 @@ def _send_claimed(
                 return Delivery.SENT
             row.status = OutboxStatus.SENT
             row.sent_at = clock.now()
-            row.sent_to_index = index
             row.last_error = None
             outcome = Delivery.SENT
             if sent is not None:
@@ -296,4 +289,4 @@ def sweep(limit: int = 1000) -> int:
     _put_back(OutboxMessage.claimed_at < stuck_before, "no outcome in OUTBOX_STUCK_SECONDS")
     db.session.commit()
     due_before = now - timedelta(seconds=config["OUTBOX_SWEEP_GRACE_SECONDS"])
-    return claims.hand_over(_due(due_before), limit, PUMP_TASK)
+    return claims.hand_over(OUTBOX.due(due_before), limit, PUMP_TASK)

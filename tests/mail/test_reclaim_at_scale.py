@@ -89,6 +89,6 @@ def test_a_pump_finds_the_mail_owed_by_its_index_whatever_plan_was_kept(app, db)
     db.session.execute(text("ANALYZE outbox"))
     with generic_plans(db):
         before = rows_read(db, "outbox")
-        assert claims.count(sending._due(clock.now()), 21) == 2
+        assert claims.count(sending.OUTBOX.due(clock.now()), 21) == 2
         read = rows_read(db, "outbox") - before
         assert read < 10, f"counting the mail owed read {read} rows of the outbox"
