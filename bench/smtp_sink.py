@@ -15,11 +15,19 @@ from aiosmtpd.controller import Controller
 
 
 class Sink:
-    """Accepts every recipient and every message."""
+    """Accepts every recipient and every message; offers PIPELINING, as production relays do (the
+    raw smtplib baseline does not use it, the app's worker does)."""
 
     def __init__(self) -> None:
         """Start with nothing received."""
         self.received = 0
+
+    async def handle_EHLO(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        """The EHLO reply, with PIPELINING before its last line."""
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         """Take the message and forget it."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import email.policy
+import re
 import smtplib
 import ssl
 import threading
@@ -154,8 +155,8 @@ class SmtpTransport:
                 if not connection.has_extn("smtputf8"):
                     raise smtplib.SMTPNotSupportedError("SMTPUTF8 not offered")
                 options = ("SMTPUTF8", "BODY=8BITMIME")
-            refused = connection.sendmail(
-                envelope_from or message.sender, list(message.recipients), message.data, mail_options=options
+            refused = _sendmail(
+                connection, envelope_from or message.sender, message.recipients, message.data, options
             )
         except smtplib.SMTPRecipientsRefused as error:
             code = max(code for code, _ in error.recipients.values())
@@ -219,6 +220,49 @@ class SmtpTransport:
         if connection is not None:
             with contextlib.suppress(OSError):
                 connection.close()
+
+
+def _sendmail(
+    connection: smtplib.SMTP, sender: str, recipients: tuple[str, ...], data: bytes, options: tuple[str, ...]
+) -> dict[str, tuple[int, bytes]]:
+    """smtplib's sendmail, with MAIL, RCPT and DATA sent in one write where the server offers
+    PIPELINING (RFC 2920): two round trips a message instead of four (a relay far away answers each).
+
+    Each reply is still read and judged in order, as sendmail does; whatever it raises, the caller
+    drops the connection, so no reply is left unread on one that is used again.
+    """
+    connection.ehlo_or_helo_if_needed()
+    if not connection.has_extn("pipelining"):
+        return connection.sendmail(sender, list(recipients), data, mail_options=list(options))
+    arguments = [*options, f"SIZE={len(data)}"] if connection.has_extn("size") else list(options)
+    if "SMTPUTF8" in options:
+        connection.command_encoding = "utf-8"  # as smtplib's mail() does for SMTPUTF8
+    commands = [f"MAIL FROM:{smtplib.quoteaddr(sender)} {' '.join(arguments)}".rstrip()]
+    commands += [f"RCPT TO:{smtplib.quoteaddr(recipient)}" for recipient in recipients]
+    if any("\r" in command or "\n" in command for command in commands):
+        raise ValueError("command and arguments contain prohibited newline characters")  # as putcmd
+    connection.send("".join(f"{command}\r\n" for command in [*commands, "DATA"]))
+    code, reply = connection.getreply()
+    if code != 250:
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    refused: dict[str, tuple[int, bytes]] = {}
+    for recipient in recipients:
+        code, reply = connection.getreply()
+        if code not in (250, 251):
+            refused[recipient] = (code, reply)
+        if code == 421:  # the server is closing the session: the DATA reply will not come
+            raise smtplib.SMTPRecipientsRefused(refused)
+    code, reply = connection.getreply()
+    if len(refused) == len(recipients):
+        raise smtplib.SMTPRecipientsRefused(refused)
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    body = re.sub(rb"(?m)^\.", b"..", data)  # dot-stuffing, as smtplib's data() does
+    connection.send(body + (b".\r\n" if body.endswith(b"\r\n") else b"\r\n.\r\n"))
+    code, reply = connection.getreply()
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
+    return refused
 
 
 def _classified(code: int, what: str) -> Exception:

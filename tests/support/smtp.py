@@ -13,10 +13,17 @@ from aiosmtpd.controller import Controller
 
 
 class _Handler:
-    """Accepts mail, or refuses it the way a test asked."""
+    """Accepts mail, or refuses it the way a test asked; offers PIPELINING, as Postfix and the big
+    relays do (aiosmtpd reads pipelined commands in order, but does not say so itself)."""
 
     def __init__(self, capture: SmtpCapture) -> None:
         self.capture = capture
+
+    async def handle_EHLO(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
         reply = self.capture.reply_for(address)
