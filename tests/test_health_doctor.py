@@ -17,6 +17,8 @@ from tests.support.smtp import SmtpCapture, _Handler
 from tests.support.workers import free_port
 
 CHECKS = ("configuration", "database", "migrations", "broker", "smtp", "keys", "disk")
+# On PostgreSQL only (SQLite keeps no plans between statements).
+POSTGRESQL_CHECKS = ("autovacuum",)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +40,7 @@ def findings(output: str) -> dict[str, str]:
     found = {}
     for line in output.splitlines():
         parts = line.split(None, 2)
-        if len(parts) == 3 and parts[0] in ("ok", "FAIL") and parts[1] in CHECKS:
+        if len(parts) == 3 and parts[0] in ("ok", "FAIL") and parts[1] in CHECKS + POSTGRESQL_CHECKS:
             found[parts[1]] = f"{parts[0]} {parts[2]}"
     return found
 
@@ -137,3 +139,40 @@ def test_ready_answers_as_readyz_does(embedded):
     assert run(embedded, "ready") == (0, "ready\n")
     status, output = run({**embedded, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}, "ready")
     assert status == 1 and output.startswith("the broker does not answer")
+
+
+def test_postgresql_without_autovacuum_is_named_with_what_to_do(db, app):
+    """The plans PostgreSQL keeps go stale without it (the soak of issue 14 lost 40% that way): the
+    doctor reads the server's own settings and says so, or that all is well."""
+    from sqlalchemy import text
+
+    from campaign.doctor.checks import autovacuum_finding
+
+    result = app.test_cli_runner().invoke(args=["doctor"])
+    line = findings(result.output)["autovacuum"]
+
+    rows = db.session.execute(
+        text("SELECT name, setting FROM pg_settings WHERE name IN ('autovacuum', 'track_counts')")
+    )
+    settings = {name: value for name, value in rows}
+    off = sorted(name for name, value in settings.items() if value != "on")
+    if off:  # as on the machines the tests run on, whose PostgreSQL runs without it
+        assert line.startswith("FAIL Autovacuum does not run on this PostgreSQL server (autovacuum = off")
+        assert line.endswith("Turn it on, or run ANALYZE on a schedule.")
+        assert result.exit_code == 1
+    else:
+        assert line == "ok Autovacuum runs: the planner's statistics follow the tables as they grow."
+    # Both sentences, whichever this server gives: track_counts off stops autovacuum too.
+    [well] = autovacuum_finding([])
+    assert well.is_ok and well.sentence.startswith("Autovacuum runs")
+    [stale] = autovacuum_finding(["autovacuum", "track_counts"])
+    assert not stale.is_ok
+    assert "(autovacuum = off, track_counts = off)" in stale.sentence
+
+
+def test_the_autovacuum_check_waits_for_a_database_that_answers(embedded):
+    broken = {**embedded, "DATABASE_URL": f"postgresql://campaign@127.0.0.1:{free_port()}/campaign"}
+    status, output = run(broken, "doctor")
+    assert status == 1
+    not_checked = "FAIL Not checked: the database does not answer (OperationalError)."
+    assert findings(output)["autovacuum"] == not_checked

@@ -1,8 +1,8 @@
 """`campaign doctor`: what is wrong with this installation, a sentence each; and `campaign ready`.
 
-The doctor checks configuration, database, migrations, broker, SMTP, keys and
-disk, and prints one line per finding; it exits non-zero when anything must
-be fixed. `campaign ready` runs only the checks of `/readyz` (database and
+The doctor checks configuration, database, migrations, broker, SMTP, keys,
+disk and (on PostgreSQL) autovacuum, and prints one line per finding; it exits
+non-zero when anything must be fixed. `campaign ready` runs only the checks of `/readyz` (database and
 broker answer), for the health checks of processes that serve no HTTP.
 """
 
@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from campaign import health
 from campaign.cli import TranslatedCommand, TranslatedOption
 from campaign.doctor.checks import (
+    check_autovacuum,
     check_broker,
     check_configuration,
     check_database,
@@ -33,7 +34,7 @@ ROLES = ("all", "web", "worker")
 
 # The report's second column: each check by name (Finding.check keeps the English word, for code).
 CHECK_NAMES = {
-    # Translators: this and the next six: what `campaign doctor` checks, a word each, in a column
+    # Translators: this and the next seven: what `campaign doctor` checks, a word each, in a column
     "configuration": _l("configuration"),
     "database": _l("database"),
     "migrations": _l("migrations"),
@@ -41,6 +42,8 @@ CHECK_NAMES = {
     "smtp": _l("smtp"),
     "keys": _l("keys"),
     "disk": _l("disk"),
+    # Translators: the PostgreSQL setting of that name; keep it as it is unless your PostgreSQL docs differ
+    "autovacuum": _l("autovacuum"),
 }
 
 
@@ -54,6 +57,7 @@ def run_checks(role: str = "all") -> list[Finding]:
         check_smtp,
         lambda: check_keys(role),
         check_disk,
+        check_autovacuum,
     ]
     found: list[Finding] = []
     for check in checks:
@@ -85,7 +89,8 @@ def init_app(app: Flask) -> None:
         "doctor",
         cls=TranslatedCommand,
         help=_l(
-            "Check configuration, database, migrations, broker, SMTP, keys and disk; exit 1 if any fails."
+            "Check configuration, database, migrations, broker, SMTP, keys, disk"
+            " and autovacuum; exit 1 if any fails."
         ),
     )
     @click.option(
@@ -96,7 +101,7 @@ def init_app(app: Flask) -> None:
         help=_l("What this machine runs: a web host needs no private keys; a worker does."),
     )
     def doctor_command(role: str) -> None:
-        """Check configuration, database, migrations, broker, SMTP, keys and disk; exit 1 if any fails."""
+        """Check this installation, a sentence per finding; exit 1 if any fails."""
         findings = run_checks(role)
         for line in report_lines(findings):
             click.echo(line)

@@ -1,7 +1,7 @@
 """The doctor's checks of this installation, but SMTP's (campaign/doctor/smtp.py): a finding each.
 
-Configuration, database, migrations, broker, keys and disk, in the order a
-person would fix things.
+Configuration, database, migrations, broker, keys, disk and autovacuum, in the
+order a person would fix things.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from campaign import database, health
@@ -27,6 +28,10 @@ from campaign.privacy import keys
 
 # Below this much free space on the instance folder's disk, exports and mail kept on disk start failing.
 MIN_FREE_BYTES = 500 * 1024 * 1024
+# What autovacuum needs on: without it nothing ANALYZEs the tables as they grow.
+_AUTOVACUUM_SETTINGS = text(
+    "SELECT name, setting FROM pg_settings WHERE name IN ('autovacuum', 'track_counts')"
+)
 
 
 def check_configuration() -> list[Finding]:
@@ -196,3 +201,39 @@ def check_disk() -> list[Finding]:
             _("%(megabytes)s MB free on the disk of %(folder)s.", megabytes=free // 2**20, folder=folder),
         )
     ]
+
+
+def check_autovacuum() -> list[Finding]:
+    """On PostgreSQL, autovacuum runs: it keeps the planner's statistics, and so the plans that
+    prepared statements keep, fit for tables that grow by the thousand a minute in a surge.
+
+    Without it a plan made while a table was nearly empty is kept as it grows: the soak of
+    issue 14 slowed from 100 to 58 signatures a second that way (bench/FINDINGS.md, session 10).
+    """
+    if not is_production():
+        return []  # SQLite keeps no plans between statements
+    try:
+        with db.engine.connect() as connection:
+            settings = {name: value for name, value in connection.execute(_AUTOVACUUM_SETTINGS)}
+    except Exception as error:  # the database check above says why it does not answer
+        return fail(
+            "autovacuum",
+            _("Not checked: the database does not answer (%(error)s).", error=type(error).__name__),
+        )
+    return autovacuum_finding(sorted(name for name, value in settings.items() if value != "on"))
+
+
+def autovacuum_finding(off: list[str]) -> list[Finding]:
+    """The finding for the PostgreSQL settings autovacuum needs that are off (none: all is well)."""
+    if not off:
+        sentence = _("Autovacuum runs: the planner's statistics follow the tables as they grow.")
+        return ok("autovacuum", sentence)
+    return fail(
+        "autovacuum",
+        _(
+            "Autovacuum does not run on this PostgreSQL server (%(settings)s): as the tables grow,"
+            " the planner's statistics go stale, and with them the plans it keeps for signing and mail,"
+            " which slow down. Turn it on, or run ANALYZE on a schedule.",
+            settings=", ".join(f"{name} = off" for name in off),
+        ),
+    )
