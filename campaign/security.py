@@ -5,10 +5,14 @@ the origin check of the forms that post without a cookie (the sign form and the 
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
+from itsdangerous import URLSafeTimedSerializer
+from werkzeug.datastructures import ResponseCacheControl
 
 # A public page (the same bytes for everyone in a language) may be kept by a shared cache (nginx, a
 # CDN) for a few seconds, served stale for a while as it fetches the next copy, and served stale
@@ -40,9 +44,26 @@ def policy_framed_by(sources: str) -> str:
     return CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", f"frame-ancestors {sources}")
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, its signer made once per key: Flask makes a new one each time
+    a request opens or saves its session, whether or not it carries a cookie."""
+
+    _made_for: tuple[object, ...] | None = None
+    _signer: URLSafeTimedSerializer | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """The signer for the app's SECRET_KEY and SECRET_KEY_FALLBACKS as they are now."""
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if keys != self._made_for:
+            self._signer = super().get_signing_serializer(app)
+            self._made_for = keys
+        return self._signer
+
+
 def init_app(app: Flask) -> None:
     """Add the security headers to every response."""
     is_https = app.config["BASE_URL"].startswith("https://")
+    app.session_interface = SessionCookies()
 
     security_headers = [
         ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
@@ -59,13 +80,14 @@ def init_app(app: Flask) -> None:
     def add_security_headers(response: Response) -> Response:
         """Add the headers every answer carries; a view that set one of them itself keeps its own."""
         headers = response.headers
+        present = {name.lower() for name, _ in headers.items()}
         # A page that lets other sites frame it (the embed widget) says so in its own CSP;
         # X-Frame-Options cannot name who may frame, so such a page goes without it.
-        own_policy = headers.get("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        skipped = set() if "frame-ancestors 'none'" in own_policy else {"X-Frame-Options"}
-        headers.extend(
-            (name, value) for name, value in security_headers if name not in headers and name not in skipped
-        )
+        if "content-security-policy" in present and "frame-ancestors 'none'" not in str(
+            headers.get("Content-Security-Policy")
+        ):
+            present.add("x-frame-options")
+        headers.extend([(name, value) for name, value in security_headers if name.lower() not in present])
         if is_private(response):
             headers["Cache-Control"] = "no-store"
         return response
@@ -73,12 +95,20 @@ def init_app(app: Flask) -> None:
 
 def public(response: Response, max_age: int | None = None) -> Response:
     """Let browsers and shared caches keep this answer (the same bytes for every visitor) briefly."""
-    cache_control = response.cache_control
-    cache_control.public = True
-    cache_control.max_age = PUBLIC_MAX_AGE if max_age is None else max_age
-    cache_control.stale_while_revalidate = PUBLIC_STALE_WHILE_REVALIDATE
-    cache_control.stale_if_error = PUBLIC_STALE_IF_ERROR
+    response.headers["Cache-Control"] = public_cache_control(PUBLIC_MAX_AGE if max_age is None else max_age)
     return response
+
+
+@functools.lru_cache(maxsize=64)
+def public_cache_control(max_age: int, stale_while_revalidate: int = PUBLIC_STALE_WHILE_REVALIDATE) -> str:
+    """The Cache-Control of a public answer, written once (werkzeug writes the whole header again at
+    each directive set on response.cache_control)."""
+    control = ResponseCacheControl()
+    control.public = True
+    control.max_age = max_age
+    control.stale_while_revalidate = stale_while_revalidate
+    control.stale_if_error = PUBLIC_STALE_IF_ERROR
+    return control.to_header()
 
 
 def private(response: Response) -> Response:
@@ -98,12 +128,20 @@ def is_private(response: Response) -> bool:
     """
     if request.endpoint == "static":
         return False
-    if response.cache_control.public:
+    if "public" in _directives(response.headers.get("Cache-Control")):
         # A public answer must set no cookie: a shared cache would hand it to everyone.
         return current_app.session_interface.should_set_cookie(current_app, session)
     if request.path.startswith("/api/"):
         return True
     return current_app.config["SESSION_COOKIE_NAME"] in request.cookies or session.modified
+
+
+@functools.lru_cache(maxsize=64)
+def _directives(cache_control: str | None) -> frozenset[str]:
+    """The directives' names of a Cache-Control header (the few that views write, parsed once each)."""
+    if not cache_control:
+        return frozenset()
+    return frozenset(part.partition("=")[0].strip().lower() for part in cache_control.split(","))
 
 
 def origin_of(url: str | None) -> str | None:

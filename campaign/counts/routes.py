@@ -30,12 +30,10 @@ def count_json(slug: str) -> Response:
     # Counts move every few seconds: shared caches may keep one briefly and
     # serve it stale while they fetch the next; pollers revalidate by ETag.
     response.set_etag(f"{view.id}-{count.version}")
-    response.cache_control.public = True
     # One second: a shared cache then adds at most a second to the fold's own delay (COUNTS_FOLD_SECONDS),
-    # and at 10,000 pollers a second still asks the app once a second (nginx's proxy_cache_lock).
-    response.cache_control.max_age = 1
-    response.cache_control.stale_while_revalidate = 10
-    # While the app cannot answer (a restart, an outage), a cache may keep showing the last count.
-    response.cache_control.stale_if_error = security.PUBLIC_STALE_IF_ERROR
+    # and at 10,000 pollers a second still asks the app once a second (nginx's proxy_cache_lock); served
+    # stale for 10 s while it fetches the next, and (as every public answer) for a day while the app
+    # cannot answer (a restart, an outage).
+    response.headers["Cache-Control"] = security.public_cache_control(1, stale_while_revalidate=10)
     response.make_conditional(request)
     return response

@@ -19,6 +19,7 @@ stand for it.
 
 from __future__ import annotations
 
+import functools
 import time
 
 from flask import current_app
@@ -33,12 +34,26 @@ _SALT = "sign-form-shown-at"
 
 def _serializer() -> URLSafeSerializer:
     """The signer of stamps, keyed by the app's secret."""
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=4)
+def _serializer_for(secret: str) -> URLSafeSerializer:
+    """The signer for one secret, made once."""
+    return URLSafeSerializer(secret, salt=_SALT)
 
 
 def stamp() -> str:
-    """The signed stamp of this second: the same for every page made within it."""
-    return str(_serializer().dumps(int(time.time())))
+    """The signed stamp of this second: the same for every page made within it (signed once)."""
+    second, key = int(time.time()), current_app.config["SECRET_KEY"]
+    made = _stamps.get(key)
+    if made is None or made[0] != second:
+        made = _stamps[key] = (second, str(_serializer().dumps(second)))
+    return made[1]
+
+
+# The last stamp signed, per secret key: (second, stamp).
+_stamps: dict[str, tuple[int, str]] = {}
 
 
 def is_too_fast(value: str | None) -> bool:
