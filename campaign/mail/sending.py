@@ -162,13 +162,11 @@ def _put_back(which: Any, reason: str) -> None:
     )
 
 
-def _send_claimed(
-    row: OutboxMessage, suppressed: bounces.Suppressions, holder: claims.Holder | None = None
-) -> Delivery:
+def _send_claimed(row: OutboxMessage, suppressed: bounces.Suppressions, holder: claims.Holder) -> Delivery:
     """Send a row this process claimed and record the outcome, committed before the next one.
 
     `suppressed` tells which addresses of its batch bounced for good (read once per batch);
-    `holder`, the pump's claim lock, whose connection records a plain "sent" (PostgreSQL).
+    `holder`, the pump's claim lock, whose connection (PostgreSQL only) records a plain "sent".
     """
     # Who it goes to, by keyed hash (a later bounce names them by it); kept aside until the outcome
     # is recorded: set on the row now, a read would flush it in a transaction then holding the row.
@@ -203,8 +201,7 @@ def _send_claimed(
         if content is not None:
             sent = kind_of(row.kind).on_sent
             is_plain = sent is None and not (db.session.new or db.session.dirty or db.session.deleted)
-            own = holder.connection if holder is not None else None
-            if is_plain and own is not None and _record_sent(row, index, own):
+            if is_plain and holder.connection is not None and _record_sent(row, index, holder.connection):
                 log.info("outbox message %s: %s", row.id, Delivery.SENT)
                 return Delivery.SENT
             row.status = OutboxStatus.SENT

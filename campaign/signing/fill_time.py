@@ -45,15 +45,13 @@ def _serializer_for(secret: str) -> URLSafeSerializer:
 
 def stamp() -> str:
     """The signed stamp of this second: the same for every page made within it (signed once)."""
-    second, key = int(time.time()), current_app.config["SECRET_KEY"]
-    made = _stamps.get(key)
-    if made is None or made[0] != second:
-        made = _stamps[key] = (second, str(_serializer().dumps(second)))
-    return made[1]
+    return _signed(current_app.config["SECRET_KEY"], int(time.time()))
 
 
-# The last stamp signed, per secret key: (second, stamp).
-_stamps: dict[str, tuple[int, str]] = {}
+@functools.lru_cache(maxsize=4)
+def _signed(secret: str, second: int) -> str:
+    """The stamp of one second under one secret."""
+    return str(_serializer_for(secret).dumps(second))
 
 
 def is_too_fast(value: str | None) -> bool:
