@@ -55,6 +55,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import QueryableAttribute
 
 from campaign import clock, dispatch
+from campaign.database import picked_once
 from campaign.extensions import db
 
 log = logging.getLogger(__name__)
@@ -148,7 +149,7 @@ def claim(outbox: Outbox, due: Select[Any], holder: Holder) -> list[Any]:
         db.session.execute(
             update(model)
             # The status again: SQLite has no SKIP LOCKED (it writes one transaction at a time).
-            .where(model.id.in_(due), model.status == outbox.pending)
+            .where(model.id.in_(picked_once(due)), model.status == outbox.pending)
             .values(
                 status=outbox.sending,
                 claimed_at=clock.now(),

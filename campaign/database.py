@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Engine, event, exc
+from sqlalchemy import Engine, Select, event, exc
+from sqlalchemy import select as select_from
 from sqlalchemy.dialects import postgresql, sqlite
 
 from campaign.extensions import db
@@ -140,3 +141,18 @@ def insert(model: Any) -> Any:
     dialect = db.session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
     return module.insert(model)
+
+
+def picked_once(ids: Select[Any]) -> Select[Any]:
+    """The rows `ids` picks (with LIMIT and FOR UPDATE SKIP LOCKED), as a subquery run once per statement.
+
+    Written `WHERE id IN (that subquery)`, an UPDATE may run the subquery again
+    for each row it updates: PostgreSQL joins them in a nested loop when its
+    statistics say the table is small (a table that grew since its last ANALYZE,
+    the start of a surge). Each run skips the rows the statement has just
+    updated and picks the next ones, so one claim of a batch took the whole
+    backlog (measured: 1,000 rows for a batch of 20, in a third of a second).
+    A MATERIALIZED CTE is run once. SQLite runs the subquery once anyway.
+    """
+    picked = ids.cte("picked").prefix_with("MATERIALIZED", dialect="postgresql")
+    return select_from(*picked.c)

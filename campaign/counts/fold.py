@@ -15,7 +15,7 @@ from campaign.campaigns.models import Campaign
 from campaign.campaigns.translations import in_language
 from campaign.counts.models import CampaignCount, CountryCount, RecentCount, RegionCount
 from campaign.counts.read import publish, window_of
-from campaign.database import insert
+from campaign.database import insert, picked_once
 from campaign.extensions import db
 from campaign.ledger import append as ledger
 from campaign.links import absolute_url
@@ -73,7 +73,7 @@ def fold_signatures(batch: int) -> int:
     """
     claimed = db.session.execute(
         update(Signature)
-        .where(Signature.id.in_(claimable(batch).scalar_subquery()), TO_FOLD)
+        .where(Signature.id.in_(picked_once(claimable(batch))), TO_FOLD)
         .values(is_counted=Signature.status == SignatureStatus.VALIDATED)
         .returning(
             Signature.campaign_id,
