@@ -75,21 +75,25 @@ def pump(batch: int, seconds: float) -> int:
 
     Any number of pumps may run at once: each claims rows no other has
     claimed. Every `batch` messages, if a backlog remains, another pump is
-    started so that more worker processes send; when time runs out with rows
-    still due, another pump takes over. A pump ends once a claim comes back
-    short of a full batch: nothing more was due.
+    started so that more worker processes send, once: the pump started does
+    the same, so the pumps spread over the processes one after another, and
+    few wait behind them to find nothing once the backlog is sent (each costs
+    a worker about 8 ms; started every batch, 30 did for 2,000 messages).
+    When time runs out with rows still due, another pump takes over. A pump
+    ends once a claim comes back short of a full batch: nothing more was due.
     """
     handled = 0
-    published_at = -batch
+    checked_at: int | None = -batch
 
     def step(holder: claims.Holder) -> int:
         """Claim the next few due messages and send them; how many (none: nothing is due)."""
-        nonlocal handled, published_at
-        if handled - published_at >= batch:
-            published_at = handled
+        nonlocal handled, checked_at
+        if checked_at is not None and handled - checked_at >= batch:
+            checked_at = handled
             if claims.count(OUTBOX.due(clock.now()), batch + 1) > batch:
                 # A backlog: let another worker process pump beside this one.
                 dispatch.publish(PUMP_TASK, ())
+                checked_at = None
         rows = _claim_some(holder)
         suppressed = bounces.Suppressions({row.recipient_index for row in rows if row.recipient_index})
         _read_ahead(rows)
