@@ -9,7 +9,9 @@ of a surge): each run skipped the rows just updated and picked the next ones,
 so one pump claimed a whole backlog while the other worker processes idled
 (1,000 rows for a batch of 20 in `make bench`). The outbox tests grow the
 table without an ANALYZE, as a surge does, which gave that plan here; the fold
-runs the same shape of statement, and its test holds it to its batch.
+runs the same shape of statement, and its test holds it to its batch. And a
+pump with a backlog starts one more pump, not one at every batch (most of
+those found nothing once the backlog was sent).
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from celery.signals import before_task_publish
 from sqlalchemy import func, select, text
 
 from campaign import claims
 from campaign.counts import fold
 from campaign.mail import sending
 from campaign.mail.models import OutboxMessage, OutboxStatus
+from campaign.mail.service import PUMP_TASK
 from campaign.signing.models import Signature, SignatureStatus
 from tests.support.signers import add_signatures_in_bulk
 
@@ -91,6 +95,29 @@ def test_two_pumps_at_once_claim_different_batches(app, db):
     assert len(results["first"]) == batch
     assert len(results["second"]) == batch
     assert not set(results["first"]) & set(results["second"])
+
+
+def test_a_pump_with_a_backlog_starts_one_more_pump_not_one_per_batch(app, db):
+    # Rows that name nothing to write are given up at once (no mail): the pump runs through
+    # the backlog quickly, checking for a backlog as it goes.
+    owe_backlog(db, BACKLOG)
+    published: list[str] = []
+
+    def count(sender: str | None = None, **_: Any) -> None:
+        """Note each task this process hands to the broker."""
+        published.append(str(sender))
+
+    before_task_publish.connect(count, weak=False)
+    try:
+        handled = sending.pump(batch=20, seconds=60)
+    finally:
+        before_task_publish.disconnect(count)
+
+    # It went through the backlog (beside the pump it started, if a worker of this run took that
+    # one) and queued that one pump, not one more at every batch.
+    assert handled > 0
+    assert in_status(db, OutboxStatus.PENDING) == 0
+    assert published.count(PUMP_TASK) == 1
 
 
 def test_a_fold_folds_one_batch_at_a_time(app, db, make_campaign):
