@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bench import stats, wrk
+from bench import disk, stats, wrk
 from bench.measure import settle, with_cpu
 from bench.stack import Stack, fetch_form
 
@@ -35,6 +35,7 @@ class EndToEndRound:
     seconds: float
     app_cpu: dict[str, float] = field(default_factory=dict)
     baseline_cpu: dict[str, float] = field(default_factory=dict)
+    app_disk: disk.Disk = field(default_factory=disk.Disk)
 
     @property
     def app_rate(self) -> float:
@@ -99,6 +100,7 @@ def run(stack: Stack) -> EndToEndResult:
         done = EndToEndRound(
             app.result, baseline.result, accepted, stored, mailed, seconds, app.cpu_ms, baseline.cpu_ms
         )
+        done.app_disk = app.disk
         result.rounds.append(done)
         print(
             f"  sign end to end round {number + 1}: app {done.app_rate:.0f}/s "

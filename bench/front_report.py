@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from bench import stats
+from bench import disk, stats
 from bench.report import Row, _check, _number, _verdict
 from bench.viewers import CONFIRM_THREADS, SIGN_THREADS
 
@@ -115,7 +115,8 @@ def details(results: Any) -> list[str]:
             f"- round {n}: {r.app_rate:,.0f} ({r.accepted:,} accepted, {r.stored:,} stored, {r.mailed:,} "
             f"mailed in {r.seconds:.1f} s; p50/p99 {r.app.p50_ms:.1f}/{r.app.p99_ms:.1f} ms) vs "
             f"{r.baseline.rate:,.0f} ({r.baseline.p50_ms:.1f}/{r.baseline.p99_ms:.1f} ms); CPU ms a "
-            f"signature: {sum(r.app_cpu.values()):.2f} vs {sum(r.baseline_cpu.values()):.2f}"
+            f"signature: {sum(r.app_cpu.values()):.2f} vs {sum(r.baseline_cpu.values()):.2f}; "
+            f"{r.app_disk.brief()} during the app's run"
             for n, r in enumerate(end.rounds, start=1)
         ]
         lines.append("")
@@ -136,6 +137,17 @@ def details(results: Any) -> list[str]:
                 f"p50/p99 {signers.p50_ms:.1f}/{signers.p99_ms:.1f} ms from when each was due, "
                 f"answers {dict(sorted(signers.statuses.items()))}, socket errors {signers.socket_errors}"
             )
+        if surge.disk_seen is not None:
+            lines.append(f"- the disk meanwhile: {surge.disk_seen.summary()}")
+            if signers is not None and surge.disk_seen.stalls:
+                stalled, calm = signers.by_disk(surge.disk_seen)
+                lines.append(
+                    f"- signers by the disk: {len(stalled):,} due during a stall or the "
+                    f"{disk.DRAIN_S:g} s after it, p50/p99 {stats.percentile(stalled, 0.5):.1f}/"
+                    f"{stats.percentile(stalled, 0.99):.1f} ms; the other {len(calm):,}, p50/p99 "
+                    f"{stats.percentile(calm, 0.5):.1f}/{stats.percentile(calm, 0.99):.1f} ms "
+                    "(the goal is judged on all of them)"
+                )
         lines.append(
             f"- count.json freshness: {surge.confirmed:,} confirmations ({surge.confirm_errors} failed), "
             f"p50 {surge.fresh_p50:.2f} s, p99 {surge.fresh_p99:.2f} s, "
@@ -171,4 +183,9 @@ def how(settings: Any) -> list[str]:
         f"{settings.viewer_confirm_rate:g} confirmations/s by {CONFIRM_THREADS} "
         "threads, and count.json polled through nginx every "
         f"{settings.poll_interval * 1000:g} ms for their freshness (the rule of (d)).",
+        "- The disk beside every measured run (`bench/disk.py`): a child process writes 8 KB at a rolling "
+        "offset of a preallocated file and fdatasyncs it every 20 ms, as PostgreSQL syncs its WAL at each "
+        f"commit; syncs over {disk.STALL_MS:g} ms are the disk's stalls, which every commit waiting then "
+        "shares. The rounds name them, and (j) splits its signers into those due during a stall (or the "
+        f"{disk.DRAIN_S:g} s after it) and the rest.",
     ]

@@ -6,25 +6,27 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bench import cpu, stats
+from bench import cpu, disk, stats
 from bench.stack import Stack
 from bench.wrk import WrkResult
 
 
 @dataclass
 class Measured:
-    """A wrk run with the CPU milliseconds each request cost, per component."""
+    """A wrk run, the CPU milliseconds each request cost per component, and the disk's stalls meanwhile."""
 
     result: WrkResult
     cpu_ms: dict[str, float]
+    disk: disk.Disk = field(default_factory=disk.Disk)
 
 
 def with_cpu(stack: Stack, load: Callable[[], WrkResult]) -> Measured:
-    """Run a load and account the CPU every component spent on it."""
+    """Run a load and account the CPU every component spent on it; probe the disk beside it."""
     before = cpu.snapshot(stack)
-    result = load()
+    with disk.probe(stack) as probe:
+        result = load()
     after = cpu.snapshot(stack)
-    return Measured(result, cpu.per_request(before, after, result.requests))
+    return Measured(result, cpu.per_request(before, after, result.requests), probe.disk)
 
 
 @dataclass
@@ -36,11 +38,13 @@ class Pair:
     baseline: list[WrkResult] = field(default_factory=list)
     app_cpu: list[dict[str, float]] = field(default_factory=list)
     baseline_cpu: list[dict[str, float]] = field(default_factory=list)
+    app_disk: list[disk.Disk] = field(default_factory=list)
 
     def add(self, app: Measured, baseline: Measured) -> None:
         """Keep one round."""
         self.app.append(app.result)
         self.app_cpu.append(app.cpu_ms)
+        self.app_disk.append(app.disk)
         self.baseline.append(baseline.result)
         self.baseline_cpu.append(baseline.cpu_ms)
 

@@ -362,8 +362,9 @@ def _details(results: Results) -> list[str]:
         lines.append("Sign (requests/s, p50/p99 ms), app vs bare INSERT:")
         lines += [
             f"- round {n}: {a.rate:,.0f} ({a.p50_ms:.1f}/{a.p99_ms:.1f}) vs {b.rate:,.0f} "
-            f"({b.p50_ms:.1f}/{b.p99_ms:.1f}); app answers {dict(sorted(a.statuses.items()))}"
-            for n, (a, b) in enumerate(zip(pair.app, pair.baseline, strict=False), start=1)
+            f"({b.p50_ms:.1f}/{b.p99_ms:.1f}); app answers {dict(sorted(a.statuses.items()))}; "
+            f"{d.brief()} during the app's run"
+            for n, (a, b, d) in enumerate(zip(pair.app, pair.baseline, pair.app_disk, strict=False), start=1)
         ]
         waits = ", ".join(f"{s:.1f}" for s in results.sign.settle_seconds)
         lines += [

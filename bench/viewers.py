@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask
 
-from bench import cpu, freshness, pollers, population, stats, wrk
+from bench import cpu, disk, freshness, pollers, population, stats, wrk
 from bench.front import Front
 from bench.stack import HOST, Stack, fetch_form
 
@@ -39,6 +39,7 @@ class Signers:
 
     seconds: float
     latencies: list[float] = field(default_factory=list)
+    due: list[float] = field(default_factory=list)  # when each was due (time.monotonic())
     statuses: dict[int, int] = field(default_factory=dict)
     socket_errors: int = 0
 
@@ -62,6 +63,14 @@ class Signers:
         """Answers that were not a redirect (a signature taken)."""
         return sum(n for status, n in self.statuses.items() if not 300 <= status < 400)
 
+    def by_disk(self, seen: disk.Disk) -> tuple[list[float], list[float]]:
+        """The latencies of signatures due while the disk stalled (or drained after), and of the rest."""
+        stalled: list[float] = []
+        calm: list[float] = []
+        for due, latency in zip(self.due, self.latencies, strict=True):
+            (stalled if seen.during(due) else calm).append(latency)
+        return stalled, calm
+
 
 @dataclass
 class ViewerResult:
@@ -77,6 +86,7 @@ class ViewerResult:
     unseen: int = 0
     # Cores each component kept busy while it ran (CPU seconds a second, read from /proc).
     cores: dict[str, float] = field(default_factory=dict)
+    disk_seen: disk.Disk | None = None
 
     @property
     def fresh_p99(self) -> float:
@@ -182,11 +192,13 @@ def run(stack: Stack, front: Front, tokens: list[str]) -> ViewerResult:
     threads += confirming.threads
     poller.start()
     cpu_before, cpu_started = cpu.snapshot(stack), time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with disk.probe(stack) as probe:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     elapsed = time.monotonic() - cpu_started
+    result.disk_seen = probe.disk
     result.cores = {
         name: ms / 1000 / elapsed for name, ms in cpu.per_request(cpu_before, cpu.snapshot(stack), 1).items()
     }
@@ -254,6 +266,7 @@ def _sign(
                 into.socket_errors += 1
             else:
                 into.latencies.append((time.monotonic() - due) * 1000)
+                into.due.append(due)
                 into.statuses[status] = into.statuses.get(status, 0) + 1
         n += 1
     connection.close()
