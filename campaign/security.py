@@ -9,7 +9,7 @@ import functools
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, request, session
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_babel import gettext as _
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.datastructures import ResponseCacheControl
@@ -58,6 +58,23 @@ class SessionCookies(SecureCookieSessionInterface):
             self._signer = super().get_signing_serializer(app)
             self._made_for = keys
         return self._signer
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        """Flask's, except that a public answer does not say Vary: Cookie.
+
+        Flask says it of every answer whose session was read, and is_private reads it. But a
+        public answer is the same bytes whatever the reader's cookies (one that would set a cookie
+        was made no-store), and a cache that honours Vary would keep a copy per reader's cookies.
+        """
+        super().save_session(app, session, response)
+        if "public" in _directives(response.headers.get("Cache-Control")) and "Vary" in response.headers:
+            # Not response.vary.discard("Cookie"): werkzeug 3.1's HeaderSet.remove drops only the
+            # lowercase spelling from the header it writes back.
+            kept = [value for value in response.vary if value.lower() != "cookie"]
+            if kept:
+                response.headers["Vary"] = ", ".join(kept)
+            else:
+                del response.headers["Vary"]
 
 
 def init_app(app: Flask) -> None:

@@ -8,6 +8,8 @@ this test's own (pid file, temporary folders), as the official image wraps it in
 from __future__ import annotations
 
 import http.client
+import json
+import re
 import shutil
 import subprocess
 import threading
@@ -23,8 +25,13 @@ from sqlalchemy import select
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from bench.front import nginx_configuration as front_configuration
+from campaign.counts import fold as counts
+from campaign.i18n import LANGUAGES
+from campaign.ledger.heads import publish_heads
+from campaign.ledger.receipt_ids import receipt_for
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Signature
+from tests.ledger.test_receipts import confirm_and_follow
 from tests.support.run import ROOT
 from tests.support.waiting import wait_until
 from tests.support.workers import free_port
@@ -193,6 +200,71 @@ def test_each_language_is_kept_apart(front, db, make_campaign):
     again = front.get("/campaigns/front-languages", headers={"Accept-Language": "fr"})
     assert again.headers["x-cache-status"] == "HIT" and b'lang="fr"' in again.body
     assert b'lang="en"' in front.get("/campaigns/front-languages").body
+
+
+def test_browsers_that_prefer_one_language_share_its_copy_however_they_spell_it(front, db, make_campaign):
+    """Browsers send many spellings of one preference (their region, their other languages, their
+    weights): the cache keeps a copy per language we ship, not per spelling, or a surge of readers
+    would reach the app once per spelling every few seconds."""
+    make_campaign(slug="front-spellings")
+    path = "/campaigns/front-spellings"
+    armenian = [
+        "hy-AM,hy;q=0.9,en-US;q=0.8,en;q=0.7",
+        "hy",
+        "HY-am",
+        "hy-AM, ru;q=0.5",
+        "de-DE,de;q=0.9,hy;q=0.8,en;q=0.5",  # German first, which we do not ship: Armenian is the best
+        "en;q=0, hy",  # English refused outright
+    ]
+    answers = [front.get(path, headers={"Accept-Language": spelling}) for spelling in armenian]
+    assert all(b'lang="hy"' in a.body for a in answers)
+    assert [a.headers["x-cache-status"] for a in answers] == ["MISS"] + ["HIT"] * (len(armenian) - 1)
+    # Browsers and caches further out are still told that the page differs by language.
+    assert "accept-language" in answers[0].headers["vary"].lower()
+
+    russian = front.get(path, headers={"Accept-Language": "ru-RU,ru;q=0.9,hy;q=0.8,en-US;q=0.7"})
+    assert b'lang="ru"' in russian.body and russian.headers["x-cache-status"] == "MISS"
+    french = front.get(path, headers={"Accept-Language": "fr-CA,fr;q=0.9"})
+    assert b'lang="fr"' in french.body
+    # None of ours, or no header: English, one copy.
+    german = front.get(path, headers={"Accept-Language": "de-DE,de;q=0.9"})
+    plain = front.get(path)
+    assert b'lang="en"' in german.body and b'lang="en"' in plain.body
+    assert plain.headers["x-cache-status"] == "HIT"
+    # The address's own language still wins over the browser's.
+    chosen = front.get(path + "?lang=fr", headers={"Accept-Language": "hy"})
+    assert b'lang="fr"' in chosen.body
+
+
+def test_the_front_knows_every_language_the_app_ships():
+    """deploy/nginx.conf names the languages it keys the cache on: the app's, no more, no fewer."""
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    named = re.search(r"map \$campaign_language_tag \$campaign_language \{(.*?)\}", conf, re.S)
+    assert named is not None
+    assert set(re.findall(r"\^(\w+)\$", named.group(1))) == set(LANGUAGES)
+    [tags] = re.findall(r"\(\?:\^\|,\)\\s\*\(([\w|]+)\)", conf)
+    assert set(tags.split("|")) == set(LANGUAGES)
+
+
+def test_an_answer_that_differs_by_more_than_the_language_is_not_shared(
+    front, db, make_campaign, sign, client
+):
+    """A receipt is a page or its JSON proof by the Accept header: nginx keeps no copy that a
+    verifier asking for JSON could be given in place of the page."""
+    make_campaign(slug="front-receipt")
+    sign("front-receipt")
+    confirm_and_follow(client, db)
+    counts.fold_signatures(batch=1000)
+    publish_heads()
+    [signature] = db.session.execute(select(Signature)).scalars().all()
+    receipt = receipt_for(signature.id)
+    path = f"/campaigns/front-receipt/receipts/{receipt}"
+    page = front.get(path, headers={"Accept": "text/html"})
+    proof = front.get(path, headers={"Accept": "application/json"})
+    assert page.status == 200 and page.headers["content-type"].startswith("text/html")
+    assert proof.status == 200 and json.loads(proof.body)["receipt"] == receipt
+    again = front.get(path, headers={"Accept": "text/html"})
+    assert again.headers["content-type"].startswith("text/html")
 
 
 def test_the_page_stays_up_while_the_app_is_stopped(front, db, make_campaign, short_lived_pages):

@@ -81,6 +81,27 @@ def test_the_count_is_public_and_sets_no_cookie(app, db, make_campaign):
     assert_cacheable(first)
 
 
+@pytest.mark.parametrize("path", ["/", "/campaigns/recognize", "/campaigns/recognize/count.json"])
+def test_a_reader_who_carries_a_session_reads_the_same_bytes_which_do_not_vary_by_cookie(
+    app, db, make_campaign, path
+):
+    """A public answer is the same for a reader with cookies (a session from a sign-in page, another
+    site's) as for one without, and says so: with Vary: Cookie, a cache that honours Vary (nginx,
+    most CDNs) would keep one copy per reader's cookies, and a surge of returning supporters would
+    all reach the app."""
+    make_campaign(slug="recognize", title="Recognize Artsakh")
+    returning = app.test_client()
+    assert "Set-Cookie" in returning.get("/login").headers  # a session of their own
+    for _attempt in range(5):
+        plain, theirs = app.test_client().get(path), returning.get(path)
+        if plain.data == theirs.data:
+            break
+    assert theirs.data == plain.data
+    assert_cacheable(theirs)
+    for answer in (plain, theirs):
+        assert "Cookie" not in answer.vary, answer.headers.get("Vary")
+
+
 def test_a_visitor_signs_without_any_cookie(app, db, make_campaign):
     make_campaign(slug="recognize")
     browser = app.test_client(use_cookies=False)
