@@ -176,22 +176,26 @@ def pages(stack: Stack, front: Front) -> FrontResult:
     """GET each public page through nginx and its bytes as a static file, round after round."""
     settings = stack.settings
     result = FrontResult()
-    targets = {"page": f"/campaigns/{SLUG}", "count": f"/campaigns/{SLUG}/count.json"}
-    for name, path in targets.items():
+    # Name: the address, and the script that asks for it (and for its bytes as a static file).
+    targets = {
+        "page": (f"/campaigns/{SLUG}", "get.lua"),
+        "count": (f"/campaigns/{SLUG}/count.json", "get.lua"),
+        # The page as real browsers ask for it: many spellings of Accept-Language, cookies of their own.
+        "browsers": (f"/campaigns/{SLUG}", "browsers.lua"),
+    }
+    for name, (path, script) in targets.items():
         status, _headers, body = get(front.port, path)
         if status != 200:
             raise RuntimeError(f"GET {path} through nginx answered {status}")
-        static_name = "campaign.html" if name == "page" else "count.json"
+        static_name = "count.json" if name == "count" else "campaign.html"
         (front.static / static_name).write_bytes(body)
         result.sizes[name] = len(body)
         pair = result.pairs[name] = Pair(name)
         static_path = f"/static/{static_name}"
 
-        def load(at: str, duration: float) -> wrk.WrkResult:
-            """One wrk run of the GET script through nginx."""
-            return wrk.run(
-                front.url + at, "get.lua", [at], duration, settings.wrk_threads, settings.connections
-            )
+        def load(at: str, duration: float, script: str = script) -> wrk.WrkResult:
+            """One wrk run of the target's script through nginx."""
+            return wrk.run(front.url + at, script, [at], duration, settings.wrk_threads, settings.connections)
 
         load(path, settings.warmup)
         load(static_path, settings.warmup)

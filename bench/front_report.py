@@ -15,7 +15,11 @@ def rows(results: Any) -> list[Row]:
     table: list[Row] = []
     front = results.front
     if front is not None:
-        for name, label in (("page", "campaign page"), ("count", "count.json")):
+        for name, label in (
+            ("page", "campaign page"),
+            ("count", "count.json"),
+            ("browsers", "campaign page, browsers' own Accept-Language and cookies"),
+        ):
             pair = front.pairs.get(name)
             if pair is None:
                 continue
@@ -170,7 +174,9 @@ def how(settings: Any) -> list[str]:
         "tests/test_nginx_front.py; `worker_processes auto`; nginx takes the client address from the "
         "load generator's X-Forwarded-For, as from a trusted CDN) before the app's gunicorn. The "
         "campaign page and count.json fetched through it, against the very bytes it served written to a "
-        "file it serves from its static location; same wrk settings as (c).",
+        "file it serves from its static location; same wrk settings as (c). The page once more as "
+        "real browsers ask for it (`bench/browsers.lua`): each request with one of 120 spellings of "
+        "Accept-Language (regions, other languages, weights; ours and others) and cookies of its own.",
         "- (i) the real sign form posted to the app until every confirmation it owed was sent by the "
         "worker (the rate counts from the first request to the last `sent_at`), against "
         "`bench/bare_app.py`'s /sign-and-mail: the INSERT, then one email composed with `EmailMessage` "
