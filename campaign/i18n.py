@@ -13,6 +13,8 @@ from __future__ import annotations
 import gettext
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -22,9 +24,11 @@ from urllib.parse import urlencode
 import click
 import pycountry
 from babel import Locale
-from flask import Flask, Response, has_request_context, request
+from flask import Flask, Response, g, has_request_context, request
 from flask.cli import AppGroup
 from flask_babel import Babel, format_date, format_datetime, format_decimal, format_time, get_locale
+
+from campaign import links
 
 # Every language the interface and the mail are written in, each named in its own words.
 # English is the source language: its text is the msgid itself.
@@ -202,12 +206,30 @@ def switch_url(code: str) -> str:
     """This page's address in another language: the same path and query, with `lang` set.
 
     The link's `source` tag is left out: it belongs to the visitor who came
-    in with it, and the campaign page is rendered once for every visitor.
+    in with it, and so do the click ids and tags other sites add to links to
+    us (links.is_tracking). A page made once for every reader (within
+    `links_for_everyone()`) keeps nothing of the address but its path.
     """
     if not has_request_context():
         return "?" + urlencode({"lang": code})
-    kept = [(key, value) for key, value in request.args.items(multi=True) if key not in ("lang", "source")]
+    kept = [
+        (key, value)
+        for key, value in request.args.items(multi=True)
+        if key not in ("lang", "source") and not links.is_tracking(key)
+    ]
+    if g.get("links_for_everyone"):
+        kept = []
     return request.path + "?" + urlencode([*kept, ("lang", code)])
+
+
+@contextmanager
+def links_for_everyone() -> Iterator[None]:
+    """Within: the page being made is for every reader, so its links keep nothing of this address's query."""
+    g.links_for_everyone = True
+    try:
+        yield
+    finally:
+        g.links_for_everyone = False
 
 
 def link_values(language: str | None) -> dict[str, str]:

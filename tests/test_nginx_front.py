@@ -25,6 +25,7 @@ from sqlalchemy import select
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from bench.front import nginx_configuration as front_configuration
+from campaign import links
 from campaign.counts import fold as counts
 from campaign.i18n import LANGUAGES
 from campaign.ledger.heads import publish_heads
@@ -244,6 +245,33 @@ def test_the_front_knows_every_language_the_app_ships():
     assert set(re.findall(r"\^(\w+)\$", named.group(1))) == set(LANGUAGES)
     [tags] = re.findall(r"\(\?:\^\|,\)\\s\*\(([\w|]+)\)", conf)
     assert set(tags.split("|")) == set(LANGUAGES)
+
+
+def test_readers_of_a_shared_link_share_its_copy_whatever_click_id_they_carry(front, db, make_campaign):
+    """A link shared on a social network reaches each reader with a click id of their own appended
+    (fbclid=...): the cache keys on the address without them, or every reader would reach the app."""
+    make_campaign(slug="front-shared")
+    path = "/campaigns/front-shared?source=facebook"
+    clicks = [front.get(f"{path}&fbclid=IwAR{n}") for n in range(3)]
+    clicks += [front.get(f"{path}&utm_medium=social&gclid=Cj0K{n}") for n in range(2)]
+    assert [c.headers["x-cache-status"] for c in clicks] == ["MISS"] + ["HIT"] * 4
+    assert all(b'name="source" type="hidden" value="facebook"' in c.body for c in clicks)
+    assert not any(b"IwAR" in c.body or b"Cj0K" in c.body for c in clicks)
+    # Another source is another copy; so is the address with no parameter of ours.
+    other = front.get("/campaigns/front-shared?source=newsletter&fbclid=IwAR9")
+    assert other.headers["x-cache-status"] == "MISS" and b'value="newsletter"' in other.body
+    bare = [front.get("/campaigns/front-shared?fbclid=IwAR7"), front.get("/campaigns/front-shared")]
+    assert [b.headers["x-cache-status"] for b in bare] == ["MISS", "HIT"]
+    # A parameter of ours after a click id keeps the whole address as the key (a copy of its own).
+    odd = front.get("/campaigns/front-shared?fbclid=IwAR8&source=facebook")
+    assert odd.headers["x-cache-status"] == "MISS" and b'value="facebook"' in odd.body
+
+
+def test_the_front_strips_the_same_click_ids_the_app_ignores():
+    """deploy/nginx.conf's list of tracking parameters is campaign/links.py's."""
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    [names] = re.findall(r"\(\?:\(\?:([\w|\[\]+-]+)\)=\[\^&\]\*", conf)
+    assert set(names.split("|")) == links.TRACKING_PARAMETERS | {links.TRACKING_PREFIX + "[a-z_]+"}
 
 
 def test_an_answer_that_differs_by_more_than_the_language_is_not_shared(

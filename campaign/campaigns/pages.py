@@ -114,7 +114,8 @@ def _skeleton(view: CampaignView) -> list[str]:
     """The campaign page with marks where each request fills in its own parts, cut at the marks."""
     form = SignForm(formdata=None, meta={"csrf": False})
     marks = {"count": Markup(_COUNT), "comments_html": Markup(_COMMENTS)}  # noqa: S704 - constants
-    return _SPLIT.split(render(view, form, shown_at=_SHOWN, source=_SOURCE, **marks))
+    with i18n.links_for_everyone():  # made from one reader's request, kept for all
+        return _SPLIT.split(render(view, form, shown_at=_SHOWN, source=_SOURCE, **marks))
 
 
 def page_with_errors(view: CampaignView, form: SignForm) -> str:

@@ -102,6 +102,21 @@ def test_a_reader_who_carries_a_session_reads_the_same_bytes_which_do_not_vary_b
         assert "Cookie" not in answer.vary, answer.headers.get("Vary")
 
 
+@pytest.mark.parametrize("path", ["/campaigns/recognize", "/"])
+def test_what_one_reader_brings_in_the_address_never_reaches_another(app, db, make_campaign, path):
+    """A page made for every reader holds nothing of one reader's address: not the click id a social
+    network added to their link (it names their click), nor anything else they typed into it."""
+    make_campaign(slug="recognize")
+    mark = "IwAR-one-readers-click"
+    theirs = app.test_client().get(f"{path}?fbclid={mark}&utm_source=facebook&gclid={mark}")
+    others = app.test_client().get(path)
+    for answer in (theirs, others):
+        assert mark.encode() not in answer.data and b"utm_source" not in answer.data
+    if path != "/":  # the campaign page is made once for everyone, whatever its address carried
+        app.test_client().get(f"{path}?note=typed-by-one-reader")
+        assert b"typed-by-one-reader" not in app.test_client().get(path).data
+
+
 def test_a_visitor_signs_without_any_cookie(app, db, make_campaign):
     make_campaign(slug="recognize")
     browser = app.test_client(use_cookies=False)
