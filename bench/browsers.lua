@@ -1,8 +1,9 @@
 -- Readers of the campaign page as real browsers send them: each with its own spelling of a
 -- language preference (its region, its other languages and their weights: 120 spellings, over our
 -- four languages and others we do not ship) and cookies of its own (a session from a sign-in page,
--- another service's), as a surge of returning supporters would. A cache that kept a copy per
--- spelling, or per cookie, would send most of them to the app.
+-- another service's), as a surge of returning supporters would; a third of them come by a link
+-- shared on a social network, which appended a click id of each reader's own. A cache that kept a
+-- copy per spelling, per cookie or per click id would send most of them to the app.
 -- Arguments: path.
 local path, headers
 local spellings = {}
@@ -25,5 +26,9 @@ function request()
   counter = counter + 1
   headers["Accept-Language"] = spellings[(counter * 7919 + thread_id) % #spellings + 1]
   headers["Cookie"] = string.format("session=reader-%d-%d; _pk_id=%d", thread_id, counter % 1000, counter % 37)
-  return wrk.format("GET", path, headers)
+  local at = path
+  if counter % 3 == 0 then
+    at = string.format("%s?source=facebook&fbclid=IwAR%d-%d", path, thread_id, counter)
+  end
+  return wrk.format("GET", at, headers)
 end

@@ -176,7 +176,8 @@ def how(settings: Any) -> list[str]:
         "campaign page and count.json fetched through it, against the very bytes it served written to a "
         "file it serves from its static location; same wrk settings as (c). The page once more as "
         "real browsers ask for it (`bench/browsers.lua`): each request with one of 120 spellings of "
-        "Accept-Language (regions, other languages, weights; ours and others) and cookies of its own.",
+        "Accept-Language (regions, other languages, weights; ours and others) and cookies of its own, "
+        "a third by a shared link with a click id of their own (`?source=facebook&fbclid=...`).",
         "- (i) the real sign form posted to the app until every confirmation it owed was sent by the "
         "worker (the rate counts from the first request to the last `sent_at`), against "
         "`bench/bare_app.py`'s /sign-and-mail: the INSERT, then one email composed with `EmailMessage` "
