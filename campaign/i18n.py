@@ -212,13 +212,15 @@ def switch_url(code: str) -> str:
     """
     if not has_request_context():
         return "?" + urlencode({"lang": code})
-    kept = [
-        (key, value)
-        for key, value in request.args.items(multi=True)
-        if key not in ("lang", "source") and not links.is_tracking(key)
-    ]
-    if g.get("links_for_everyone"):
-        kept = []
+    kept = (
+        []
+        if g.get("links_for_everyone")
+        else [
+            (key, value)
+            for key, value in request.args.items(multi=True)
+            if key not in ("lang", "source") and not links.is_tracking(key)
+        ]
+    )
     return request.path + "?" + urlencode([*kept, ("lang", code)])
 
 
