@@ -115,6 +115,9 @@ def test_what_one_reader_brings_in_the_address_never_reaches_another(app, db, ma
     if path != "/":  # the campaign page is made once for everyone, whatever its address carried
         app.test_client().get(f"{path}?note=typed-by-one-reader")
         assert b"typed-by-one-reader" not in app.test_client().get(path).data
+    else:  # a page made for this request alone keeps its own parameters in its language links
+        page = app.test_client().get(f"{path}?page=2&fbclid={mark}").get_data(as_text=True)
+        assert "/?page=2&amp;lang=hy" in page and mark not in page
 
 
 def test_a_visitor_signs_without_any_cookie(app, db, make_campaign):
