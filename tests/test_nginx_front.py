@@ -262,6 +262,9 @@ def test_readers_of_a_shared_link_share_its_copy_whatever_click_id_they_carry(fr
     assert other.headers["x-cache-status"] == "MISS" and b'value="newsletter"' in other.body
     bare = [front.get("/campaigns/front-shared?fbclid=IwAR7"), front.get("/campaigns/front-shared")]
     assert [b.headers["x-cache-status"] for b in bare] == ["MISS", "HIT"]
+    # A mailer appends two of its own (the campaign's, the recipient's): up to three come off.
+    mailed = [front.get(f"{path}&utm_source=mail&mc_cid=c1&mc_eid={n}") for n in range(2)]
+    assert [m.headers["x-cache-status"] for m in mailed] == ["HIT", "HIT"]
     # A parameter of ours after a click id keeps the whole address as the key (a copy of its own).
     odd = front.get("/campaigns/front-shared?fbclid=IwAR8&source=facebook")
     assert odd.headers["x-cache-status"] == "MISS" and b'value="facebook"' in odd.body
@@ -270,8 +273,10 @@ def test_readers_of_a_shared_link_share_its_copy_whatever_click_id_they_carry(fr
 def test_the_front_strips_the_same_click_ids_the_app_ignores():
     """deploy/nginx.conf's list of tracking parameters is campaign/links.py's."""
     conf = (ROOT / "deploy" / "nginx.conf").read_text()
-    [names] = re.findall(r"\(\?:\(\?:([\w|\[\]+-]+)\)=\[\^&\]\*", conf)
-    assert set(names.split("|")) == links.TRACKING_PARAMETERS | {links.TRACKING_PREFIX + "[a-z_]+"}
+    lists = re.findall(r"\(\?:([\w|\[\]+-]+)\)=\[\^&\]\*\$", conf)
+    assert len(lists) == 6  # two patterns in each of the three maps that take one off the end
+    for names in lists:
+        assert set(names.split("|")) == links.TRACKING_PARAMETERS | {links.TRACKING_PREFIX + "[a-z_]+"}
 
 
 def test_an_answer_that_differs_by_more_than_the_language_is_not_shared(
