@@ -232,6 +232,12 @@ def test_browsers_that_prefer_one_language_share_its_copy_however_they_spell_it(
     plain = front.get(path)
     assert b'lang="en"' in german.body and b'lang="en"' in plain.body
     assert plain.headers["x-cache-status"] == "HIT"
+    # A language refused with a weight of zero is passed over; otherwise the first listed is taken
+    # (browsers list the most wanted first), whatever its weight.
+    refused = front.get(path, headers={"Accept-Language": "ru;q=0.000, fr;q=0.1"})
+    assert b'lang="fr"' in refused.body
+    faint = front.get(path, headers={"Accept-Language": "ru;q=0.001, fr"})
+    assert b'lang="ru"' in faint.body
     # The address's own language still wins over the browser's.
     chosen = front.get(path + "?lang=fr", headers={"Accept-Language": "hy"})
     assert b'lang="fr"' in chosen.body
