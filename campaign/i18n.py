@@ -227,11 +227,12 @@ def switch_url(code: str) -> str:
 @contextmanager
 def links_for_everyone() -> Iterator[None]:
     """Within: the page being made is for every reader, so its links keep nothing of this address's query."""
+    before = g.get("links_for_everyone", False)
     g.links_for_everyone = True
     try:
         yield
     finally:
-        g.links_for_everyone = False
+        g.links_for_everyone = before
 
 
 def link_values(language: str | None) -> dict[str, str]:
