@@ -24,6 +24,7 @@ NGINX = "/usr/sbin/nginx"
 SLUG = "recognize-artsakh"
 PLACEHOLDERS = (
     "CAMPAIGN_LISTEN",
+    "CAMPAIGN_LIMITER_LISTEN",
     "CAMPAIGN_UPSTREAM",
     "CAMPAIGN_STATIC_ROOT",
     "CAMPAIGN_CACHE_PATH",
@@ -50,6 +51,7 @@ def nginx_configuration(
     """
     values = {
         "CAMPAIGN_LISTEN": f"{HOST}:{listen}",
+        "CAMPAIGN_LIMITER_LISTEN": f"{HOST}:{free_port()}",
         "CAMPAIGN_UPSTREAM": f"{HOST}:{upstream}",
         "CAMPAIGN_STATIC_ROOT": str(static_root),
         "CAMPAIGN_CACHE_PATH": str(folder / "cache"),

@@ -1,30 +1,17 @@
-"""The production front: Debian's nginx with deploy/nginx.conf, before the app served over HTTP.
-
-deploy/nginx.conf is used as it is shipped, its placeholders filled in (where to listen, the app's
-address, the static folder, the cache folder, the log), inside a minimal main configuration of
-this test's own (pid file, temporary folders), as the official image wraps it in its own.
-"""
+"""The production front: Debian's nginx with deploy/nginx.conf, before the app served over HTTP
+(tests/support/front.py): what it keeps, for whom, and what it passes on."""
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
-import shutil
-import subprocess
-import threading
 import time
-import urllib.parse
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import BaseWSGIServer, make_server
 
-from bench.front import nginx_configuration as front_configuration
 from campaign import links
 from campaign.counts import fold as counts
 from campaign.i18n import LANGUAGES
@@ -33,11 +20,10 @@ from campaign.ledger.receipt_ids import receipt_for
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Signature
 from tests.ledger.test_receipts import confirm_and_follow
+from tests.support.front import Front, serving_front
 from tests.support.run import ROOT
 from tests.support.waiting import wait_until
-from tests.support.workers import free_port
 
-NGINX = "/usr/sbin/nginx"
 FORM = {
     "given_name": "Anahit",
     "family_name": "Petrosyan",
@@ -47,114 +33,11 @@ FORM = {
 }
 
 
-@dataclass
-class Answer:
-    """What nginx answered."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-def request(
-    port: int, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
-):
-    """One request to nginx on a fresh connection, no cookie kept, redirects not followed."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
-    finally:
-        connection.close()
-
-
-class LiveApp:
-    """The app served over HTTP on a port of its own, which the test can stop and start again."""
-
-    def __init__(self, app: Any, port: int) -> None:
-        self.app, self.port = app, port
-        self.server: BaseWSGIServer | None = None
-        self.thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Serve (again) on the same port."""
-        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        """Stop answering: connections to the port are refused."""
-        assert self.server is not None and self.thread is not None
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=10)
-        self.server = None
-
-
-@dataclass
-class Front:
-    """nginx before the live app."""
-
-    port: int
-    app: LiveApp
-    base_url: str
-    access_log: Path
-
-    def get(self, path: str, headers: dict[str, str] | None = None) -> Answer:
-        return request(self.port, "GET", path, headers=headers)
-
-    def post(self, path: str, fields: dict[str, str], headers: dict[str, str] | None = None) -> Answer:
-        body = urllib.parse.urlencode(fields).encode()
-        sent = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
-        return request(self.port, "POST", path, body=body, headers=sent)
-
-
-def nginx_configuration(folder: Path, listen: int, upstream: int) -> Path:
-    """deploy/nginx.conf with its placeholders filled in, inside a main configuration for this test
-    (the one `make bench` uses too)."""
-    return front_configuration(folder, listen, upstream, error_level="info")
-
-
 @pytest.fixture(scope="module")
 def front(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Front]:
     """nginx (Debian's) before the app, the app trusting one proxy hop and addressed through nginx."""
-    from campaign import create_app
-
-    assert Path(NGINX).exists(), "the front's tests need Debian's nginx: make nginx"
-    folder = tmp_path_factory.mktemp("nginx")
-    nginx_port, app_port = free_port(), free_port()
-    base_url = f"http://127.0.0.1:{nginx_port}"
-    live = LiveApp(create_app({"TESTING": True, "BASE_URL": base_url, "TRUSTED_PROXY_HOPS": 1}), app_port)
-    live.start()
-    configuration = nginx_configuration(folder, nginx_port, app_port)
-    check = subprocess.run(
-        [NGINX, "-t", "-c", str(configuration), "-e", str(folder / "error.log")], capture_output=True
-    )
-    assert check.returncode == 0, check.stderr.decode()
-    nginx = subprocess.Popen(
-        [NGINX, "-c", str(configuration), "-e", str(folder / "error.log"), "-g", "daemon off;"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until(lambda: _answers(nginx_port), timeout=10)
-        yield Front(nginx_port, live, base_url, folder / "access.log")
-    finally:
-        nginx.terminate()
-        nginx.wait(timeout=10)
-        if live.server is not None:
-            live.stop()
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _answers(port: int) -> bool:
-    """Whether nginx accepts connections yet."""
-    try:
-        request(port, "GET", "/static/favicon.svg")
-    except OSError:
-        return False
-    return True
+    with serving_front(tmp_path_factory.mktemp("nginx")) as running:
+        yield running
 
 
 @pytest.fixture
@@ -378,3 +261,15 @@ def test_the_access_log_keeps_no_client_address_query_or_personal_token(front, d
     assert '"GET /my/... HTTP/1.1"' in logged
     assert "a-personal-token-123" not in logged and "newsletter-42" not in logged and "lang=fr" not in logged
     assert "127.0.0.1" not in logged
+
+
+def test_docker_compose_fills_in_every_placeholder_of_the_front():
+    """The official image fills in only the variables its environment sets: one left out would
+    reach nginx as written, and nginx would not start."""
+    import yaml
+
+    from bench.front import PLACEHOLDERS
+
+    written = set(re.findall(r"\$\{(CAMPAIGN_[A-Z_]+)\}", (ROOT / "deploy" / "nginx.conf").read_text()))
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert set(compose["services"]["nginx"]["environment"]) == written == set(PLACEHOLDERS)

@@ -1,0 +1,161 @@
+"""The front's limiter (deploy/nginx.conf): reads the cache cannot answer are budgeted per client,
+cache hits and signatures never are.
+
+nginx here takes the client's address from the X-Forwarded-For the test sends, as it would from a
+CDN it trusts, so that one test can be many clients (tests/support/front.py).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from campaign.signing.models import Signature
+from tests.support.front import Answer, Front, serving_front
+from tests.test_nginx_front import FORM
+
+# deploy/nginx.conf's budget for the shared pages: 10 a second, 50 at once.
+SHARED_RATE, SHARED_BURST = 10, 50
+OWN_PAGE = {"Origin": "", "Sec-Fetch-Site": "same-origin"}
+
+
+@pytest.fixture(scope="module")
+def front(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Front]:
+    with serving_front(tmp_path_factory.mktemp("nginx-limits"), trusted_client_header=True) as running:
+        yield running
+
+
+def as_client(address: str, **headers: str) -> dict[str, str]:
+    return {"X-Forwarded-For": address, **headers}
+
+
+def spend_budget(
+    front: Front, addresses: list[str], path: str, most: int = 400
+) -> tuple[list[Answer], float]:
+    """Ask for addresses nobody asked for before, from these clients in turn, until one is refused;
+    the answers and the seconds it took."""
+    started, answers = time.monotonic(), []
+    for number in range(most):
+        address = addresses[number % len(addresses)]
+        answers.append(front.get(f"{path}{number}-{time.monotonic_ns()}", headers=as_client(address)))
+        if answers[-1].status == 429:
+            break
+    return answers, time.monotonic() - started
+
+
+def within_one_budget(answered: int, elapsed: float) -> bool:
+    """Whether this many answers fit one client's budget for the shared pages in that time (two
+    clients' budgets would hold twice the burst)."""
+    return SHARED_BURST <= answered <= SHARED_BURST + SHARED_RATE * elapsed + 1
+
+
+def test_one_client_cannot_make_the_app_render_page_after_page(front, db, make_campaign):
+    make_campaign(slug="limits-busted", title="Busted by queries")
+    before = len(front.app.arrivals)
+    # Each address unseen, so each a miss; a header naming another client changes nothing.
+    started, answers = time.monotonic(), []
+    for number in range(400):
+        answers.append(
+            front.get(
+                f"/campaigns/limits-busted?x={number}",
+                headers=as_client("203.0.113.7", **{"X-Campaign-Client": f"someone-{number}"}),
+            )
+        )
+        if answers[-1].status == 429:
+            break
+    rendered, refused = answers[:-1], answers[-1]
+    assert refused.status == 429 and {a.status for a in rendered} == {200}
+    assert within_one_budget(len(rendered), time.monotonic() - started)
+    # The app made only the pages that were answered.
+    reached = [a for a in front.app.arrivals[before:] if a.path == "/campaigns/limits-busted"]
+    assert len(reached) == len(rendered)
+    # The refusal says why and when to come back, in the site's four languages, and is not kept:
+    # another client (with a budget of its own) asking the same address gets the page.
+    assert refused.headers["retry-after"] == "10" and refused.headers["cache-control"] == "no-store"
+    text = refused.body.decode()
+    assert "Too many requests" in text and "Trop de requêtes" in text
+    assert "Слишком много запросов" in text and "Չափազանց շատ հարցումներ" in text
+    again = front.get(f"/campaigns/limits-busted?x={len(answers) - 1}", headers=as_client("198.51.100.21"))
+    assert again.status == 200 and b"Busted by queries" in again.body
+
+    # The same client still reads what the cache keeps, and still signs.
+    cached = front.get("/campaigns/limits-busted?x=0", headers=as_client("203.0.113.7"))
+    assert cached.status == 200 and cached.headers["x-cache-status"] == "HIT"
+    own_page = {**OWN_PAGE, "Origin": front.base_url}
+    signed = front.post("/campaigns/limits-busted/sign", FORM, headers=as_client("203.0.113.7", **own_page))
+    assert signed.status == 303
+    db.session.expire_all()
+    assert len(db.session.execute(select(Signature)).scalars().all()) == 1
+
+
+def test_readers_behind_one_address_share_the_kept_page_without_limit(front, db, make_campaign):
+    """A mobile network puts thousands of readers behind one address: they read the kept copy."""
+    make_campaign(slug="limits-crowd")
+    answers = [front.get("/campaigns/limits-crowd", headers=as_client("192.0.2.44")) for _ in range(300)]
+    assert {a.status for a in answers} == {200}
+    polls = "/campaigns/limits-crowd/count.json"
+    count = [front.get(polls, headers=as_client("192.0.2.44")) for _ in range(300)]
+    assert {a.status for a in count} == {200}
+
+
+def test_a_page_that_does_not_exist_costs_the_same_budget(front, db):
+    answers, elapsed = spend_budget(front, ["203.0.113.80"], "/campaigns/no-such-campaign-")
+    assert answers[-1].status == 429 and {a.status for a in answers[:-1]} == {404}
+    assert within_one_budget(len(answers) - 1, elapsed)
+
+
+@pytest.mark.parametrize(
+    ("first", "same_network", "other_network"),
+    [
+        ("2001:db8:1:2::1", "2001:db8:1:2:ffff:1:2:3", "2001:db8:1:3::1"),
+        # The /64's zeros written as "::", or not, by how the rest of the address falls.
+        ("2001:db8::1", "2001:db8:0:0:abcd:1:2:3", "2001:db8:0:1::1"),
+        ("2001:db8:7::5", "2001:db8:7:0:1:2:3:4", "2001:db8:7:1:1:2:3:4"),
+        ("2001::1", "2001:0:0:0:5:6:7:8", "2001:0:0:1::1"),
+        ("2001::1:2:3:4:5", "2001:0:0:1:ffff::", "2001:0:0:2:1:2:3:4"),
+    ],
+)
+def test_an_ipv6_network_is_one_client(front, db, first, same_network, other_network):
+    """Whoever holds one IPv6 address holds its whole /64: a budget per address would be none."""
+    path = f"/campaigns/no-such-{first.replace(':', '-')}-"
+    answers, elapsed = spend_budget(front, [first, same_network], path)
+    assert answers[-1].status == 429
+    assert within_one_budget(len(answers) - 1, elapsed)
+    assert front.get(f"{path}elsewhere", headers=as_client(other_network)).status == 404
+
+
+def test_pages_each_signer_opens_have_room_for_a_crowd_behind_one_address(front, db, make_campaign):
+    """The thank-you pages, confirmation links and receipts are made for each signer: one address
+    may open many of them, faster than a person could, before it waits or is refused."""
+    make_campaign(slug="limits-signers")
+    answers = [
+        front.get(path, headers=as_client("192.0.2.99"))
+        for _ in range(45)
+        for path in ("/campaigns/limits-signers/check-your-inbox", f"/confirm/no-token-{time.monotonic_ns()}")
+    ]
+    assert 429 not in {a.status for a in answers}
+    assert {a.status for a in answers[::2]} == {200}
+
+
+def test_the_app_sees_the_reader_the_front_saw(front, db, make_campaign):
+    """Through the limiter the app is told the client once (one hop, TRUSTED_PROXY_HOPS=1), the
+    request's id, and nothing of the limiter's own."""
+    make_campaign(slug="limits-hops")
+    before = len(front.app.arrivals)
+    inbox = "/campaigns/limits-hops/check-your-inbox"
+    answer = front.get(inbox, headers=as_client("198.51.100.61"))
+    assert answer.status == 200
+    [arrival] = [a for a in front.app.arrivals[before:] if a.path == inbox]
+    assert arrival.headers["x-forwarded-for"].split(",")[-1].strip() == "198.51.100.61"
+    assert "127.0.0.1" not in arrival.headers["x-forwarded-for"]
+    assert arrival.headers["x-request-id"] == answer.headers["x-request-id"]
+    assert "x-campaign-client" not in arrival.headers
+    # A POST goes to the app straight, as it was.
+    front.post("/campaigns/limits-hops/sign", FORM, headers=as_client("198.51.100.61"))
+    [posted] = [a for a in front.app.arrivals[before:] if a.path == "/campaigns/limits-hops/sign"]
+    assert posted.headers["x-forwarded-for"].split(",")[-1].strip() == "198.51.100.61"
+    assert "x-campaign-client" not in posted.headers
