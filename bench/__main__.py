@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime
 
 from bench import (
+    busters,
     endtoend,
     exports,
     freshness,
@@ -44,6 +45,7 @@ def main() -> int:
         tokens = attempt(results, "(d) prepare pending signatures", lambda: freshness.prepare(stack, app))
         medium = attempt(results, "export: prepare 100,000 signatures", lambda: exports.prepare(stack, app))
         surge_tokens = attempt(results, "(j) prepare the surge", lambda: viewers.prepare(stack, app))
+        busted = attempt(results, "(k) prepare the busted campaign", lambda: busters.prepare(app))
         harness.start_services(stack)
         nginx = attempt(results, "(h) start nginx before the app", lambda: front.start(stack))
         results.page = attempt(results, "(c) page views", lambda: throughput.page_views(stack))
@@ -61,6 +63,8 @@ def main() -> int:
             results.surge = attempt(
                 results, "(j) 100,000 viewers", lambda: viewers.run(stack, nginx, surge_tokens)
             )
+        if nginx is not None and busted is not None:
+            results.busted = attempt(results, "(k) a cache-buster", lambda: busters.run(stack, nginx))
         results.mail = attempt(results, "(g) mail out", lambda: mailout.run(stack, app))
         if populated is not None and medium is not None:
             results.export_sizes = (exports.MEDIUM_ROWS, populated.rows)

@@ -1,11 +1,12 @@
-"""The report's lines for the front (h), sign end to end (i) and the surge (j), each against its baseline."""
+"""The report's lines for the front (h), sign end to end (i), the surge (j) and the cache-buster (k),
+each against its baseline."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from bench import disk, stats
+from bench import busters, disk, stats
 from bench.report import Row, _check, _number, _verdict
 from bench.viewers import CONFIRM_THREADS, SIGN_THREADS
 
@@ -92,6 +93,25 @@ def rows(results: Any) -> list[Row]:
                 ),
             )
         )
+    busted = results.busted
+    if busted is not None and busted.rounds:
+        alone, with_buster = busted.p99("alone"), busted.p99("busted")
+        table.append(
+            Row(
+                f"(k) signing at {_number(results.settings.viewer_sign_rate)}/s while one client busts the "
+                f"cache ({_number(results.settings.buster_rate)}/s offered, a fresh query each), through "
+                "nginx: signing p99",
+                f"{_number(with_buster, 1)} ms (the buster's pages made {_number(busted.pages_made, 1)}/s, "
+                f"{_number(busted.refused)}/s refused)",
+                f"{_number(alone, 1)} ms (no buster, same round)",
+                _number(stats.ratio(alone, with_buster), 2),
+                "p99 < 200 ms, no errors, buster within its budget "
+                f"({busters.BUDGET_RATE}/s, {busters.BUDGET_BURST} at once)",
+                _verdict(
+                    _check(with_buster, with_buster < 200 and busted.errors == 0 and busted.within_budget)
+                ),
+            )
+        )
     return table
 
 
@@ -164,6 +184,20 @@ def details(results: Any) -> list[str]:
                 + ", ".join(f"{name} {cores:.2f}" for name, cores in busiest if cores >= 0.01)
             )
         lines.append("")
+    busted = results.busted
+    if busted is not None:
+        lines.append("The cache-buster (signing p50/p99 ms alone, then with the buster; what it got):")
+        lines += [
+            f"- round {n}: {r.alone.p50_ms:.1f}/{r.alone.p99_ms:.1f} vs {r.busted.p50_ms:.1f}/"
+            f"{r.busted.p99_ms:.1f}; signers' answers {dict(sorted(r.busted.statuses.items()))}; buster "
+            f"{r.buster.requests:,} requests ({r.pages_made:.1f}/s made, {r.refused:,.0f}/s refused, "
+            f"p99 {r.buster.p99_ms:.1f} ms); cores "
+            + ", ".join(f"{k} {v:.2f}" for k, v in sorted(r.cores.items(), key=lambda i: -i[1]) if v >= 0.05)
+            + (f"; {r.disk_alone.brief()} alone" if r.disk_alone else "")
+            + (f", {r.disk_busted.brief()} busted" if r.disk_busted else "")
+            for n, r in enumerate(busted.rounds, start=1)
+        ]
+        lines.append("")
     return lines
 
 
@@ -195,4 +229,9 @@ def how(settings: Any) -> list[str]:
         f"commit; syncs over {disk.STALL_MS:g} ms are the disk's stalls, which every commit waiting then "
         "shares. The rounds name them, and (j) splits its signers into those due during a stall (or the "
         f"{disk.DRAIN_S:g} s after it) and the rest.",
+        f"- (k) each round {settings.buster_seconds:g} s of the sign form posted through nginx at "
+        f"{settings.viewer_sign_rate:g}/s as in (j), alone, then again while wrk "
+        f"({settings.buster_connections} connections) asks for the campaign page from one address, a "
+        "query nobody asked for before each time (`bench/bust.lua`). The goal is the surge's signing "
+        "goal, kept with the buster; the ratio is the p99 alone over the p99 busted (1 = untouched).",
     ]

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bench import stats
+from bench.busters import BusterResult
 from bench.endtoend import EndToEndResult
 from bench.exports import ExportResult
 from bench.freshness import FreshResult
@@ -49,6 +50,7 @@ class Results:
     front: FrontResult | None = None
     end_to_end: EndToEndResult | None = None
     surge: ViewerResult | None = None
+    busted: BusterResult | None = None
     errors: dict[str, str] = field(default_factory=dict)
 
 

@@ -45,6 +45,11 @@ class Settings:
     # Confirmations during the surge, so that the count moves and its freshness can be seen.
     viewer_confirm_rate: float = field(default_factory=lambda: _float("BENCH_VIEWER_CONFIRM_RATE", 20))
     viewer_seconds: float = field(default_factory=lambda: _float("BENCH_VIEWER_SECONDS", 30))
+    # (k) one client busting the cache while people sign at viewer_sign_rate: seconds of each half,
+    # and the requests a second it offers (about what the app can render on two cores).
+    buster_seconds: float = field(default_factory=lambda: _float("BENCH_BUSTER_SECONDS", 10))
+    buster_rate: float = field(default_factory=lambda: _float("BENCH_BUSTER_RATE", 2000))
+    buster_connections: int = field(default_factory=lambda: _int("BENCH_BUSTER_CONNECTIONS", 32))
 
     @property
     def workers(self) -> int:

@@ -177,7 +177,7 @@ def run(stack: Stack, front: Front, tokens: list[str]) -> ViewerResult:
     threads = [threading.Thread(target=viewers)]
     threads += [
         threading.Thread(
-            target=_sign,
+            target=sign,
             args=(front.port, stack.app_url, sign_body, started + j / settings.viewer_sign_rate),
             kwargs={
                 "interval": sign_interval,
@@ -220,7 +220,7 @@ def run(stack: Stack, front: Front, tokens: list[str]) -> ViewerResult:
     return result
 
 
-def _sign(
+def sign(
     port: int,
     origin: str,
     body: str,
@@ -231,6 +231,7 @@ def _sign(
     into: Signers,
     lock: threading.Lock,
     index: int,
+    slug: str = SLUG,
 ) -> None:
     """Post the sign form at first_at, first_at + interval, ... until the deadline, through nginx."""
     connection = http.client.HTTPConnection(HOST, port, timeout=30)
@@ -250,7 +251,7 @@ def _sign(
         try:
             connection.request(
                 "POST",
-                f"/campaigns/{SLUG}/sign",
+                f"/campaigns/{slug}/sign",
                 body=f"{body}{index}-{n}%40m{(n * SIGN_THREADS + index) % 997}.example.org",
                 headers=headers,
             )
