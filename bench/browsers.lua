@@ -10,7 +10,8 @@ local spellings = {}
 
 function init(args)
   path = args[1]
-  headers = {}
+  -- Every browser takes compressed pages.
+  headers = {["Accept-Encoding"] = "gzip, deflate, br, zstd"}
   local firsts = {"hy-AM", "hy", "ru-RU", "ru", "fr-FR", "fr-CA", "fr-BE", "en-US", "en-GB", "en-CA",
     "de-DE", "es-ES", "it-IT", "ar-LB", "fa-IR"}
   local others = {"", ",en-US;q=0.9,en;q=0.8", ",en;q=0.9", ",ru;q=0.8", ",hy;q=0.7,en;q=0.5",

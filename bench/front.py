@@ -21,6 +21,8 @@ from bench.measure import Pair, with_cpu
 from bench.stack import HOST, ROOT, Child, Stack, free_port
 
 NGINX = "/usr/sbin/nginx"
+# What browsers send as Accept-Encoding.
+BROWSER_ENCODINGS = "gzip, deflate, br, zstd"
 SLUG = "recognize-artsakh"
 PLACEHOLDERS = (
     "CAMPAIGN_LISTEN",
@@ -154,11 +156,11 @@ def start(stack: Stack) -> Front:
             time.sleep(0.1)
 
 
-def get(port: int, path: str) -> tuple[int, dict[str, str], bytes]:
-    """One GET on a fresh connection: status, headers (lower-case names), body."""
+def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """One GET on a fresh connection: status, headers (lower-case names), body (as sent)."""
     connection = http.client.HTTPConnection(HOST, port, timeout=10)
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers=headers or {})
         response = connection.getresponse()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
     finally:
@@ -186,7 +188,9 @@ def pages(stack: Stack, front: Front) -> FrontResult:
         "browsers": (f"/campaigns/{SLUG}", "browsers.lua"),
     }
     for name, (path, script) in targets.items():
-        status, _headers, body = get(front.port, path)
+        # As browsers ask (the page comes compressed, as the app made it once), and its very bytes
+        # for the static file.
+        status, _headers, body = get(front.port, path, {"Accept-Encoding": BROWSER_ENCODINGS})
         if status != 200:
             raise RuntimeError(f"GET {path} through nginx answered {status}")
         static_name = "count.json" if name == "count" else "campaign.html"
@@ -197,7 +201,14 @@ def pages(stack: Stack, front: Front) -> FrontResult:
 
         def load(at: str, duration: float, script: str = script) -> wrk.WrkResult:
             """One wrk run of the target's script through nginx."""
-            return wrk.run(front.url + at, script, [at], duration, settings.wrk_threads, settings.connections)
+            return wrk.run(
+                front.url + at,
+                script,
+                [at, BROWSER_ENCODINGS],
+                duration,
+                settings.wrk_threads,
+                settings.connections,
+            )
 
         load(path, settings.warmup)
         load(static_path, settings.warmup)

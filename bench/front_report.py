@@ -207,8 +207,10 @@ def how(settings: Any) -> list[str]:
         "- (h) Debian's nginx with `deploy/nginx.conf` (placeholders filled in by `bench/front.py`, as in "
         "tests/test_nginx_front.py; `worker_processes auto`; nginx takes the client address from the "
         "load generator's X-Forwarded-For, as from a trusted CDN) before the app's gunicorn. The "
-        "campaign page and count.json fetched through it, against the very bytes it served written to a "
-        "file it serves from its static location; same wrk settings as (c). The page once more as "
+        "campaign page and count.json fetched through it as browsers ask (`Accept-Encoding: gzip, deflate, "
+        "br, zstd`: the page comes as the app compressed it once, count.json is too small to compress), "
+        "against the very bytes it served written to a file it serves from its static location; same "
+        "wrk settings as (c). The page once more as "
         "real browsers ask for it (`bench/browsers.lua`): each request with one of 120 spellings of "
         "Accept-Language (regions, other languages, weights; ours and others) and cookies of its own, "
         "a third by a shared link with a click id of their own (`?source=facebook&fbclid=...`).",

@@ -1,10 +1,13 @@
 -- GETs one page as new visitors would (no cookie), each from a distinct client address.
--- Arguments: path.
+-- Arguments: path, and the encodings the client takes (Accept-Encoding), if any.
 local path, headers
 
 function init(args)
   path = args[1]
   headers = {}
+  if args[2] then
+    headers["Accept-Encoding"] = args[2]
+  end
 end
 
 function request()

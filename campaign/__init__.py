@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from campaign import accounts, config, database, dispatch, i18n, logs, proxies, security
+from campaign import accounts, compression, config, database, dispatch, i18n, logs, proxies, security
 from campaign.extensions import csrf, db, migrate
 from campaign.taskqueue import celery_init_app
 
@@ -51,6 +51,9 @@ def _build_app(test_config: Mapping[str, Any] | None) -> Flask:
     i18n.init_app(app)
     celery_init_app(app)
     dispatch.init_app(app)
+    # Public answers compressed once (campaign/compression.py): registered first, it runs after
+    # security's own hook has decided what is public.
+    compression.init_app(app)
     security.init_app(app)
     accounts.init_app(app)
     # X-Forwarded-For read for exactly TRUSTED_PROXY_HOPS proxies, never more (campaign/proxies.py).

@@ -153,6 +153,11 @@ def is_private(response: Response) -> bool:
     return current_app.config["SESSION_COOKIE_NAME"] in request.cookies or session.modified
 
 
+def is_public(response: Response) -> bool:
+    """Whether an answer is the same for everyone: its view said so, and nothing made it private."""
+    return "public" in _directives(response.headers.get("Cache-Control"))
+
+
 @functools.lru_cache(maxsize=64)
 def _directives(cache_control: str | None) -> frozenset[str]:
     """The directives' names of a Cache-Control header (the few that views write, parsed once each)."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import time
@@ -273,3 +274,23 @@ def test_docker_compose_fills_in_every_placeholder_of_the_front():
     written = set(re.findall(r"\$\{(CAMPAIGN_[A-Z_]+)\}", (ROOT / "deploy" / "nginx.conf").read_text()))
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     assert set(compose["services"]["nginx"]["environment"]) == written == set(PLACEHOLDERS)
+
+
+def test_the_front_keeps_one_compressed_copy_for_every_reader(front, db, make_campaign):
+    """The app compresses the page once; nginx serves that copy to readers who take gzip (behind a
+    proxy too) and unpacks it for those who do not."""
+    make_campaign(slug="front-gzip", title="Compressed once")
+    before = len(front.app.arrivals)
+    packed = front.get("/campaigns/front-gzip", headers={"Accept-Encoding": "gzip, deflate, br"})
+    plain = front.get("/campaigns/front-gzip")
+    proxied = front.get(
+        "/campaigns/front-gzip", headers={"Accept-Encoding": "gzip", "Via": "1.1 office-proxy"}
+    )
+    assert packed.status == plain.status == proxied.status == 200
+    assert packed.headers["content-encoding"] == proxied.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert gzip.decompress(packed.body) == plain.body and b"Compressed once" in plain.body
+    assert proxied.body == packed.body and len(packed.body) * 3 < len(plain.body)
+    assert [plain.headers["x-cache-status"], proxied.headers["x-cache-status"]] == ["HIT", "HIT"]
+    [made] = [a for a in front.app.arrivals[before:] if a.path == "/campaigns/front-gzip"]
+    assert made.headers["accept-encoding"] == "gzip"
