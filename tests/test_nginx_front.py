@@ -8,6 +8,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -59,6 +60,28 @@ def test_static_files_are_served_by_nginx_with_long_cache_headers(front):
     # Not the app's answer: the app would add its Content-Security-Policy to every file.
     assert "content-security-policy" not in answer.headers
     assert front.get("/static/no-such-file.css").status == 404
+
+
+def test_static_files_go_compressed_to_readers_who_take_gzip(front):
+    """As compressed once beside themselves (make static-gz), not by nginx on every request."""
+    script = "/static/vendor/altcha/altcha.min.js"
+    source = (ROOT / script.lstrip("/")).read_bytes()
+    packed = front.get(script, headers={"Accept-Encoding": "gzip, deflate, br"})
+    plain = front.get(script)
+    assert packed.headers["content-encoding"] == "gzip" and "Accept-Encoding" in packed.headers["vary"]
+    assert gzip.decompress(packed.body) == plain.body == source
+    assert "content-encoding" not in plain.headers and len(packed.body) * 2 < len(source)
+    assert "max-age=3600" in packed.headers["cache-control"]
+
+
+def test_each_compressed_static_file_is_its_source_compressed():
+    """A .gz left behind by a change to its source would give gzip readers the old file."""
+    folder = ROOT / "static"
+    sources = {p for pattern in ("*.css", "*.js", "*.svg") for p in folder.rglob(pattern)}
+    packed = set(folder.rglob("*.gz"))
+    assert {Path(f"{p}.gz") for p in sources} == packed, "run `make static-gz` and commit the .gz files"
+    stale = [p.name for p in sources if gzip.decompress(Path(f"{p}.gz").read_bytes()) != p.read_bytes()]
+    assert stale == [], "run `make static-gz` and commit the .gz files"
 
 
 def test_the_campaign_page_is_served_from_the_cache_on_a_second_request(front, db, make_campaign):
