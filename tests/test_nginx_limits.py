@@ -29,6 +29,14 @@ def front(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Front]
         yield running
 
 
+@pytest.fixture(scope="module")
+def behind_own_proxy(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Front]:
+    """nginx as docker-compose runs it behind a TLS proxy on the host: told nothing of the proxy,
+    which reaches it from loopback (or Docker's private network) and appends the client's address."""
+    with serving_front(tmp_path_factory.mktemp("nginx-own-proxy")) as running:
+        yield running
+
+
 def as_client(address: str, **headers: str) -> dict[str, str]:
     return {"X-Forwarded-For": address, **headers}
 
@@ -159,3 +167,28 @@ def test_the_app_sees_the_reader_the_front_saw(front, db, make_campaign):
     [posted] = [a for a in front.app.arrivals[before:] if a.path == "/campaigns/limits-hops/sign"]
     assert posted.headers["x-forwarded-for"].split(",")[-1].strip() == "198.51.100.61"
     assert "x-campaign-client" not in posted.headers
+
+
+def test_clients_behind_a_proxy_of_ours_each_have_their_own_budget(behind_own_proxy, db):
+    """Behind a TLS proxy on the host every connection comes from one address: budgeted by it,
+    the proxy's readers would share one budget. The client is the address it appended."""
+    front = behind_own_proxy
+    answers, elapsed = spend_budget(front, ["192.0.2.10"], "/campaigns/no-such-behind-proxy-")
+    assert answers[-1].status == 429 and within_one_budget(len(answers) - 1, elapsed)
+    # What the client wrote itself before the proxy's entry changes nothing.
+    forged = front.get("/campaigns/no-such-x", headers=as_client("192.0.2.200, 192.0.2.10"))
+    assert forged.status == 429
+    assert front.get("/campaigns/no-such-y", headers=as_client("192.0.2.11")).status == 404
+
+
+def test_a_client_of_its_own_cannot_choose_who_it_is(front, db):
+    """Reaching nginx from a public address, a client's X-Forwarded-For is its own claim: a fresh
+    one on every request buys no fresh budget."""
+    started, answers = time.monotonic(), []
+    for number in range(400):
+        claimed = f"10.9.{number // 250}.{number % 250 + 1}, 203.0.113.90"
+        answers.append(front.get(f"/campaigns/no-such-claim-{number}", headers=as_client(claimed)))
+        if answers[-1].status == 429:
+            break
+    assert answers[-1].status == 429
+    assert within_one_budget(len(answers) - 1, time.monotonic() - started)
