@@ -181,6 +181,21 @@ def test_clients_behind_a_proxy_of_ours_each_have_their_own_budget(behind_own_pr
     assert front.get("/campaigns/no-such-y", headers=as_client("192.0.2.11")).status == 404
 
 
+@pytest.mark.parametrize(
+    ("spellings", "someone_else"),
+    [
+        (["192.0.2.30:1111", "192.0.2.30:2222", "192.0.2.30"], "192.0.2.31:1111"),
+        (["[2001:db8:9::1]:443", "[2001:db8:9::2]:80"], "[2001:db8:10::1]:443"),
+    ],
+)
+def test_the_port_a_proxy_of_ours_appends_is_no_new_client(behind_own_proxy, db, spellings, someone_else):
+    """Some proxies append the client's port too: each connection would be a client of its own."""
+    path = f"/campaigns/no-such-port-{spellings[0][:6]}-"
+    answers, elapsed = spend_budget(behind_own_proxy, spellings, path)
+    assert answers[-1].status == 429 and within_one_budget(len(answers) - 1, elapsed)
+    assert behind_own_proxy.get(f"{path}else", headers=as_client(someone_else)).status == 404
+
+
 def test_a_client_of_its_own_cannot_choose_who_it_is(front, db):
     """Reaching nginx from a public address, a client's X-Forwarded-For is its own claim: a fresh
     one on every request buys no fresh budget."""
