@@ -4,14 +4,14 @@
 -- another service's), as a surge of returning supporters would; a third of them come by a link
 -- shared on a social network, which appended a click id of each reader's own. A cache that kept a
 -- copy per spelling, per cookie or per click id would send most of them to the app.
--- Arguments: path.
+-- Arguments: path, the encodings browsers take (Accept-Encoding).
 local path, headers
 local spellings = {}
 
 function init(args)
   path = args[1]
   -- Every browser takes compressed pages.
-  headers = {["Accept-Encoding"] = "gzip, deflate, br, zstd"}
+  headers = {["Accept-Encoding"] = args[2]}
   local firsts = {"hy-AM", "hy", "ru-RU", "ru", "fr-FR", "fr-CA", "fr-BE", "en-US", "en-GB", "en-CA",
     "de-DE", "es-ES", "it-IT", "ar-LB", "fa-IR"}
   local others = {"", ",en-US;q=0.9,en;q=0.8", ",en;q=0.9", ",ru;q=0.8", ",hy;q=0.7,en;q=0.5",

@@ -67,7 +67,7 @@ class SessionCookies(SecureCookieSessionInterface):
         was made no-store), and a cache that honours Vary would keep a copy per reader's cookies.
         """
         super().save_session(app, session, response)
-        if "public" in _directives(response.headers.get("Cache-Control")) and "Vary" in response.headers:
+        if is_public(response) and "Vary" in response.headers:
             # Not response.vary.discard("Cookie"): werkzeug 3.1's HeaderSet.remove drops only the
             # lowercase spelling from the header it writes back.
             kept = [value for value in response.vary if value.lower() != "cookie"]
@@ -145,7 +145,7 @@ def is_private(response: Response) -> bool:
     """
     if request.endpoint == "static":
         return False
-    if "public" in _directives(response.headers.get("Cache-Control")):
+    if is_public(response):
         # A public answer must set no cookie: a shared cache would hand it to everyone.
         return current_app.session_interface.should_set_cookie(current_app, session)
     if request.path.startswith("/api/"):
@@ -154,7 +154,7 @@ def is_private(response: Response) -> bool:
 
 
 def is_public(response: Response) -> bool:
-    """Whether an answer is the same for everyone: its view said so, and nothing made it private."""
+    """Whether an answer says it is the same for everyone (Cache-Control: public)."""
     return "public" in _directives(response.headers.get("Cache-Control"))
 
 
