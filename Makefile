@@ -96,8 +96,12 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --silent --no-audit --no-fund
 	touch $@
 
+# Two pytest processes (pytest-xdist), each with a database, Redis prefix, worker and SMTP server of
+# its own; tests/conftest.py gives the tests of whole processes to one of them, one at a time.
+# TEST_PROCESSES=0 runs the suite in one process.
+TEST_PROCESSES ?= 2
 pytest: install browser nginx node_modules/.installed
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadgroup
 
 test: lint pytest
 

@@ -17,7 +17,15 @@ import redis
 from sqlalchemy.exc import OperationalError
 
 # Imported before anything that may import the app: it sets the environment the app reads.
-from tests.support.run import DATABASE_NAME, INSTANCE, POSTGRES_ADMIN_URL, REDIS_URL, forget_caches
+from tests.support.run import (
+    DATABASE_NAME,
+    INSTANCE,
+    POSTGRES_ADMIN_URL,
+    REDIS_URL,
+    check_whole_processes_grouped,
+    forget_caches,
+    whole_processes_first,
+)
 
 # isort: split
 from tests.support.accounts import API_PASSWORD
@@ -29,6 +37,20 @@ from tests.support.workers import free_port, start_celery
 
 # The browser and site fixtures of the page tests.
 pytest_plugins = ["tests.support.browser"]
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own, which reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist's loadgroup (`make test`), the tests of whole processes go first, to one
+    process (xdist's worker processes, which collect, see `loadgroup` set and `dist` as "no")."""
+    if getattr(config.option, "loadgroup", False):
+        whole_processes_first(items)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Under loadgroup, check that pytest-xdist did group them."""
+    if getattr(session.config.option, "loadgroup", False):
+        check_whole_processes_grouped(session.items)
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
+import pytest
 import redis
 
 RUN_ID = uuid.uuid4().hex[:10]
@@ -57,3 +58,38 @@ def forget_caches() -> None:
     if cached:
         client.delete(*cached)
     client.close()
+
+
+# The folders whose tests start, stop and kill whole processes (workers, beats, servers) or drive
+# a browser through whole stories, with deadlines of a few seconds.
+WHOLE_PROCESS_FOLDERS = ("faults", "e2e")
+
+
+def whole_processes_first(items: list[pytest.Item]) -> None:
+    """Put the whole-process tests in one pytest-xdist group, collected first.
+
+    `make test` runs two pytest processes (`--dist loadgroup`): the group goes to one of them
+    from the start, one test at a time, while the other takes the rest, so no two of these
+    tests share the machine's cores at once and the two processes finish together.
+    """
+    heavy = [item for item in items if item.path.parent.name in WHOLE_PROCESS_FOLDERS]
+    light = [item for item in items if item.path.parent.name not in WHOLE_PROCESS_FOLDERS]
+    for item in heavy:
+        item.add_marker(pytest.mark.xdist_group("whole-processes"))
+    items[:] = heavy + light
+
+
+def check_whole_processes_grouped(items: list[pytest.Item]) -> None:
+    """Fail the run when pytest-xdist did not group the whole-process tests (it marks a group
+    in the test's id: pytest 9.2 ignores that, pytest-xdist#1386) rather than let them share the
+    cores unnoticed."""
+    ungrouped = [
+        item.nodeid
+        for item in items
+        if item.path.parent.name in WHOLE_PROCESS_FOLDERS and not item.nodeid.endswith("@whole-processes")
+    ]
+    if ungrouped:
+        raise pytest.UsageError(
+            f"pytest-xdist did not group {len(ungrouped)} tests of whole processes, e.g. {ungrouped[0]}:"
+            " see pytest-xdist#1386 and the pytest pin in pyproject.toml"
+        )

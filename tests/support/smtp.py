@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import email
 import email.policy
+import logging
 import threading
 import time
 from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+# aiosmtpd logs every command, and the TLS handshakes some tests make fail on purpose, to
+# "mail.log"; the tests judge what their SMTP servers received, not that chatter. Under
+# pytest-xdist it would reach the run's output between tests.
+logging.getLogger("mail.log").setLevel(logging.CRITICAL)
 
 
 class _Handler:
