@@ -8,6 +8,7 @@ environment, and the worker processes the tests start inherit it.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -89,7 +90,10 @@ def check_whole_processes_grouped(items: list[pytest.Item]) -> None:
         if item.path.parent.name in WHOLE_PROCESS_FOLDERS and not item.nodeid.endswith("@whole-processes")
     ]
     if ungrouped:
-        raise pytest.UsageError(
+        message = (
             f"pytest-xdist did not group {len(ungrouped)} tests of whole processes, e.g. {ungrouped[0]}:"
             " see pytest-xdist#1386 and the pytest pin in pyproject.toml"
         )
+        # Raised in an xdist worker, the error itself reaches the run only as xdist's own failure.
+        print(message, file=sys.stderr, flush=True)
+        raise pytest.UsageError(message)
