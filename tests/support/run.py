@@ -62,8 +62,14 @@ def forget_caches() -> None:
 
 
 # The folders whose tests start, stop and kill whole processes (workers, beats, servers) or drive
-# a browser through whole stories, with deadlines of a few seconds.
+# a browser through whole stories, with deadlines of a few seconds; and their pytest-xdist group.
 WHOLE_PROCESS_FOLDERS = ("faults", "e2e")
+WHOLE_PROCESS_GROUP = "whole-processes"
+
+
+def _runs_whole_processes(item: pytest.Item) -> bool:
+    """Whether a test is one of the whole-process folders'."""
+    return item.path.parent.name in WHOLE_PROCESS_FOLDERS
 
 
 def whole_processes_first(items: list[pytest.Item]) -> None:
@@ -73,11 +79,10 @@ def whole_processes_first(items: list[pytest.Item]) -> None:
     from the start, one test at a time, while the other takes the rest, so no two of these
     tests share the machine's cores at once and the two processes finish together.
     """
-    heavy = [item for item in items if item.path.parent.name in WHOLE_PROCESS_FOLDERS]
-    light = [item for item in items if item.path.parent.name not in WHOLE_PROCESS_FOLDERS]
-    for item in heavy:
-        item.add_marker(pytest.mark.xdist_group("whole-processes"))
-    items[:] = heavy + light
+    for item in items:
+        if _runs_whole_processes(item):
+            item.add_marker(pytest.mark.xdist_group(WHOLE_PROCESS_GROUP))
+    items.sort(key=lambda item: not _runs_whole_processes(item))  # stable: each part keeps its order
 
 
 def check_whole_processes_grouped(items: list[pytest.Item]) -> None:
@@ -87,7 +92,7 @@ def check_whole_processes_grouped(items: list[pytest.Item]) -> None:
     ungrouped = [
         item.nodeid
         for item in items
-        if item.path.parent.name in WHOLE_PROCESS_FOLDERS and not item.nodeid.endswith("@whole-processes")
+        if _runs_whole_processes(item) and not item.nodeid.endswith(f"@{WHOLE_PROCESS_GROUP}")
     ]
     if ungrouped:
         message = (
