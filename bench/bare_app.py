@@ -1,5 +1,7 @@
 """The baselines: a bare Flask hello world, a bare Flask app doing one INSERT through psycopg, and
-the same INSERT followed by one email sent with raw smtplib (the end-to-end sign's ceiling).
+the same INSERT followed by one email sent with raw smtplib (the end-to-end sign's ceiling), and
+the same INSERT owing that email in an outbox that `bench/bare_outbox.py` sends (the outbox
+baseline: the least that keeps the platform's promises on mail).
 
 Served by `gunicorn bench.bare_app:app` with the same settings as the platform.
 The table has the columns of `signatures` (and its primary key and unique key),
@@ -46,12 +48,27 @@ CREATE TABLE IF NOT EXISTS bare_signatures (
     invalidated_at timestamp,
     UNIQUE (campaign_id, person_id)
 );
+CREATE TABLE IF NOT EXISTS bare_outbox (
+    id bigserial PRIMARY KEY,
+    signature_id integer NOT NULL,
+    recipient text NOT NULL,
+    status varchar(16) NOT NULL,
+    created_at timestamp NOT NULL,
+    sent_at timestamp
+);
+CREATE INDEX IF NOT EXISTS bare_outbox_owed ON bare_outbox (id) WHERE status = 'pending';
 """
 
 INSERT = """
 INSERT INTO bare_signatures (campaign_id, status, given_name, family_name, country, postal_code,
     is_comment_public, has_email_opt_in, consent_version, client_hash, is_counted, created_at)
 VALUES (1, 'pending', %s, %s, %s, %s, false, false, 'bench', %s, false, %s)
+"""
+# The same INSERT with its confirmation owed in the same statement (so in one transaction).
+INSERT_AND_OWE = f"""
+WITH signed AS ({INSERT.strip()} RETURNING id)
+INSERT INTO bare_outbox (signature_id, recipient, status, created_at)
+SELECT id, %s, 'pending', now() AT TIME ZONE 'utc' FROM signed
 """
 
 app = Flask(__name__)
@@ -79,9 +96,26 @@ def smtp() -> smtplib.SMTP:
     """This thread's SMTP connection to the sink, opened on first use."""
     existing: smtplib.SMTP | None = getattr(_local, "smtp", None)
     if existing is None:
-        existing = smtplib.SMTP(SMTP_HOST, int(SMTP_PORT or 25), timeout=10)
+        existing = smtp_connection()
         _local.smtp = existing
     return existing
+
+
+def smtp_connection() -> smtplib.SMTP:
+    """A new SMTP connection to the sink."""
+    return smtplib.SMTP(SMTP_HOST, int(SMTP_PORT or 25), timeout=10)
+
+
+def confirmation_email(recipient: str) -> EmailMessage:
+    """The confirmation email the baselines send, composed the usual way."""
+    message = EmailMessage()
+    message["From"] = "Campaigns <campaigns@example.org>"
+    message["To"] = recipient
+    message["Subject"] = "Please confirm your signature"
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="example.org")
+    message.set_content(MAIL_BODY)
+    return message
 
 
 @app.get("/")
@@ -93,36 +127,42 @@ def hello() -> str:
 @app.post("/sign")
 def sign() -> Response:
     """One INSERT of the posted form: the ceiling of a sign request."""
+    connection().execute(INSERT, _signature_values())
+    return redirect("/thanks", code=303)
+
+
+def _signature_values() -> tuple[Any, ...]:
+    """The INSERT's parameters from the posted form."""
     form = request.form
     client_hash = hashlib.sha256((request.remote_addr or "").encode()).hexdigest()
-    connection().execute(
-        INSERT,
-        (
-            form.get("given_name", ""),
-            form.get("family_name", ""),
-            form.get("country", ""),
-            form.get("postal_code", ""),
-            client_hash,
-            datetime.now(UTC).replace(tzinfo=None),
-        ),
+    return (
+        form.get("given_name", ""),
+        form.get("family_name", ""),
+        form.get("country", ""),
+        form.get("postal_code", ""),
+        client_hash,
+        datetime.now(UTC).replace(tzinfo=None),
     )
-    return redirect("/thanks", code=303)
 
 
 @app.post("/sign-and-mail")
 def sign_and_mail() -> Response:
     """The INSERT, then one email to the posted address through raw smtplib: the end-to-end ceiling."""
     answer = sign()
-    message = EmailMessage()
-    message["From"] = "Campaigns <campaigns@example.org>"
-    message["To"] = request.form.get("email", "")
-    message["Subject"] = "Please confirm your signature"
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="example.org")
-    message.set_content(MAIL_BODY)
     try:
-        smtp().send_message(message)
+        smtp().send_message(confirmation_email(request.form.get("email", "")))
     except (OSError, smtplib.SMTPException):
         _local.smtp = None  # a dropped connection: a new one for the next request
         raise
     return answer
+
+
+@app.post("/sign-and-owe")
+def sign_and_owe() -> Response:
+    """The INSERT and its confirmation owed, in one statement; `bench/bare_outbox.py` sends it.
+
+    The outbox baseline: what the platform promises of mail (nothing answered is
+    left unmailed, a crash resends at most one message) at the least cost.
+    """
+    connection().execute(INSERT_AND_OWE, (*_signature_values(), request.form.get("email", "")))
+    return redirect("/thanks", code=303)

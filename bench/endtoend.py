@@ -8,10 +8,19 @@ to the last confirmation sent (the outbox's sent_at), so mail the worker is
 still sending when wrk stops counts against it; the baseline's rate is its
 request rate (its mail is sent before it answers). None lost: every accepted
 signature is stored and its confirmation sent.
+
+Each round also measures the outbox baseline, for reference: /sign-and-owe stores
+the signature and owes its mail in one statement, and `bench/bare_outbox.py`
+(as many processes as the worker) sends it, marking each message sent. It keeps
+the promises the platform keeps on mail (nothing answered is left unmailed, a
+crash resends at most the message in flight), which the baseline above does not,
+and its rate is counted like the app's, to its last message sent.
 """
 
 from __future__ import annotations
 
+import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +30,8 @@ from bench.measure import settle, with_cpu
 from bench.stack import Stack, fetch_form
 
 SLUG = "recognize-artsakh"
+# The outbox baseline's sender, a child process of the stack (its CPU is counted under this name).
+OUTBOX_SENDER = "outbox sender (baseline)"
 
 
 @dataclass
@@ -36,11 +47,22 @@ class EndToEndRound:
     app_cpu: dict[str, float] = field(default_factory=dict)
     baseline_cpu: dict[str, float] = field(default_factory=dict)
     app_disk: disk.Disk = field(default_factory=disk.Disk)
+    # The outbox baseline: its signatures answered and the seconds to its last message sent.
+    outbox: wrk.WrkResult | None = None
+    outbox_seconds: float = 0.0
+    outbox_cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def app_rate(self) -> float:
         """Signatures a second, mail sent included."""
         return self.accepted / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def outbox_rate(self) -> float:
+        """The outbox baseline's signatures a second, mail sent included."""
+        if self.outbox is None or self.outbox_seconds <= 0:
+            return 0.0
+        return self.outbox.redirects / self.outbox_seconds
 
     @property
     def lost(self) -> int:
@@ -68,6 +90,14 @@ class EndToEndResult:
         """Median rate of the baseline."""
         return stats.median([r.baseline.rate for r in self.rounds])
 
+    def outbox_ratio(self) -> float:
+        """Median over rounds of the app's end-to-end rate / the outbox baseline's in the same round."""
+        return stats.median([stats.ratio(r.app_rate, r.outbox_rate) for r in self.rounds])
+
+    def outbox_rate(self) -> float:
+        """Median end-to-end rate of the outbox baseline."""
+        return stats.median([r.outbox_rate for r in self.rounds])
+
     @property
     def lost(self) -> int:
         """Lost over all rounds."""
@@ -75,7 +105,7 @@ class EndToEndResult:
 
 
 def run(stack: Stack) -> EndToEndResult:
-    """Round after round: the bare INSERT + smtplib, then the app until its mail is out."""
+    """Round after round: the bare INSERT + smtplib, the outbox baseline, the app until its mail is out."""
     settings = stack.settings
     fields, cookie = fetch_form(stack.app_url, f"/campaigns/{SLUG}")
     result = EndToEndResult()
@@ -85,30 +115,47 @@ def run(stack: Stack) -> EndToEndResult:
         args = [path, f"{stack.run_id}e{tag}", fields, cookie, stack.app_url]
         return wrk.run(url + path, "sign.lua", args, duration, settings.wrk_threads, settings.connections)
 
-    load(stack.bare_url, "/sign-and-mail", "w", settings.warmup)
-    load(stack.app_url, f"/campaigns/{SLUG}/sign", "w", settings.warmup)
-    for number in range(settings.rounds):
-        settle(stack, settings.drain_timeout)
-        tag = f"r{number}"
-        baseline = with_cpu(stack, lambda: load(stack.bare_url, "/sign-and-mail", tag, settings.duration))  # noqa: B023
-        started = _database_now(stack)
-        app = with_cpu(stack, lambda: _app_round(stack, load, tag))  # noqa: B023
-        accepted, seconds = app.result.redirects, app.result.duration_s
-        stored, mailed, last_sent = _stored_and_mailed(stack, started)
-        if last_sent is not None:
-            seconds = max(seconds, (last_sent - started).total_seconds())
-        done = EndToEndRound(
-            app.result, baseline.result, accepted, stored, mailed, seconds, app.cpu_ms, baseline.cpu_ms
-        )
-        done.app_disk = app.disk
-        result.rounds.append(done)
-        print(
-            f"  sign end to end round {number + 1}: app {done.app_rate:.0f}/s "
-            f"(p99 {app.result.p99_ms:.0f} ms, {accepted} accepted, {mailed} mailed), "
-            f"bare INSERT + smtplib {baseline.result.rate:.0f}/s",
-            flush=True,
-        )
+    stack.start(OUTBOX_SENDER, [sys.executable, "-m", "bench.bare_outbox", str(settings.cores)])
+    try:
+        load(stack.bare_url, "/sign-and-mail", "w", settings.warmup)
+        load(stack.bare_url, "/sign-and-owe", "w", settings.warmup)
+        load(stack.app_url, f"/campaigns/{SLUG}/sign", "w", settings.warmup)
+        for number in range(settings.rounds):
+            result.rounds.append(_round(stack, load, number))
+    finally:
+        stack.stop(OUTBOX_SENDER)
     return result
+
+
+def _round(stack: Stack, load: Callable[[str, str, str, float], wrk.WrkResult], number: int) -> EndToEndRound:
+    """One round: the bare INSERT + smtplib, the outbox baseline until its mail is out, then the app."""
+    settings = stack.settings
+    settle(stack, settings.drain_timeout)
+    _outbox_settle(stack, settings.drain_timeout)
+    tag = f"r{number}"
+    baseline = with_cpu(stack, lambda: load(stack.bare_url, "/sign-and-mail", tag, settings.duration))
+    outbox_started = _database_now(stack)
+    outbox = with_cpu(stack, lambda: _outbox_round(stack, load, f"{tag}o"))
+    outbox_seconds = max(outbox.result.duration_s, _outbox_last_sent(stack, outbox_started))
+    started = _database_now(stack)
+    app = with_cpu(stack, lambda: _app_round(stack, load, tag))
+    accepted, seconds = app.result.redirects, app.result.duration_s
+    stored, mailed, last_sent = _stored_and_mailed(stack, started)
+    if last_sent is not None:
+        seconds = max(seconds, (last_sent - started).total_seconds())
+    done = EndToEndRound(
+        app.result, baseline.result, accepted, stored, mailed, seconds, app.cpu_ms, baseline.cpu_ms
+    )
+    done.app_disk = app.disk
+    done.outbox, done.outbox_seconds, done.outbox_cpu = outbox.result, outbox_seconds, outbox.cpu_ms
+    print(
+        f"  sign end to end round {number + 1}: app {done.app_rate:.0f}/s "
+        f"(p99 {app.result.p99_ms:.0f} ms, {accepted} accepted, {mailed} mailed), "
+        f"bare INSERT + smtplib {baseline.result.rate:.0f}/s, outbox baseline {done.outbox_rate:.0f}/s "
+        f"(p99 {outbox.result.p99_ms:.0f} ms)",
+        flush=True,
+    )
+    return done
 
 
 def _app_round(
@@ -118,6 +165,36 @@ def _app_round(
     result = load(stack.app_url, f"/campaigns/{SLUG}/sign", tag, stack.settings.duration)
     settle(stack, stack.settings.drain_timeout)
     return result
+
+
+def _outbox_round(
+    stack: Stack, load: Callable[[str, str, str, float], wrk.WrkResult], tag: str
+) -> wrk.WrkResult:
+    """The outbox baseline's wrk run, then the wait until its sender has sent everything owed."""
+    result = load(stack.bare_url, "/sign-and-owe", tag, stack.settings.duration)
+    _outbox_settle(stack, stack.settings.drain_timeout)
+    return result
+
+
+def _outbox_settle(stack: Stack, timeout: float) -> None:
+    """Wait until the outbox baseline's sender has nothing left to send."""
+    deadline = time.monotonic() + timeout
+    with stack.connect() as connection:
+        while time.monotonic() < deadline:
+            row = connection.execute("SELECT count(*) FROM bare_outbox WHERE status <> 'sent'").fetchone()
+            if row is None or not row[0]:
+                return
+            time.sleep(0.1)
+    raise RuntimeError(f"the outbox baseline's sender left mail unsent after {timeout:g} s")
+
+
+def _outbox_last_sent(stack: Stack, since: datetime) -> float:
+    """Seconds from `since` to the outbox baseline's last message sent of what was owed after it."""
+    with stack.connect() as connection:
+        row = connection.execute(
+            "SELECT max(sent_at) FROM bare_outbox WHERE created_at >= %s", (since,)
+        ).fetchone()
+    return (row[0] - since).total_seconds() if row and row[0] is not None else 0.0
 
 
 def _database_now(stack: Stack) -> datetime:
