@@ -150,7 +150,8 @@ def details(results: Any) -> list[str]:
             f"- round {n}: {r.app_rate:,.0f} ({r.accepted:,} accepted, {r.stored:,} stored, {r.mailed:,} "
             f"mailed in {r.seconds:.1f} s; p50/p99 {r.app.p50_ms:.1f}/{r.app.p99_ms:.1f} ms) vs "
             f"{r.baseline.rate:,.0f} ({r.baseline.p50_ms:.1f}/{r.baseline.p99_ms:.1f} ms); CPU ms a "
-            f"signature: {sum(r.app_cpu.values()):.2f} vs {sum(r.baseline_cpu.values()):.2f}; "
+            f"signature: {sum(r.app_cpu.values()):.2f} ({_spent(r.app_cpu)}) vs "
+            f"{sum(r.baseline_cpu.values()):.2f}; "
             f"{r.app_disk.brief()} during the app's run; {_outbox_brief(r)}"
             for n, r in enumerate(end.rounds, start=1)
         ]
@@ -216,13 +217,15 @@ def _outbox_brief(r: Any) -> str:
     """The outbox baseline's figures of one round of (i)."""
     if r.outbox is None:
         return "no outbox baseline"
-    spent = ", ".join(
-        f"{k} {v:.2f}" for k, v in sorted(r.outbox_cpu.items(), key=lambda i: -i[1]) if v >= 0.05
-    )
     return (
         f"the outbox baseline {r.outbox_rate:,.0f}/s ({r.outbox.p50_ms:.1f}/{r.outbox.p99_ms:.1f} ms; "
-        f"CPU ms a signature {sum(r.outbox_cpu.values()):.2f}: {spent})"
+        f"CPU ms a signature {sum(r.outbox_cpu.values()):.2f}: {_spent(r.outbox_cpu)})"
     )
+
+
+def _spent(cpu_ms: dict[str, float]) -> str:
+    """CPU ms per request by component, the largest first (those of 0.05 ms or more)."""
+    return ", ".join(f"{k} {v:.2f}" for k, v in sorted(cpu_ms.items(), key=lambda i: -i[1]) if v >= 0.05)
 
 
 def how(settings: Any) -> list[str]:
