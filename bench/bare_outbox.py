@@ -7,7 +7,9 @@ does but with nothing else: as many processes as the worker has (one per core),
 each claiming up to a batch of owed rows with FOR UPDATE SKIP LOCKED, sending
 each with raw smtplib and marking it sent at once (so a crash can resend at most
 the message in flight, the platform's duplicate window). No Celery, no wake-up
-messages: an idle process looks again after POLL_SECONDS.
+messages: an idle process looks again after POLL_SECONDS. Left out: handing a
+crashed sender's claimed rows to another (the platform's sweep), which costs
+nothing while nothing crashes.
 
 `python -m bench.bare_outbox <processes>`, with BARE_DATABASE_URL and SMTP_URL set.
 """
