@@ -7,7 +7,8 @@ does but with nothing else: as many processes as the worker has (one per core),
 each claiming up to a batch of owed rows with FOR UPDATE SKIP LOCKED, sending
 each with raw smtplib and marking it sent at once (so a crash can resend at most
 the message in flight, the platform's duplicate window). No Celery, no wake-up
-messages: an idle process looks again after POLL_SECONDS. Left out: handing a
+messages: an idle process looks again after POLL_SECONDS, so it runs only for the
+baseline's own load (bench/endtoend.py), not beside the others. Left out: handing a
 crashed sender's claimed rows to another (the platform's sweep), which costs
 nothing while nothing crashes.
 
@@ -21,6 +22,7 @@ import os
 import smtplib
 import sys
 import time
+from multiprocessing.synchronize import Event
 from typing import Any
 
 import psycopg
@@ -49,20 +51,29 @@ def send_owed(connection: psycopg.Connection[Any], smtp: smtplib.SMTP) -> int:
     return len(claimed)
 
 
-def sender() -> None:
+def sender(ready: Event) -> None:
     """One process: send while anything is owed, look again after a pause when nothing is."""
     connection = psycopg.connect(os.environ["BARE_DATABASE_URL"], autocommit=True)
     smtp = smtp_connection()
+    ready.set()
     while True:
         if not send_owed(connection, smtp):
             time.sleep(POLL_SECONDS)
 
 
 def main() -> None:
-    """Start the sender processes and wait for them (the harness stops the whole process group)."""
-    processes = [multiprocessing.Process(target=sender) for _ in range(int(sys.argv[1]))]
+    """Start the sender processes, say when all are connected (`senders ready <pid>`), wait for them.
+
+    The harness stops the whole process group.
+    """
+    events = [multiprocessing.Event() for _ in range(int(sys.argv[1]))]
+    processes = [multiprocessing.Process(target=sender, args=(event,)) for event in events]
     for process in processes:
         process.start()
+    for event in events:
+        if not event.wait(30):
+            raise SystemExit("a sender did not connect within 30 s")
+    print(f"senders ready {os.getpid()}", flush=True)
     for process in processes:
         process.join()
 

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -115,27 +116,35 @@ def run(stack: Stack) -> EndToEndResult:
         args = [path, f"{stack.run_id}e{tag}", fields, cookie, stack.app_url]
         return wrk.run(url + path, "sign.lua", args, duration, settings.wrk_threads, settings.connections)
 
-    stack.start(OUTBOX_SENDER, [sys.executable, "-m", "bench.bare_outbox", str(settings.cores)])
+    load(stack.bare_url, "/sign-and-mail", "w", settings.warmup)
+    with _outbox_sender(stack):
+        _outbox_round(stack, load, "w", settings.warmup)
+    load(stack.app_url, f"/campaigns/{SLUG}/sign", "w", settings.warmup)
+    for number in range(settings.rounds):
+        result.rounds.append(_round(stack, load, number))
+    return result
+
+
+@contextmanager
+def _outbox_sender(stack: Stack) -> Iterator[None]:
+    """The outbox baseline's sender, connected and polling, for one run of its load only."""
+    child = stack.start(OUTBOX_SENDER, [sys.executable, "-m", "bench.bare_outbox", str(stack.settings.cores)])
     try:
-        load(stack.bare_url, "/sign-and-mail", "w", settings.warmup)
-        load(stack.bare_url, "/sign-and-owe", "w", settings.warmup)
-        load(stack.app_url, f"/campaigns/{SLUG}/sign", "w", settings.warmup)
-        for number in range(settings.rounds):
-            result.rounds.append(_round(stack, load, number))
+        child.wait_for_log(f"senders ready {child.process.pid}")
+        yield
     finally:
         stack.stop(OUTBOX_SENDER)
-    return result
 
 
 def _round(stack: Stack, load: Callable[[str, str, str, float], wrk.WrkResult], number: int) -> EndToEndRound:
     """One round: the bare INSERT + smtplib, the outbox baseline until its mail is out, then the app."""
     settings = stack.settings
     settle(stack, settings.drain_timeout)
-    _outbox_settle(stack, settings.drain_timeout)
     tag = f"r{number}"
     baseline = with_cpu(stack, lambda: load(stack.bare_url, "/sign-and-mail", tag, settings.duration))
-    outbox_started = _database_now(stack)
-    outbox = with_cpu(stack, lambda: _outbox_round(stack, load, f"{tag}o"))
+    with _outbox_sender(stack):
+        outbox_started = _database_now(stack)
+        outbox = with_cpu(stack, lambda: _outbox_round(stack, load, f"{tag}o", settings.duration))
     outbox_seconds = max(outbox.result.duration_s, _outbox_last_sent(stack, outbox_started))
     started = _database_now(stack)
     app = with_cpu(stack, lambda: _app_round(stack, load, tag))
@@ -168,10 +177,10 @@ def _app_round(
 
 
 def _outbox_round(
-    stack: Stack, load: Callable[[str, str, str, float], wrk.WrkResult], tag: str
+    stack: Stack, load: Callable[[str, str, str, float], wrk.WrkResult], tag: str, duration: float
 ) -> wrk.WrkResult:
     """The outbox baseline's wrk run, then the wait until its sender has sent everything owed."""
-    result = load(stack.bare_url, "/sign-and-owe", tag, stack.settings.duration)
+    result = load(stack.bare_url, "/sign-and-owe", tag, duration)
     _outbox_settle(stack, stack.settings.drain_timeout)
     return result
 
