@@ -20,7 +20,6 @@ and its rate is counted like the app's, to its last message sent.
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from bench.stack import Stack, fetch_form
 SLUG = "recognize-artsakh"
 # The outbox baseline's sender, a child process of the stack (its CPU is counted under this name).
 OUTBOX_SENDER = "outbox sender (baseline)"
+OUTBOX_OWED = "SELECT count(*) FROM bare_outbox WHERE status <> 'sent'"
 
 
 @dataclass
@@ -45,13 +45,13 @@ class EndToEndRound:
     stored: int
     mailed: int
     seconds: float
+    # The outbox baseline: its signatures answered and the seconds to its last message sent.
+    outbox: wrk.WrkResult
+    outbox_seconds: float
     app_cpu: dict[str, float] = field(default_factory=dict)
     baseline_cpu: dict[str, float] = field(default_factory=dict)
-    app_disk: disk.Disk = field(default_factory=disk.Disk)
-    # The outbox baseline: its signatures answered and the seconds to its last message sent.
-    outbox: wrk.WrkResult | None = None
-    outbox_seconds: float = 0.0
     outbox_cpu: dict[str, float] = field(default_factory=dict)
+    app_disk: disk.Disk = field(default_factory=disk.Disk)
 
     @property
     def app_rate(self) -> float:
@@ -61,9 +61,7 @@ class EndToEndRound:
     @property
     def outbox_rate(self) -> float:
         """The outbox baseline's signatures a second, mail sent included."""
-        if self.outbox is None or self.outbox_seconds <= 0:
-            return 0.0
-        return self.outbox.redirects / self.outbox_seconds
+        return self.outbox.redirects / self.outbox_seconds if self.outbox_seconds > 0 else 0.0
 
     @property
     def lost(self) -> int:
@@ -153,10 +151,19 @@ def _round(stack: Stack, load: Callable[[str, str, str, float], wrk.WrkResult], 
     if last_sent is not None:
         seconds = max(seconds, (last_sent - started).total_seconds())
     done = EndToEndRound(
-        app.result, baseline.result, accepted, stored, mailed, seconds, app.cpu_ms, baseline.cpu_ms
+        app.result,
+        baseline.result,
+        accepted,
+        stored,
+        mailed,
+        seconds,
+        outbox.result,
+        outbox_seconds,
+        app_cpu=app.cpu_ms,
+        baseline_cpu=baseline.cpu_ms,
+        outbox_cpu=outbox.cpu_ms,
+        app_disk=app.disk,
     )
-    done.app_disk = app.disk
-    done.outbox, done.outbox_seconds, done.outbox_cpu = outbox.result, outbox_seconds, outbox.cpu_ms
     print(
         f"  sign end to end round {number + 1}: app {done.app_rate:.0f}/s "
         f"(p99 {app.result.p99_ms:.0f} ms, {accepted} accepted, {mailed} mailed), "
@@ -181,20 +188,10 @@ def _outbox_round(
 ) -> wrk.WrkResult:
     """The outbox baseline's wrk run, then the wait until its sender has sent everything owed."""
     result = load(stack.bare_url, "/sign-and-owe", tag, duration)
-    _outbox_settle(stack, stack.settings.drain_timeout)
+    timeout = stack.settings.drain_timeout
+    if settle(stack, timeout, owed=OUTBOX_OWED) >= timeout:
+        raise RuntimeError(f"the outbox baseline's sender left mail unsent after {timeout:g} s")
     return result
-
-
-def _outbox_settle(stack: Stack, timeout: float) -> None:
-    """Wait until the outbox baseline's sender has nothing left to send."""
-    deadline = time.monotonic() + timeout
-    with stack.connect() as connection:
-        while time.monotonic() < deadline:
-            row = connection.execute("SELECT count(*) FROM bare_outbox WHERE status <> 'sent'").fetchone()
-            if row is None or not row[0]:
-                return
-            time.sleep(0.1)
-    raise RuntimeError(f"the outbox baseline's sender left mail unsent after {timeout:g} s")
 
 
 def _outbox_last_sent(stack: Stack, since: datetime) -> float:

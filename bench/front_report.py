@@ -215,8 +215,6 @@ def details(results: Any) -> list[str]:
 
 def _outbox_brief(r: Any) -> str:
     """The outbox baseline's figures of one round of (i)."""
-    if r.outbox is None:
-        return "no outbox baseline"
     return (
         f"the outbox baseline {r.outbox_rate:,.0f}/s ({r.outbox.p50_ms:.1f}/{r.outbox.p99_ms:.1f} ms; "
         f"CPU ms a signature {sum(r.outbox_cpu.values()):.2f}: {_spent(r.outbox_cpu)})"

@@ -76,19 +76,23 @@ class Pair:
         return stats.median([getattr(r, which) for r in self.baseline])
 
 
-def settle(stack: Stack, timeout: float) -> float:
-    """Wait until the worker has sent the mail owed and folded the signatures; return the seconds waited."""
+# What the app's worker still owes: mail due, and signatures the fold has not counted.
+APP_OWED = (
+    "SELECT (SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')"
+    "        AND next_attempt_at <= (now() AT TIME ZONE 'utc') + interval '1 second')"
+    " + (SELECT count(*) FROM signatures WHERE (status = 'validated') <> is_counted)"
+)
+
+
+def settle(stack: Stack, timeout: float, owed: str = APP_OWED) -> float:
+    """Wait until the `owed` count (the app's worker's, unless told) is zero; return the seconds waited."""
     # A baseline must not run while the app's worker is still busy with what the
     # previous app round left behind, or the baseline pays for the app's work.
     started = time.monotonic()
     with stack.connect() as connection:
         while time.monotonic() - started < timeout:
-            owed = connection.execute(
-                "SELECT (SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')"
-                "        AND next_attempt_at <= (now() AT TIME ZONE 'utc') + interval '1 second')"
-                " + (SELECT count(*) FROM signatures WHERE (status = 'validated') <> is_counted)"
-            ).fetchone()
-            if owed is None or not owed[0]:
+            row = connection.execute(owed).fetchone()
+            if row is None or not row[0]:
                 break
             time.sleep(0.25)
     return time.monotonic() - started
