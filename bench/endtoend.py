@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bench import disk, stats, wrk
-from bench.measure import settle, with_cpu
+from bench.measure import Measured, settle, with_cpu
 from bench.stack import Stack, fetch_form
 
 SLUG = "recognize-artsakh"
@@ -75,9 +75,13 @@ class EndToEndResult:
 
     rounds: list[EndToEndRound] = field(default_factory=list)
 
+    def ratios(self) -> list[float]:
+        """Each round's app end-to-end rate / the baseline's in the same round."""
+        return [stats.ratio(r.app_rate, r.baseline.rate) for r in self.rounds]
+
     def ratio(self) -> float:
         """Median over rounds of the app's end-to-end rate / the baseline's in the same round."""
-        return stats.median([stats.ratio(r.app_rate, r.baseline.rate) for r in self.rounds])
+        return stats.median(self.ratios())
 
     def median(self, value: str) -> float:
         """Median over rounds of an attribute of a round (app_rate) or of its app's wrk run (p99_ms)."""
@@ -118,7 +122,7 @@ def run(stack: Stack) -> EndToEndResult:
     with _outbox_sender(stack):
         _outbox_round(stack, load, "w", settings.warmup)
     load(stack.app_url, f"/campaigns/{SLUG}/sign", "w", settings.warmup)
-    for number in range(settings.rounds):
+    for number in range(settings.sign_rounds):
         result.rounds.append(_round(stack, load, number))
     return result
 
@@ -134,44 +138,80 @@ def _outbox_sender(stack: Stack) -> Iterator[None]:
         stack.stop(OUTBOX_SENDER)
 
 
+# The three runs of a round, rotated one step each round: the machine's drift and the tables'
+# growth over a round then weigh on each of them in turn, not always on the one that runs last.
+_ORDER = ("baseline", "outbox", "app")
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One of a round's three runs: its load, and the seconds until its mail was out."""
+
+    measured: Measured
+    seconds: float
+    stored: int = 0
+    mailed: int = 0
+
+
 def _round(stack: Stack, load: Callable[[str, str, str, float], wrk.WrkResult], number: int) -> EndToEndRound:
-    """One round: the bare INSERT + smtplib, the outbox baseline until its mail is out, then the app."""
-    settings = stack.settings
-    settle(stack, settings.drain_timeout)
+    """One round: the bare INSERT + smtplib, the outbox baseline and the app, each until its mail is out."""
+    settle(stack, stack.settings.drain_timeout)
     tag = f"r{number}"
-    baseline = with_cpu(stack, lambda: load(stack.bare_url, "/sign-and-mail", tag, settings.duration))
-    with _outbox_sender(stack):
-        outbox_started = _database_now(stack)
-        outbox = with_cpu(stack, lambda: _outbox_round(stack, load, f"{tag}o", settings.duration))
-    outbox_seconds = max(outbox.result.duration_s, _outbox_last_sent(stack, outbox_started))
-    started = _database_now(stack)
-    app = with_cpu(stack, lambda: _app_round(stack, load, tag))
-    accepted, seconds = app.result.redirects, app.result.duration_s
-    stored, mailed, last_sent = _stored_and_mailed(stack, started)
-    if last_sent is not None:
-        seconds = max(seconds, (last_sent - started).total_seconds())
-    done = EndToEndRound(
-        app.result,
+    runs: dict[str, Callable[[], _Run]] = {
+        "baseline": lambda: _baseline_run(stack, load, tag),
+        "outbox": lambda: _outbox_run(stack, load, tag),
+        "app": lambda: _app_run(stack, load, tag),
+    }
+    order = _ORDER[number % len(_ORDER) :] + _ORDER[: number % len(_ORDER)]
+    done = {name: runs[name]() for name in order}
+    app, baseline, outbox = done["app"], done["baseline"].measured, done["outbox"]
+    result = EndToEndRound(
+        app.measured.result,
         baseline.result,
-        accepted,
-        stored,
-        mailed,
-        seconds,
-        outbox.result,
-        outbox_seconds,
-        app_cpu=app.cpu_ms,
+        app.measured.result.redirects,
+        app.stored,
+        app.mailed,
+        app.seconds,
+        outbox.measured.result,
+        outbox.seconds,
+        app_cpu=app.measured.cpu_ms,
         baseline_cpu=baseline.cpu_ms,
-        outbox_cpu=outbox.cpu_ms,
-        app_disk=app.disk,
+        outbox_cpu=outbox.measured.cpu_ms,
+        app_disk=app.measured.disk,
     )
     print(
-        f"  sign end to end round {number + 1}: app {done.app_rate:.0f}/s "
-        f"(p99 {app.result.p99_ms:.0f} ms, {accepted} accepted, {mailed} mailed), "
-        f"bare INSERT + smtplib {baseline.result.rate:.0f}/s, outbox baseline {done.outbox_rate:.0f}/s "
-        f"(p99 {outbox.result.p99_ms:.0f} ms)",
+        f"  sign end to end round {number + 1} ({', '.join(order)}): app {result.app_rate:.0f}/s "
+        f"(p99 {result.app.p99_ms:.0f} ms, {result.accepted} accepted, {result.mailed} mailed), "
+        f"bare INSERT + smtplib {baseline.result.rate:.0f}/s, outbox baseline {result.outbox_rate:.0f}/s "
+        f"(p99 {result.outbox.p99_ms:.0f} ms)",
         flush=True,
     )
-    return done
+    return result
+
+
+def _baseline_run(stack: Stack, load: Callable[[str, str, str, float], wrk.WrkResult], tag: str) -> _Run:
+    """The bare INSERT + smtplib: its mail is sent before it answers."""
+    baseline = with_cpu(stack, lambda: load(stack.bare_url, "/sign-and-mail", tag, stack.settings.duration))
+    return _Run(baseline, baseline.result.duration_s)
+
+
+def _outbox_run(stack: Stack, load: Callable[[str, str, str, float], wrk.WrkResult], tag: str) -> _Run:
+    """The outbox baseline with its sender, to its last message sent."""
+    with _outbox_sender(stack):
+        started = _database_now(stack)
+        outbox = with_cpu(stack, lambda: _outbox_round(stack, load, f"{tag}o", stack.settings.duration))
+    return _Run(outbox, max(outbox.result.duration_s, _outbox_last_sent(stack, started)))
+
+
+def _app_run(stack: Stack, load: Callable[[str, str, str, float], wrk.WrkResult], tag: str) -> _Run:
+    """The app to its last confirmation sent, with the signatures it stored and mailed."""
+    started = _database_now(stack)
+    app = with_cpu(stack, lambda: _app_round(stack, load, tag))
+    stored, mailed, last_sent = _stored_and_mailed(stack, started)
+    seconds = app.result.duration_s
+    if last_sent is not None:
+        seconds = max(seconds, (last_sent - started).total_seconds())
+    return _Run(app, seconds, stored, mailed)
 
 
 def _app_round(

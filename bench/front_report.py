@@ -10,6 +10,11 @@ from bench import busters, disk, stats
 from bench.report import Row, _check, _number, _verdict
 from bench.viewers import CONFIRM_THREADS, SIGN_THREADS
 
+# (i)'s guard against regressions, below its goal: sessions 11-16 held sign end to end at 0.37-0.46
+# of the bare INSERT + smtplib on this stack. A change that takes it under this floor is seen
+# as one, even while the goal of 0.6 is not met.
+SIGN_FLOOR = 0.35
+
 
 def rows(results: Any) -> list[Row]:
     """The table's rows for (h), (i) and (j), where they were measured."""
@@ -40,14 +45,26 @@ def rows(results: Any) -> list[Row]:
     if end is not None:
         ratio = end.ratio()
         p99 = end.median("p99_ms")
+        low, high = min(end.ratios()), max(end.ratios())
+        spread = f"{_number(low, 2)}-{_number(high, 2)} over {len(end.rounds)} rounds"
         table.append(
             Row(
                 "(i) sign end to end (confirmation sent), signatures/s",
                 f"{_number(end.median('app_rate'))} (p99 {_number(p99, 1)} ms)",
                 f"{_number(end.baseline_rate())} (bare INSERT + raw smtplib)",
-                _number(ratio, 2),
+                f"{_number(ratio, 2)} ({spread})",
                 ">= 0.6, p99 < 100 ms, none lost",
                 _verdict(_check(ratio, ratio >= 0.6 and p99 < 100 and end.lost == 0)),
+            )
+        )
+        table.append(
+            Row(
+                "(i) the same, guarded against regressions",
+                f"{_number(end.median('app_rate'))}",
+                f"{_number(end.baseline_rate())}",
+                _number(ratio, 2),
+                f">= {SIGN_FLOOR} (sessions 11-16 held 0.37-0.46), none lost",
+                _verdict(_check(ratio, ratio >= SIGN_FLOOR and end.lost == 0)),
             )
         )
         table.append(
@@ -246,7 +263,9 @@ def how(settings: Any) -> list[str]:
         "For reference, the outbox baseline in the same round: /sign-and-owe stores the signature and "
         "owes its email in one statement, and `bench/bare_outbox.py` (one plain process per core, as "
         "many as the worker has) claims owed rows in batches with SKIP LOCKED, sends each with raw "
-        "`smtplib` and marks it sent; its rate, like the app's, counts to the last message sent.",
+        "`smtplib` and marks it sent; its rate, like the app's, counts to the last message sent. "
+        f"{settings.sign_rounds} rounds (`BENCH_SIGN_ROUNDS`), each running the three in an order "
+        "rotated one step from the round before, so that the machine's drift weighs on each in turn.",
         f"- (j) for {settings.viewer_seconds:g} s through nginx: {settings.viewers:,} virtual viewers "
         f"(`bench/viewers.lua`) polling count.json every {settings.viewer_poll_seconds:g} s, offered by "
         f"wrk over {settings.viewer_connections} connections paced with `delay()`; the sign form posted "

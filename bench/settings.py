@@ -22,6 +22,9 @@ class Settings:
 
     cores: int = field(default_factory=lambda: os.cpu_count() or 1)
     rounds: int = field(default_factory=lambda: max(3, _int("BENCH_ROUNDS", 3)))
+    # (i) sign end to end: its rounds spread by up to 30% on a shared machine, so it takes more of
+    # them, each running the app and its two baselines in a rotated order (bench/endtoend.py).
+    sign_rounds: int = field(default_factory=lambda: max(3, _int("BENCH_SIGN_ROUNDS", 6)))
     duration: float = field(default_factory=lambda: _float("BENCH_DURATION", 10))
     warmup: float = field(default_factory=lambda: _float("BENCH_WARMUP", 3))
     wrk_threads: int = field(default_factory=lambda: _int("BENCH_WRK_THREADS", 2))
