@@ -45,6 +45,7 @@ def _build_app(test_config: Mapping[str, Any] | None) -> Flask:
 
     db.init_app(app)
     database.tune_engine(app)
+    database.bound_route_ids(app)
     migrate.init_app(app, db, directory=str(database.MIGRATIONS))
     csrf.init_app(app)
     # The reader's language (Flask-Babel): before anything renders a page or writes a message.

@@ -11,10 +11,27 @@ from flask import Flask
 from sqlalchemy import Engine, Select, event, exc
 from sqlalchemy import select as select_from
 from sqlalchemy.dialects import postgresql, sqlite
+from werkzeug.routing import IntegerConverter, Map
 
 from campaign.extensions import db
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# The largest id an integer column holds (PostgreSQL's integer is 32 bits).
+LARGEST_ID = 2**31 - 1
+
+
+class RecordIdConverter(IntegerConverter):
+    """`<int:...>` in every route: an id past what an integer column holds matches no route (404),
+    rather than reaching PostgreSQL, which refuses to compare it ("integer out of range")."""
+
+    def __init__(self, url_map: Map, **options: Any) -> None:
+        options.setdefault("max", LARGEST_ID)
+        super().__init__(url_map, **options)
+
+
+def bound_route_ids(app: Flask) -> None:
+    """Make `int` in the app's routes the bounded converter: before any blueprint adds a rule."""
+    app.url_map.converters["int"] = RecordIdConverter
 
 
 def prepare_instance(app: Flask) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, abort, render_template, request
 from flask_wtf.csrf import CSRFError
 from jinja2 import TemplateError
 from sqlalchemy import exc
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
+from campaign.extensions import db
 from campaign.security import private
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,28 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(InternalServerError, _server_error)
     for error_class in UNREACHABLE_DATABASE:
         app.register_error_handler(error_class, _database_unreachable)
+    app.register_error_handler(exc.DataError, _value_refused_by_database)
+    app.before_request(_refuse_nul_in_address)
+
+
+def _refuse_nul_in_address() -> None:
+    """No address of ours holds a NUL, and PostgreSQL cannot even look one up: 400 before any view.
+
+    Not under the API's prefix: it checks each of its parameters itself and says which one is wrong.
+    """
+    if request.path.startswith("/api/"):
+        return
+    if "\x00" in request.path or b"%00" in request.query_string or b"\x00" in request.query_string:
+        abort(400)
+
+
+def _value_refused_by_database(error: exc.DataError) -> tuple[str, int] | Response:
+    """A value from the request the database cannot hold or compare (an id past an integer's range,
+    a NUL): a view let it through unchecked. The request's fault, so 400, never a 500; nothing was
+    written, since the transaction is rolled back. Logged by its kind only: the value may be personal."""
+    db.session.rollback()
+    log.warning("a value the database refused, answered 400: %s", type(error.orig).__name__)
+    return _http_error(BadRequest())
 
 
 def _csrf_error(error: CSRFError) -> tuple[str, int]:

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, has_app_context, request
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -15,6 +14,8 @@ from limits.storage import Storage
 from limits.strategies import RateLimiter
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from campaign.proxies import client_key
 
 # Stable constraint names, so Alembic revisions name things the same way on
 # SQLite and PostgreSQL and can drop them later.
@@ -103,4 +104,4 @@ migrate = Migrate(render_as_batch=True)
 csrf = CSRFProtect()
 login_manager = LoginManager()
 # Storage (Redis or memory) and limits are configured in campaign.accounts.init_app.
-limiter = AppLimiter(key_func=get_remote_address)
+limiter = AppLimiter(key_func=client_key)

@@ -10,11 +10,13 @@ makes every client look like the proxy (one bucket for everybody).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 if TYPE_CHECKING:
@@ -24,6 +26,18 @@ log = logging.getLogger(__name__)
 
 # Probes of a load balancer or orchestrator often call the process directly, not through the proxy.
 PROBE_PATHS = ("/healthz", "/readyz")
+
+
+def client_hash(client_address: str) -> str:
+    """A keyed hash of a client address: comparable between rows, not reversible without the key."""
+    key = hashlib.sha256(b"client-address:" + current_app.config["SECRET_KEY"].encode()).digest()
+    return hmac.new(key, client_address.encode(), hashlib.sha256).hexdigest()
+
+
+def client_key() -> str:
+    """The rate limiter's key for this request's client: the keyed hash of its address, never the
+    address itself, which Flask-Limiter would log with every limit exceeded and Redis would keep."""
+    return client_hash(request.remote_addr or "")
 
 
 def init_app(app: Flask) -> None:

@@ -20,6 +20,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
+# The last page a list shows (?page=): an OFFSET far past it would only cost the database.
+MAX_PAGE = 10_000
 # Line breaks and tabs are text in a paragraph, not in a name or a subject.
 _MULTI_LINE_ALLOWED = frozenset("\n\r\t")
 # Categories never accepted: control, surrogate, private use. Line and
@@ -96,6 +98,22 @@ class PlainText:
 # One-line fields (names, titles, subjects, addresses) and paragraphs.
 single_line = PlainText()
 multi_line = PlainText(multiline=True)
+
+
+def whole_number(raw: str, *, digits: int = 9) -> int | None:
+    """The number written in ASCII digits (at most `digits` of them), or None for anything else.
+
+    Not str.isdigit() alone: it takes superscripts such as "²", which int()
+    refuses, and other scripts' digits. Nine digits keep an id within what an
+    integer column holds.
+    """
+    return int(raw) if 0 < len(raw) <= digits and raw.isascii() and raw.isdigit() else None
+
+
+def page_number(args: Any) -> int:
+    """The page of a list a request asked for (?page=): 1 to 10,000, whatever it says."""
+    asked = whole_number(str(args.get("page", ""))) or 1
+    return max(1, min(asked, MAX_PAGE))
 
 
 def no_links(_form: Any, field: Any) -> None:

@@ -17,6 +17,7 @@ from campaign.accounts.blueprint import bp, config_limit, page
 from campaign.accounts.forms import RoleForm, StaffUserForm
 from campaign.accounts.models import Role, User
 from campaign.extensions import db, limiter
+from campaign.validation import page_number
 
 STAFF = ("staff", "admin")
 # Accounts are the keys to supporters' data: acting on them asks for a recent second factor.
@@ -61,7 +62,7 @@ def _list_page(form: StaffUserForm, status: int, failure: str = "") -> BaseRespo
     text = request.args.get("q", "")[:320]
     role = request.args.get("role", "")
     state = request.args.get("state", "")
-    number = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    number = page_number(request.args)
     found = staff_accounts.find_users(text, role, state, number)
     return page(
         "staff_users.html",

@@ -20,27 +20,29 @@ from campaign.api.tokens import active_token
 from campaign.extensions import csrf, db, limiter
 from campaign.privacy.keys import KeysMissing
 from campaign.privacy.vault import CannotOpen
+from campaign.proxies import client_key
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Scripts authenticate by token, not by cookie: there is no session to forge a request in.
 csrf.exempt(bp)
 PUBLIC = frozenset({"api.openapi"})
-# A record's id in a route: ids past PostgreSQL's integer match no route, rather than failing in the database.
-ID = "int(max=2147483647)"
+# A record's id in a route: `int` is bounded app-wide (campaign/database.py, RecordIdConverter), so
+# an id past PostgreSQL's integer matches no route rather than failing in the database.
+ID = "int"
 
 
 def _token_key() -> str:
     """Rate-limit per token (or per address without one)."""
     token = request.headers.get("OSDI-API-Token", "")
-    return "token:" + hashlib.sha256(token.encode()).hexdigest()[:16] if token else str(request.remote_addr)
+    return "token:" + hashlib.sha256(token.encode()).hexdigest()[:16] if token else client_key()
 
 
 limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_token_key)(bp)
 
 
 def _bad_token_key() -> str:
-    """Wrong tokens are counted per client address (as ProxyFix gives it): a new guess is no new bucket."""
-    return f"api-bad-token:{request.remote_addr}"
+    """Wrong tokens are counted per client (as ProxyFix gives it): a new guess is no new bucket."""
+    return f"api-bad-token:{client_key()}"
 
 
 def _has_valid_token() -> bool:

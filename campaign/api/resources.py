@@ -15,6 +15,7 @@ from campaign.api import filters
 from campaign.extensions import db
 from campaign.links import absolute_url
 from campaign.signing.models import SignatureStatus
+from campaign.validation import whole_number
 
 VENDOR = "campaigns"
 DEFAULT_PER_PAGE = 25
@@ -67,9 +68,10 @@ class Paging:
 
 def _positive(value: str, name: str) -> int:
     """A whole number of at least one."""
-    if not value.isdigit() or int(value) < 1 or len(value) > 9:
+    number = whole_number(value)
+    if number is None or number < 1:
         raise ApiError(400, f"{name} must be a whole number of at least 1")
-    return int(value)
+    return number
 
 
 def statuses_from_args(args: Any) -> frozenset[SignatureStatus]:

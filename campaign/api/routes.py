@@ -17,6 +17,7 @@ from campaign.api.blueprint import bp, hal
 from campaign.api.openapi import documented, ok, operation
 from campaign.api.openapi_schemas import collection_schema
 from campaign.api.resources import ApiError, Paging, collection
+from campaign.validation import whole_number
 
 LEGACY = {
     "petitions": ("petition", "api.petition", "petition_id"),
@@ -37,9 +38,10 @@ def tags() -> Response:
 def legacy_id(collection: str, legacy_id: str) -> Response:
     """The ids of the first identifiers ('petition-12') still lead to their resource."""
     kind, endpoint, argument = LEGACY[collection]
-    prefix, _, number = legacy_id.partition("-")
-    if prefix != kind or not number.isdigit() or len(number) > 9:
+    prefix, _, digits = legacy_id.partition("-")
+    number = whole_number(digits)
+    if prefix != kind or number is None:
         raise ApiError(404, "no such resource")
-    values: dict[str, Any] = {**request.args.to_dict(), argument: int(number)}
+    values: dict[str, Any] = {**request.args.to_dict(), argument: number}
     target = url_for(endpoint, **values)
     return redirect(target, code=308)  # type: ignore[return-value]

@@ -17,6 +17,7 @@ from campaign.builder.blueprint import bp, page
 from campaign.builder.forms import ButtonForm
 from campaign.campaigns import comments
 from campaign.extensions import db
+from campaign.validation import page_number
 
 
 @bp.get("/organize/campaigns/<int:campaign_id>/comments")
@@ -24,7 +25,7 @@ from campaign.extensions import db
 def comments_page(campaign_id: int) -> Response:
     """The campaign's public comments, newest first, each with a Hide or Show button."""
     campaign = managed_campaign_or_404(campaign_id)
-    number = request.args.get("page", 1, type=int) or 1
+    number = page_number(request.args)
     listed, has_next = comments.for_organizers(campaign.id, number)
     return page(
         "comments.html",
@@ -60,5 +61,6 @@ def _set_hidden(campaign_id: int, signature_id: int, is_hidden: bool) -> BaseRes
     db.session.commit()
     # This process shows the change at once; the others within PUBLIC_COMMENTS_SECONDS.
     comments.forget_blocks()
-    page = request.args.get("page", 1, type=int) or 1
-    return redirect(url_for("builder.comments_page", campaign_id=campaign.id, page=page), code=303)
+    return redirect(
+        url_for("builder.comments_page", campaign_id=campaign.id, page=page_number(request.args)), code=303
+    )

@@ -16,6 +16,7 @@ from campaign.campaigns.service import public_view_or_404
 from campaign.extensions import db, limiter
 from campaign.ledger import heads, keys, proofs, tally
 from campaign.ledger.models import LedgerHead
+from campaign.validation import whole_number
 
 bp = Blueprint("ledger", __name__)
 # Public reads, as count.json: no rate-limit bookkeeping (a proxy may limit abusive clients).
@@ -59,10 +60,10 @@ def _head_or_404(campaign_id: int) -> LedgerHead:
 
 def _whole_number(name: str) -> int:
     """A query parameter that must be a whole number of 0 or more; 400 with a clear message otherwise."""
-    raw = request.args.get(name, "")
-    if not raw.isdigit() or len(raw) > 18:
+    number = whole_number(request.args.get(name, ""), digits=18)
+    if number is None:
         abort(400, _("%(name)s must be a whole number, 0 or more.", name=name))
-    return int(raw)
+    return number
 
 
 @bp.get("/campaigns/<slug>/ledger.json")

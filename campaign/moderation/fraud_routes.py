@@ -22,6 +22,7 @@ from campaign.moderation.criteria import Criteria, CriteriaError
 from campaign.moderation.fraud_forms import InvalidationForm, RunForm
 from campaign.moderation.models import InvalidationJob, TrendingReport
 from campaign.moderation.pages import staff_page as _page
+from campaign.validation import whole_number
 
 bp = Blueprint("fraud", __name__, url_prefix="/fraud")
 STAFF = ("staff", "admin")
@@ -73,8 +74,9 @@ def new_invalidation() -> Response:
     """The criteria form, filled in from a trending group when staff come from one."""
     prefill = {key: request.args[key] for key in ("address_range", "domain") if request.args.get(key)}
     form = _form(formdata=None, **prefill)
-    if request.args.get("campaign_id", "").isdigit():
-        form.campaign_id.data = int(request.args["campaign_id"])
+    campaign_id = whole_number(request.args.get("campaign_id", ""))
+    if campaign_id is not None:
+        form.campaign_id.data = campaign_id
     return _page("fraud_new.html", form=form)
 
 

@@ -24,6 +24,7 @@ from campaign.extensions import db
 from campaign.partners.models import PartnerConsent
 from campaign.partners.public import Versioned, partners_of
 from campaign.signing.models import Signature
+from campaign.validation import whole_number
 
 # The sign form's field: one checkbox per partner, its value the organization's id.
 FIELD = "partners"
@@ -45,8 +46,9 @@ def ticked(sent: Sequence[str]) -> tuple[int, ...]:
     found: list[int] = []
     for value in sent[:MAX_PARTNERS]:
         value = value.strip()
-        if value.isascii() and value.isdigit() and len(value) <= 9 and int(value) not in found:
-            found.append(int(value))
+        number = whole_number(value)
+        if number is not None and number not in found:
+            found.append(number)
     return tuple(found)
 
 

@@ -7,8 +7,6 @@ follows the confirmation link is campaign/signing/confirmation.py.
 from __future__ import annotations
 
 import enum
-import hashlib
-import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +23,7 @@ from campaign.extensions import db
 from campaign.mail import service as mail
 from campaign.partners import consents as partner_consents
 from campaign.privacy import vault
+from campaign.proxies import client_hash
 from campaign.signing import fill_time, floods, messages, proof_of_work
 from campaign.signing.emails import canonical_email
 from campaign.signing.models import SEALED_PURPOSE, Personal, Signature, SignatureStatus
@@ -232,12 +231,6 @@ def message_hash(message: str | None) -> str | None:
     """A keyed hash of a paragraph with case, punctuation and spacing removed: copies share it."""
     words = re.sub(r"[\W_]+", " ", (message or "").casefold()).split()
     return vault.blind_index(" ".join(words), purpose="message") if words else None
-
-
-def client_hash(client_address: str) -> str:
-    """A keyed hash of the client address: comparable between rows, not reversible without the key."""
-    key = hashlib.sha256(b"client-address:" + current_app.config["SECRET_KEY"].encode()).digest()
-    return hmac.new(key, client_address.encode(), hashlib.sha256).hexdigest()
 
 
 def challenge_for(client_address: str) -> dict[str, Any] | None:
