@@ -116,9 +116,23 @@ def page_number(args: Any) -> int:
     return max(1, min(asked, MAX_PAGE))
 
 
+# Angle brackets with no compatibility form to '<' or '>' that still read as them beside an address.
+_ANGLE_LOOKALIKES = frozenset("\u2039\u203a\u2329\u232a\u27e8\u27e9\u276c\u276d\u276e\u276f\u3008\u3009")
+
+
+def reads_as_address_mark(ch: str) -> bool:
+    """Tell whether a character reads as '<', '>' or '@': those, their fullwidth and small forms
+    (U+FF1C, U+FE6B), other angle brackets. A name beside an address must not hold one, or it can
+    pose as an address ("President <info@president.am>" written in fullwidth forms)."""
+    if ch.isascii():
+        return ch in "<>@"
+    return ch in _ANGLE_LOOKALIKES or any(mark in unicodedata.normalize("NFKC", ch) for mark in "<>@")
+
+
 def no_links(_form: Any, field: Any) -> None:
-    """Refuse web and email addresses in a name that email shows to others (organizations, people)."""
-    if isinstance(field.data, str) and _LINK.search(field.data):
+    """Refuse web and email addresses in a name that email shows to others (organizations, people),
+    also when written with fullwidth or other compatibility forms (U+FF20 for '@', U+FF0E for '.')."""
+    if isinstance(field.data, str) and _LINK.search(unicodedata.normalize("NFKC", field.data)):
         raise ValidationError(_("Please write the name without web or email addresses in it."))
 
 

@@ -124,7 +124,13 @@ def test_nul_in_a_token_name_or_an_organization_name_is_refused_with_a_message(d
 
 def test_organization_names_carry_no_links(db, organizer):
     browser, _organization = organizer
-    for phishing in ("Your bank: secure-login.example", "Reset at https://evil.test", "Write to a@b.example"):
+    for phishing in (
+        "Your bank: secure-login.example",
+        "Reset at https://evil.test",
+        "Write to a@b.example",
+        # The same in fullwidth forms, which read as '@' and '.' beside an address.
+        "Ministry \uff1cpress\uff20mfa\uff0eam\uff1e",
+    ):
         refused = post_form(browser, "/organizations", name=phishing)
         _refused_with_message(refused, "without web or email addresses")
     assert post_form(browser, "/organizations", name="St. Mary's Relief Committee").status_code == 303

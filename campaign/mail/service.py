@@ -27,6 +27,7 @@ from campaign.mail.models import OutboxMessage
 from campaign.mail.outbox import about, cancel, sent_at_of, state_of
 from campaign.privacy import vault
 from campaign.signing.emails import canonical_email
+from campaign.validation import reads_as_address_mark
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +61,10 @@ def short_name(name: str) -> str:
 
 
 def display_name(name: str) -> str:
-    """A name fit to be shown beside an address: no '<', '>' or '@', so it can pose as no address, and
+    """A name fit to be shown beside an address: nothing that reads as '<', '>' or '@' (fullwidth
+    forms too), so it can pose as no address, and
     no '=?', so that no reader decodes it as an encoded word into another name (RFC 2047)."""
-    return short_name("".join(" " if ch in "<>@" else ch for ch in name).replace("=?", "= ?"))
+    return short_name("".join(" " if reads_as_address_mark(ch) else ch for ch in name).replace("=?", "= ?"))
 
 
 def address(name: str, email: str) -> str:

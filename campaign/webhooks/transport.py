@@ -8,10 +8,12 @@ when connected, DNS rebinding, cannot lead the worker into the network).
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -71,12 +73,36 @@ def allowed_networks(setting: str | None) -> list[Network]:
     return found
 
 
+# IPv6 addresses that carry an IPv4 one in their last 32 bits, which a gateway on the way (NAT64,
+# or an old host taking IPv4-compatible ones) would reach: each is judged as the IPv4 it carries.
+# Python's is_global takes them for public (CPython 3.11), whatever they carry.
+_CARRYING_IPV4 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("::/96"))
+# The local-use NAT64 prefix (RFC 8215) leads into a network of its own: never public.
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+
+def _as_reached(address: IPAddress) -> IPAddress:
+    """The address a connection to this one would reach in the end: the IPv4 an IPv6 one carries."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return address
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:  # 2002::/16, 6to4
+        return address.sixtofour
+    if any(address in network for network in _CARRYING_IPV4):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return address
+
+
 def _is_allowed(address: IPAddress, allowed: Iterable[Network]) -> bool:
     """A public address, or one in a network the configuration allows."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    if any(address in network for network in allowed if network.version == address.version):
-        return True
+    reached = _as_reached(address)
+    for each in (address, reached):
+        if any(each in network for network in allowed if network.version == each.version):
+            return True
+    address = reached
+    if isinstance(address, ipaddress.IPv6Address) and (address.is_site_local or address in _LOCAL_NAT64):
+        return False
     return address.is_global and not address.is_multicast
 
 
@@ -117,7 +143,31 @@ def check(url: str, allowed: list[Network], *, is_testing: bool = False) -> Targ
     return Target(parts.scheme, host, port, path, str(addresses[0]))
 
 
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+class _Pinned:
+    """Connects to the checked address only, and can be cut from another thread at any moment."""
+
+    _address: str
+    _raw: socket.socket | None = None
+    was_cut = False
+    port: int
+    timeout: float | None
+
+    def _open(self) -> socket.socket:
+        """The TCP connection to the checked address, kept so that cut() reaches it mid-handshake."""
+        self._raw = socket.create_connection((self._address, self.port), self.timeout)
+        if self.was_cut:  # the time ran out while it connected
+            self.cut()
+        return self._raw
+
+    def cut(self) -> None:
+        """End the exchange wherever it is: every read or write on it fails or ends at once."""
+        self.was_cut = True
+        if self._raw is not None:
+            with contextlib.suppress(OSError):  # closed already
+                self._raw.shutdown(socket.SHUT_RDWR)
+
+
+class _PinnedHTTPSConnection(_Pinned, http.client.HTTPSConnection):
     """HTTPS to the checked address, with the certificate checked against the host's name."""
 
     def __init__(self, target: Target, timeout: float) -> None:
@@ -126,11 +176,10 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
 
     def connect(self) -> None:
         """Connect to the checked address, then speak TLS for the host name."""
-        raw = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)  # type: ignore[attr-defined]
+        self.sock = self._context.wrap_socket(self._open(), server_hostname=self.host)  # type: ignore[attr-defined]
 
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
+class _PinnedHTTPConnection(_Pinned, http.client.HTTPConnection):
     """Plain HTTP (tests, loopback only) to the checked address."""
 
     def __init__(self, target: Target, timeout: float) -> None:
@@ -139,16 +188,25 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 
     def connect(self) -> None:
         """Connect to the checked address."""
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._open()
 
 
 def post(target: Target, body: bytes, headers: dict[str, str], timeout: float) -> Answer:
-    """POST the body to a checked target; OSError (refused, timed out, TLS) when there was no answer."""
-    connection: http.client.HTTPConnection
+    """POST the body to a checked target; OSError (refused, timed out, TLS) when there was no answer.
+
+    `timeout` bounds the whole exchange, not each read: an endpoint that drips its answer a
+    byte at a time (or its TLS handshake) is cut when the time is up, so that no endpoint can
+    hold a worker longer than that.
+    """
+    connection: _PinnedHTTPSConnection | _PinnedHTTPConnection
     if target.scheme == "https":
         connection = _PinnedHTTPSConnection(target, timeout)
     else:
         connection = _PinnedHTTPConnection(target, timeout)
+    deadline = threading.Timer(timeout, connection.cut)
+    deadline.daemon = True
+    deadline.start()
+    status = 0
     try:
         connection.request(
             "POST",
@@ -158,8 +216,16 @@ def post(target: Target, body: bytes, headers: dict[str, str], timeout: float) -
         )
         response = connection.getresponse()
         response.read(ANSWER_READ_LIMIT)  # read a little, keep nothing
-        return Answer(response.status)
+        status = response.status
     except http.client.HTTPException as error:
-        raise OSError(f"bad answer: {type(error).__name__}") from error
+        if not connection.was_cut:
+            raise OSError(f"bad answer: {type(error).__name__}") from error
+    except OSError:
+        if not connection.was_cut:
+            raise
     finally:
+        deadline.cancel()
         connection.close()
+    if connection.was_cut:  # an answer cut short is no answer, however it parsed
+        raise TimeoutError(f"no whole answer within {timeout:g} s")
+    return Answer(status)

@@ -199,6 +199,12 @@ def test_a_name_in_from_is_quoted_trimmed_and_cannot_pose_as_an_address(app):
         assert only.display_name == "Minister of Defence gov example.org"
         assert str(letter["From"]).startswith('"Minister of Defence gov example.org" <')
         assert len(mail.display_name("A" * 300)) == mail.NAME_MAX
+        # Fullwidth and small forms of '<', '>' and '@', and other angle brackets, read as them too.
+        posing = "President \uff1cinfo\uff20president.am\uff1e \ufe64a\ufe6bb\ufe65 \u2039c\u203a"
+        assert mail.display_name(posing) == "President info president.am a b c"
+        # Guillemets are quotation marks in French and Armenian names, not brackets: kept.
+        quoted = "\u00c9lodie \u00ab Lulu \u00bb Durand"
+        assert mail.display_name(quoted) == quoted
         # Names of Persian speakers keep their zero-width non-joiner.
         persian = "\u0645\u062d\u0645\u062f\u200c\u0631\u0636\u0627"  # Mohammad-Reza
         assert mail.display_name(persian) == persian

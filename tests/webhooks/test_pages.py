@@ -58,6 +58,13 @@ def test_endpoints_in_private_networks_and_plain_http_are_refused(app, db, organ
         "https://169.254.169.254/latest/meta-data": "private, loopback or link-local",
         "https://[::1]:8443/hook": "private, loopback or link-local",
         "https://[::ffff:192.168.1.1]/hook": "private, loopback or link-local",
+        # IPv6 forms that carry a private IPv4 address, which a NAT64 or 6to4 gateway would reach.
+        "https://[64:ff9b::a9fe:a9fe]/latest/meta-data/": "private, loopback or link-local",
+        "https://[64:ff9b::a00:5]/hook": "private, loopback or link-local",
+        "https://[2002:a9fe:a9fe::1]/hook": "private, loopback or link-local",
+        "https://[::a9fe:a9fe]/hook": "private, loopback or link-local",
+        "https://[64:ff9b:1::a00:5]/hook": "private, loopback or link-local",
+        "https://[fec0::1]/hook": "private, loopback or link-local",
         "ftp://example.org/hook": "https://host/path",
         "https://user:pw@example.org/hook": "without a user name or password",
         "https://no-such-host.invalid/hook": "cannot be resolved",
