@@ -114,7 +114,13 @@ def create_user_by_staff(email: str, role: Role, display_name: str, *, actor: st
     """Create an account for someone, who chooses their password from an emailed link; audited."""
     user = create_user(email, secrets.token_urlsafe(32) + "Aa1!", role, display_name)
     db.session.flush()
-    mail.owe(kind=WELCOME_KIND, dedupe_key=f"account-created:{user.id}", ref_id=user.id)
+    # Bounded like all mail someone else makes us send to an address: an account is any address staff type.
+    mail.owe(
+        kind=WELCOME_KIND,
+        dedupe_key=f"account-created:{user.id}",
+        ref_id=user.id,
+        recipient_index=mail.recipient_index(user.email),
+    )
     record(actor, "user.created", f"user:{user.id}", role=str(role))
     return user
 

@@ -186,6 +186,8 @@ def _owe_milestone(campaign: Campaign, reached: int, total: int) -> None:
             kind="milestone",
             dedupe_key=f"milestone:{campaign.id}:{reached}",
             recipient=mail.address("", campaign.contact_email or ""),
+            # The contact is any address a member typed: bounded like all mail we are made to send.
+            recipient_index=mail.recipient_index(campaign.contact_email or ""),
             subject=ngettext(
                 "%(reached)s signature: %(title)s",
                 "%(reached)s signatures: %(title)s",

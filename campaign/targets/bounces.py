@@ -67,6 +67,8 @@ def _notify_contact(campaign: Campaign, official: Official, now: datetime) -> No
         ),
         body=render_template("targets/mail/bounce_notice.txt", campaign=campaign, official=official),
         now=now,
+        # The contact is any address a member typed: bounded like all mail we are made to send.
+        recipient_index=mail.recipient_index(campaign.contact_email),
     )
 
 

@@ -208,3 +208,30 @@ def test_a_name_in_from_is_quoted_trimmed_and_cannot_pose_as_an_address(app):
         # Names of Persian speakers keep their zero-width non-joiner.
         persian = "\u0645\u062d\u0645\u062f\u200c\u0631\u0636\u0627"  # Mohammad-Reza
         assert mail.display_name(persian) == persian
+
+
+def test_mail_to_an_address_someone_else_typed_is_within_its_bound(app, db, make_campaign):
+    """Accounts staff make (one per +tag), and a campaign's contact address (any address a member
+    typed), are mail we are made to send like any other: once the victim's hour is used, none."""
+    from campaign.accounts.models import Role
+    from campaign.accounts.staff_accounts import create_user_by_staff
+    from campaign.counts.fold import _owe_milestone
+    from campaign.targets.bounces import _notify_contact
+    from campaign.targets.models import Official
+
+    index = mail.recipient_index(VICTIM)
+    now = clock.now()
+    assert all(_owe(index, f"before-{n}", now) for n in range(app.config["MAIL_PER_ADDRESS_PER_HOUR"]))
+    for n in range(3):
+        create_user_by_staff(f"victim+s{n}@example.org", Role.ORGANIZER, "", actor="user:1")
+    campaign = make_campaign(contact_email=VICTIM)
+    _owe_milestone(campaign, 100, 100)
+    official = Official(name="A Minister", title="", body="", country="FR", email="minister@example.org")
+    db.session.add(official)
+    db.session.flush()
+    _notify_contact(campaign, official, now)
+    db.session.commit()
+
+    assert [row.kind for row in _victims_rows(db)] == ["bound-test"] * 3
+    others = db.session.execute(select(OutboxMessage.kind).where(OutboxMessage.kind != "bound-test"))
+    assert others.scalars().all() == []
