@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign import clock
+from campaign.accounts.blueprint import config_limit
 from campaign.campaigns.pages import page_with_errors
 from campaign.campaigns.service import public_view_or_404
 from campaign.extensions import csrf, db, limiter
@@ -142,6 +143,8 @@ def my_request() -> Response:
 
 
 @bp.post("/my/")
+# Each request owes a mail, or a row that is never sent: a client asks for a few an hour, not thousands.
+@limiter.limit(config_limit("ACCOUNT_EMAIL_RATE_LIMIT"))
 def my_request_post() -> Response | tuple[str, int]:
     """Send the link if anything is held for the address; the answer is the same either way."""
     form = MyLinkForm()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, select, update
@@ -23,13 +24,17 @@ from campaign.extensions import db
 from campaign.ledger import receipts as ledger_receipts
 from campaign.links import absolute_url
 from campaign.mail import service as mail
+from campaign.mail.models import OutboxMessage
 from campaign.partners import consents as partner_consents
+from campaign.privacy import vault
 from campaign.signing import consents, messages
-from campaign.signing.models import Person, Signature, SignatureStatus
+from campaign.signing.models import Person, Personal, Signature, SignatureStatus
 from campaign.webhooks import events as webhooks
 
 _SALT = "my-page"
 MY_LINK_KIND = "my-link"
+# The ref_id of a link asked for an address nobody signed with: owed, never sent.
+NOBODY = 0
 # Outbox kinds that are about one signature (their ref_id is its id).
 _SIGNATURE_KINDS = (messages.CONFIRMATION_KIND, messages.ALREADY_SIGNED_KIND)
 WITHDRAWN = "withdrawn"
@@ -172,22 +177,45 @@ def _remove(signature_ids: list[int], reason: str, now: datetime) -> None:
 
 
 def send_link(email: str) -> None:
-    """Email the link to the person's own page, if anything is held for the address.
+    """Owe the link to the person's own page, sent only if anything is held for the address.
 
-    At most once an hour, and within the address's bound on all unsolicited mail.
+    At most once an hour, and within the address's bound on all unsolicited mail. For an
+    address nobody signed with, a row that is never sent is owed under an index of its own
+    (as a password reset is), so that the work, and the time of the answer, is the same
+    either way and does not tell whether the address signed; the mail is written by the
+    worker (_compose_link).
     """
     from campaign.signing.service import email_index
 
     index = email_index(email)
     person_id = db.session.execute(select(Person.id).where(Person.email_index == index)).scalar()
-    if person_id is None:
-        return  # the same answer either way: the page never tells whether an address signed
-    mail.write(
+    nobodys = vault.blind_index(index, purpose="my-link-nobody")  # worked out either way: the same time
+    mail.owe(
         kind=MY_LINK_KIND,
-        dedupe_key=f"my-link:{person_id}:{clock.now():%Y%m%d%H}",
-        recipient=mail.address("", email),
-        # Written here, in the language of the page it was asked for on.
-        subject=_("Your signatures: what we hold about you"),
-        body=render_template("mail/my_link.txt", my_url=my_url(person_id, i18n.current_language())),
-        recipient_index=index,
+        dedupe_key=f"my-link:{index if person_id is not None else nobodys}:{clock.now():%Y%m%d%H}",
+        ref_id=NOBODY if person_id is None else person_id,
+        recipient_index=nobodys if person_id is None else index,
     )
+
+
+def _compose_link(row: OutboxMessage) -> mail.Composed | None:
+    """The link to a person's own page, to the address and in the language they last signed with;
+    None for nobody, or once nothing is held for them (withdrawn, erased)."""
+    latest = db.session.execute(
+        select(Signature.sealed, Signature.language)
+        .where(Signature.person_id == row.ref_id, Signature.sealed.is_not(None))
+        .order_by(Signature.id.desc())
+        .limit(1)
+    ).first()
+    if row.ref_id == NOBODY or latest is None:
+        return None
+    sealed, language = latest
+    with force_locale(language):
+        return mail.Composed(
+            recipient=mail.address("", Personal.opened(sealed).email),
+            subject=_("Your signatures: what we hold about you"),
+            body=render_template("mail/my_link.txt", my_url=my_url(row.ref_id, language)),
+        )
+
+
+mail.register_kind(MY_LINK_KIND, compose=_compose_link)

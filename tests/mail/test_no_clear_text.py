@@ -42,7 +42,7 @@ def test_no_outbox_row_holds_the_signers_address_or_name_and_a_sent_row_keeps_no
     make_campaign(slug="sealed-outbox", title="Sealed Outbox")
     response = sign("sealed-outbox", email=EMAIL, given_name=GIVEN_NAME, family_name=FAMILY_NAME)
     assert response.status_code == 303
-    # A message written in advance (the link to their own page) is sealed, not owed by reference.
+    # The link to their own page is owed by reference, written by the worker from the seals.
     with app.test_request_context():
         supporters.send_link(EMAIL)
         db.session.commit()

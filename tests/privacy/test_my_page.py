@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from campaign.counts import fold, read
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Person, Signature, SignatureStatus
-from tests.support.forms import csrf_token
-from tests.support.outbox import bodies, composed
+from tests.support.forms import csrf_token, post_form
+from tests.support.outbox import bodies, composed, rows
 from tests.support.waiting import wait_until
 
 
@@ -134,8 +134,22 @@ def test_the_link_is_sent_again_only_to_a_known_address_and_the_answer_is_the_sa
 
     assert known.status_code == unknown.status_code == 200
     assert known.get_data() == unknown.get_data()
+    # The same work either way (one row owed each), so the time of the answer tells nothing;
+    # only the known address's row is ever written into a mail, to the address that signed.
+    assert len(rows(db, "my-link")) == 2
     [link] = composed(db, "my-link")
-    assert link.recipient == "Known@example.org" and "/my/" in link.body
+    assert link.recipient == "known@example.org" and "/my/" in link.body
+
+
+def test_the_link_is_written_in_the_language_they_signed_in(db, client, make_campaign):
+    make_campaign(slug="recognize")
+    signer = {"given_name": "Anahit", "family_name": "P", "email": "known@example.org", "country": "FR"}
+    assert client.post("/campaigns/recognize/sign?lang=fr", data=signer).status_code == 303
+    assert post_form(client, "/my/?lang=en", email="known@example.org").status_code == 200
+
+    [link] = composed(db, "my-link")
+    assert link.subject.startswith("Vos signatures") and "les données que nous détenons" in link.subject
+    assert "/my/" in link.body and "lang=fr" in link.body
 
 
 def test_an_altered_or_expired_link_opens_nothing(app, db, client, make_campaign, sign):
