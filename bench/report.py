@@ -292,9 +292,10 @@ def markdown(results: Results) -> str:
         "",
         f"Written by `make bench` (`python -m bench`) on {results.started_at:%Y-%m-%d %H:%M} UTC; "
         f"the run took {results.seconds / 60:.1f} minutes. Every figure is the median of "
-        f"{settings.rounds} rounds, and every ratio compares the app with a baseline measured in the "
-        "same round of the same run, because the machine is shared and noisy: absolute figures move "
-        "from run to run, ratios much less. Bench traffic goes only to 127.0.0.1.",
+        f"{settings.rounds} rounds ({settings.sign_rounds} for (i)), and every ratio compares the app "
+        "with a baseline measured in the same round of the same run, because the machine is shared "
+        "and noisy: absolute figures move from run to run, ratios much less. Bench traffic goes only "
+        "to 127.0.0.1.",
         "",
         "## Results against the goals of issue 3",
         "",

@@ -62,8 +62,8 @@ def short_name(name: str) -> str:
 
 def display_name(name: str) -> str:
     """A name fit to be shown beside an address: nothing that reads as '<', '>' or '@' (fullwidth
-    forms too), so it can pose as no address, and
-    no '=?', so that no reader decodes it as an encoded word into another name (RFC 2047)."""
+    forms too), so that it cannot pose as an address, and no '=?', so that no reader decodes it
+    as an encoded word into another name (RFC 2047)."""
     return short_name("".join(" " if reads_as_address_mark(ch) else ch for ch in name).replace("=?", "= ?"))
 
 

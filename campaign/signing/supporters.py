@@ -201,13 +201,15 @@ def send_link(email: str) -> None:
 def _compose_link(row: OutboxMessage) -> mail.Composed | None:
     """The link to a person's own page, to the address and in the language they last signed with;
     None for nobody, or once nothing is held for them (withdrawn, erased)."""
+    if row.ref_id == NOBODY:
+        return None
     latest = db.session.execute(
         select(Signature.sealed, Signature.language)
         .where(Signature.person_id == row.ref_id, Signature.sealed.is_not(None))
         .order_by(Signature.id.desc())
         .limit(1)
     ).first()
-    if row.ref_id == NOBODY or latest is None:
+    if latest is None:
         return None
     sealed, language = latest
     with force_locale(language):
