@@ -31,6 +31,7 @@ from tests.support.run import (
 from tests.support.accounts import API_PASSWORD
 from tests.support.builder import Person, Team
 from tests.support.forms import csrf_token
+from tests.support.migrations import KINDS, empty_database
 from tests.support.people import signed_in
 from tests.support.smtp import SmtpCapture
 from tests.support.workers import free_port, start_celery
@@ -289,3 +290,11 @@ def api_user(db: Any) -> Callable[..., tuple[Any, dict[str, str]]]:
         return (org or user), {"OSDI-API-Token": secret}
 
     return make
+
+
+@pytest.fixture(params=KINDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """An empty database of each kind, of the test's own: a migration's test builds it from the first
+    revision."""
+    with empty_database(request.param, tmp_path, request.module.__name__.rsplit(".", 1)[-1]) as url:
+        yield url

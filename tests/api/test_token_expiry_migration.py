@@ -1,22 +1,11 @@
 """Migration 0011: tokens made before tokens expired get 90 days from their creation, on both databases."""
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import text
 
-from tests.support.migrations import KINDS, empty_database
-
 MADE_AT = datetime(2026, 1, 31, 12, 30)
-
-
-@pytest.fixture(params=KINDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
-    """An empty database of each kind, of this test's own."""
-    with empty_database(request.param, tmp_path, "migration") as url:
-        yield url
 
 
 def test_existing_tokens_expire_90_days_after_they_were_made(app: Any, database_url: str) -> None:

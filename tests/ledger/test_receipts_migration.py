@@ -6,14 +6,11 @@ knows its signature, a signature with a stored receipt names it in its later
 events, and a new signature gets a computed one.
 """
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-import pytest
 from sqlalchemy import select, text
 
-from tests.support.migrations import KINDS, empty_database
 from tests.support.run import forget_caches
 
 AT = datetime(2026, 12, 1, 9, 0)
@@ -38,13 +35,6 @@ LEGACY = [
     f" (1, 1, '{FIRST}', 0, NULL), (2, 1, '{SECOND}', 1, 2)",
     "INSERT INTO campaign_counts (campaign_id, total, updated_at, version) VALUES (1, 1, :at, 1)",
 ]
-
-
-@pytest.fixture(params=KINDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
-    """An empty database of each kind, of this test's own."""
-    with empty_database(request.param, tmp_path, "receipts") as url:
-        yield url
 
 
 def test_stored_receipts_keep_proving_and_new_signatures_get_computed_ones(

@@ -1,22 +1,11 @@
 """Migration 0012: what earlier versions kept in clear is sealed in place, on both databases."""
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-import pytest
 from sqlalchemy import select, text
 
-from tests.support.migrations import KINDS, empty_database
-
 AT = datetime(2026, 11, 30, 9, 0)
-
-
-@pytest.fixture(params=KINDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
-    """An empty database of each kind, of this test's own."""
-    with empty_database(request.param, tmp_path, "sealing") as url:
-        yield url
 
 
 def test_clear_rows_are_sealed_and_still_read_the_same(app: Any, database_url: str, tmp_path: Any) -> None:
