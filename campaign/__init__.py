@@ -84,12 +84,14 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.moderation.routes import bp as moderation_bp
     from campaign.partners.routes import bp as partners_bp
     from campaign.signing.routes import bp as signing_bp
+    from campaign.signing.stop_pages import bp as stop_email_bp
     from campaign.targets.routes import bp as targets_bp
     from campaign.updates.routes import bp as updates_bp
     from campaign.webhooks.routes import bp as webhooks_bp
 
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(signing_bp)
+    app.register_blueprint(stop_email_bp)
     app.register_blueprint(counts_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(dev_bp)

@@ -65,6 +65,7 @@ def _sign_in_failures(row: OutboxMessage) -> mail.Composed | None:
     )
 
 
-mail.register_kind(password_reset.RESET_KIND, compose=_password_reset)
-mail.register_kind(staff_accounts.WELCOME_KIND, compose=_account_created)
-mail.register_kind(lockout.NOTICE_KIND, compose=_sign_in_failures)
+# Mail about one's own account goes out even to an address whose owner stopped all other email.
+mail.register_kind(password_reset.RESET_KIND, compose=_password_reset, despite_stop=mail.ALWAYS)
+mail.register_kind(staff_accounts.WELCOME_KIND, compose=_account_created, despite_stop=mail.ALWAYS)
+mail.register_kind(lockout.NOTICE_KIND, compose=_sign_in_failures, despite_stop=mail.ALWAYS)

@@ -24,6 +24,7 @@ from campaign.audit.service import record
 from campaign.extensions import db
 from campaign.links import absolute_url
 from campaign.mail import service as mail
+from campaign.mail import suppressions
 
 
 class InvitationUnusable(AccountError):
@@ -130,11 +131,16 @@ def invite(organization: Organization, email: str, role: MemberRole, invited_by:
     )
     db.session.add(invitation)
     db.session.flush()
+    index = mail.recipient_index(address)
+    # Anyone may be invited: the invitation lets its recipient stop all mail to the address in one click.
+    stop_url = suppressions.stop_url(index)
     mail.queue(
         kind="invitation",
         dedupe_key=f"invitation:{invitation.id}",
         recipient=mail.address("", address),
-        recipient_index=mail.recipient_index(address),
+        recipient_index=index,
+        list_unsubscribe=stop_url,
+        stop_url=stop_url,
         subject=gettext("Join %(name)s on Campaigns", name=organization.name),
         template="account_invitation.txt",
         organization=organization,

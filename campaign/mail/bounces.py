@@ -7,8 +7,8 @@ without naming its recipient, and one with a token we did not write is
 ignored. A hard bounce of a kind that reacts to refusals (a letter: its
 official's address is marked bad) runs that reaction; any other suppresses
 the address, by its keyed hash, so nothing more is sent to it. A complaint
-stops updates and follow-ups to the person. The mailbox is a maildir an MTA
-delivers the bounce address to (docs/OPERATIONS.md).
+stops all email to the address, as its owner's stop does (campaign.mail.suppressions).
+The mailbox is a maildir an MTA delivers the bounce address to (docs/OPERATIONS.md).
 """
 
 from __future__ import annotations
@@ -26,11 +26,10 @@ from flask import current_app
 from sqlalchemy import Select, select
 
 from campaign import clock
-from campaign.database import insert
 from campaign.extensions import db
-from campaign.mail import reports
+from campaign.mail import reports, suppressions
 from campaign.mail.kinds import kind_of
-from campaign.mail.models import MailSuppression, OutboxMessage, OutboxStatus, SuppressionReason
+from campaign.mail.models import OutboxMessage, OutboxStatus, SuppressionReason
 from campaign.mail.outbox import cancel
 from campaign.mail.service import platform_address, recipient_index
 from campaign.privacy import vault
@@ -39,8 +38,6 @@ from campaign.signing.models import Person
 log = logging.getLogger(__name__)
 
 LOCAL_PART = "bounces"
-# Why a message was not sent: kept in the outbox row's last_error.
-SUPPRESSED = "not sent: the address bounced for good"
 # What could not be read is kept here, inside the maildir, for a person to look at, for
 # BOUNCE_SET_ASIDE_DAYS: it holds supporters' addresses in clear.
 SET_ASIDE_FOLDER = "rejected"
@@ -71,38 +68,6 @@ def _token(outbox_id: int) -> str:
 def index_of(recipient: str) -> str:
     """The keyed hash of a recipient ('Name <address>'), as people and suppressions are found by."""
     return recipient_index(parseaddr(recipient)[1])
-
-
-def is_suppressed(index: str) -> bool:
-    """Tell whether mail to the address with this keyed hash bounced for good."""
-    key = (index, SuppressionReason.HARD_BOUNCE)
-    return db.session.get(MailSuppression, key) is not None
-
-
-class Suppressions:
-    """Which addresses of a batch of messages bounced for good: one read for the indexes known
-    before sending (owed with the recipient's keyed hash), one more per other address asked about.
-    """
-
-    def __init__(self, known: set[str]) -> None:
-        self._asked = set(known)
-        self._bounced: set[str] = set()
-        if known:
-            self._bounced = set(
-                db.session.scalars(
-                    select(MailSuppression.recipient_index).where(
-                        MailSuppression.recipient_index.in_(sorted(known)),
-                        MailSuppression.reason == SuppressionReason.HARD_BOUNCE,
-                    )
-                )
-            )
-
-    def __contains__(self, index: str) -> bool:
-        if index not in self._asked:
-            self._asked.add(index)
-            if is_suppressed(index):
-                self._bounced.add(index)
-        return index in self._bounced
 
 
 def read_mailbox(limit: int = 500) -> int:
@@ -250,27 +215,18 @@ def _bounced(row: OutboxMessage, now: datetime) -> None:
         return
     index = row.sent_to_index
     assert index is not None  # only sent messages are found
-    _suppress(index, SuppressionReason.HARD_BOUNCE, now)
-    cancel(select(OutboxMessage.id).where(OutboxMessage.recipient_index == index), SUPPRESSED)
+    suppressions.suppress(index, SuppressionReason.HARD_BOUNCE, now)
+    cancel(select(OutboxMessage.id).where(OutboxMessage.recipient_index == index), suppressions.BOUNCED)
 
 
 def _complained(row: OutboxMessage, now: datetime) -> None:
-    """A complaint: the person gets no more updates or follow-ups from any campaign."""
+    """A complaint: all email to the address stops, as if its owner had stopped it on their page."""
     # Signing is loaded after mail (signing owes mail): its service is asked for here, when used.
     from campaign.signing.supporters import stop_email
 
     index = row.sent_to_index
     assert index is not None  # only sent messages are found
-    _suppress(index, SuppressionReason.COMPLAINT, now)
+    suppressions.suppress(index, SuppressionReason.COMPLAINT, now)
     person_id = db.session.execute(select(Person.id).where(Person.email_index == index)).scalar()
     if person_id is not None:
         stop_email(person_id, now)
-
-
-def _suppress(index: str, reason: SuppressionReason, now: datetime) -> None:
-    """Record that the address with this keyed hash bounced or complained (once per reason)."""
-    db.session.execute(
-        insert(MailSuppression)
-        .values(recipient_index=index, reason=reason, created_at=now)
-        .on_conflict_do_nothing()
-    )

@@ -1,5 +1,6 @@
 """`campaign mail suppressed|unsuppress EMAIL`: whether mail to an address is stopped (it bounced for
-good, or its owner called our mail spam), and lifting that when it was a mistake; audited.
+good, or its owner stopped all email or called our mail spam), and lifting that when it was a
+mistake; audited.
 
 Suppressions are stored by the address's keyed hash only: an address is looked up, never listed.
 """
@@ -59,8 +60,15 @@ def _said(reason: SuppressionReason, since: datetime) -> str:
     when = f"{since:%Y-%m-%d %H:%M} UTC"
     if reason is SuppressionReason.HARD_BOUNCE:
         return _("Suppressed since %(when)s: the address bounced for good; no mail is sent to it.", when=when)
+    if reason is SuppressionReason.COMPLAINT:
+        return _(
+            "Suppressed since %(when)s: its owner reported our mail as spam; only mail about their own "
+            "account, and their page's link once a week, is sent to it.",
+            when=when,
+        )
     return _(
-        "Suppressed since %(when)s: its owner reported our mail as spam; they get no updates or follow-ups.",
+        "Suppressed since %(when)s: its owner stopped all email to it; only mail about their own "
+        "account, and their page's link once a week, is sent to it.",
         when=when,
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -68,7 +69,14 @@ class Kind:
     # Reads at once, before a batch of its rows is sent, what `compose` will need for each: one
     # read for the batch instead of one per message.
     read_ahead: Callable[[Sequence[OutboxMessage]], None] | None = None
+    # Sent to an address whose owner stopped all email to it, or called our mail spam
+    # (campaign.mail.suppressions): None, never; else at most once in this time (zero: always).
+    despite_stop: timedelta | None = None
 
+
+# despite_stop of what one needs for one's own account, or what is not the address owner's to stop
+# (letters to an official's office): sent whatever the stop.
+ALWAYS = timedelta(0)
 
 _KINDS: dict[str, Kind] = {}
 
@@ -81,6 +89,7 @@ def register_kind(
     on_refused: Callable[[OutboxMessage], None] | None = None,
     on_sent: Callable[[OutboxMessage], None] | None = None,
     read_ahead: Callable[[Sequence[OutboxMessage]], None] | None = None,
+    despite_stop: timedelta | None = None,
 ) -> None:
     """Tell mail how messages of this kind are written and what a refusal means (once, at import)."""
     _KINDS[kind] = Kind(
@@ -89,6 +98,7 @@ def register_kind(
         on_refused=on_refused,
         on_sent=on_sent,
         read_ahead=read_ahead,
+        despite_stop=despite_stop,
     )
 
 

@@ -77,11 +77,14 @@ class SuppressionReason(enum.StrEnum):
     """Why an address is suppressed."""
 
     HARD_BOUNCE = "hard_bounce"  # nothing more is sent to it
-    COMPLAINT = "complaint"  # its person gets no more updates or follow-ups
+    # Only what a kind sends despite a stop goes to it (campaign.mail.suppressions):
+    COMPLAINT = "complaint"  # its owner reported our mail as spam
+    STOPPED = "stopped"  # its owner stopped all email to it
 
 
 class MailSuppression(db.Model):  # type: ignore[name-defined]
-    """An address that bounced for good, or whose owner called our mail spam: known by its keyed hash."""
+    """An address that bounced for good, or whose owner stopped all email or called it spam: known by
+    its keyed hash, kept when the person is erased."""
 
     __tablename__ = "mail_suppressions"
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from campaign import claims, clock, dispatch
 from campaign.extensions import db
-from campaign.mail import bounces
+from campaign.mail import bounces, suppressions
 from campaign.mail.composing import compose, composed
 from campaign.mail.kinds import kind_of
 from campaign.mail.models import OutboxMessage, OutboxStatus
@@ -95,7 +95,7 @@ def pump(batch: int, seconds: float) -> int:
                 dispatch.publish(PUMP_TASK, ())
                 checked_at = None
         rows = _claim_some(holder)
-        suppressed = bounces.Suppressions({row.recipient_index for row in rows if row.recipient_index})
+        suppressed = suppressions.Suppressions({row.recipient_index for row in rows if row.recipient_index})
         _read_ahead(rows)
         # Whatever of the batch an error leaves unsent is still sending: the lock
         # goes when this pump ends, and the next pump puts it back at once.
@@ -166,10 +166,12 @@ def _put_back(which: Any, reason: str) -> None:
     )
 
 
-def _send_claimed(row: OutboxMessage, suppressed: bounces.Suppressions, holder: claims.Holder) -> Delivery:
+def _send_claimed(
+    row: OutboxMessage, suppressed: suppressions.Suppressions, holder: claims.Holder
+) -> Delivery:
     """Send a row this process claimed and record the outcome, committed before the next one.
 
-    `suppressed` tells which addresses of its batch bounced for good (read once per batch);
+    `suppressed` tells which addresses of its batch bounced for good or were stopped (read once per batch);
     `holder`, the pump's claim lock, whose connection (PostgreSQL only) records a plain "sent".
     """
     # Who it goes to, by keyed hash (a later bounce names them by it); kept aside until the outcome
@@ -180,8 +182,9 @@ def _send_claimed(row: OutboxMessage, suppressed: bounces.Suppressions, holder: 
         not_sent = NO_LONGER_OWED
         if content is not None:
             index = row.recipient_index or bounces.index_of(content.recipient)
-            if index in suppressed:
-                content, not_sent = None, bounces.SUPPRESSED
+            stopped = suppressed.why_not(row, index)
+            if stopped is not None:
+                content, not_sent = None, stopped
         if content is None:
             row.status = OutboxStatus.FAILED
             row.last_error = not_sent

@@ -22,7 +22,7 @@ from sqlalchemy import case, func, select, text
 
 from campaign import clock, dispatch, task_names
 from campaign.extensions import db
-from campaign.mail.kinds import Composed, register_kind
+from campaign.mail.kinds import ALWAYS, Composed, register_kind
 from campaign.mail.models import OutboxMessage
 from campaign.mail.outbox import about, cancel, sent_at_of, state_of
 from campaign.privacy import vault
@@ -31,7 +31,7 @@ from campaign.validation import reads_as_address_mark
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Composed", "about", "cancel", "register_kind", "sent_at_of", "state_of"]
+__all__ = ["ALWAYS", "Composed", "about", "cancel", "register_kind", "sent_at_of", "state_of"]
 
 PUMP_TASK = task_names.MAIL_PUMP
 # What sealed outbox rows are (campaign.privacy.vault).
@@ -104,6 +104,7 @@ def queue(
     subject: str,
     template: str,
     recipient_index: str | None = None,
+    list_unsubscribe: str | None = None,
     **context: object,
 ) -> int | None:
     """Render a mail template into the outbox; it leaves after the commit. None if not owed (see write)."""
@@ -115,6 +116,7 @@ def queue(
         subject=subject,
         body=body,
         recipient_index=recipient_index,
+        list_unsubscribe=list_unsubscribe,
     )
 
 

@@ -14,7 +14,7 @@ from campaign import clock, dispatch
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignStatus, takes_signatures
 from campaign.counts.fold import FOLD_TASK
 from campaign.extensions import db
-from campaign.mail import bounces
+from campaign.mail import suppressions
 from campaign.signing import messages
 from campaign.signing.models import Signature, SignatureStatus
 from campaign.targets import service as targets
@@ -29,7 +29,7 @@ def resend_confirmation(signature_id: int) -> bool:
     if signature.person is None:
         return False  # erased: no address to write to
     index = signature.person.email_index
-    if bounces.is_suppressed(index):
+    if suppressions.is_suppressed(index):
         return False  # the address bounced for good: no fresh link to it
     messages.owe_confirmation(signature.id, f":renew:{clock.now():%Y%m%d%H}", recipient_index=index)
     return True

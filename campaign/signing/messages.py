@@ -18,6 +18,7 @@ from campaign.extensions import db
 from campaign.i18n import link_values
 from campaign.links import absolute_url
 from campaign.mail import service as mail
+from campaign.mail import suppressions
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Personal, Signature, SignatureStatus
 from campaign.signing.tokens import confirmation_token
@@ -154,6 +155,8 @@ def _to_signer(row: OutboxMessage) -> mail.Composed | None:
     campaign = in_language(words, signature.language)
     is_confirmed = status == SignatureStatus.VALIDATED
     personal = Personal.opened(signature.sealed)
+    # Someone else may have typed the address: one click stops all mail to it (RFC 8058).
+    stop_url = suppressions.stop_url(row.recipient_index, signature.language)
     with force_locale(signature.language):
         return mail.Composed(
             recipient=mail.address(personal.given_name if is_confirmed else "", personal.email),
@@ -163,8 +166,10 @@ def _to_signer(row: OutboxMessage) -> mail.Composed | None:
                 campaign=campaign,
                 given_name=mail.short_name(personal.given_name) if is_confirmed else None,
                 my_url=_my_url(signature),
+                stop_url=stop_url,
                 **_links(row.kind, signature, campaign),
             ),
+            list_unsubscribe=stop_url,
         )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign import clock
@@ -24,6 +25,11 @@ from campaign.signing.forms import MyLinkForm, SignForm
 from campaign.signing.tokens import check_confirmation_token
 
 bp = Blueprint("signing", __name__)
+# Said once all email to an address is stopped (on its owner's page, or by a link in a mail).
+STOPPED = lazy_gettext(
+    "No more email will go to this address, whoever types it into our forms. Only mail about your own "
+    "account, and the link to your page at most once a week, still come."
+)
 # The sign form carries no CSRF token: the campaign page is the same bytes for everyone (cached).
 NO_CSRF = {"csrf": False}
 
@@ -174,7 +180,11 @@ def my_page(token: str, person_id: int) -> Response:
     """What is held for the person the link names; a GET changes nothing."""
     held = supporters.held_for(person_id)
     partners = partner_consents.withdrawable([item.signature.id for item in held])
-    return _private(render_template("signing/my_page.html", token=token, held=held, partners=partners))
+    is_stopped = supporters.is_email_stopped(person_id)
+    page = render_template(
+        "signing/my_page.html", token=token, held=held, partners=partners, is_stopped=is_stopped
+    )
+    return _private(page)
 
 
 @bp.post("/my/<token>/withdraw/<int:signature_id>")
@@ -208,10 +218,25 @@ def my_withdraw_partner(token: str, person_id: int, signature_id: int, organizat
 @bp.post("/my/<token>/stop-email")
 @_person_of_link
 def my_stop_email(token: str, person_id: int) -> BaseResponse:
-    """No more updates or follow-ups from any campaign."""
-    supporters.stop_email(person_id)
+    """No more email to the address, whoever asks for it: confirmations, updates, invitations."""
+    supporters.stop_all_email(supporters.index_of(person_id))
     db.session.commit()
-    flash(_("You will get no more updates or follow-ups from any campaign."))
+    flash(STOPPED)
+    return redirect(url_for("signing.my_page", token=token), code=303)
+
+
+@bp.post("/my/<token>/resume-email")
+@_person_of_link
+def my_resume_email(token: str, person_id: int) -> BaseResponse:
+    """Let email go to the address again."""
+    if supporters.resume_email(person_id):
+        db.session.commit()
+        flash(
+            _(
+                "Email can reach this address again. If a signature is still waiting for its "
+                "confirmation, sign again with this address and we will send a new link."
+            )
+        )
     return redirect(url_for("signing.my_page", token=token), code=303)
 
 
@@ -225,7 +250,9 @@ def my_erase_confirm(token: str, person_id: int) -> Response:
 @bp.post("/my/<token>/erase")
 @_person_of_link
 def my_erase(token: str, person_id: int) -> Response:
-    """Erase everything held for the address."""
+    """Erase everything held for the address; and, if asked, stop all email to it for good."""
+    if request.form.get("stop_email"):
+        supporters.stop_all_email(supporters.index_of(person_id))
     supporters.erase(person_id)
     db.session.commit()
     return _private(render_template("signing/my_erased.html"))

@@ -8,7 +8,7 @@ learning whether an address had signed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -24,7 +24,8 @@ from campaign.extensions import db
 from campaign.ledger import receipts as ledger_receipts
 from campaign.links import absolute_url
 from campaign.mail import service as mail
-from campaign.mail.models import OutboxMessage
+from campaign.mail import suppressions
+from campaign.mail.models import OutboxMessage, SuppressionReason
 from campaign.partners import consents as partner_consents
 from campaign.privacy import vault
 from campaign.signing import consents, messages
@@ -136,6 +137,40 @@ def stop_email(person_id: int, now: datetime | None = None) -> None:
         updates.unsubscribe(campaign_id, person_id)
 
 
+def stop_all_email(index: str, now: datetime | None = None) -> None:
+    """Stop all email to the address with this keyed hash, as its owner asked (on their page, or by
+    the one-click link in a mail): whoever types it into a form later, and after an erasure too.
+
+    Only mail about one's own account, and this page's link once a week, still go to it.
+    """
+    now = now or clock.now()
+    suppressions.suppress(index, SuppressionReason.STOPPED, now)
+    person_id = db.session.execute(select(Person.id).where(Person.email_index == index)).scalar()
+    if person_id is not None:
+        stop_email(person_id, now)
+
+
+def index_of(person_id: int) -> str:
+    """The keyed hash of the person's address, which mail to it is bounded and stopped by."""
+    return db.session.get_one(Person, person_id).email_index
+
+
+def is_email_stopped(person_id: int) -> bool:
+    """Tell whether all email to the person's address is stopped (by them, or by their complaint)."""
+    return suppressions.is_stopped(index_of(person_id))
+
+
+def resume_email(person_id: int) -> bool:
+    """Let email go to the person's address again; tell whether it had been stopped.
+
+    Updates stopped campaign by campaign stay stopped: the person chose that for each.
+    """
+    person = db.session.get_one(Person, person_id)
+    was_stopped = person.email_stopped_at is not None
+    person.email_stopped_at = None
+    return suppressions.resume(person.email_index) or was_stopped
+
+
 def erase(person_id: int, now: datetime | None = None) -> int:
     """Erase everything held for a person: their signatures stop counting and name no one; return how many."""
     ids = list(db.session.execute(select(Signature.id).where(Signature.person_id == person_id)).scalars())
@@ -220,4 +255,5 @@ def _compose_link(row: OutboxMessage) -> mail.Composed | None:
         )
 
 
-mail.register_kind(MY_LINK_KIND, compose=_compose_link)
+# The way back for someone who stopped all email: their page, where it can be let through again.
+mail.register_kind(MY_LINK_KIND, compose=_compose_link, despite_stop=timedelta(days=7))

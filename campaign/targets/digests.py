@@ -160,4 +160,5 @@ mail.register_kind(
     attachments=csv_attachment,
     on_refused=record_bounce,
     on_sent=letters_sent,
+    despite_stop=mail.ALWAYS,  # as a letter (campaign.targets.messages)
 )

@@ -73,4 +73,12 @@ def _compose_letter(row: OutboxMessage) -> mail.Composed | None:
     )
 
 
-mail.register_kind(LETTER_KIND, compose=_compose_letter, on_refused=record_bounce, on_sent=letters_sent)
+# A letter goes to an official's office: that a supporter's stop of the same address holds it back
+# would let one person silence every campaign's letters (an official's bounces do stop them).
+mail.register_kind(
+    LETTER_KIND,
+    compose=_compose_letter,
+    on_refused=record_bounce,
+    on_sent=letters_sent,
+    despite_stop=mail.ALWAYS,
+)

@@ -21,7 +21,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from campaign import clock
-from campaign.mail import bounces, sending
+from campaign.mail import bounces, sending, suppressions
 from campaign.mail import service as mail
 from campaign.mail.models import MailSuppression, OutboxMessage, OutboxStatus, SuppressionReason
 from campaign.mail.transport import SmtpTransport
@@ -116,13 +116,16 @@ def test_a_signers_hard_bounce_stops_their_mail_and_keeps_the_signature(
         ).scalar_one()
         return again if again.status == OutboxStatus.FAILED else None
 
-    assert wait_until(not_sent).last_error == bounces.SUPPRESSED
+    assert wait_until(not_sent).last_error == suppressions.BOUNCED
     assert len(mailbox.to("typo@example.org")) == 1  # the first confirmation only
     assert db.session.get(Signature, signature.id) is not None
 
 
-def test_a_complaint_unsubscribes_the_signer_from_updates(db, mailbox, make_campaign, sign, bounce_box):
+def test_a_complaint_unsubscribes_the_signer_and_stops_all_email_to_the_address(
+    db, mailbox, make_campaign, sign, bounce_box
+):
     campaign = make_campaign(slug="news")
+    make_campaign(slug="later")
     assert sign("news", email="reader@example.org", email_opt_in="y").status_code == 303
     mailbox.wait_for("reader@example.org")
     row = sent(db, "confirmation")
@@ -136,6 +139,20 @@ def test_a_complaint_unsubscribes_the_signer_from_updates(db, mailbox, make_camp
     assert updates.is_unsubscribed(campaign.id, person_id)
     assert not db.session.execute(select(Signature.has_email_opt_in)).scalar_one()
     assert db.session.get_one(Person, person_id).email_stopped_at is not None
+    # Whoever signs the address up again, no confirmation goes to it.
+    assert sign("later", email="reader@example.org").status_code == 303
+
+    def not_sent() -> OutboxMessage | None:
+        db.session.expire_all()
+        again = db.session.execute(
+            select(OutboxMessage)
+            .where(OutboxMessage.kind == "confirmation")
+            .order_by(OutboxMessage.id.desc())
+        ).first()[0]
+        return again if again.status == OutboxStatus.FAILED else None
+
+    assert wait_until(not_sent).last_error == suppressions.STOPPED
+    assert len(mailbox.to("reader@example.org")) == 1
 
 
 def test_unreadable_or_hostile_messages_are_set_aside_and_the_rest_still_read(
