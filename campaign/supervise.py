@@ -1,9 +1,10 @@
-"""`make run`'s processes: the web server, a Celery worker and beat, kept running together.
+"""`make run`'s processes: the web server, two Celery workers (mail and counts; webhooks) and beat,
+kept running together.
 
 A worker or beat that dies is started again (with a line saying so, and a
 growing pause if it keeps dying), and the web server stays up meanwhile: a
 surge that kills a worker must not take the site down. Ctrl-C or SIGTERM
-stops all three within STOP_SECONDS.
+stops them all within STOP_SECONDS.
 
 Each program runs in a session of its own, so the terminal's Ctrl-C reaches
 only this supervisor, which then sends SIGTERM to each program's main
@@ -29,6 +30,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+
+from campaign.taskqueue import DEFAULT_QUEUE, WEBHOOKS_QUEUE
 
 # Programs get this long to stop after SIGTERM before they are killed; with
 # the supervisor's own polling, everything is gone within 10 s.
@@ -88,7 +91,8 @@ def say(line: str) -> None:
 
 
 def programs(host: str, port: int, instance: Path) -> list[Program]:
-    """The embedded default's three programs."""
+    """The embedded default's four programs: the site, a worker for mail and counts, one for the
+    posts to webhook endpoints (slow endpoints never hold the first; campaign/taskqueue.py), beat."""
     return [
         Program(
             "web",
@@ -110,25 +114,8 @@ def programs(host: str, port: int, instance: Path) -> list[Program]:
                 "campaign:create_app()",
             ],
         ),
-        Program(
-            "worker",
-            [
-                str(BIN / "celery"),
-                "-A",
-                "worker",
-                "worker",
-                "--loglevel=info",
-                "--concurrency=2",
-                # Gossip, mingle and heartbeats talk between workers through
-                # the broker's fanout, which the embedded broker lacks.
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            # SIGTERM starts Celery's soft shutdown: running tasks get a few
-            # seconds, then are cancelled and requeued (campaign/taskqueue.py).
-            {"REMAP_SIGTERM": "SIGQUIT"},
-        ),
+        _worker("worker", DEFAULT_QUEUE, concurrency=2),
+        _worker("webhooks", WEBHOOKS_QUEUE, concurrency=1),
         Program(
             "beat",
             [
@@ -142,6 +129,32 @@ def programs(host: str, port: int, instance: Path) -> list[Program]:
             ],
         ),
     ]
+
+
+def _worker(name: str, queue: str, *, concurrency: int) -> Program:
+    """A Celery worker taking the tasks of one queue."""
+    return Program(
+        name,
+        [
+            str(BIN / "celery"),
+            "-A",
+            "worker",
+            "worker",
+            "--loglevel=info",
+            f"--queues={queue}",
+            f"--concurrency={concurrency}",
+            # Gossip, mingle and heartbeats talk between workers through
+            # the broker's fanout, which the embedded broker lacks.
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            # Two workers on one machine: each needs a name of its own.
+            f"--hostname={name}@%h",
+        ],
+        # SIGTERM starts Celery's soft shutdown: running tasks get a few
+        # seconds, then are cancelled and requeued (campaign/taskqueue.py).
+        {"REMAP_SIGTERM": "SIGQUIT"},
+    )
 
 
 def supervise(group: list[Program], stop: threading.Event) -> None:
@@ -187,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
     instance = Path(os.environ.get("INSTANCE_PATH", DEFAULT_INSTANCE))
     parser.add_argument("--instance", type=Path, default=instance)
     options = parser.parse_args(argv)
-    # The app reads these too: the same instance folder for all three, and links in mail to this port.
+    # The app reads these too: the same instance folder for all of them, and links in mail to this port.
     os.environ["INSTANCE_PATH"] = str(options.instance.resolve())
     os.environ["PORT"] = str(options.port)
 

@@ -8,6 +8,7 @@ from typing import Any
 from celery import Celery, Task
 from celery.schedules import crontab
 from flask import Flask
+from kombu import Queue
 
 from campaign import task_names
 
@@ -17,6 +18,12 @@ TASK_TIME_LIMIT_SECONDS = 1800
 VISIBILITY_TIMEOUT_SECONDS = 2 * TASK_TIME_LIMIT_SECONDS
 # How long running tasks get to finish after SIGTERM before they are cancelled and requeued.
 SOFT_SHUTDOWN_SECONDS = 2.0
+# The queues: everything on the default one but the posts to organizations' webhook endpoints,
+# which wait on servers outside our control. A worker started with no -Q takes both; production
+# gives the webhooks a worker of their own (-Q webhooks), so that slow endpoints, however many,
+# never hold the workers that send mail and fold the counts (-Q celery).
+DEFAULT_QUEUE = "celery"
+WEBHOOKS_QUEUE = "webhooks"
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -77,6 +84,9 @@ def celery_settings(app: Flask) -> dict[str, Any]:
         # worker's memory, and past the visibility timeout Redis would hand
         # it out again. Ours wait seconds at most (dispatch.coalesce); what is
         # due later is a row in the database that beat's sweeps pick up.
+        "task_queues": (Queue(DEFAULT_QUEUE), Queue(WEBHOOKS_QUEUE)),
+        "task_default_queue": DEFAULT_QUEUE,
+        "task_routes": {task_names.WEBHOOKS_PUMP: {"queue": WEBHOOKS_QUEUE}},
         "beat_schedule": beat_schedule(app),
         # Exactly one beat runs the schedule; a second one stands by
         # (campaign/beatlock.py). The lock is on the database.

@@ -96,3 +96,32 @@ def deliveries(db: Any) -> list[Any]:
 
     db.session.expire_all()
     return list(db.session.execute(db.select(WebhookDelivery).order_by(WebhookDelivery.id)).scalars())
+
+
+class HeldReceiver(Receiver):
+    """A receiver that holds its first post's answer until released, then answers it `first_answer`;
+    the others get 200 at once."""
+
+    def __init__(self, first_answer: int) -> None:
+        self.first_answer = first_answer
+        self.holding = threading.Event()
+        self.release = threading.Event()
+        self._posts = 0
+        self._lock = threading.Lock()
+        super().__init__()
+
+    @property
+    def status(self) -> int:
+        """The status of the post being answered (read once per post, after it was kept)."""
+        with self._lock:
+            self._posts += 1
+            first = self._posts == 1
+        if not first:
+            return 200
+        self.holding.set()
+        self.release.wait(10)
+        return self.first_answer
+
+    @status.setter
+    def status(self, value: int) -> None:
+        """The base class sets a default status; this one answers as above."""

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
+
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CELERY = str(Path(sys.executable).parent / "celery")
@@ -39,8 +44,11 @@ def process(args: list[str], env: dict[str, str] | None, log: Path) -> Iterator[
 
 
 @contextmanager
-def start_celery(kind: str, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """Start `celery -A worker worker` (or beat) and wait until it is ready."""
+def start_celery(
+    kind: str, env: dict[str, str], log: Path, *, queue: str | None = None, concurrency: int = 4
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start `celery -A worker worker` (or beat) and wait until it is ready; a worker takes the tasks
+    of one queue if told so, else of all (campaign/taskqueue.py)."""
     if kind == "worker":
         args = [
             CELERY,
@@ -48,12 +56,14 @@ def start_celery(kind: str, env: dict[str, str], log: Path) -> Iterator[subproce
             "worker",
             "worker",
             "--pool=threads",
-            "--concurrency=4",
+            f"--concurrency={concurrency}",
             "--loglevel=info",
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
         ]
+        if queue is not None:
+            args += [f"--queues={queue}", f"--hostname={queue}@%h"]
         ready = "ready."
     else:
         args = [
@@ -91,3 +101,23 @@ def redis_server(port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
                     raise RuntimeError("redis-server did not start") from None
                 time.sleep(0.05)
         yield child
+
+
+def start_together(running: ExitStack, *processes: AbstractContextManager[Any]) -> None:
+    """Start the processes at once (each takes seconds to be ready), each stopped when `running` ends."""
+    with ThreadPoolExecutor(len(processes)) as pool:
+        started = [pool.submit(process.__enter__) for process in processes]
+    for process, future in zip(processes, started, strict=True):
+        if future.exception() is None:
+            running.push(process)
+    for future in started:
+        future.result()
+
+
+def forget_keys(prefix: str) -> None:
+    """Remove the test's broker and cache keys."""
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    keys = list(client.scan_iter(match=prefix + "*"))
+    if keys:
+        client.delete(*keys)
+    client.close()

@@ -15,36 +15,7 @@ from campaign.webhooks import delivery as webhooks
 from campaign.webhooks import events, reasons
 from campaign.webhooks.models import DeliveryStatus, WebhookEndpoint
 from tests.support.signers import add_signature
-from tests.support.webhooks import Receiver, deliveries
-
-
-class HeldReceiver(Receiver):
-    """A receiver that holds its first post's answer until released, then answers it `first_answer`;
-    the others get 200 at once."""
-
-    def __init__(self, first_answer: int) -> None:
-        self.first_answer = first_answer
-        self.holding = threading.Event()
-        self.release = threading.Event()
-        self._posts = 0
-        self._lock = threading.Lock()
-        super().__init__()
-
-    @property
-    def status(self) -> int:
-        """The status of the post being answered (read once per post, after it was kept)."""
-        with self._lock:
-            self._posts += 1
-            first = self._posts == 1
-        if not first:
-            return 200
-        self.holding.set()
-        self.release.wait(10)
-        return self.first_answer
-
-    @status.setter
-    def status(self, value: int) -> None:
-        """The base class sets a default status; this one answers as above."""
+from tests.support.webhooks import HeldReceiver, deliveries
 
 
 @pytest.fixture

@@ -6,16 +6,12 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, ExitStack
-from typing import Any
-
-import redis
+from contextlib import ExitStack
 
 from campaign.webhooks.models import DeliveryStatus, WebhookEndpoint
 from tests.support.waiting import wait_until
 from tests.support.webhooks import deliveries, verify
-from tests.support.workers import start_celery
+from tests.support.workers import forget_keys, start_celery, start_together
 
 # The defaults (WEBHOOK_RETRY_SECONDS 30, WEBHOOK_SWEEP_SECONDS 15) divided by SCALE.
 SCALE = 15
@@ -54,8 +50,8 @@ def test_an_endpoint_down_for_a_minute_gets_the_confirmation_once_it_is_back(
     }
     site = create_app({"TESTING": True, "REDIS_KEY_PREFIX": prefix}).test_client()
     with ExitStack() as running:
-        running.callback(_forget_keys, prefix)
-        _start_together(
+        running.callback(forget_keys, prefix)
+        start_together(
             running,
             start_celery("worker", scaled, tmp_path / "worker.log"),
             start_celery("beat", scaled, tmp_path / "beat.log"),
@@ -89,23 +85,3 @@ def test_an_endpoint_down_for_a_minute_gets_the_confirmation_once_it_is_back(
     healthy = db.session.get(WebhookEndpoint, endpoint.id)
     db.session.refresh(healthy)
     assert (healthy.consecutive_failures, healthy.failing_since, healthy.is_enabled) == (0, None, True)
-
-
-def _start_together(running: ExitStack, *processes: AbstractContextManager[Any]) -> None:
-    """Start the processes at once (each takes seconds to be ready), each stopped when `running` ends."""
-    with ThreadPoolExecutor(len(processes)) as pool:
-        started = [pool.submit(process.__enter__) for process in processes]
-    for process, future in zip(processes, started, strict=True):
-        if future.exception() is None:
-            running.push(process)
-    for future in started:
-        future.result()
-
-
-def _forget_keys(prefix: str) -> None:
-    """Remove the test's broker and cache keys."""
-    client = redis.Redis.from_url(os.environ["REDIS_URL"])
-    keys = list(client.scan_iter(match=prefix + "*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
