@@ -14,13 +14,14 @@ import altcha
 import pytest
 from sqlalchemy import select
 
-from campaign.counts import fold, read
+from campaign.counts import read
 from campaign.mail.models import OutboxMessage
 from campaign.privacy import keys, vault
 from campaign.signing import email_domains, floods, proof_of_work
 from campaign.signing.models import Signature, SignatureStatus
 from campaign.signing.supporters import my_token
 from campaign.signing.tokens import confirmation_token
+from tests.support.counts import fold_all
 from tests.support.forms import csrf_token
 
 FLOODER = "198.51.100.7"
@@ -96,7 +97,7 @@ def test_a_flood_from_one_address_is_answered_like_anyone_and_never_counts(clien
 
     # Even a confirmation link got some other way does not make a held signature count.
     confirm_all(client, db)
-    fold.fold_signatures(batch=1000)
+    fold_all(db)
     count = client.get("/campaigns/recognize/count.json").json
     assert count["count"] == 5 + 3 == read.snapshot_from_database(campaign.id).total
     db.session.expire_all()
@@ -179,7 +180,7 @@ def test_a_valid_proof_of_work_lets_a_person_behind_a_flooded_address_count(
         assert signed[email].status == SignatureStatus.FRAUDULENT
         assert signed[email].flood_rule == "address-burst"
     confirm_all(client, db)
-    fold.fold_signatures(batch=1000)
+    fold_all(db)
     assert read.snapshot_from_database(campaign.id).total == 5 + 1
 
 
