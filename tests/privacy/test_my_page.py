@@ -4,9 +4,10 @@ import re
 
 from sqlalchemy import func, select
 
-from campaign.counts import fold, read
+from campaign.counts import read
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Person, Signature, SignatureStatus
+from tests.support.counts import fold_all
 from tests.support.forms import csrf_token, post_form
 from tests.support.outbox import bodies, composed, rows
 from tests.support.waiting import wait_until
@@ -51,7 +52,7 @@ def test_withdrawing_drops_the_count_and_the_sealed_data(db, client, make_campai
     sign("recognize")
     path = my_path(db)
     confirm(client, db)
-    fold.fold_signatures(1000)
+    fold_all(db)
     assert read.read_count(campaign.id).total == 1
     [signature] = db.session.execute(select(Signature)).scalars().all()
 
@@ -62,7 +63,7 @@ def test_withdrawing_drops_the_count_and_the_sealed_data(db, client, make_campai
     signature = db.session.get(Signature, signature.id)
     assert signature.status == SignatureStatus.INVALIDATED and signature.removal_reason == "withdrawn"
     assert signature.sealed is None and signature.masked_name is None
-    fold.fold_signatures(1000)
+    fold_all(db)
     assert read.read_count(campaign.id).total == 0
     assert "withdrawn" in client.get(path).get_data(as_text=True)
 
@@ -86,7 +87,7 @@ def test_erasing_takes_a_confirmation_step_then_removes_the_person_and_unsent_ma
     sign("recognize")
     path = my_path(db)
     confirm(client, db)
-    fold.fold_signatures(1000)
+    fold_all(db)
     sign("recognize")  # a repeat: an "already signed" note is owed, not yet sent
 
     assert client.get(f"{path}/erase").status_code == 200
@@ -102,7 +103,7 @@ def test_erasing_takes_a_confirmation_step_then_removes_the_person_and_unsent_ma
     assert (signature.person_id, signature.sealed, signature.removal_reason) == (None, None, "erased")
     assert composed(db) == []  # nothing owed is written any more
     assert all(row.sealed is None for row in db.session.execute(select(OutboxMessage)).scalars())
-    fold.fold_signatures(1000)
+    fold_all(db)
     assert read.read_count(campaign.id).total == 0
     assert client.get(path).status_code == 400  # the link names no one now
 
