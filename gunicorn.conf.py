@@ -2,7 +2,8 @@
 
 Supporters may be at risk if their visits can be traced: an access line holds
 no client address, no query string, no referer, and the tokens of personal
-links (/confirm/..., /my/..., /u/...) masked. The logger class also runs
+links (/confirm/..., /my/..., /u/..., /stop-email/...: TOKEN_ROUTES in
+campaign/logs.py) masked. The logger class also runs
 gunicorn's own lines through the filter and format of campaign.logs
 (LOG_FORMAT=json for one JSON object a line).
 """

@@ -41,10 +41,10 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s [%(name)s] %(message)s"
 # string around an address is kept readable.
 EMAIL = re.compile(r"[\w.!#$%'*+^`{|}~-]+(?:@|%40)[\w-]+(?:\.[\w-]+)*\.[^\W\d_][\w-]*")
 # The routes whose first path segment after the prefix is a secret: confirmation,
-# the supporter's own page, unsubscribe, the reply question, password reset and
-# invitations. The prefix must start a path (or follow a host), so
-# /campaigns/u/sign is left alone.
-TOKEN_ROUTES = ("confirm", "my", "u", "letters/replied", "password/reset", "invitations")
+# the supporter's own page, unsubscribe, the stop of all email, the reply question,
+# password reset and invitations (deploy/nginx.conf masks the same). The prefix must
+# start a path (or follow a host), so /campaigns/u/sign is left alone.
+TOKEN_ROUTES = ("confirm", "my", "u", "stop-email", "letters/replied", "password/reset", "invitations")
 TOKEN_IN_PATH = re.compile(
     r"(?P<before>^|[\s\"'(<=\[,;]|://[^/\s\"'<>]*)"
     rf"(?P<route>/(?:{'|'.join(re.escape(route) for route in TOKEN_ROUTES)})/)"

@@ -278,12 +278,16 @@ def test_a_request_body_over_the_limit_is_refused_before_the_app(front, db, make
 
 def test_the_access_log_keeps_no_client_address_query_or_personal_token(front, db):
     front.get("/my/a-personal-token-123?lang=fr")
+    front.get("/stop-email/a-stop-token-456")
+    front.get("/password/reset/a-reset-token-789")
     front.get("/campaigns/nowhere?source=newsletter-42")
     logged = wait_until(
         lambda: "/campaigns/nowhere" in front.access_log.read_text() and front.access_log.read_text()
     )
-    assert '"GET /my/... HTTP/1.1"' in logged
-    assert "a-personal-token-123" not in logged and "newsletter-42" not in logged and "lang=fr" not in logged
+    assert '"GET /my/... HTTP/1.1"' in logged and '"GET /stop-email/... HTTP/1.1"' in logged
+    assert '"GET /password/reset/... HTTP/1.1"' in logged
+    secrets = ("a-personal-token-123", "a-stop-token-456", "a-reset-token-789", "newsletter-42", "lang=fr")
+    assert not [secret for secret in secrets if secret in logged]
     assert "127.0.0.1" not in logged
 
 

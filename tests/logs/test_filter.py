@@ -22,6 +22,7 @@ TOKEN_PATHS = [
     "/my/{}",
     "/my/{}/withdraw/3",
     "/u/{}",
+    "/stop-email/{}",
     "/letters/replied/{}",
     "/password/reset/{}",
     "/invitations/{}",
