@@ -16,7 +16,7 @@ from tests.faults.live import CAMPAIGN, embedded_environment, prepare
 from tests.support.smtp import SmtpCapture, _Handler
 from tests.support.workers import free_port
 
-CHECKS = ("configuration", "database", "migrations", "broker", "smtp", "keys", "disk")
+CHECKS = ("configuration", "database", "migrations", "broker", "smtp", "keys", "disk", "backlog")
 # On PostgreSQL only (SQLite keeps no plans between statements).
 POSTGRESQL_CHECKS = ("autovacuum",)
 
@@ -74,6 +74,7 @@ def test_each_broken_part_is_named_in_a_sentence(embedded, tmp_path):
     )
     assert found["keys"].startswith("FAIL No blind-index key: run `campaign keys init`")
     assert found["disk"].startswith("ok")
+    assert found["backlog"] == "FAIL Not checked (OperationalError): see the database and migrations above."
 
 
 def test_a_schema_behind_the_code_says_to_upgrade(tmp_path):

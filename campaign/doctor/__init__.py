@@ -1,9 +1,10 @@
 """`campaign doctor`: what is wrong with this installation, a sentence each; and `campaign ready`.
 
 The doctor checks configuration, database, migrations, broker, SMTP, keys,
-disk and (on PostgreSQL) autovacuum, and prints one line per finding; it exits
-non-zero when anything must be fixed. `campaign ready` runs only the checks of `/readyz` (database and
-broker answer), for the health checks of processes that serve no HTTP.
+disk, (on PostgreSQL) autovacuum, and that workers take what is owed, and
+prints one line per finding; it exits non-zero when anything must be fixed.
+`campaign ready` runs only the checks of `/readyz` (database and broker
+answer), for the health checks of processes that serve no HTTP.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from campaign import health
 from campaign.cli import TranslatedCommand, TranslatedOption
+from campaign.doctor.backlog import check_backlog
 from campaign.doctor.checks import (
     check_autovacuum,
     check_broker,
@@ -34,7 +36,7 @@ ROLES = ("all", "web", "worker")
 
 # The report's second column: each check by name (Finding.check keeps the English word, for code).
 CHECK_NAMES = {
-    # Translators: this and the next seven: what `campaign doctor` checks, a word each, in a column
+    # Translators: this and the next eight: what `campaign doctor` checks, a word each, in a column
     "configuration": _l("configuration"),
     "database": _l("database"),
     "migrations": _l("migrations"),
@@ -42,6 +44,8 @@ CHECK_NAMES = {
     "smtp": _l("smtp"),
     "keys": _l("keys"),
     "disk": _l("disk"),
+    # Translators: work owed (mail, webhook deliveries) that waits for a worker
+    "backlog": _l("backlog"),
     # Translators: the PostgreSQL setting of that name; keep it as it is unless your PostgreSQL docs differ
     "autovacuum": _l("autovacuum"),
 }
@@ -58,6 +62,7 @@ def run_checks(role: str = "all") -> list[Finding]:
         lambda: check_keys(role),
         check_disk,
         check_autovacuum,
+        check_backlog,
     ]
     found: list[Finding] = []
     for check in checks:
@@ -89,8 +94,8 @@ def init_app(app: Flask) -> None:
         "doctor",
         cls=TranslatedCommand,
         help=_l(
-            "Check configuration, database, migrations, broker, SMTP, keys, disk"
-            " and autovacuum; exit 1 if any fails."
+            "Check configuration, database, migrations, broker, SMTP, keys, disk, autovacuum"
+            " and the backlog; exit 1 if any fails."
         ),
     )
     @click.option(
