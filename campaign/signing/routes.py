@@ -9,7 +9,6 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from campaign import clock
@@ -25,11 +24,6 @@ from campaign.signing.forms import MyLinkForm, SignForm
 from campaign.signing.tokens import check_confirmation_token
 
 bp = Blueprint("signing", __name__)
-# Said once all email to an address is stopped (on its owner's page, or by a link in a mail).
-STOPPED = lazy_gettext(
-    "No more email will go to this address, whoever types it into our forms. Only mail about your own "
-    "account, and the link to your page at most once a week, still come."
-)
 # The sign form carries no CSRF token: the campaign page is the same bytes for everyone (cached).
 NO_CSRF = {"csrf": False}
 
@@ -221,7 +215,12 @@ def my_stop_email(token: str, person_id: int) -> BaseResponse:
     """No more email to the address, whoever asks for it: confirmations, updates, invitations."""
     supporters.stop_all_email(supporters.index_of(person_id))
     db.session.commit()
-    flash(STOPPED)
+    flash(
+        _(
+            "No more email will go to this address, whoever types it into our forms. Only mail about your "
+            "own account, and the link to your page at most once a week, still come."
+        )
+    )
     return redirect(url_for("signing.my_page", token=token), code=303)
 
 
