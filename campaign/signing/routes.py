@@ -228,7 +228,7 @@ def my_stop_email(token: str, person_id: int) -> BaseResponse:
 @_person_of_link
 def my_resume_email(token: str, person_id: int) -> BaseResponse:
     """Let email go to the address again."""
-    if supporters.resume_email(person_id):
+    if supporters.resume_email(supporters.index_of(person_id)):
         db.session.commit()
         flash(
             _(

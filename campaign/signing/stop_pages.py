@@ -2,8 +2,9 @@
 the mail someone else can make us send to it: confirmations, notes to repeat signers, invitations.
 
 A GET only offers the button, since mail scanners follow links; the POST,
-which a mail client sends by itself, stops at once. The link's signed token,
-naming the address by its keyed hash, is the only credential: no cookie.
+which a mail client sends by itself, stops at once, and the page then offers
+to undo it. The link's signed token, naming the address by its keyed hash,
+is the only credential: no cookie.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from campaign.signing import supporters
 bp = Blueprint("stop_email", __name__)
 
 
-def _page(token: str, *, is_done: bool) -> Response:
-    """The page of a stop link: its button, or what stopping did."""
-    return private(Response(render_template("signing/stop_email.html", token=token, is_done=is_done)))
+def _page(token: str, *, is_done: bool, is_resumed: bool = False) -> Response:
+    """The page of a stop link: its button, or what stopping did and the button that undoes it."""
+    html = render_template("signing/stop_email.html", token=token, is_done=is_done, is_resumed=is_resumed)
+    return private(Response(html))
 
 
 def _bad_link() -> Response:
@@ -47,3 +49,16 @@ def stop(token: str) -> Response:
     supporters.stop_all_email(index)
     db.session.commit()
     return _page(token, is_done=True)
+
+
+@bp.post("/stop-email/<token>/resume")
+@csrf.exempt
+def resume(token: str) -> Response:
+    """Let email go to the address again: the way back for whoever has no page of their own (an
+    invitee who never signed). The token reached only the address's mailbox."""
+    index = suppressions.index_of_stop_token(token)
+    if index is None:
+        return _bad_link()
+    supporters.resume_email(index)
+    db.session.commit()
+    return _page(token, is_done=False, is_resumed=True)

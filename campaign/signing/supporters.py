@@ -160,15 +160,20 @@ def is_email_stopped(person_id: int) -> bool:
     return suppressions.is_stopped(index_of(person_id))
 
 
-def resume_email(person_id: int) -> bool:
-    """Let email go to the person's address again; tell whether it had been stopped.
+def resume_email(index: str) -> bool:
+    """Let email go to the address with this keyed hash again, as its owner asked (on their page, or
+    on the page of a stop link); tell whether it had been stopped.
 
     Updates stopped campaign by campaign stay stopped: the person chose that for each.
     """
-    person = db.session.get_one(Person, person_id)
-    was_stopped = person.email_stopped_at is not None
-    person.email_stopped_at = None
-    return suppressions.resume(person.email_index) or was_stopped
+    cleared = db.session.execute(
+        update(Person)
+        .where(Person.email_index == index, Person.email_stopped_at.is_not(None))
+        .values(email_stopped_at=None)
+        .returning(Person.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    return suppressions.resume(index) or cleared is not None
 
 
 def erase(person_id: int, now: datetime | None = None) -> int:

@@ -171,8 +171,17 @@ def test_an_invitation_can_stop_all_email_and_account_mail_still_comes(app, db, 
 
     assert invite(VICTIM).status == OutboxStatus.SENT
     [invitation] = mailbox.wait_for(VICTIM)
-    assert app.test_client().post(stop_path(invitation)).status_code == 200
+    path = stop_path(invitation)
+    stopped = app.test_client().post(path)
+    assert stopped.status_code == 200 and "Receive email again" in stopped.get_data(as_text=True)
     assert invite(VICTIM).last_error == suppressions.STOPPED
+
+    # An invitee has no page of their own: the stop link's page is their way back.
+    resumed = app.test_client().post(f"{path}/resume")
+    assert resumed.status_code == 200
+    assert "Email can reach this address again" in resumed.get_data(as_text=True)
+    assert invite(VICTIM).status == OutboxStatus.SENT
+    assert len(mailbox.wait_for(VICTIM, 2)) == 2
 
     # The organizer stops all email to their own address: their password reset still comes.
     organizer = team.organizer.user.email
@@ -192,4 +201,5 @@ def test_a_stop_link_we_did_not_write_is_refused_and_changes_nothing(app, db, cl
     for token in forged:
         assert client.get(f"/stop-email/{token}").status_code == 400
         assert client.post(f"/stop-email/{token}").status_code == 400
+        assert client.post(f"/stop-email/{token}/resume").status_code == 400
     assert db.session.execute(select(MailSuppression)).first() is None
