@@ -33,7 +33,6 @@ from campaign.mail.models import OutboxMessage, OutboxStatus, SuppressionReason
 from campaign.mail.outbox import cancel
 from campaign.mail.service import platform_address, recipient_index
 from campaign.privacy import vault
-from campaign.signing.models import Person
 
 log = logging.getLogger(__name__)
 
@@ -222,11 +221,8 @@ def _bounced(row: OutboxMessage, now: datetime) -> None:
 def _complained(row: OutboxMessage, now: datetime) -> None:
     """A complaint: all email to the address stops, as if its owner had stopped it on their page."""
     # Signing is loaded after mail (signing owes mail): its service is asked for here, when used.
-    from campaign.signing.supporters import stop_email
+    from campaign.signing.supporters import stop_all_email
 
     index = row.sent_to_index
     assert index is not None  # only sent messages are found
-    suppressions.suppress(index, SuppressionReason.COMPLAINT, now)
-    person_id = db.session.execute(select(Person.id).where(Person.email_index == index)).scalar()
-    if person_id is not None:
-        stop_email(person_id, now)
+    stop_all_email(index, now, SuppressionReason.COMPLAINT)

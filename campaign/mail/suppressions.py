@@ -119,7 +119,7 @@ class Suppressions:
         reasons = self._reasons[index]
         if SuppressionReason.HARD_BOUNCE in reasons:
             return BOUNCED
-        if not reasons & set(_STOPS):
+        if reasons.isdisjoint(_STOPS):
             return None
         every = kind_of(row.kind).despite_stop
         if every is None:

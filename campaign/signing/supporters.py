@@ -137,14 +137,17 @@ def stop_email(person_id: int, now: datetime | None = None) -> None:
         updates.unsubscribe(campaign_id, person_id)
 
 
-def stop_all_email(index: str, now: datetime | None = None) -> None:
-    """Stop all email to the address with this keyed hash, as its owner asked (on their page, or by
-    the one-click link in a mail): whoever types it into a form later, and after an erasure too.
+def stop_all_email(
+    index: str, now: datetime | None = None, reason: SuppressionReason = SuppressionReason.STOPPED
+) -> None:
+    """Stop all email to the address with this keyed hash, as its owner asked (on their page, by the
+    one-click link in a mail, or by calling our mail spam: `reason`): whoever types it into a form
+    later, and after an erasure too.
 
     Only mail about one's own account, and this page's link once a week, still go to it.
     """
     now = now or clock.now()
-    suppressions.suppress(index, SuppressionReason.STOPPED, now)
+    suppressions.suppress(index, reason, now)
     person_id = db.session.execute(select(Person.id).where(Person.email_index == index)).scalar()
     if person_id is not None:
         stop_email(person_id, now)

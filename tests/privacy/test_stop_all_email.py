@@ -22,6 +22,7 @@ from campaign.mail import suppressions
 from campaign.mail.models import MailSuppression, OutboxMessage, OutboxStatus, SuppressionReason
 from campaign.signing import supporters
 from campaign.signing.models import Person
+from tests.support.bounces import OFFICIAL, a_letter_sent
 from tests.support.forms import csrf_token, post_form
 from tests.support.waiting import wait_until
 
@@ -203,3 +204,13 @@ def test_a_stop_link_we_did_not_write_is_refused_and_changes_nothing(app, db, cl
         assert client.post(f"/stop-email/{token}").status_code == 400
         assert client.post(f"/stop-email/{token}/resume").status_code == 400
     assert db.session.execute(select(MailSuppression)).first() is None
+
+
+def test_letters_to_an_official_go_on_whoever_stopped_the_offices_address(app, db, make_campaign, mailbox):
+    # Someone with a stop link to the office's address (it once signed, or was signed up) pressed it.
+    supporters.stop_all_email(mail.recipient_index(OFFICIAL))
+    db.session.commit()
+
+    _, _, letter = a_letter_sent(db, make_campaign, mailbox)
+
+    assert letter.status == OutboxStatus.SENT and len(mailbox.to(OFFICIAL)) == 1
