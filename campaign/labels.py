@@ -21,6 +21,7 @@ from campaign.campaigns.models import CampaignStatus, OutcomeKind
 from campaign.exports.models import ExportStatus
 from campaign.moderation.models import InvalidationStatus
 from campaign.signing.models import SignatureStatus
+from campaign.targets.models import AddressProblem
 from campaign.updates.models import UpdateStatus
 
 ROLES: dict[str, LazyString] = {
@@ -113,6 +114,12 @@ DELIVERY_STATES: dict[str, LazyString] = {
     "bounced": lazy_gettext("Bounced"),
 }
 
+# Why no letters go to an official's address (campaign.targets.bounces).
+ADDRESS_PROBLEMS: dict[str, LazyString] = {
+    AddressProblem.REFUSED: lazy_gettext("address refused mail"),
+    AddressProblem.COMPLAINT: lazy_gettext("letters paused: the office reported them as spam"),
+}
+
 # The placeholders of a letter, as its preview shows them before the signer has filled in the form
 # (campaign.targets.letters: the names are the ones organizers write after a dollar sign).
 PLACEHOLDERS: dict[str, LazyString] = {
@@ -158,6 +165,7 @@ KINDS: dict[str, Mapping[str, LazyString]] = {
     "update_status": UPDATE_STATUSES,
     "change_status": CHANGE_STATUSES,
     "change_kind": CHANGE_KINDS,
+    "address_problem": ADDRESS_PROBLEMS,
     "outcome": OUTCOME_HEADINGS,
     "delivery_state": DELIVERY_STATES,
     "placeholder": PLACEHOLDERS,

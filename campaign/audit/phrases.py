@@ -57,6 +57,7 @@ PHRASES: dict[str, LazyString] = {
     "webhooks.signers_sent": lazy_gettext("sent signers' data to a webhook"),
     # Letters to officials (campaign.targets).
     "letter.released": lazy_gettext("released a held letter"),
+    "official.resumed": lazy_gettext("let letters go to an official's paused address again"),
     # Addresses mail was stopped to after a bounce or a complaint (campaign.mail.commands).
     "mail.unsuppressed": lazy_gettext("let mail go to a suppressed email address again"),
     # Invalidating signatures in bulk (campaign.moderation.invalidation).

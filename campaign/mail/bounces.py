@@ -7,6 +7,7 @@ without naming its recipient, and one with a token we did not write is
 ignored. A hard bounce of a kind that reacts to refusals (a letter: its
 official's address is marked bad) runs that reaction; any other suppresses
 the address, by its keyed hash, so nothing more is sent to it. A complaint
+likewise runs its kind's reaction (letters to that official paused), or
 stops all email to the address, as its owner's stop does (campaign.mail.suppressions).
 The mailbox is a maildir an MTA delivers the bounce address to (docs/OPERATIONS.md).
 """
@@ -219,10 +220,15 @@ def _bounced(row: OutboxMessage, now: datetime) -> None:
 
 
 def _complained(row: OutboxMessage, now: datetime) -> None:
-    """A complaint: all email to the address stops, as if its owner had stopped it on their page."""
+    """A complaint: the kind's own reaction (letters to an official's office paused), else all email to
+    the address stops, as if its owner had stopped it on their page."""
     # Signing is loaded after mail (signing owes mail): its service is asked for here, when used.
     from campaign.signing.supporters import stop_all_email
 
+    complained = kind_of(row.kind).on_complaint
+    if complained is not None:
+        complained(row)
+        return
     index = row.sent_to_index
     assert index is not None  # only sent messages are found
     stop_all_email(index, now, SuppressionReason.COMPLAINT)

@@ -64,6 +64,9 @@ class Kind:
     attachments: Callable[[OutboxMessage], list[Attachment]] | None = None
     # Runs, in the same transaction, when the receiving server refused the message for good.
     on_refused: Callable[[OutboxMessage], None] | None = None
+    # Runs, in the same transaction, when its recipient reported the message as spam; None: all email
+    # to the address stops, as its owner's own stop would (campaign.mail.suppressions).
+    on_complaint: Callable[[OutboxMessage], None] | None = None
     # Runs, in the same transaction, when the message was sent (a letter: its outreach.sent webhook).
     on_sent: Callable[[OutboxMessage], None] | None = None
     # Reads at once, before a batch of its rows is sent, what `compose` will need for each: one
@@ -87,6 +90,7 @@ def register_kind(
     compose: Callable[[OutboxMessage], Composed | None] | None = None,
     attachments: Callable[[OutboxMessage], list[Attachment]] | None = None,
     on_refused: Callable[[OutboxMessage], None] | None = None,
+    on_complaint: Callable[[OutboxMessage], None] | None = None,
     on_sent: Callable[[OutboxMessage], None] | None = None,
     read_ahead: Callable[[Sequence[OutboxMessage]], None] | None = None,
     despite_stop: timedelta | None = None,
@@ -96,6 +100,7 @@ def register_kind(
         compose=compose,
         attachments=attachments,
         on_refused=on_refused,
+        on_complaint=on_complaint,
         on_sent=on_sent,
         read_ahead=read_ahead,
         despite_stop=despite_stop,

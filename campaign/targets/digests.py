@@ -19,7 +19,7 @@ from campaign.mail.kinds import Attachment
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Signature, SignatureStatus
 from campaign.targets import service
-from campaign.targets.bounces import record_bounce
+from campaign.targets.bounces import record_bounce, record_complaint
 from campaign.targets.messages import write_letter
 from campaign.targets.models import DeliveryMode, Letter, LetterCampaign, Official
 from campaign.webhooks.events import letters_sent
@@ -159,6 +159,7 @@ mail.register_kind(
     compose=_compose_digest,
     attachments=csv_attachment,
     on_refused=record_bounce,
+    on_complaint=record_complaint,
     on_sent=letters_sent,
     despite_stop=mail.ALWAYS,  # as a letter (campaign.targets.messages)
 )

@@ -68,7 +68,7 @@ def clean(row: Mapping[str, str | None]) -> dict[str, str | None]:
         # Translators: photo_url is the column's name in the file of officials: keep it as is
         raise InvalidOfficial(gettext("photo_url must start with https://"))
     try:
-        email = validate_email(values["email"] or "", check_deliverability=False).normalized
+        email = normalized_email(values["email"] or "")
     except EmailNotValidError as error:
         # Translators: "email" is the column's name in the file of officials: keep it as is
         raise InvalidOfficial(gettext("email: %(reason)s", reason=email_reason(error))) from None
@@ -81,6 +81,11 @@ def clean(row: Mapping[str, str | None]) -> dict[str, str | None]:
         "region": region,
         "email": email,
     }
+
+
+def normalized_email(value: str) -> str:
+    """An official's address as the directory keeps it; EmailNotValidError if it is not one."""
+    return str(validate_email(value, check_deliverability=False).normalized)
 
 
 def add_official(values: Mapping[str, str | None]) -> int | None:

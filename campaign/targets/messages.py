@@ -15,7 +15,7 @@ from campaign.mail import service as mail
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import SignatureStatus
 from campaign.targets import letters
-from campaign.targets.bounces import record_bounce
+from campaign.targets.bounces import record_bounce, record_complaint
 from campaign.targets.models import Letter, LetterCampaign, ReplyConsent
 from campaign.webhooks.events import letters_sent
 
@@ -79,6 +79,7 @@ mail.register_kind(
     LETTER_KIND,
     compose=_compose_letter,
     on_refused=record_bounce,
+    on_complaint=record_complaint,
     on_sent=letters_sent,
     despite_stop=mail.ALWAYS,
 )

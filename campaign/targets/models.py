@@ -28,6 +28,13 @@ from campaign.extensions import db
 from campaign.signing.models import Signature
 
 
+class AddressProblem(enum.StrEnum):
+    """Why no more letters go to an official's address until staff lift it (`campaign officials resume`)."""
+
+    REFUSED = "refused"  # it refused mail for good, in the SMTP session or in a bounce
+    COMPLAINT = "complaint"  # its office reported our letters as spam
+
+
 class Official(db.Model):  # type: ignore[name-defined]
     """Someone letters are written to: a minister, a member of parliament."""
 
@@ -50,8 +57,10 @@ class Official(db.Model):  # type: ignore[name-defined]
     party: Mapped[str | None] = mapped_column(String(120))
     photo_url: Mapped[str | None] = mapped_column(String(500))
     ocd_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # No letters go to the address (why: address_problem, since: bad_since).
     is_email_bad: Mapped[bool] = mapped_column(default=False, server_default=false())
     bad_since: Mapped[datetime | None]
+    address_problem: Mapped[AddressProblem | None] = mapped_column(_enum(AddressProblem, "address_problem"))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 

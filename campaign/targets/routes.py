@@ -1,5 +1,5 @@
 """The targets' public pages: the letter preview a signer sees before signing, the routed officials,
-the reply question, and the command-line tools (`campaign officials import|status|delivery`).
+the reply question, and the command-line tools (`campaign officials import|status|resume|delivery`).
 
 The pages of organizers and staff are in campaign.targets.pages, on the same blueprint.
 """
@@ -11,6 +11,7 @@ import sys
 from typing import TextIO
 
 import click
+from email_validator import EmailNotValidError
 from flask import abort, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,14 +26,15 @@ from campaign.cli import TranslatedCommand, TranslatedOption
 from campaign.extensions import csrf, db
 from campaign.security import private
 from campaign.signing.forms import SignForm
-from campaign.targets import delivery, directory, followups, service
+from campaign.targets import bounces, delivery, directory, followups, service
 
 # This adds the organizers' and staff's pages to bp.
 from campaign.targets import pages as pages
 from campaign.targets.blueprint import bp
 from campaign.targets.forms import OfficialsQuery, signer_fields
-from campaign.targets.models import DeliveryMode, ReplyAnswer
+from campaign.targets.models import AddressProblem, DeliveryMode, ReplyAnswer
 from campaign.targets.preview import LetterPreview, build_preview
+from campaign.validation import email_reason
 
 
 @bp.app_template_global()
@@ -126,8 +128,46 @@ def status_command(slug: str) -> None:
         counts = "\t".join(str(row.count(state)) for state in delivery.DELIVERY_STATES)
         name = row.official.name
         if row.official.is_email_bad:
-            name = _("%(name)s (address bad)", name=name)
+            problem = labels.ADDRESS_PROBLEMS[row.official.address_problem or AddressProblem.REFUSED]
+            # Translators: an official whose address gets no letters, and why ("address refused mail")
+            name = _("%(name)s (%(problem)s)", name=name, problem=problem)
         click.echo(f"{name}\t{counts}")
+
+
+@bp.cli.command(
+    "resume",
+    cls=TranslatedCommand,
+    help=_l(
+        "Let letters go again to an address paused after a refusal or a spam complaint, "
+        "or corrected with --new-email."
+    ),
+)
+@click.argument("email")
+@click.option(
+    "--new-email",
+    cls=TranslatedOption,
+    help=_l("The officials' right address, where their letters go from now on."),
+)
+def resume_command(email: str, new_email: str | None) -> None:
+    """Let letters go again to an address paused after a refusal or a spam complaint, or corrected."""
+    try:
+        email = directory.normalized_email(email)
+        new_email = directory.normalized_email(new_email) if new_email else None
+    except EmailNotValidError as error:
+        raise click.ClickException(email_reason(error)) from None
+    try:
+        resumed = bounces.resume_address(email, new_email)
+    except directory.InvalidOfficial as error:
+        raise click.ClickException(str(error)) from None
+    if not resumed:
+        raise click.ClickException(_("No official in the directory has the address %(email)s.", email=email))
+    actor = f"cli:{getpass.getuser()}"
+    for official in resumed:
+        record(actor, "official.resumed", f"official:{official.id}", readdressed=new_email is not None)
+    db.session.commit()
+    names = ", ".join(official.name for official in resumed)
+    click.echo(_("Letters go to %(names)s at %(email)s again.", names=names, email=new_email or email))
+    click.echo(_("The letters stopped while the address was paused stay unsent."))
 
 
 @bp.cli.command(

@@ -29,6 +29,7 @@ from campaign.moderation import criteria
 from campaign.moderation.models import InvalidationStatus
 from campaign.signing.models import SignatureStatus
 from campaign.targets.delivery import DELIVERY_STATES
+from campaign.targets.models import AddressProblem
 from campaign.updates.models import UpdateStatus
 from tests.support.organizations import make_organization, signed_in
 
@@ -43,6 +44,7 @@ ENUMS: list[tuple[type[enum.Enum], str]] = [
     (ChangeStatus, "change_status"),
     (ChangeKind, "change_kind"),
     (OutcomeKind, "outcome"),
+    (AddressProblem, "address_problem"),
 ]
 
 

@@ -1,0 +1,187 @@
+"""An official's office that reports our letters as spam gets no more of them, from any campaign, until
+staff lift the pause; every organizer whose letters stopped is told, and sees it on the letters page.
+Staff lift a pause, or correct a bad address, with `campaign officials resume`.
+
+Letters leave through the real worker and SMTP server; the complaint is an ARF report, as a
+receiver's feedback loop writes it, read from the bounce maildir.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from campaign.audit.models import AuditEvent
+from campaign.campaigns.models import CampaignKind
+from campaign.mail import bounces
+from campaign.mail.models import MailSuppression, OutboxMessage, OutboxStatus
+from campaign.signing.models import Person, Signature
+from campaign.signing.service import email_index
+from campaign.targets import service as targets
+from campaign.targets.bounces import COMPLAINED
+from campaign.targets.digests import send_digests
+from campaign.targets.models import (
+    AddressProblem,
+    DeliveryMode,
+    Letter,
+    LetterCampaign,
+    LetterTarget,
+    Official,
+)
+from tests.support.bounces import OFFICIAL, a_letter_sent, complaint, dsn, is_bad
+from tests.support.letters import BODY, SUBJECT
+from tests.support.signers import add_signature
+
+pytestmark = pytest.mark.usefixtures("celery_worker")
+
+ORGANIZER = "organizer@example.org"
+OTHER_ORGANIZER = "other-organizer@example.org"
+
+
+def digest_campaign(db: Any, make_campaign: Any, official: Official) -> Any:
+    """Another campaign writing to the same official, in a daily digest, with its own contact."""
+    campaign = make_campaign(slug="other", kind=CampaignKind.LETTER, contact_email=OTHER_ORGANIZER)
+    settings = LetterCampaign(
+        campaign_id=campaign.id, subject_template=SUBJECT, body_template=BODY, delivery=DeliveryMode.DIGEST
+    )
+    db.session.add(settings)
+    db.session.add(LetterTarget(campaign_id=campaign.id, official_id=official.id))
+    db.session.commit()
+    return campaign
+
+
+def write(db: Any, campaign_id: int, email: str) -> int:
+    """A signer's letters written (owed at their officials' next slots); how many."""
+    signature = add_signature(db, campaign_id, email, message="Please act.")
+    written = targets.write_letters(signature.id)
+    db.session.commit()
+    return written
+
+
+def state_of_letter(db: Any, signer: str) -> OutboxMessage:
+    """The message owed for a signer's letter."""
+    db.session.expire_all()
+    return db.session.execute(
+        select(OutboxMessage)
+        .join(Letter, Letter.outbox_id == OutboxMessage.id)
+        .join(Signature, Signature.id == Letter.signature_id)
+        .join(Person, Person.id == Signature.person_id)
+        .where(Person.email_index == email_index(signer))
+    ).scalar_one()
+
+
+def test_a_spam_complaint_from_an_office_pauses_its_letters_and_tells_every_organizer_affected(
+    db, team, mailbox, make_campaign, bounce_box
+):
+    campaign, official, row = a_letter_sent(db, make_campaign, mailbox, team.organization.id)
+    campaign.contact_email = ORGANIZER
+    other = digest_campaign(db, make_campaign, official)
+    # A letter owed to the office at its pace (minutes later), and one waiting for the other's digest.
+    assert write(db, campaign.id, "second@example.org") == 1
+    assert write(db, other.id, "third@example.org") == 1
+
+    bounce_box.add(complaint(bounces.return_path(row.id), OFFICIAL, message_id=row.message_id))
+    assert bounces.read_mailbox() == 1
+
+    db.session.expire_all()
+    paused = db.session.get_one(Official, official.id)
+    assert paused.is_email_bad and paused.address_problem is AddressProblem.COMPLAINT
+    owed = state_of_letter(db, "second@example.org")
+    assert owed.status == OutboxStatus.FAILED and owed.last_error == COMPLAINED
+    # The digest's letter waits on, for the first digest once the office agrees to receive them.
+    assert send_digests() == 0
+    assert db.session.execute(select(Letter.outbox_id).where(Letter.campaign_id == other.id)).scalar() is None
+    # Both organizers are told, in words that say what happened and what comes next.
+    [notice] = mailbox.wait_for(ORGANIZER)
+    assert "reported them as spam" in notice["Subject"] and "Morgan Ontario" in notice["Subject"]
+    assert "paused, for every campaign" in notice.get_content()
+    [other_notice] = mailbox.wait_for(OTHER_ORGANIZER)
+    assert "Campaign other" in other_notice["Subject"]
+    page = team.organizer.browser.get(f"/organize/campaigns/{campaign.id}/letters")
+    assert "letters paused: the office reported them as spam" in page.get_data(as_text=True)
+    # A letter was delivered, then reported: it did not bounce.
+    assert "0 letters to officials" in page.get_data(as_text=True)
+    # The office's address is not a supporter's: no stop of all email was recorded for it.
+    assert db.session.execute(select(MailSuppression)).first() is None
+
+    # A new signer's letter skips the paused office.
+    assert write(db, campaign.id, "fourth@example.org") == 0
+
+    # The same report again changes nothing, and tells no one twice.
+    bounce_box.add(complaint(bounces.return_path(row.id), OFFICIAL, message_id=row.message_id))
+    assert bounces.read_mailbox() == 1
+    db.session.expire_all()
+    assert db.session.get_one(Official, official.id).bad_since == paused.bad_since
+    assert len(mailbox.to(ORGANIZER)) == 1
+
+
+def test_staff_resume_a_paused_address_and_its_new_letters_arrive_but_not_the_stopped_ones(
+    app, db, mailbox, make_campaign, bounce_box
+):
+    campaign, official, row = a_letter_sent(db, make_campaign, mailbox)
+    assert write(db, campaign.id, "second@example.org") == 1
+    bounce_box.add(complaint(bounces.return_path(row.id), OFFICIAL, message_id=row.message_id))
+    assert bounces.read_mailbox() == 1
+    assert is_bad(db, official)
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["officials", "status", "letters"])
+    assert "Morgan Ontario (letters paused: the office reported them as spam)" in result.output
+    result = runner.invoke(args=["officials", "resume", OFFICIAL])
+    assert result.exit_code == 0, result.output
+    assert f"Letters go to Morgan Ontario at {OFFICIAL} again." in result.output
+    assert "stay unsent" in result.output
+    assert not is_bad(db, official)
+    assert db.session.get_one(Official, official.id).address_problem is None
+    [event] = db.session.execute(select(AuditEvent).where(AuditEvent.action == "official.resumed")).scalars()
+    assert event.subject == f"official:{official.id}" and event.actor.startswith("cli:")
+
+    # A new signer's letter goes out; the one stopped by the pause does not.
+    assert write(db, campaign.id, "fourth@example.org") == 1
+    assert len(mailbox.wait_for(OFFICIAL, count=2)) == 2
+    assert state_of_letter(db, "second@example.org").last_error == COMPLAINED
+
+
+def test_staff_correct_a_refused_address_and_letters_go_to_the_new_one(
+    app, db, mailbox, make_campaign, bounce_box
+):
+    campaign, official, row = a_letter_sent(db, make_campaign, mailbox)
+    bounce_box.add(dsn(bounces.return_path(row.id), OFFICIAL, message_id=row.message_id))
+    assert bounces.read_mailbox() == 1
+    db.session.expire_all()
+    assert db.session.get_one(Official, official.id).address_problem is AddressProblem.REFUSED
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["officials", "resume", OFFICIAL, "--new-email", "Office@Example.org"])
+    assert result.exit_code == 0, result.output
+    assert "at Office@example.org again" in result.output
+    assert write(db, campaign.id, "second@example.org") == 1
+    mailbox.wait_for("Office@example.org")
+    assert len(mailbox.to(OFFICIAL)) == 1  # only the first, refused letter
+
+
+def test_resume_refuses_what_it_cannot_do_and_changes_nothing(app, db, make_campaign):
+    db.session.add_all(
+        [
+            Official(name="Ana", title="Minister", country="FR", email="ana@example.org", is_email_bad=True),
+            Official(name="Ana", title="Minister", country="FR", email="ana@gov.example.org"),
+        ]
+    )
+    db.session.commit()
+    runner = app.test_cli_runner()
+
+    unknown = runner.invoke(args=["officials", "resume", "nobody@example.org"])
+    assert unknown.exit_code == 1 and "No official in the directory has the address" in unknown.output
+    invalid = runner.invoke(args=["officials", "resume", "ana@example.org", "--new-email", "ana@\nevil"])
+    assert invalid.exit_code == 1 and "Traceback" not in invalid.output
+    taken = runner.invoke(
+        args=["officials", "resume", "ana@example.org", "--new-email", "ana@gov.example.org"]
+    )
+    assert taken.exit_code == 1 and "Ana is already in the directory at ana@gov.example.org" in taken.output
+
+    db.session.expire_all()
+    ana = db.session.execute(select(Official).where(Official.email == "ana@example.org")).scalar_one()
+    assert ana.is_email_bad
+    assert db.session.execute(select(AuditEvent)).first() is None
