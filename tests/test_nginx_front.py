@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import select
 
 from campaign import links
-from campaign.counts import fold as counts
 from campaign.i18n import LANGUAGES
 from campaign.ledger.heads import publish_heads
 from campaign.ledger.receipt_ids import receipt_for
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Signature
 from tests.ledger.test_receipts import confirm_and_follow
+from tests.support.counts import fold_all
 from tests.support.front import Front, serving_front
 from tests.support.run import ROOT
 from tests.support.waiting import wait_until
@@ -200,7 +200,7 @@ def test_an_answer_that_differs_by_more_than_the_language_is_not_shared(
     make_campaign(slug="front-receipt")
     sign("front-receipt")
     confirm_and_follow(client, db)
-    counts.fold_signatures(batch=1000)
+    fold_all(db)
     publish_heads()
     [signature] = db.session.execute(select(Signature)).scalars().all()
     receipt = receipt_for(signature.id)

@@ -12,6 +12,7 @@ from campaign.ledger.receipt_ids import receipt_for
 from campaign.signing import confirmation as signing
 from campaign.signing import supporters
 from campaign.signing.models import Signature
+from tests.support.counts import fold_all
 from tests.support.signers import add_signatures_in_bulk
 
 
@@ -23,8 +24,7 @@ def add_signers(db, campaign, count, offset=0):
 
 def count_and_publish(db):
     """What the worker and beat do: fold, then publish heads."""
-    while counts.fold_signatures(batch=1000):
-        pass
+    fold_all(db)
     publish_heads()
 
 
