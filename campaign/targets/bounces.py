@@ -120,6 +120,12 @@ def _notify_contact(campaign: Campaign, official: Official, now: datetime) -> No
     )
 
 
+def paused() -> list[Official]:
+    """The officials whose address gets no letters, longest paused first."""
+    query = select(Official).where(Official.is_email_bad.is_(True)).order_by(Official.bad_since, Official.id)
+    return list(db.session.execute(query).scalars())
+
+
 def resume_address(email: str, new_email: str | None = None, now: datetime | None = None) -> list[Official]:
     """Let letters go to the officials at this address again (their pause lifted), at `new_email` if
     given; return them. The letters stopped by the pause stay unsent: a backlog would arrive at once."""

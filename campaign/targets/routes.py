@@ -1,5 +1,5 @@
 """The targets' public pages: the letter preview a signer sees before signing, the routed officials,
-the reply question, and the command-line tools (`campaign officials import|status|resume|delivery`).
+the reply question, and the command-line tools (`campaign officials import|status|paused|resume|delivery`).
 
 The pages of organizers and staff are in campaign.targets.pages, on the same blueprint.
 """
@@ -132,6 +132,21 @@ def status_command(slug: str) -> None:
             # Translators: an official whose address gets no letters, and why ("address refused mail")
             name = _("%(name)s (%(problem)s)", name=name, problem=problem)
         click.echo(f"{name}\t{counts}")
+
+
+@bp.cli.command(
+    "paused",
+    cls=TranslatedCommand,
+    help=_l("List the officials' addresses no letters go to, why and since when."),
+)
+def paused_command() -> None:
+    """List the officials' addresses no letters go to, why and since when."""
+    # Translators: the headings of `campaign officials paused`
+    click.echo("\t".join([_("official"), _("address"), _("why"), _("since (UTC)")]))
+    for official in bounces.paused():
+        problem = labels.ADDRESS_PROBLEMS[official.address_problem or AddressProblem.REFUSED]
+        since = f"{official.bad_since:%Y-%m-%d %H:%M}" if official.bad_since else ""
+        click.echo(f"{official.name}\t{official.email}\t{problem}\t{since}")
 
 
 @bp.cli.command(

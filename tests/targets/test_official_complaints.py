@@ -129,12 +129,18 @@ def test_staff_resume_a_paused_address_and_its_new_letters_arrive_but_not_the_st
     runner = app.test_cli_runner()
     result = runner.invoke(args=["officials", "status", "letters"])
     assert "Morgan Ontario (letters paused: the office reported them as spam)" in result.output
+    listed = runner.invoke(args=["officials", "paused"]).output.splitlines()
+    assert listed[0] == "official\taddress\twhy\tsince (UTC)"
+    assert listed[1].startswith(
+        f"Morgan Ontario\t{OFFICIAL}\tletters paused: the office reported them as spam\t20"
+    )
     result = runner.invoke(args=["officials", "resume", OFFICIAL])
     assert result.exit_code == 0, result.output
     assert f"Letters go to Morgan Ontario at {OFFICIAL} again." in result.output
     assert "stay unsent" in result.output
     assert not is_bad(db, official)
     assert db.session.get_one(Official, official.id).address_problem is None
+    assert runner.invoke(args=["officials", "paused"]).output.splitlines()[1:] == []
     [event] = db.session.execute(select(AuditEvent).where(AuditEvent.action == "official.resumed")).scalars()
     assert event.subject == f"official:{official.id}" and event.actor.startswith("cli:")
 
