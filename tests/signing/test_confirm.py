@@ -5,8 +5,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy import select, update
 
-from campaign.mail.models import OutboxMessage
+from campaign.mail import suppressions
+from campaign.mail.models import OutboxMessage, SuppressionReason
 from campaign.signing.models import Signature, SignatureStatus
+from campaign.signing.service import email_index
 from campaign.signing.tokens import confirmation_token
 from tests.support.forms import csrf_token
 from tests.support.outbox import bodies
@@ -95,6 +97,27 @@ def test_an_expired_link_offers_a_new_one(db, client, app, make_campaign, sign):
     kinds = db.session.execute(select(OutboxMessage.dedupe_key).order_by(OutboxMessage.id)).scalars().all()
     assert len(kinds) == 2 and ":renew:" in kinds[1]
     assert status(db) == SignatureStatus.PENDING
+
+
+def test_an_expired_link_to_a_stopped_address_owes_nothing_and_says_how_to_let_email_through(
+    db, client, app, make_campaign, sign
+):
+    make_campaign(slug="recognize")
+    sign("recognize", email="stopped@example.org")
+    path = confirm_path(db)
+    suppressions.suppress(email_index("stopped@example.org"), SuppressionReason.STOPPED)
+    db.session.commit()
+    app.config["CONFIRM_TOKEN_MAX_AGE"] = -1
+    try:
+        page = client.get(path)
+        renewed = client.post(path + "/renew", data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+    finally:
+        app.config["CONFIRM_TOKEN_MAX_AGE"] = 14 * 24 * 3600
+    assert renewed.status_code == 200
+    assert "If you once stopped all email from us" in renewed.get_data(as_text=True)
+    # No fresh link is owed to an address its owner stopped: it would only be dropped unsent.
+    keys = db.session.execute(select(OutboxMessage.dedupe_key)).scalars().all()
+    assert len(keys) == 1 and ":renew:" not in keys[0]
 
 
 def test_a_campaign_taken_down_takes_no_confirmation(db, client, make_campaign, sign):
