@@ -26,7 +26,15 @@ import pycountry
 from babel import Locale
 from flask import Flask, Response, g, has_request_context, request
 from flask.cli import AppGroup
-from flask_babel import Babel, format_date, format_datetime, format_decimal, format_time, get_locale
+from flask_babel import (
+    Babel,
+    force_locale,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_time,
+    get_locale,
+)
 
 from campaign import links
 
@@ -55,6 +63,14 @@ def supported(code: str | None) -> str | None:
         return None
     primary = code.strip().replace("_", "-").split("-")[0].lower()
     return primary if primary in LANGUAGES else None
+
+
+@contextmanager
+def writing_in(language: str | None) -> Iterator[None]:
+    """Write in this language if we ship it, else in the default: a notice to a campaign's contact,
+    whose own language we do not know, is written in the campaign's (the one they wrote it in)."""
+    with force_locale(supported(language) or DEFAULT_LANGUAGE):
+        yield
 
 
 def requested_language() -> str | None:

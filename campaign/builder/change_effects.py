@@ -3,7 +3,7 @@ update sent, the campaign closed; each recorded under the approver's name."""
 
 from __future__ import annotations
 
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 
 from campaign import i18n
 from campaign.accounts.models import User
@@ -62,7 +62,7 @@ def _publish_outcome(
         # The signers who opted in hear of the outcome once; a correction only changes the page.
         author = db.session.get(User, change.proposed_by_id) if change.proposed_by_id else None
         # Its subject is stored once for every signer: written in the campaign's own language.
-        with force_locale(i18n.supported(campaign.language) or i18n.DEFAULT_LANGUAGE):
+        with i18n.writing_in(campaign.language):
             subject = f"{published.heading}: {campaign.title}"
         update_sending.announce(campaign, subject, published.text_markdown, author)
 

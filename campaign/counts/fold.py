@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask_babel import force_locale, ngettext
+from flask_babel import ngettext
 from sqlalchemy import Select, select, text, update
 
 from campaign import clock, dispatch, i18n, task_names
@@ -181,7 +181,7 @@ def _owe_milestone(campaign: Campaign, reached: int, total: int) -> None:
     """
     language = campaign.language
     quoted = in_language(campaign, language)
-    with force_locale(i18n.supported(language) or i18n.DEFAULT_LANGUAGE):
+    with i18n.writing_in(language):
         mail.queue(
             kind="milestone",
             dedupe_key=f"milestone:{campaign.id}:{reached}",

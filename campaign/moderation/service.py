@@ -12,6 +12,7 @@ from flask import render_template
 from flask_babel import gettext
 from sqlalchemy import select
 
+from campaign import i18n
 from campaign.accounts.models import Organization, User
 from campaign.audit.models import AuditEvent
 from campaign.audit.service import record
@@ -110,6 +111,13 @@ def _tell_organizer(campaign: Campaign, reason: str, event_id: int) -> int | Non
     recipient = submitter.email if submitter is not None and submitter.is_active else campaign.contact_email
     if not recipient:
         return None
+    # Written in the campaign's language, the one its organizers wrote it in, not the reviewer's.
+    with i18n.writing_in(campaign.language):
+        return _write_rejection(campaign, recipient, reason, event_id)
+
+
+def _write_rejection(campaign: Campaign, recipient: str, reason: str, event_id: int) -> int | None:
+    """Owe the rejection email, in the current language."""
     organization = organization_of(campaign)
     body = render_template(
         "moderation/mail/rejected.txt",

@@ -12,7 +12,7 @@ from flask import render_template
 from flask_babel import gettext
 from sqlalchemy import delete, func, select, update
 
-from campaign import clock
+from campaign import clock, i18n
 from campaign.campaigns.models import Campaign
 from campaign.extensions import db
 from campaign.mail import service as mail
@@ -96,6 +96,13 @@ def _notify_contact(campaign: Campaign, official: Official, now: datetime) -> No
     """Tell the campaign's contact, once per pause of an address, that letters to an official stopped."""
     if not campaign.contact_email:
         return
+    with i18n.writing_in(campaign.language):
+        _write_notice(campaign, official, now)
+
+
+def _write_notice(campaign: Campaign, official: Official, now: datetime) -> None:
+    """Owe the notice to the campaign's contact, in the current language."""
+    assert campaign.contact_email is not None
     problem = official.address_problem or AddressProblem.REFUSED
     since = (official.bad_since or now).strftime("%Y%m%d%H%M%S")
     if problem is AddressProblem.COMPLAINT:

@@ -78,6 +78,22 @@ def test_rejecting_returns_the_draft_and_emails_the_reason_to_who_submitted_it(d
     assert f"http://localhost/organize/campaigns/{campaign.id}" in body
     assert "Please cite a source" in team.organizer.browser.get(page).get_data(as_text=True)
     assert _actions(db, campaign)[-1] == (f"user:{team.admin.user.id}", "campaign.rejected")
+
+
+@pytest.mark.usefixtures("celery_worker")
+def test_the_rejection_is_written_in_the_campaigns_language_not_the_reviewers(db, team, mailbox):
+    campaign = draft_of(db, team.organizer, team.organization)
+    campaign.language = "fr"
+    db.session.commit()
+    page = f"/organize/campaigns/{campaign.id}"
+    press(team.organizer, page, f"{page}/submit")
+    review = f"/staff/moderation/{campaign.id}"
+
+    assert press(team.admin, review, f"{review}/reject", reason="Citez vos sources.").status_code == 303
+
+    [message] = mailbox.wait_for("ani@example.org")
+    assert message["Subject"].startswith("Votre campagne doit être modifiée")
+    assert "Citez vos sources." in message.get_content()
     # The organizer edits and submits again.
     assert press(team.organizer, page, f"{page}/submit").status_code == 303
 

@@ -41,8 +41,14 @@ OTHER_ORGANIZER = "other-organizer@example.org"
 
 
 def digest_campaign(db: Any, make_campaign: Any, official: Official) -> Any:
-    """Another campaign writing to the same official, in a daily digest, with its own contact."""
-    campaign = make_campaign(slug="other", kind=CampaignKind.LETTER, contact_email=OTHER_ORGANIZER)
+    """Another campaign writing to the same official, in French and a daily digest, with its own contact."""
+    campaign = make_campaign(
+        slug="other",
+        title="Suspendez les exportations",
+        kind=CampaignKind.LETTER,
+        contact_email=OTHER_ORGANIZER,
+        language="fr",
+    )
     settings = LetterCampaign(
         campaign_id=campaign.id, subject_template=SUBJECT, body_template=BODY, delivery=DeliveryMode.DIGEST
     )
@@ -97,8 +103,12 @@ def test_a_spam_complaint_from_an_office_pauses_its_letters_and_tells_every_orga
     [notice] = mailbox.wait_for(ORGANIZER)
     assert "reported them as spam" in notice["Subject"] and "Morgan Ontario" in notice["Subject"]
     assert "paused, for every campaign" in notice.get_content()
+    # Each in its campaign's language, the one its organizers wrote it in.
     [other_notice] = mailbox.wait_for(OTHER_ORGANIZER)
-    assert "Campaign other" in other_notice["Subject"]
+    subject = other_notice["Subject"]
+    assert subject.startswith("Les lettres à Morgan Ontario sont en pause")
+    assert subject.endswith("(Suspendez les exportations)")
+    assert "pour toutes les campagnes" in other_notice.get_content()
     page = team.organizer.browser.get(f"/organize/campaigns/{campaign.id}/letters")
     assert "letters paused: the office reported them as spam" in page.get_data(as_text=True)
     # A letter was delivered, then reported: it did not bounce.
