@@ -49,9 +49,10 @@ def ask_for_replies(now: datetime | None = None) -> int:
     batch); return how many."""
     now = now or clock.now()
     sent_at = mail.sent_at_of(Letter.outbox_id)
+    # A letter that bounced later was not delivered: a writer whose letters all bounced is not asked.
     delivered = (
         select(Letter.signature_id, Letter.campaign_id)
-        .where(Letter.outbox_id.is_not(None), sent_at.is_not(None))
+        .where(Letter.outbox_id.is_not(None), sent_at.is_not(None), Letter.bounced_at.is_(None))
         .group_by(Letter.signature_id, Letter.campaign_id)
         .having(func.min(sent_at) <= now - ASK_AFTER)
     )

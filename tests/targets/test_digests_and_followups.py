@@ -12,7 +12,7 @@ from campaign import clock
 from campaign.mail.models import OutboxMessage, OutboxStatus
 from campaign.targets import delivery, digests, followups
 from campaign.targets import service as targets
-from campaign.targets.models import DeliveryMode, FollowUp, ReplyAnswer
+from campaign.targets.models import DeliveryMode, FollowUp, Letter, ReplyAnswer
 from tests.support.forms import csrf_token
 
 pytestmark = pytest.mark.usefixtures("celery_worker")
@@ -104,3 +104,24 @@ def test_writers_are_asked_after_fourteen_days_reminded_at_twenty_one_and_answer
     assert db.session.get(FollowUp, writer.id).answer == ReplyAnswer.YES
     with app.app_context():
         assert followups.reply_rates(settings.campaign_id) == {"asked": 1, "yes": 1, "no": 0}
+
+
+def test_a_writer_whose_letter_bounced_is_not_asked_whether_the_official_replied(
+    app, db, mailbox, officials, make_letter_campaign, make_signature
+):
+    settings = make_letter_campaign(targets=[officials["fr"]])
+    writer = make_signature(settings.campaign_id, "writer@example.org")
+    with app.test_request_context():
+        targets.write_letters(writer.id)
+        db.session.commit()
+    mailbox.wait_for("fr@example.org")
+    delivered_at = datetime(2026, 1, 1, 12, 0)
+    db.session.execute(update(OutboxMessage).values(status=OutboxStatus.SENT, sent_at=delivered_at))
+    # The official's server sent it back an hour later (campaign.mail.bounces).
+    db.session.execute(update(Letter).values(bounced_at=delivered_at + timedelta(hours=1)))
+    db.session.commit()
+
+    with app.test_request_context():
+        assert followups.ask_for_replies(delivered_at + timedelta(days=14)) == 0
+        assert followups.ask_for_replies(delivered_at + timedelta(days=21)) == 0
+    assert db.session.get(FollowUp, writer.id) is None
