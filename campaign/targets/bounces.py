@@ -25,6 +25,8 @@ BOUNCE_NOTICE_KIND = "letter-bounce"
 BAD_ADDRESS = "not sent: the official's address refused mail permanently"
 COMPLAINED = "not sent: the official's office reported our letters as spam"
 _NOT_SENT = {AddressProblem.REFUSED: BAD_ADDRESS, AddressProblem.COMPLAINT: COMPLAINED}
+# Why the letters a pause stopped were not sent (campaign.targets.service.send_again finds them by it).
+PAUSED = tuple(_NOT_SENT.values())
 _NOTICES = {
     AddressProblem.REFUSED: "targets/mail/bounce_notice.txt",
     AddressProblem.COMPLAINT: "targets/mail/complaint_notice.txt",
@@ -135,7 +137,8 @@ def paused() -> list[Official]:
 
 def resume_address(email: str, new_email: str | None = None, now: datetime | None = None) -> list[Official]:
     """Let letters go to the officials at this address again (their pause lifted), at `new_email` if
-    given; return them. The letters stopped by the pause stay unsent: a backlog would arrive at once."""
+    given; return them. The letters the pause stopped stay so (campaign.targets.service.send_again
+    sends them, if staff ask)."""
     now = now or clock.now()
     found = db.session.execute(select(Official).where(Official.email == email)).scalars().all()
     if new_email and new_email != email:

@@ -44,11 +44,13 @@ def _next_slot(settings: LetterCampaign, official_id: int, now: datetime) -> dat
     return slot
 
 
-def queue_letter(letter: Letter, settings: LetterCampaign, now: datetime) -> None:
-    """Owe one letter at the official's next slot; the worker writes it when the slot comes."""
+def queue_letter(letter: Letter, settings: LetterCampaign, now: datetime, *, again: bool = False) -> None:
+    """Owe one letter at the official's next slot; the worker writes it when the slot comes. Again:
+    a letter whose first message never arrived, sent anew (its own message, not the first one's)."""
+    retry = f":again:{now:%Y%m%d%H%M%S%f}" if again else ""
     letter.outbox_id = mail.owe(
         kind=LETTER_KIND,
-        dedupe_key=f"letter:{letter.signature_id}:{letter.official_id}",
+        dedupe_key=f"letter:{letter.signature_id}:{letter.official_id}{retry}",
         ref_id=letter.id,
         due_at=_next_slot(settings, letter.official_id, now),
         now=now,

@@ -163,7 +163,13 @@ def paused_command() -> None:
     cls=TranslatedOption,
     help=_l("The officials' right address, where their letters go from now on."),
 )
-def resume_command(email: str, new_email: str | None) -> None:
+@click.option(
+    "--resend",
+    is_flag=True,
+    cls=TranslatedOption,
+    help=_l("Also send, at the officials' pace, the letters that bounced or that the pause stopped."),
+)
+def resume_command(email: str, new_email: str | None, resend: bool) -> None:
     """Let letters go again to an address paused after a refusal or a spam complaint, or corrected."""
     try:
         email = directory.normalized_email(email)
@@ -176,13 +182,24 @@ def resume_command(email: str, new_email: str | None) -> None:
         raise click.ClickException(str(error)) from None
     if not resumed:
         raise click.ClickException(_("No official in the directory has the address %(email)s.", email=email))
+    again = service.send_again([official.id for official in resumed]) if resend else 0
     actor = f"cli:{getpass.getuser()}"
     for official in resumed:
-        record(actor, "official.resumed", f"official:{official.id}", readdressed=new_email is not None)
+        details = {"readdressed": new_email is not None, "resent": again}
+        record(actor, "official.resumed", f"official:{official.id}", **details)
     db.session.commit()
     names = ", ".join(official.name for official in resumed)
     click.echo(_("Letters go to %(names)s at %(email)s again.", names=names, email=new_email or email))
-    click.echo(_("The letters stopped while the address was paused stay unsent."))
+    if resend:
+        click.echo(
+            ngettext(
+                "%(num)s letter that never arrived is sent again, at the officials' pace.",
+                "%(num)s letters that never arrived are sent again, at the officials' pace.",
+                again,
+            )
+        )
+    else:
+        click.echo(_("The letters that bounced or that the pause stopped stay unsent (--resend sends them)."))
 
 
 @bp.cli.command(

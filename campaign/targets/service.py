@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 
 from campaign import clock
-from campaign.campaigns.models import Campaign
+from campaign.campaigns.models import Campaign, CampaignStatus
 from campaign.database import insert
 from campaign.extensions import db
 from campaign.i18n import current_language
 from campaign.mail import service as mail
-from campaign.signing.models import Signature
-from campaign.targets import copies, letters, pacing
+from campaign.mail.models import OutboxMessage, OutboxStatus
+from campaign.signing.models import Signature, SignatureStatus
+from campaign.targets import bounces, copies, letters, pacing
 from campaign.targets.messages import LETTER_KIND
 from campaign.targets.models import (
     DeliveryMode,
@@ -200,6 +201,39 @@ def release_held(letter_id: int, now: datetime | None = None) -> bool:
     if settings.delivery == DeliveryMode.INDIVIDUAL and not letter.official.is_email_bad:
         pacing.queue_letter(letter, settings, now or clock.now())
     return True
+
+
+def send_again(official_ids: list[int], now: datetime | None = None) -> int:
+    """Owe again the letters to these officials that never arrived: those that bounced, and those a pause
+    of their address stopped (campaign.targets.bounces), at each official's pace (or in the next digest).
+    Letters of signatures that stopped counting, or of campaigns taken down, stay unsent. Return how many."""
+    now = now or clock.now()
+    stopped = select(OutboxMessage.id).where(
+        OutboxMessage.status == OutboxStatus.FAILED, OutboxMessage.last_error.in_(bounces.PAUSED)
+    )
+    never_arrived = (
+        select(Letter)
+        .join(Signature, Signature.id == Letter.signature_id)
+        .join(Campaign, Campaign.id == Letter.campaign_id)
+        .where(
+            Letter.official_id.in_(official_ids),
+            or_(Letter.bounced_at.is_not(None), Letter.outbox_id.in_(stopped)),
+            Signature.status == SignatureStatus.VALIDATED,
+            Signature.sealed.is_not(None),
+            Campaign.status != CampaignStatus.TAKEN_DOWN,
+        )
+        .order_by(Letter.id)
+    )
+    again = 0
+    for letter in db.session.execute(never_arrived).scalars():
+        settings = db.session.get_one(LetterCampaign, letter.campaign_id)
+        letter.bounced_at = None
+        if settings.delivery == DeliveryMode.DIGEST:
+            letter.outbox_id = None  # the next digest carries it
+        else:
+            pacing.queue_letter(letter, settings, now, again=True)
+        again += 1
+    return again
 
 
 def stop_letters(campaign_id: int, reason: str) -> int:
