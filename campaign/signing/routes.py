@@ -22,6 +22,7 @@ from campaign.security import refuse_cross_site_post
 from campaign.signing import confirmation, fill_time, proof_of_work, service, submission, supporters
 from campaign.signing.forms import MyLinkForm, SignForm
 from campaign.signing.tokens import check_confirmation_token
+from campaign.targets import delivery
 
 bp = Blueprint("signing", __name__)
 # The sign form carries no CSRF token: the campaign page is the same bytes for everyone (cached).
@@ -173,10 +174,16 @@ def _person_of_link(view: Callable[..., ResponseReturnValue]) -> Callable[..., R
 def my_page(token: str, person_id: int) -> Response:
     """What is held for the person the link names; a GET changes nothing."""
     held = supporters.held_for(person_id)
-    partners = partner_consents.withdrawable([item.signature.id for item in held])
+    ids = [item.signature.id for item in held]
+    partners = partner_consents.withdrawable(ids)
     is_stopped = supporters.is_email_stopped(person_id)
     page = render_template(
-        "signing/my_page.html", token=token, held=held, partners=partners, is_stopped=is_stopped
+        "signing/my_page.html",
+        token=token,
+        held=held,
+        partners=partners,
+        letters=delivery.letters_of(ids),
+        is_stopped=is_stopped,
     )
     return _private(page)
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import func, select
 
 from campaign.extensions import db
 from campaign.mail import service as mail
+from campaign.mail.models import OutboxMessage, OutboxStatus
+from campaign.targets import bounces
 from campaign.targets.messages import write_letter
 from campaign.targets.models import Letter, Official
 
@@ -56,6 +59,49 @@ def _state(is_held: bool, is_bounced: bool, mail_state: str | None) -> str:
     if mail_state is None:
         return "held" if is_held else "queued"
     return mail_state
+
+
+@dataclass(frozen=True)
+class WrittenLetter:
+    """One of a writer's letters as they see it on their own page: to whom, and what became of it."""
+
+    official_name: str
+    official_title: str
+    # sent, waiting, bounced, paused (the address is paused: campaign.targets.bounces) or not_sent.
+    state: str
+    sent_at: datetime | None = None
+
+
+def letters_of(signature_ids: list[int]) -> dict[int, list[WrittenLetter]]:
+    """The letters each of these signatures wrote, by official's name. A letter held for review
+    reads as waiting, as a held signature reads as unconfirmed: the rules are not told."""
+    rows = db.session.execute(
+        select(
+            Letter.signature_id,
+            Letter.bounced_at,
+            Official.name,
+            Official.title,
+            OutboxMessage.status,
+            OutboxMessage.sent_at,
+            OutboxMessage.last_error,
+        )
+        .join(Official, Official.id == Letter.official_id)
+        .outerjoin(OutboxMessage, OutboxMessage.id == Letter.outbox_id)
+        .where(Letter.signature_id.in_(signature_ids))
+        .order_by(Letter.signature_id, Official.name, Letter.id)
+    ).all()
+    found: dict[int, list[WrittenLetter]] = defaultdict(list)
+    for signature_id, bounced_at, name, title, status, sent_at, error in rows:
+        if bounced_at is not None:
+            state = "bounced"
+        elif status == OutboxStatus.SENT:
+            state = "sent"
+        elif status == OutboxStatus.FAILED:
+            state = "paused" if error in bounces.PAUSED else "not_sent"
+        else:
+            state = "waiting"
+        found[signature_id].append(WrittenLetter(name, title, state, sent_at if state == "sent" else None))
+    return dict(found)
 
 
 @dataclass(frozen=True)
