@@ -148,13 +148,14 @@ def resume_address(email: str, new_email: str | None = None, now: datetime | Non
             raise InvalidOfficial(
                 gettext("%(name)s is already in the directory at %(email)s.", name=name, email=new_email)
             )
+    # Nothing is owed to a paused address: the slots its stopped letters held are free again. One
+    # that was not paused keeps its pace: its owed letters go to the new address, slot by slot.
+    was_paused = [official.id for official in found if official.is_email_bad]
+    db.session.execute(delete(LetterSchedule).where(LetterSchedule.official_id.in_(was_paused)))
     for official in found:
         official.is_email_bad, official.bad_since, official.address_problem = False, None, None
         official.email = new_email or official.email
         official.updated_at = now
-    # Nothing is owed to them now: the slots the stopped letters held are free again.
-    ids = [official.id for official in found]
-    db.session.execute(delete(LetterSchedule).where(LetterSchedule.official_id.in_(ids)))
     return list(found)
 
 

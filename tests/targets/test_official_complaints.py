@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from campaign.audit.models import AuditEvent
 from campaign.campaigns.models import CampaignKind
+from campaign.clock import now
 from campaign.mail import bounces
 from campaign.mail import sending as mail
 from campaign.mail.models import MailSuppression, OutboxMessage, OutboxStatus
@@ -209,6 +210,26 @@ def test_staff_correct_a_refused_address_and_the_letters_that_never_arrived_go_t
     with app.app_context():
         [status] = delivery.delivery_status(campaign.id)
     assert status.counts == {"sent": 3, "failed": 1}  # the withdrawn writer's letter stays unsent
+
+
+def test_correcting_an_address_that_was_not_paused_keeps_its_pace_and_owed_letters_follow_it(
+    app, db, mailbox, make_campaign
+):
+    campaign, _official, _row = a_letter_sent(db, make_campaign, mailbox)
+    assert write(db, campaign.id, "second@example.org") == 1  # owed minutes later, at the official's pace
+    owed = state_of_letter(db, "second@example.org")
+
+    moved = ["officials", "resume", OFFICIAL, "--new-email", "moved@example.org"]
+    assert app.test_cli_runner().invoke(args=moved).exit_code == 0
+
+    # A new letter still waits its turn behind the one owed: the office's pace holds.
+    assert write(db, campaign.id, "third@example.org") == 1
+    assert state_of_letter(db, "third@example.org").next_attempt_at > owed.next_attempt_at
+    # The owed letter, once its slot comes, goes to the corrected address.
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == owed.id).values(next_attempt_at=now()))
+    db.session.commit()
+    arrived(app, mailbox, "moved@example.org", 1)
+    assert len(mailbox.to(OFFICIAL)) == 1
 
 
 def test_resume_refuses_what_it_cannot_do_and_changes_nothing(app, db, make_campaign):
