@@ -67,8 +67,7 @@ def supported(code: str | None) -> str | None:
 
 @contextmanager
 def writing_in(language: str | None) -> Iterator[None]:
-    """Write in this language if we ship it, else in the default: a notice to a campaign's contact,
-    whose own language we do not know, is written in the campaign's (the one they wrote it in)."""
+    """Write in this language if shipped, else the default (a contact's notice: in the campaign's)."""
     with force_locale(supported(language) or DEFAULT_LANGUAGE):
         yield
 
