@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pycountry
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from campaign.signing.forms import SignForm
@@ -36,6 +37,18 @@ class OfficialsQuery(FlaskForm):
         if subdivision is None or subdivision.country_code != (self.country.data or "").upper():
             raise ValidationError(_("Unknown region."))
         field.data = field.data.upper()
+
+
+class ResumeForm(FlaskForm):
+    """Staff lift the pause of an official's address: corrected, if a new one is given; with the letters
+    that never arrived sent again, if asked."""
+
+    new_email = StringField(
+        lazy_gettext("Correct address (leave empty to keep it)"),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[Optional(), Length(max=320), single_line],
+    )
+    resend = BooleanField(lazy_gettext("Also send the letters that bounced or that the pause stopped"))
 
 
 def signer_fields(form: SignForm) -> dict[str, str | None]:

@@ -1,7 +1,9 @@
-"""Pages for people who run letter campaigns: per-official delivery, replies, letters held for review."""
+"""Pages for people who run letter campaigns: per-official delivery, replies, letters held for review,
+and officials' addresses paused after a refusal or a complaint."""
 
 from __future__ import annotations
 
+from email_validator import EmailNotValidError
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from sqlalchemy import select
@@ -17,10 +19,12 @@ from campaign.audit.service import record
 from campaign.campaigns.models import Campaign
 from campaign.extensions import db
 from campaign.signing.models import Signature
-from campaign.targets import bounces, followups, service
+from campaign.targets import bounces, directory, followups, service
 from campaign.targets.blueprint import bp
 from campaign.targets.delivery import DELIVERY_STATES, delivery_status
+from campaign.targets.forms import ResumeForm
 from campaign.targets.models import Letter, Official
+from campaign.validation import email_reason
 
 
 @bp.get("/organize/campaigns/<int:campaign_id>/letters")
@@ -54,6 +58,41 @@ def held() -> str:
         .limit(200)
     ).all()
     return render_template("targets/held.html", letters=letters)
+
+
+@bp.get("/staff/officials/paused")
+@role_required("staff", "admin")
+def paused() -> str:
+    """The officials' addresses no letters go to, why and since when, each with a way to resume it."""
+    return render_template("targets/paused.html", officials=bounces.paused(), form=ResumeForm(formdata=None))
+
+
+@bp.post("/staff/officials/<int:official_id>/resume")
+@role_required("staff", "admin")
+def resume(official_id: int) -> BaseResponse | tuple[str, int]:
+    """Lift the pause of an official's address (and of those sharing it), corrected if asked; audited."""
+    official = db.session.get(Official, official_id)
+    if official is None or not official.is_email_bad:
+        abort(404)
+    form = ResumeForm()
+    said, error = [], None if form.validate() else gettext("The address is not valid.")
+    if error is None:
+        try:
+            new_email = directory.normalized_email(form.new_email.data) if form.new_email.data else None
+            actor = f"user:{current_user_or_401().id}"
+            said = service.resume(official.email, new_email, resend=form.resend.data, actor=actor)
+        except EmailNotValidError as invalid:
+            error = gettext("The address is not valid: %(reason)s", reason=email_reason(invalid))
+        except directory.InvalidOfficial as taken:
+            error = str(taken)
+    if error is not None:
+        db.session.rollback()  # nothing half-done
+        page = render_template("targets/paused.html", officials=bounces.paused(), form=form, error=error)
+        return page, 400
+    db.session.commit()
+    for line in said:
+        flash(line)
+    return redirect(url_for("targets.paused"), code=303)
 
 
 @bp.post("/staff/letters/<int:letter_id>/release")

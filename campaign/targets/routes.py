@@ -177,29 +177,12 @@ def resume_command(email: str, new_email: str | None, resend: bool) -> None:
     except EmailNotValidError as error:
         raise click.ClickException(email_reason(error)) from None
     try:
-        resumed = bounces.resume_address(email, new_email)
+        said = service.resume(email, new_email, resend=resend, actor=f"cli:{getpass.getuser()}")
     except directory.InvalidOfficial as error:
         raise click.ClickException(str(error)) from None
-    if not resumed:
-        raise click.ClickException(_("No official in the directory has the address %(email)s.", email=email))
-    again = service.send_again([official.id for official in resumed]) if resend else 0
-    actor = f"cli:{getpass.getuser()}"
-    for official in resumed:
-        details = {"readdressed": new_email is not None, "resent": again}
-        record(actor, "official.resumed", f"official:{official.id}", **details)
     db.session.commit()
-    names = ", ".join(official.name for official in resumed)
-    click.echo(_("Letters go to %(names)s at %(email)s again.", names=names, email=new_email or email))
-    if resend:
-        click.echo(
-            ngettext(
-                "%(num)s letter that never arrived is sent again, at the officials' pace.",
-                "%(num)s letters that never arrived are sent again, at the officials' pace.",
-                again,
-            )
-        )
-    else:
-        click.echo(_("The letters that bounced or that the pause stopped stay unsent (--resend sends them)."))
+    for line in said:
+        click.echo(line)
 
 
 @bp.cli.command(

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import delete, func, or_, select
 
 from campaign import clock
+from campaign.audit.service import record
 from campaign.campaigns.models import Campaign, CampaignStatus
 from campaign.database import insert
 from campaign.extensions import db
@@ -20,6 +22,7 @@ from campaign.mail import service as mail
 from campaign.mail.models import OutboxMessage, OutboxStatus
 from campaign.signing.models import Signature, SignatureStatus
 from campaign.targets import bounces, copies, letters, pacing
+from campaign.targets.directory import InvalidOfficial
 from campaign.targets.messages import LETTER_KIND
 from campaign.targets.models import (
     DeliveryMode,
@@ -234,6 +237,32 @@ def send_again(official_ids: list[int], now: datetime | None = None) -> int:
             pacing.queue_letter(letter, settings, now, again=True)
         again += 1
     return again
+
+
+def resume(email: str, new_email: str | None, *, resend: bool, actor: str) -> list[str]:
+    """Lift the pause of an address (moving its officials to `new_email` if given), and with `resend`
+    owe again the letters that never arrived; audited under `actor`. Return what was done, in words.
+    InvalidOfficial: no official has the address, or one of them is listed at `new_email` already."""
+    resumed = bounces.resume_address(email, new_email)
+    if not resumed:
+        raise InvalidOfficial(gettext("No official in the directory has the address %(email)s.", email=email))
+    again = send_again([official.id for official in resumed]) if resend else 0
+    for official in resumed:
+        details = {"readdressed": new_email is not None, "resent": again}
+        record(actor, "official.resumed", f"official:{official.id}", **details)
+    names = ", ".join(official.name for official in resumed)
+    said = [gettext("Letters go to %(names)s at %(email)s again.", names=names, email=new_email or email)]
+    if resend:
+        said.append(
+            ngettext(
+                "%(num)s letter that never arrived is sent again, at the officials' pace.",
+                "%(num)s letters that never arrived are sent again, at the officials' pace.",
+                again,
+            )
+        )
+    else:
+        said.append(gettext("The letters that bounced or that the pause stopped stay unsent."))
+    return said
 
 
 def stop_letters(campaign_id: int, reason: str) -> int:

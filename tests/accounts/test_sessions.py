@@ -171,6 +171,7 @@ def test_every_private_page_is_never_stored(app, db, make_user, make_campaign):
         "tokens": browser.get("/account/tokens/"),
         "exports": browser.get("/staff/exports/"),
         "held letters": browser.get("/staff/letters/held"),
+        "paused officials": browser.get("/staff/officials/paused"),
         "letters of a campaign": browser.get(f"/organize/campaigns/{letters.id}/letters"),
         "users": browser.get("/staff/users"),
         "account": browser.get("/account"),

@@ -97,6 +97,7 @@ def staff_pages(world: World) -> list[str]:
         "/staff/moderation/fraud/invalidations",
         "/staff/exports/",
         "/staff/letters/held",
+        "/staff/officials/paused",
         "/staff/users",
         world.links["staff_change"],
         world.links["staff_user"],

@@ -31,7 +31,7 @@ from campaign.signing.models import Signature, SignatureStatus
 from campaign.signing.supporters import my_token
 from campaign.signing.tokens import confirmation_token
 from campaign.targets.followups import reply_token
-from campaign.targets.models import FollowUp, LetterCampaign, Targeting
+from campaign.targets.models import AddressProblem, FollowUp, LetterCampaign, Official, Targeting
 from campaign.updates.service import create_draft
 from campaign.updates.tokens import unsubscribe_token
 from tests.support import outbox
@@ -187,6 +187,19 @@ def more_pages(
             subject_template="Suspend the permits",
             body_template="Dear $official_name,\n\n$message\n\n$name",
             targeting=Targeting.FIXED,
+        )
+    )
+    # An office that reported the letters as spam: its address is paused, on the staff's page.
+    db.session.add(
+        Official(
+            name="Morgan Ontario",
+            title="MPP",
+            country="CA",
+            region="CA-ON",
+            email="ca-on@example.org",
+            is_email_bad=True,
+            bad_since=clock.now(),
+            address_problem=AddressProblem.COMPLAINT,
         )
     )
     text_change = ChangeRequest(

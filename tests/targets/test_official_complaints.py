@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from campaign.accounts.models import Role
 from campaign.audit.models import AuditEvent
 from campaign.campaigns.models import CampaignKind
 from campaign.clock import now
@@ -34,7 +35,9 @@ from campaign.targets.models import (
     Official,
 )
 from tests.support.bounces import OFFICIAL, a_letter_sent, complaint, dsn, is_bad
+from tests.support.forms import csrf_token
 from tests.support.letters import BODY, SUBJECT
+from tests.support.people import signed_in
 from tests.support.signers import add_signature
 from tests.support.waiting import wait_until
 
@@ -230,6 +233,43 @@ def test_correcting_an_address_that_was_not_paused_keeps_its_pace_and_owed_lette
     db.session.commit()
     arrived(app, mailbox, "moved@example.org", 1)
     assert len(mailbox.to(OFFICIAL)) == 1
+
+
+def test_staff_resume_a_paused_address_on_their_page_and_no_one_else_can(
+    app, db, mailbox, make_campaign, bounce_box
+):
+    _campaign, official, row = a_letter_sent(db, make_campaign, mailbox)
+    bounce_box.add(complaint(bounces.return_path(row.id), OFFICIAL, message_id=row.message_id))
+    assert bounces.read_mailbox() == 1
+    organizer, _ = signed_in(app, db, "organizer@example.org", Role.ORGANIZER, two_factor=False)
+    assert organizer.get("/staff/officials/paused").status_code == 403
+    staff, staff_user = signed_in(app, db, "staff@example.org", Role.STAFF)
+    resume = f"/staff/officials/{official.id}/resume"
+    assert organizer.post(resume, data={"csrf_token": "x"}).status_code in (400, 403)
+
+    listed = staff.get("/staff/officials/paused").get_data(as_text=True)
+    assert "Morgan Ontario" in listed and OFFICIAL in listed
+    assert "letters paused: the office reported them as spam" in listed
+    token = csrf_token(listed)
+    # Hostile or mistyped addresses are refused with a reason, and nothing changes.
+    for typed, reason in [
+        ("office@example.org\r\nBcc: victim@example.org", "The address is not valid."),
+        ("office@", "The address is not valid: the part after the @ is not a domain name"),
+    ]:
+        refused = staff.post(resume, data={"csrf_token": token, "new_email": typed})
+        assert refused.status_code == 400 and reason in refused.get_data(as_text=True), typed
+        assert is_bad(db, official)
+
+    done = staff.post(resume, data={"csrf_token": token, "new_email": "office@example.org", "resend": "y"})
+    assert done.status_code == 303
+    page = staff.get("/staff/officials/paused").get_data(as_text=True)
+    assert "Letters go to Morgan Ontario at office@example.org again." in page
+    assert "0 letters that never arrived are sent again" in page  # it was delivered, then reported
+    assert "Letters go to every official's address." in page
+    assert not is_bad(db, official)
+    [event] = db.session.execute(select(AuditEvent).where(AuditEvent.action == "official.resumed")).scalars()
+    assert event.actor == f"user:{staff_user.id}"
+    assert staff.post(resume, data={"csrf_token": token}).status_code == 404  # not paused any more
 
 
 def test_resume_refuses_what_it_cannot_do_and_changes_nothing(app, db, make_campaign):
