@@ -8,6 +8,7 @@ receiver's feedback loop writes it, read from the bounce maildir.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ from campaign.signing.service import email_index
 from campaign.targets import delivery
 from campaign.targets import service as targets
 from campaign.targets.bounces import BAD_ADDRESS, COMPLAINED
-from campaign.targets.digests import send_digests
+from campaign.targets.digests import DIGEST_KIND, send_digests
 from campaign.targets.models import (
     AddressProblem,
     DeliveryMode,
@@ -34,7 +35,7 @@ from campaign.targets.models import (
     LetterTarget,
     Official,
 )
-from tests.support.bounces import OFFICIAL, a_letter_sent, complaint, dsn, is_bad
+from tests.support.bounces import OFFICIAL, a_letter_sent, complaint, dsn, is_bad, sent
 from tests.support.forms import csrf_token
 from tests.support.letters import BODY, SUBJECT
 from tests.support.people import signed_in
@@ -143,6 +144,33 @@ def test_a_spam_complaint_from_an_office_pauses_its_letters_and_tells_every_orga
     db.session.expire_all()
     assert db.session.get_one(Official, official.id).bad_since == paused.bad_since
     assert len(mailbox.to(ORGANIZER)) == 1
+
+
+def test_a_complaint_about_a_daily_digest_pauses_its_office_too(
+    app, db, mailbox, officials, make_letter_campaign, make_signature, bounce_box
+):
+    settings = make_letter_campaign(
+        targets=[officials["fr"]], delivery=DeliveryMode.DIGEST, window_start_hour=8, contact_email=ORGANIZER
+    )
+    writer = make_signature(settings.campaign_id, "writer@example.org", message="Words.")
+    # Two days ago at nine: the digest is due by the real clock.
+    today = (now() - timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
+    with app.test_request_context():
+        targets.write_letters(writer.id, today)
+        assert send_digests(today) == 1
+    mailbox.wait_for("fr@example.org")
+    digest = sent(db, DIGEST_KIND)
+
+    bounce_box.add(complaint(bounces.return_path(digest.id), "fr@example.org", message_id=digest.message_id))
+    assert bounces.read_mailbox() == 1
+
+    db.session.expire_all()
+    assert db.session.get_one(Official, officials["fr"].id).address_problem is AddressProblem.COMPLAINT
+    [notice] = mailbox.wait_for(ORGANIZER)
+    assert "reported them as spam" in notice["Subject"]
+    later = make_signature(settings.campaign_id, "later@example.org", message="More words.")
+    with app.test_request_context():
+        assert targets.write_letters(later.id, today) == 0  # the paused office is skipped
 
 
 def test_staff_resume_a_paused_address_and_its_new_letters_arrive_but_not_the_stopped_ones(
