@@ -19,7 +19,14 @@ from campaign.mail import service as mail
 from campaign.mail.models import MailSuppression, OutboxMessage, OutboxStatus, SuppressionReason
 from campaign.signing.models import Person, Signature
 from campaign.targets.directory import InvalidOfficial
-from campaign.targets.models import AddressProblem, Letter, LetterSchedule, Official
+from campaign.targets.models import (
+    AddressProblem,
+    DeliveryMode,
+    Letter,
+    LetterCampaign,
+    LetterSchedule,
+    Official,
+)
 
 BOUNCE_NOTICE_KIND = "letter-bounce"
 BAD_ADDRESS = "not sent: the official's address refused mail permanently"
@@ -107,6 +114,9 @@ def _write_notice(campaign: Campaign, official: Official, now: datetime) -> None
     assert campaign.contact_email is not None
     problem = official.address_problem or AddressProblem.REFUSED
     since = (official.bad_since or now).strftime("%Y%m%d%H%M%S")
+    settings = db.session.get(LetterCampaign, campaign.id)
+    # A digest campaign's letters were not stopped: they wait for the first digest after the pause.
+    is_digest = settings is not None and settings.delivery == DeliveryMode.DIGEST
     if problem is AddressProblem.COMPLAINT:
         subject = gettext(
             "Letters to %(name)s are paused: their office reported them as spam (%(title)s)",
@@ -122,7 +132,7 @@ def _write_notice(campaign: Campaign, official: Official, now: datetime) -> None
         dedupe_key=f"letter-bounce:{campaign.id}:{official.id}:{since}",
         recipient=campaign.contact_email,
         subject=subject,
-        body=render_template(_NOTICES[problem], campaign=campaign, official=official),
+        body=render_template(_NOTICES[problem], campaign=campaign, official=official, is_digest=is_digest),
         now=now,
         # The contact is any address a member typed: bounded like all mail we are made to send.
         recipient_index=mail.recipient_index(campaign.contact_email),

@@ -127,7 +127,8 @@ def test_a_spam_complaint_from_an_office_pauses_its_letters_and_tells_every_orga
     subject = other_notice["Subject"]
     assert subject.startswith("Les lettres à Morgan Ontario sont en pause")
     assert subject.endswith("(Suspendez les exportations)")
-    assert "pour toutes les campagnes" in other_notice.get_content()
+    french = " ".join(other_notice.get_content().split())
+    assert "pour toutes les campagnes" in french and "attendent le récapitulatif quotidien" in french
     page = team.organizer.browser.get(f"/organize/campaigns/{campaign.id}/letters")
     assert "letters paused: the office reported them as spam" in page.get_data(as_text=True)
     # A letter was delivered, then reported: it did not bounce.
@@ -168,6 +169,10 @@ def test_a_complaint_about_a_daily_digest_pauses_its_office_too(
     assert db.session.get_one(Official, officials["fr"].id).address_problem is AddressProblem.COMPLAINT
     [notice] = mailbox.wait_for(ORGANIZER)
     assert "reported them as spam" in notice["Subject"]
+    # Its letters were not stopped: they wait for the first digest after the pause is lifted.
+    words = " ".join(notice.get_content().split())
+    assert "letters waiting for the daily digest wait until the pause is lifted" in words
+    assert "were stopped" not in words
     later = make_signature(settings.campaign_id, "later@example.org", message="More words.")
     with app.test_request_context():
         assert targets.write_letters(later.id, today) == 0  # the paused office is skipped
