@@ -31,7 +31,7 @@ from campaign.signing.models import Signature, SignatureStatus
 from campaign.signing.supporters import my_token
 from campaign.signing.tokens import confirmation_token
 from campaign.targets.followups import reply_token
-from campaign.targets.models import AddressProblem, FollowUp, LetterCampaign, Official, Targeting
+from campaign.targets.models import AddressProblem, FollowUp, Letter, LetterCampaign, Official, Targeting
 from campaign.updates.service import create_draft
 from campaign.updates.tokens import unsubscribe_token
 from tests.support import outbox
@@ -200,6 +200,19 @@ def more_pages(
             is_email_bad=True,
             bad_since=clock.now(),
             address_problem=AddressProblem.COMPLAINT,
+        )
+    )
+    # A letter held for review, on the staff's page with its release button.
+    minister = Official(name="Sam Minister", title="Minister", country="CA", email="minister@example.org")
+    db.session.add(minister)
+    db.session.flush()
+    db.session.add(
+        Letter(
+            campaign_id=letter.id,
+            signature_id=writer.id,
+            official_id=minister.id,
+            message_hash=writer.message_hash,
+            is_held=True,
         )
     )
     text_change = ChangeRequest(
