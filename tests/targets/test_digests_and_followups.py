@@ -66,27 +66,35 @@ def test_a_digest_campaign_sends_each_official_one_email_a_day_with_every_letter
     assert "Late words." in second_body and "Words 0." not in second_body
 
 
-def test_writers_are_asked_after_fourteen_days_reminded_at_twenty_one_and_answers_are_counted(
-    app, db, client, mailbox, officials, make_letter_campaign, make_signature
-):
+DELIVERED_AT = datetime(2026, 1, 1, 12, 0)
+
+
+def a_letter_delivered(app, db, mailbox, officials, make_letter_campaign, make_signature):
+    """A writer's letter to one official, sent by the worker and recorded as sent at DELIVERED_AT."""
     settings = make_letter_campaign(targets=[officials["fr"]])
     writer = make_signature(settings.campaign_id, "writer@example.org")
     with app.test_request_context():
         targets.write_letters(writer.id)
         db.session.commit()
     mailbox.wait_for("fr@example.org")
-    delivered_at = datetime(2026, 1, 1, 12, 0)
-    db.session.execute(update(OutboxMessage).values(status=OutboxStatus.SENT, sent_at=delivered_at))
+    db.session.execute(update(OutboxMessage).values(status=OutboxStatus.SENT, sent_at=DELIVERED_AT))
+    return settings, writer
+
+
+def test_writers_are_asked_after_fourteen_days_reminded_at_twenty_one_and_answers_are_counted(
+    app, db, client, mailbox, officials, make_letter_campaign, make_signature
+):
+    settings, writer = a_letter_delivered(app, db, mailbox, officials, make_letter_campaign, make_signature)
     db.session.commit()
 
     with app.test_request_context():
-        assert followups.ask_for_replies(delivered_at + timedelta(days=13)) == 0
-        assert followups.ask_for_replies(delivered_at + timedelta(days=14)) == 1
+        assert followups.ask_for_replies(DELIVERED_AT + timedelta(days=13)) == 0
+        assert followups.ask_for_replies(DELIVERED_AT + timedelta(days=14)) == 1
         db.session.commit()
-        assert followups.ask_for_replies(delivered_at + timedelta(days=15)) == 0
-        assert followups.ask_for_replies(delivered_at + timedelta(days=21)) == 1  # the one reminder
+        assert followups.ask_for_replies(DELIVERED_AT + timedelta(days=15)) == 0
+        assert followups.ask_for_replies(DELIVERED_AT + timedelta(days=21)) == 1  # the one reminder
         db.session.commit()
-        assert followups.ask_for_replies(delivered_at + timedelta(days=40)) == 0
+        assert followups.ask_for_replies(DELIVERED_AT + timedelta(days=40)) == 0
 
     received = mailbox.wait_for("writer@example.org", count=2)
     [reminder] = [m for m in received if "A week ago" in m.get_content()]
@@ -109,19 +117,12 @@ def test_writers_are_asked_after_fourteen_days_reminded_at_twenty_one_and_answer
 def test_a_writer_whose_letter_bounced_is_not_asked_whether_the_official_replied(
     app, db, mailbox, officials, make_letter_campaign, make_signature
 ):
-    settings = make_letter_campaign(targets=[officials["fr"]])
-    writer = make_signature(settings.campaign_id, "writer@example.org")
-    with app.test_request_context():
-        targets.write_letters(writer.id)
-        db.session.commit()
-    mailbox.wait_for("fr@example.org")
-    delivered_at = datetime(2026, 1, 1, 12, 0)
-    db.session.execute(update(OutboxMessage).values(status=OutboxStatus.SENT, sent_at=delivered_at))
+    _settings, writer = a_letter_delivered(app, db, mailbox, officials, make_letter_campaign, make_signature)
     # The official's server sent it back an hour later (campaign.mail.bounces).
-    db.session.execute(update(Letter).values(bounced_at=delivered_at + timedelta(hours=1)))
+    db.session.execute(update(Letter).values(bounced_at=DELIVERED_AT + timedelta(hours=1)))
     db.session.commit()
 
     with app.test_request_context():
-        assert followups.ask_for_replies(delivered_at + timedelta(days=14)) == 0
-        assert followups.ask_for_replies(delivered_at + timedelta(days=21)) == 0
+        assert followups.ask_for_replies(DELIVERED_AT + timedelta(days=14)) == 0
+        assert followups.ask_for_replies(DELIVERED_AT + timedelta(days=21)) == 0
     assert db.session.get(FollowUp, writer.id) is None
