@@ -3,7 +3,6 @@ and officials' addresses paused after a refusal or a complaint."""
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from sqlalchemy import select
@@ -24,7 +23,6 @@ from campaign.targets.blueprint import bp
 from campaign.targets.delivery import DELIVERY_STATES, delivery_status
 from campaign.targets.forms import ResumeForm
 from campaign.targets.models import Letter, Official
-from campaign.validation import email_reason
 
 
 @bp.get("/organize/campaigns/<int:campaign_id>/letters")
@@ -64,7 +62,12 @@ def held() -> str:
 @role_required("staff", "admin")
 def paused() -> str:
     """The officials' addresses no letters go to, why and since when, each with a way to resume it."""
-    return render_template("targets/paused.html", officials=bounces.paused(), form=ResumeForm(formdata=None))
+    return _paused_page(ResumeForm(formdata=None))
+
+
+def _paused_page(form: ResumeForm, error: str | None = None) -> str:
+    """The paused addresses, with what went wrong with the last form sent, if anything."""
+    return render_template("targets/paused.html", officials=bounces.paused(), form=form, error=error)
 
 
 @bp.post("/staff/officials/<int:official_id>/resume")
@@ -75,20 +78,14 @@ def resume(official_id: int) -> BaseResponse | tuple[str, int]:
     if official is None or not official.is_email_bad:
         abort(404)
     form = ResumeForm()
-    said, error = [], None if form.validate() else gettext("The address is not valid.")
-    if error is None:
-        try:
-            new_email = directory.normalized_email(form.new_email.data) if form.new_email.data else None
-            actor = f"user:{current_user_or_401().id}"
-            said = service.resume(official.email, new_email, resend=form.resend.data, actor=actor)
-        except EmailNotValidError as invalid:
-            error = gettext("The address is not valid: %(reason)s", reason=email_reason(invalid))
-        except directory.InvalidOfficial as taken:
-            error = str(taken)
-    if error is not None:
+    if not form.validate():
+        return _paused_page(form, gettext("The address is not valid.")), 400
+    try:
+        actor = f"user:{current_user_or_401().id}"
+        said = service.resume(official.email, form.new_email.data, resend=form.resend.data, actor=actor)
+    except directory.InvalidOfficial as refused:
         db.session.rollback()  # nothing half-done
-        page = render_template("targets/paused.html", officials=bounces.paused(), form=form, error=error)
-        return page, 400
+        return _paused_page(form, str(refused)), 400
     db.session.commit()
     for line in said:
         flash(line)

@@ -11,7 +11,6 @@ import sys
 from typing import TextIO
 
 import click
-from email_validator import EmailNotValidError
 from flask import abort, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -34,7 +33,6 @@ from campaign.targets.blueprint import bp
 from campaign.targets.forms import OfficialsQuery, signer_fields
 from campaign.targets.models import AddressProblem, DeliveryMode, ReplyAnswer
 from campaign.targets.preview import LetterPreview, build_preview
-from campaign.validation import email_reason
 
 
 @bp.app_template_global()
@@ -171,11 +169,6 @@ def paused_command() -> None:
 )
 def resume_command(email: str, new_email: str | None, resend: bool) -> None:
     """Let letters go again to an address paused after a refusal or a spam complaint, or corrected."""
-    try:
-        email = directory.normalized_email(email)
-        new_email = directory.normalized_email(new_email) if new_email else None
-    except EmailNotValidError as error:
-        raise click.ClickException(email_reason(error)) from None
     try:
         said = service.resume(email, new_email, resend=resend, actor=f"cli:{getpass.getuser()}")
     except directory.InvalidOfficial as error:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from email_validator import EmailNotValidError
 from flask_babel import gettext, ngettext
 from sqlalchemy import delete, func, or_, select
 
 from campaign import clock
+from campaign.accounts.service import InvalidEmail, normalized_email
 from campaign.audit.service import record
 from campaign.campaigns.models import Campaign, CampaignStatus
 from campaign.database import insert
@@ -21,7 +23,7 @@ from campaign.i18n import current_language
 from campaign.mail import service as mail
 from campaign.mail.models import OutboxMessage, OutboxStatus
 from campaign.signing.models import Signature, SignatureStatus
-from campaign.targets import bounces, copies, letters, pacing
+from campaign.targets import bounces, copies, directory, letters, pacing
 from campaign.targets.directory import InvalidOfficial
 from campaign.targets.messages import LETTER_KIND
 from campaign.targets.models import (
@@ -33,6 +35,7 @@ from campaign.targets.models import (
     ReplyConsent,
     Targeting,
 )
+from campaign.validation import email_reason
 
 # A paragraph this many other signers sent word for word (ignoring case,
 # punctuation and spacing), or nearly so (NEAR_COPY_PERCENT alike, see
@@ -242,7 +245,17 @@ def send_again(official_ids: list[int], now: datetime | None = None) -> int:
 def resume(email: str, new_email: str | None, *, resend: bool, actor: str) -> list[str]:
     """Lift the pause of an address (moving its officials to `new_email` if given), and with `resend`
     owe again the letters that never arrived; audited under `actor`. Return what was done, in words.
-    InvalidOfficial: no official has the address, or one of them is listed at `new_email` already."""
+    InvalidOfficial, with the reason: an address that is not one, no official at `email`, or one of
+    them listed at `new_email` already."""
+    try:
+        email = directory.normalized_email(email)  # as the directory keeps it, not checked further
+        # A new address is checked as any address we are to write to (its domain, SMTPUTF8).
+        new_email = normalized_email(new_email) if new_email else None
+    except EmailNotValidError as error:
+        reason = email_reason(error)
+        raise InvalidOfficial(gettext("Please check the email address: %(reason)s", reason=reason)) from None
+    except InvalidEmail as error:
+        raise InvalidOfficial(str(error)) from None
     resumed = bounces.resume_address(email, new_email)
     if not resumed:
         raise InvalidOfficial(gettext("No official in the directory has the address %(email)s.", email=email))

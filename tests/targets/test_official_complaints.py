@@ -287,7 +287,7 @@ def test_staff_resume_a_paused_address_on_their_page_and_no_one_else_can(
     # Hostile or mistyped addresses are refused with a reason, and nothing changes.
     for typed, reason in [
         ("office@example.org\r\nBcc: victim@example.org", "The address is not valid."),
-        ("office@", "The address is not valid: the part after the @ is not a domain name"),
+        ("office@", "Please check the email address: the part after the @ is not a domain name"),
     ]:
         refused = staff.post(resume, data={"csrf_token": token, "new_email": typed})
         assert refused.status_code == 400 and reason in refused.get_data(as_text=True), typed
