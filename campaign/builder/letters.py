@@ -67,7 +67,7 @@ def whole_letter_problem(body_template: str, signers_may_edit_letter: bool) -> s
 
 def officials_offered() -> list[Official]:
     """The officials an organizer may address, by country and name."""
-    query = select(Official).where(Official.is_email_bad.is_(False)).order_by(Official.country, Official.name)
+    query = select(Official).where(~Official.is_paused).order_by(Official.country, Official.name)
     return list(db.session.execute(query.limit(OFFICIALS_OFFERED)).scalars())
 
 

@@ -122,7 +122,7 @@ def _addressees(campaign: Campaign) -> tuple[tuple[Addressee, ...], int, bool]:
     rows = db.session.execute(
         select(Official.name, Official.title, Official.body)
         .join(LetterTarget, LetterTarget.official_id == Official.id)
-        .where(LetterTarget.campaign_id == campaign.id, Official.is_email_bad.is_(False))
+        .where(LetterTarget.campaign_id == campaign.id, ~Official.is_paused)
         .order_by(Official.name, Official.id)
         .limit(OFFICIALS_SHOWN + 1)
     ).all()
@@ -139,6 +139,6 @@ def _fixed_count(campaign_id: int) -> int:
         select(func.count())
         .select_from(LetterTarget)
         .join(Official, Official.id == LetterTarget.official_id)
-        .where(LetterTarget.campaign_id == campaign_id, Official.is_email_bad.is_(False))
+        .where(LetterTarget.campaign_id == campaign_id, ~Official.is_paused)
     )
     return int(db.session.execute(query).scalar_one())

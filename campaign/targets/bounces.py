@@ -80,8 +80,8 @@ def pause_address(
     sharing = select(Official.id).where(Official.email == official.email)
     db.session.execute(
         update(Official)
-        .where(Official.id.in_(sharing), Official.is_email_bad.is_(False))
-        .values(is_email_bad=True, bad_since=now, address_problem=problem, updated_at=now)
+        .where(Official.id.in_(sharing), ~Official.is_paused)
+        .values(bad_since=now, address_problem=problem, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(official)
@@ -111,9 +111,9 @@ def _notify_contact(campaign: Campaign, official: Official, now: datetime) -> No
 
 def _write_notice(campaign: Campaign, official: Official, now: datetime) -> None:
     """Owe the notice to the campaign's contact, in the current language."""
-    assert campaign.contact_email is not None
-    problem = official.address_problem or AddressProblem.REFUSED
-    since = (official.bad_since or now).strftime("%Y%m%d%H%M%S")
+    problem, paused_at = official.address_problem, official.bad_since
+    assert campaign.contact_email is not None and problem is not None and paused_at is not None
+    since = paused_at.strftime("%Y%m%d%H%M%S")
     settings = db.session.get(LetterCampaign, campaign.id)
     # A digest campaign's letters were not stopped: they wait for the first digest after the pause.
     is_digest = settings is not None and settings.delivery == DeliveryMode.DIGEST
@@ -141,7 +141,7 @@ def _write_notice(campaign: Campaign, official: Official, now: datetime) -> None
 
 def paused() -> list[Official]:
     """The officials whose address gets no letters, longest paused first."""
-    query = select(Official).where(Official.is_email_bad.is_(True)).order_by(Official.bad_since, Official.id)
+    query = select(Official).where(Official.is_paused).order_by(Official.bad_since, Official.id)
     return list(db.session.execute(query).scalars())
 
 
@@ -160,10 +160,10 @@ def resume_address(email: str, new_email: str | None = None, now: datetime | Non
             )
     # Nothing is owed to a paused address: the slots its stopped letters held are free again. One
     # that was not paused keeps its pace: its owed letters go to the new address, slot by slot.
-    was_paused = [official.id for official in found if official.is_email_bad]
+    was_paused = [official.id for official in found if official.is_paused]
     db.session.execute(delete(LetterSchedule).where(LetterSchedule.official_id.in_(was_paused)))
     for official in found:
-        official.is_email_bad, official.bad_since, official.address_problem = False, None, None
+        official.bad_since, official.address_problem = None, None
         official.email = new_email or official.email
         official.updated_at = now
     return list(found)

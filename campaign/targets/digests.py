@@ -42,7 +42,7 @@ def send_digests(now: datetime | None = None) -> int:
             LetterCampaign.window_end_hour > now.hour,
             Letter.outbox_id.is_(None),
             Letter.is_held.is_(False),
-            Official.is_email_bad.is_(False),
+            ~Official.is_paused,
         )
         .distinct()
         .order_by(Letter.campaign_id, Letter.official_id)
@@ -106,7 +106,7 @@ def _compose_digest(row: OutboxMessage) -> mail.Composed | None:
     """The day's digest to one official, written from the sealed signatures when it is sent."""
     letters = _digest_letters(row.id)
     official = db.session.get(Official, row.ref_id)
-    if not letters or official is None or official.is_email_bad:
+    if not letters or official is None or official.is_paused:
         return None
     campaign = db.session.get_one(Campaign, letters[0].campaign_id)
     written = [write_letter(letter) for letter in letters]

@@ -98,7 +98,7 @@ def add_official(values: Mapping[str, str | None]) -> int | None:
         return None
     inserted = db.session.execute(
         insert(Official)
-        .values(**values, is_email_bad=False, created_at=now, updated_at=now)
+        .values(**values, created_at=now, updated_at=now)
         .on_conflict_do_nothing(index_elements=["name", "email"])
         .returning(Official.id)
     ).scalar()

@@ -53,7 +53,7 @@ def write_letter(letter: Letter) -> WrittenLetter:
 def _compose_letter(row: OutboxMessage) -> mail.Composed | None:
     """One letter, from the signer's name at our address; not sent if the signature stopped counting."""
     letter = db.session.get(Letter, row.ref_id)
-    if letter is None or letter.signature.status != SignatureStatus.VALIDATED or letter.official.is_email_bad:
+    if letter is None or letter.signature.status != SignatureStatus.VALIDATED or letter.official.is_paused:
         return None
     if letter.signature.sealed is None:
         return None  # anonymised: it still counts, but there is no one left to write on behalf of

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    ColumnElement,
     ForeignKey,
     Index,
     String,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign import clock
@@ -45,6 +47,8 @@ class Official(db.Model):  # type: ignore[name-defined]
         UniqueConstraint("name", "email"),
         # Routing looks officials up by the signer's country and region.
         Index("ix_officials_country_region", "country", "region"),
+        # A paused address has a reason and a time; an address without a reason is not paused.
+        CheckConstraint("(address_problem IS NULL) = (bad_since IS NULL)", name="pause_whole"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,12 +61,21 @@ class Official(db.Model):  # type: ignore[name-defined]
     party: Mapped[str | None] = mapped_column(String(120))
     photo_url: Mapped[str | None] = mapped_column(String(500))
     ocd_id: Mapped[str | None] = mapped_column(String(200), unique=True)
-    # No letters go to the address (why: address_problem, since: bad_since).
-    is_email_bad: Mapped[bool] = mapped_column(default=False, server_default=false())
-    bad_since: Mapped[datetime | None]
+    # Why no letters go to the address, and since when; both empty while letters go to it.
     address_problem: Mapped[AddressProblem | None] = mapped_column(_enum(AddressProblem, "address_problem"))
+    bad_since: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+    @hybrid_property
+    def is_paused(self) -> bool:
+        """Whether letters to this address wait until staff lift its pause."""
+        return self.address_problem is not None
+
+    @is_paused.inplace.expression
+    @classmethod
+    def _is_paused_expression(cls) -> ColumnElement[bool]:
+        return cls.address_problem.is_not(None)
 
 
 class Targeting(enum.StrEnum):

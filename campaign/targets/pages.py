@@ -75,7 +75,7 @@ def _paused_page(form: ResumeForm, error: str | None = None) -> str:
 def resume(official_id: int) -> BaseResponse | tuple[str, int]:
     """Lift the pause of an official's address (and of those sharing it), corrected if asked; audited."""
     official = db.session.get(Official, official_id)
-    if official is None or not official.is_email_bad:
+    if official is None or not official.is_paused:
         abort(404)
     form = ResumeForm()
     if not form.validate():

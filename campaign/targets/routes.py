@@ -31,7 +31,7 @@ from campaign.targets import bounces, delivery, directory, followups, service
 from campaign.targets import pages as pages
 from campaign.targets.blueprint import bp
 from campaign.targets.forms import OfficialsQuery, signer_fields
-from campaign.targets.models import AddressProblem, DeliveryMode, ReplyAnswer
+from campaign.targets.models import DeliveryMode, ReplyAnswer
 from campaign.targets.preview import LetterPreview, build_preview
 
 
@@ -125,10 +125,9 @@ def status_command(slug: str) -> None:
     for row in delivery.delivery_status(settings.campaign_id):
         counts = "\t".join(str(row.count(state)) for state in delivery.DELIVERY_STATES)
         name = row.official.name
-        if row.official.is_email_bad:
-            problem = labels.ADDRESS_PROBLEMS[row.official.address_problem or AddressProblem.REFUSED]
+        if (problem := row.official.address_problem) is not None:
             # Translators: an official whose address gets no letters, and why ("address refused mail")
-            name = _("%(name)s (%(problem)s)", name=name, problem=problem)
+            name = _("%(name)s (%(problem)s)", name=name, problem=labels.ADDRESS_PROBLEMS[problem])
         click.echo(f"{name}\t{counts}")
 
 
@@ -142,9 +141,10 @@ def paused_command() -> None:
     # Translators: the headings of `campaign officials paused`
     click.echo("\t".join([_("official"), _("address"), _("why"), _("since (UTC)")]))
     for official in bounces.paused():
-        problem = labels.ADDRESS_PROBLEMS[official.address_problem or AddressProblem.REFUSED]
-        since = f"{official.bad_since:%Y-%m-%d %H:%M}" if official.bad_since else ""
-        click.echo(f"{official.name}\t{official.email}\t{problem}\t{since}")
+        # A paused address has both its reason and its time (the check pause_whole).
+        assert official.address_problem is not None and official.bad_since is not None
+        problem = labels.ADDRESS_PROBLEMS[official.address_problem]
+        click.echo(f"{official.name}\t{official.email}\t{problem}\t{official.bad_since:%Y-%m-%d %H:%M}")
 
 
 @bp.cli.command(

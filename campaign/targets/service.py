@@ -53,7 +53,7 @@ def letter_settings(campaign_id: int) -> LetterCampaign | None:
 
 def officials_for(settings: LetterCampaign, country: str | None, region: str | None) -> list[Official]:
     """The officials a signer from this country and region writes to; bad addresses left out."""
-    query = select(Official).where(Official.is_email_bad.is_(False))
+    query = select(Official).where(~Official.is_paused)
     if settings.targeting == Targeting.FIXED:
         query = query.join(LetterTarget, LetterTarget.official_id == Official.id).where(
             LetterTarget.campaign_id == settings.campaign_id
@@ -204,7 +204,7 @@ def release_held(letter_id: int, now: datetime | None = None) -> bool:
         return False
     letter.is_held = False
     settings = db.session.get_one(LetterCampaign, letter.campaign_id)
-    if settings.delivery == DeliveryMode.INDIVIDUAL and not letter.official.is_email_bad:
+    if settings.delivery == DeliveryMode.INDIVIDUAL and not letter.official.is_paused:
         pacing.queue_letter(letter, settings, now or clock.now())
     return True
 

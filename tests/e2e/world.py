@@ -197,7 +197,6 @@ def more_pages(
             country="CA",
             region="CA-ON",
             email="ca-on@example.org",
-            is_email_bad=True,
             bad_since=clock.now(),
             address_problem=AddressProblem.COMPLAINT,
         )

@@ -217,7 +217,7 @@ def test_mail_to_an_address_someone_else_typed_is_within_its_bound(app, db, make
     from campaign.accounts.staff_accounts import create_user_by_staff
     from campaign.counts.fold import _owe_milestone
     from campaign.targets.bounces import _notify_contact
-    from campaign.targets.models import Official
+    from campaign.targets.models import AddressProblem, Official
 
     index = mail.recipient_index(VICTIM)
     now = clock.now()
@@ -227,6 +227,7 @@ def test_mail_to_an_address_someone_else_typed_is_within_its_bound(app, db, make
     campaign = make_campaign(contact_email=VICTIM)
     _owe_milestone(campaign, 100, 100)
     official = Official(name="A Minister", title="", body="", country="FR", email="minister@example.org")
+    official.address_problem, official.bad_since = AddressProblem.REFUSED, now
     db.session.add(official)
     db.session.flush()
     _notify_contact(campaign, official, now)

@@ -120,4 +120,4 @@ def a_letter_sent(db: Any, make_campaign: Any, mailbox: Any, organization_id: in
 def is_bad(db: Any, official: Any) -> bool:
     """Tell whether the official's address is marked bad now."""
     db.session.expire_all()
-    return db.session.get_one(Official, official.id).is_email_bad
+    return db.session.get_one(Official, official.id).is_paused

@@ -180,7 +180,7 @@ def test_a_permanent_refusal_marks_the_address_bad_stops_its_letters_and_tells_t
     assert "Morgan Ontario" in notice["Subject"]
     db.session.expire_all()
     official = db.session.get(Official, officials["ca-on"].id)
-    assert official.is_email_bad and official.bad_since is not None
+    assert official.is_paused and official.bad_since is not None
     owed = db.session.execute(
         select(OutboxMessage)
         .join(Letter, Letter.outbox_id == OutboxMessage.id)

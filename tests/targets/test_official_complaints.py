@@ -112,7 +112,7 @@ def test_a_spam_complaint_from_an_office_pauses_its_letters_and_tells_every_orga
 
     db.session.expire_all()
     paused = db.session.get_one(Official, official.id)
-    assert paused.is_email_bad and paused.address_problem is AddressProblem.COMPLAINT
+    assert paused.is_paused and paused.address_problem is AddressProblem.COMPLAINT
     owed = state_of_letter(db, "second@example.org")
     assert owed.status == OutboxStatus.FAILED and owed.last_error == COMPLAINED
     # The digest's letter waits on, for the first digest once the office agrees to receive them.
@@ -308,7 +308,14 @@ def test_staff_resume_a_paused_address_on_their_page_and_no_one_else_can(
 def test_resume_refuses_what_it_cannot_do_and_changes_nothing(app, db, make_campaign):
     db.session.add_all(
         [
-            Official(name="Ana", title="Minister", country="FR", email="ana@example.org", is_email_bad=True),
+            Official(
+                name="Ana",
+                title="Minister",
+                country="FR",
+                email="ana@example.org",
+                address_problem=AddressProblem.REFUSED,
+                bad_since=now(),
+            ),
             Official(name="Ana", title="Minister", country="FR", email="ana@gov.example.org"),
         ]
     )
@@ -326,5 +333,5 @@ def test_resume_refuses_what_it_cannot_do_and_changes_nothing(app, db, make_camp
 
     db.session.expire_all()
     ana = db.session.execute(select(Official).where(Official.email == "ana@example.org")).scalar_one()
-    assert ana.is_email_bad
+    assert ana.is_paused
     assert db.session.execute(select(AuditEvent)).first() is None
