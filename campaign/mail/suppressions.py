@@ -48,6 +48,13 @@ def is_stopped(index: str) -> bool:
     return db.session.execute(found.limit(1)).first() is not None
 
 
+def is_closed(index: str) -> bool:
+    """Tell whether mail a supporter did not ask for again goes nowhere: the address bounced for good,
+    or its owner stopped all email to it (one lookup: every reason closes it)."""
+    found = select(MailSuppression.reason).where(MailSuppression.recipient_index == index)
+    return db.session.execute(found.limit(1)).first() is not None
+
+
 def suppress(index: str, reason: SuppressionReason, now: datetime | None = None) -> None:
     """Record that the address with this keyed hash bounced, complained or was stopped (once per reason)."""
     db.session.execute(

@@ -29,7 +29,7 @@ def resend_confirmation(signature_id: int) -> bool:
     if signature.person is None:
         return False  # erased: no address to write to
     index = signature.person.email_index
-    if suppressions.is_suppressed(index) or suppressions.is_stopped(index):
+    if suppressions.is_closed(index):
         return False  # the address bounced for good, or its owner stopped all email: the pump would drop it
     messages.owe_confirmation(signature.id, f":renew:{clock.now():%Y%m%d%H}", recipient_index=index)
     return True
