@@ -113,6 +113,9 @@ DEFAULTS: dict[str, Any] = {
     "SIGN_MIN_FILL_SECONDS": 3,
     # How long a confirmation link works.
     "CONFIRM_TOKEN_MAX_AGE": 14 * 24 * 3600,
+    # Hours after signing that an unconfirmed signature gets its one reminder; 0 sends none
+    # (campaign/signing/reminders.py says to whom).
+    "CONFIRM_REMINDER_HOURS": 24,
     # Version of the consent wording shown beside the checkboxes; stored with
     # every signature so we can tell what each person agreed to.
     "CONSENT_VERSION": "2026-12",  # campaign/signing/consents.py holds its words

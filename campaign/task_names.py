@@ -27,6 +27,8 @@ FAIL_ABANDONED_EXPORTS = "exports.fail_abandoned"
 # Updates to signers (campaign/updates).
 QUEUE_UPDATE = "updates.queue_update"
 RESUME_UPDATES = "updates.resume_sending"
+# Signing (campaign/signing).
+REMIND_UNCONFIRMED = "signing.remind_unconfirmed"
 # Retention (campaign/privacy).
 APPLY_RETENTION = "privacy.retention"
 # Moderation (campaign/moderation).

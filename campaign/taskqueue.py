@@ -206,6 +206,11 @@ def beat_schedule(app: Flask) -> dict[str, Any]:
             "task": task_names.REPORT_TRENDING,
             "schedule": crontab(minute=2),
         },
+        # One reminder to confirm, a day after signing (campaign/signing/reminders.py).
+        "remind supporters to confirm": {
+            "task": task_names.REMIND_UNCONFIRMED,
+            "schedule": crontab(minute=29),
+        },
         "ask letter writers whether officials replied": {
             "task": task_names.ASK_FOR_REPLIES,
             "schedule": crontab(hour=10, minute=23),

@@ -25,6 +25,7 @@ NAMES = {
     "updates.queue_update",
     "updates.resume_sending",
     "privacy.retention",
+    "signing.remind_unconfirmed",
     "moderation.trending_report",
     "moderation.count_invalidation",
     "moderation.run_invalidation",

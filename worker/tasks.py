@@ -17,6 +17,7 @@ from campaign.mail import bounces
 from campaign.mail import sending as mail
 from campaign.moderation import invalidation, trending
 from campaign.privacy import retention
+from campaign.signing import reminders
 from campaign.targets import digests, followups
 from campaign.updates import sending as updates
 from campaign.webhooks import delivery as webhooks
@@ -76,6 +77,12 @@ def send_letter_digests() -> int:
 def ask_for_replies() -> int:
     """Ask writers whether their officials replied, 14 days after delivery (reminding at 21)."""
     return followups.ask_for_replies()
+
+
+@shared_task(name=task_names.REMIND_UNCONFIRMED, **RETRY)
+def remind_unconfirmed() -> int:
+    """Owe one reminder to each supporter who left a signature unconfirmed a day ago (as the rules allow)."""
+    return reminders.remind_unconfirmed()
 
 
 @shared_task(name=task_names.RUN_EXPORT, **RETRY)

@@ -24,6 +24,7 @@ from campaign.signing.models import Personal, Signature, SignatureStatus
 from campaign.signing.tokens import confirmation_token
 
 CONFIRMATION_KIND = "confirmation"
+CONFIRM_REMINDER_KIND = "confirmation-reminder"  # its one reminder (campaign.signing.reminders)
 ALREADY_SIGNED_KIND = "already-signed"
 
 
@@ -61,6 +62,7 @@ def owe_already_signed(
 # What each kind of email to a signer is about (the status it is written in) and its template.
 _SIGNER_MAIL = {
     CONFIRMATION_KIND: (SignatureStatus.PENDING, "mail/confirmation.txt"),
+    CONFIRM_REMINDER_KIND: (SignatureStatus.PENDING, "mail/confirmation_reminder.txt"),
     ALREADY_SIGNED_KIND: (SignatureStatus.VALIDATED, "mail/already_signed.txt"),
 }
 
@@ -177,13 +179,15 @@ def _subject(kind: str, campaign: CampaignInLanguage) -> str:
     """The subject of a signer's email of this kind, in the locale in force."""
     if kind == CONFIRMATION_KIND:
         return _("Please confirm your signature: %(title)s", title=campaign.title)
+    if kind == CONFIRM_REMINDER_KIND:
+        return _("Reminder: please confirm your signature: %(title)s", title=campaign.title)
     return _("You have already signed: %(title)s", title=campaign.title)
 
 
 def _links(kind: str, signature: _Signer, campaign: CampaignInLanguage) -> dict[str, str]:
     """The links of a signer's email of this kind, opening the pages in their language."""
     language = link_values(signature.language)
-    if kind == CONFIRMATION_KIND:
+    if kind in (CONFIRMATION_KIND, CONFIRM_REMINDER_KIND):
         token = confirmation_token(signature.id)
         return {"confirm_url": absolute_url("signing.confirm", token=token, **language)}
     return {"campaign_url": absolute_url("campaigns.show", slug=campaign.slug, **language)}
@@ -197,4 +201,5 @@ def _my_url(signature: _Signer) -> str | None:
 
 
 mail.register_kind(CONFIRMATION_KIND, compose=_to_signer, read_ahead=_read_ahead)
+mail.register_kind(CONFIRM_REMINDER_KIND, compose=_to_signer, read_ahead=_read_ahead)
 mail.register_kind(ALREADY_SIGNED_KIND, compose=_to_signer, read_ahead=_read_ahead)
