@@ -35,11 +35,6 @@ _SALT = "stop-all-email"
 _INDEX_LENGTH = 64
 
 
-def is_suppressed(index: str) -> bool:
-    """Tell whether mail to the address with this keyed hash bounced for good."""
-    return db.session.get(MailSuppression, (index, SuppressionReason.HARD_BOUNCE)) is not None
-
-
 def is_stopped(index: str) -> bool:
     """Tell whether the address's owner stopped all email to it (or called our mail spam)."""
     found = select(MailSuppression.reason).where(
