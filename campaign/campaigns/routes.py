@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
@@ -36,6 +38,30 @@ def index() -> Response:
     shown = translations.all_in_language(ordered, i18n.current_language())
     html = render_template("campaigns/index.html", campaigns=shown, totals=read_totals(ids), recent=recent)
     return security.public(Response(html, mimetype="text/html"))
+
+
+@bp.get("/ended")
+def ended() -> Response:
+    """List the campaigns that ended and what came of them, a page at a time (public: a cache may keep it)."""
+    page = _page_number(request.args.get("page"))
+    campaigns, has_next = service.ended_campaigns(page)
+    if page > 1 and not campaigns:
+        abort(404)
+    shown = translations.all_in_language(campaigns, i18n.current_language())
+    totals = read_totals([campaign.id for campaign in campaigns])
+    html = render_template(
+        "campaigns/ended.html", campaigns=shown, totals=totals, page=page, has_next=has_next
+    )
+    return security.public(Response(html, mimetype="text/html"))
+
+
+def _page_number(value: str | None) -> int:
+    """The page a list is asked for: 1 unless given as a number from 1 to ENDED_PAGES (else no page: 404)."""
+    if value is None:
+        return 1
+    if not re.fullmatch(r"[1-9][0-9]{0,3}", value) or int(value) > service.ENDED_PAGES:
+        abort(404)
+    return int(value)
 
 
 @bp.get("/campaigns/<slug>")

@@ -11,7 +11,7 @@ import nh3
 from flask import abort, current_app
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from campaign import cache, clock
 from campaign.campaigns.models import (
@@ -76,6 +76,37 @@ def open_campaigns() -> Sequence[Campaign]:
         .scalars()
         .all()
     )
+
+
+ENDED_PER_PAGE = 20
+ENDED_PAGES = 1000  # a page number past this is no page: no query skips that far
+
+
+def ended_at() -> ColumnElement[datetime | None]:
+    """When a campaign stopped taking signatures: closed by its people, else at its deadline."""
+    return func.coalesce(Campaign.closed_at, Campaign.closes_at)
+
+
+def ended_campaigns(page: int) -> tuple[Sequence[Campaign], bool]:
+    """A page of the campaigns that ended (closed, or past their deadline; never one taken down),
+    the latest to end first; and whether a page follows."""
+    now = clock.now()
+    ended = or_(
+        Campaign.status == CampaignStatus.CLOSED,
+        and_(Campaign.status == CampaignStatus.OPEN, Campaign.closes_at <= now),
+    )
+    rows = (
+        db.session.execute(
+            select(Campaign)
+            .where(ended)
+            .order_by(ended_at().desc(), Campaign.id.desc())
+            .offset((page - 1) * ENDED_PER_PAGE)
+            .limit(ENDED_PER_PAGE + 1)
+        )
+        .scalars()
+        .all()
+    )
+    return rows[:ENDED_PER_PAGE], len(rows) > ENDED_PER_PAGE
 
 
 @dataclass(frozen=True)

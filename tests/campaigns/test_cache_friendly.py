@@ -52,7 +52,7 @@ def assert_cacheable(response):
     assert not cache_control.no_store and not cache_control.private
 
 
-@pytest.mark.parametrize("path", ["/", "/campaigns/recognize", "/campaigns/recognize?lang=hy"])
+@pytest.mark.parametrize("path", ["/", "/ended", "/campaigns/recognize", "/campaigns/recognize?lang=hy"])
 def test_two_visitors_get_the_same_public_page_and_no_cookie(app, db, make_campaign, path):
     make_campaign(slug="recognize", title="Recognize Artsakh")
     first, second = fetch_twice(app, path)

@@ -34,6 +34,7 @@ def public_pages(world: World) -> list[str]:
     petition, letter = world.petition.slug, world.letter.slug
     return [
         "/",
+        "/ended",
         f"/campaigns/{petition}",
         f"/campaigns/{letter}",
         f"/campaigns/{petition}/check-your-inbox",

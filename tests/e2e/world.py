@@ -21,7 +21,7 @@ from campaign.accounts.service import create_user
 from campaign.builder.models import ChangeKind, ChangeRequest
 from campaign.campaigns.comments import keep
 from campaign.campaigns.demo import seed_demo
-from campaign.campaigns.models import Campaign, CampaignKind, CampaignStatus
+from campaign.campaigns.models import Campaign, CampaignKind, CampaignStatus, OutcomeKind
 from campaign.counts import fold as counts
 from campaign.exports.models import Export, ExportStatus
 from campaign.ledger import proofs
@@ -92,7 +92,22 @@ def build_world(db: Any) -> World:
         status=CampaignStatus.IN_REVIEW,
         organization_id=organization.id,
     )
-    db.session.add_all([draft, in_review])
+    # A campaign that ended in a victory, on the list of those that ended.
+    ended = Campaign(
+        slug="ended",
+        kind=CampaignKind.PETITION,
+        title="Open the corridor",
+        summary="Ask for the corridor to open.",
+        body_markdown="Please **sign**.",
+        goal=1000,
+        status=CampaignStatus.CLOSED,
+        closed_at=clock.now() - timedelta(days=3),
+        outcome_kind=OutcomeKind.VICTORY,
+        outcome_markdown="The corridor opened.",
+        outcome_at=clock.now() - timedelta(days=1),
+        organization_id=organization.id,
+    )
+    db.session.add_all([draft, in_review, ended])
     db.session.commit()
     for number, (country, source) in enumerate([("AM", "telegram"), ("FR", None), ("CA", "whatsapp")]):
         signature = add_signature(
