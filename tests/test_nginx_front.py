@@ -99,6 +99,17 @@ def test_the_campaign_page_is_served_from_the_cache_on_a_second_request(front, d
     assert [c.headers["x-cache-status"] for c in count] == ["MISS", "HIT"]
 
 
+def test_the_list_of_campaigns_that_ended_is_kept_at_the_front_like_the_home_page(front, db, make_campaign):
+    from campaign import clock
+    from campaign.campaigns.models import CampaignStatus
+
+    make_campaign(slug="front-ended", status=CampaignStatus.CLOSED, closed_at=clock.now())
+    answers = [front.get("/ended") for _ in range(2)]
+    assert [a.status for a in answers] == [200, 200]
+    assert [a.headers["x-cache-status"] for a in answers] == ["MISS", "HIT"]
+    assert b'href="/campaigns/front-ended"' in answers[1].body
+
+
 def test_each_language_is_kept_apart(front, db, make_campaign):
     make_campaign(slug="front-languages")
     english = front.get("/campaigns/front-languages")
