@@ -107,6 +107,10 @@ def init_app(app: Flask) -> None:
         headers.extend([(name, value) for name, value in security_headers if name.lower() not in present])
         if is_private(response):
             headers["Cache-Control"] = "no-store"
+        if "no-store" in _directives(headers.get("Cache-Control")):
+            # A page of one's own (its link may hold a token) is never listed by a search engine,
+            # even once its link was posted somewhere public.
+            headers["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
 

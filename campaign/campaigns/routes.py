@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,6 +15,7 @@ from campaign.campaigns import pages, service, sharing, translations
 from campaign.counts.read import read_count, read_totals, trending
 from campaign.extensions import csrf, db, limiter
 from campaign.ledger import receipts
+from campaign.links import absolute_url
 from campaign.signing.forms import SignForm
 from campaign.signing.service import CampaignClosed
 
@@ -53,6 +55,48 @@ def ended() -> Response:
         "campaigns/ended.html", campaigns=shown, totals=totals, page=page, has_next=has_next
     )
     return security.public(Response(html, mimetype="text/html"))
+
+
+@bp.get("/sitemap.xml")
+def sitemap() -> Response:
+    """The public pages for search engines: the lists and every open or ended campaign, each with its
+    address in every language (public: a cache may keep it)."""
+    pages: list[tuple[str, dict[str, str], datetime | None]] = [
+        ("campaigns.index", {}, None),
+        ("campaigns.ended", {}, None),
+    ]
+    pages += [("campaigns.show", {"slug": slug}, changed) for slug, changed in service.listed_campaigns()]
+    xml = render_template(
+        "campaigns/sitemap.xml",
+        pages=[
+            (absolute_url(endpoint, **values), changed, _in_each_language(endpoint, values))
+            for endpoint, values, changed in pages
+        ],
+    )
+    return security.public(Response(xml, mimetype="application/xml"))
+
+
+def _in_each_language(endpoint: str, values: dict[str, str]) -> list[tuple[str, str]]:
+    """A page's address in each language the site speaks, by language code."""
+    return [(code, absolute_url(endpoint, lang=code, **values)) for code in i18n.LANGUAGES]
+
+
+@bp.get("/robots.txt")
+def robots() -> Response:
+    """What crawlers may read: the public pages, listed in the sitemap. Pages of one's own say noindex
+    themselves (campaign.security): a link to one that was posted somewhere is read, then dropped."""
+    text = "\n".join(
+        [
+            "User-agent: *",
+            "Disallow: /organize/",
+            "Disallow: /staff/",
+            "Disallow: /api/",
+            "",
+            f"Sitemap: {absolute_url('campaigns.sitemap')}",
+            "",
+        ]
+    )
+    return security.public(Response(text, mimetype="text/plain"))
 
 
 def _page_number(value: str | None) -> int:

@@ -109,6 +109,21 @@ def ended_campaigns(page: int) -> tuple[Sequence[Campaign], bool]:
     return rows[:ENDED_PER_PAGE], len(rows) > ENDED_PER_PAGE
 
 
+SITEMAP_LIMIT = 50_000  # the most addresses one sitemap may hold (sitemaps.org)
+
+
+def listed_campaigns() -> Sequence[tuple[str, datetime]]:
+    """The slug and last change of each campaign search engines may list (open or ended, never a draft,
+    one in review or one taken down), the latest changed first."""
+    listed = (
+        select(Campaign.slug, Campaign.updated_at)
+        .where(Campaign.status.in_([CampaignStatus.OPEN, CampaignStatus.CLOSED]))
+        .order_by(Campaign.updated_at.desc(), Campaign.id.desc())
+        .limit(SITEMAP_LIMIT - 2)  # the home page and the list of those that ended come first
+    )
+    return [(slug, updated_at) for slug, updated_at in db.session.execute(listed)]
+
+
 @dataclass(frozen=True)
 class CampaignView:
     """What the public pages show of a campaign, with its Markdown already rendered."""
