@@ -90,6 +90,41 @@ def test_a_fresh_laptop_runs_the_whole_path(embedded, tmp_path):
     assert browser.get("/campaigns/recognize-artsakh/ledger.json").status_code in (200, 404)
 
 
+def test_the_reminder_and_the_lists_for_search_engines_work_on_sqlite(embedded):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from campaign import clock, create_app
+    from campaign.extensions import db
+    from campaign.signing import reminders
+    from campaign.signing.models import Signature
+
+    instance = Path(embedded["INSTANCE_PATH"])
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(instance),
+            "REDIS_URL": None,
+            "SMTP_URL": None,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'campaign.sqlite'}",
+        }
+    )
+    browser = app.test_client()
+    page = browser.get("/campaigns/recognize-artsakh")
+    form = {"csrf_token": csrf_token(page.get_data(as_text=True)), "given_name": "Anahit"}
+    form |= {"family_name": "Petrosyan", "email": "anahit@example.org", "country": "AM"}
+    assert browser.post("/campaigns/recognize-artsakh/sign", data=form).status_code == 303
+    with app.test_request_context():
+        db.session.execute(update(Signature).values(created_at=clock.now() - timedelta(hours=25)))
+        db.session.commit()
+        # One reminder, once (the query leaving out those reminded builds their key in SQLite's SQL).
+        assert [reminders.remind_unconfirmed() for _ in range(2)] == [1, 0]
+    assert browser.get("/ended").status_code == 200
+    sitemap = browser.get("/sitemap.xml").get_data(as_text=True)
+    assert "http://localhost/campaigns/recognize-artsakh" in sitemap
+
+
 def test_seeding_twice_adds_nothing(embedded):
     result = subprocess.run(
         [CAMPAIGN, "seed-demo"], env=embedded, capture_output=True, text=True, timeout=60, check=True
