@@ -27,6 +27,8 @@ FAIL_ABANDONED_EXPORTS = "exports.fail_abandoned"
 # Updates to signers (campaign/updates).
 QUEUE_UPDATE = "updates.queue_update"
 RESUME_UPDATES = "updates.resume_sending"
+# Campaigns (campaign/builder).
+TELL_OF_ENDED_CAMPAIGNS = "campaigns.tell_of_ended"
 # Signing (campaign/signing).
 REMIND_UNCONFIRMED = "signing.remind_unconfirmed"
 # Retention (campaign/privacy).

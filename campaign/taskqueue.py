@@ -206,6 +206,11 @@ def beat_schedule(app: Flask) -> dict[str, Any]:
             "task": task_names.REPORT_TRENDING,
             "schedule": crontab(minute=2),
         },
+        # A campaign that ended without an outcome: its organizers are asked for one (builder/endings.py).
+        "tell organizers their campaign ended": {
+            "task": task_names.TELL_OF_ENDED_CAMPAIGNS,
+            "schedule": crontab(minute=41),
+        },
         # One reminder to confirm, a day after signing (campaign/signing/reminders.py).
         "remind supporters to confirm": {
             "task": task_names.REMIND_UNCONFIRMED,

@@ -25,6 +25,7 @@ NAMES = {
     "updates.queue_update",
     "updates.resume_sending",
     "privacy.retention",
+    "campaigns.tell_of_ended",
     "signing.remind_unconfirmed",
     "moderation.trending_report",
     "moderation.count_invalidation",

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy.exc import OperationalError
 
 from campaign import dispatch, task_names
+from campaign.builder import endings
 from campaign.counts import fold, reconcile
 from campaign.exports import files as export_files
 from campaign.exports import writer as export_writer
@@ -77,6 +78,12 @@ def send_letter_digests() -> int:
 def ask_for_replies() -> int:
     """Ask writers whether their officials replied, 14 days after delivery (reminding at 21)."""
     return followups.ask_for_replies()
+
+
+@shared_task(name=task_names.TELL_OF_ENDED_CAMPAIGNS, **RETRY)
+def tell_of_ended_campaigns() -> int:
+    """Ask the organizers of each campaign that ended lately without an outcome to tell what came of it."""
+    return endings.tell_organizers_of_ended_campaigns()
 
 
 @shared_task(name=task_names.REMIND_UNCONFIRMED, **RETRY)

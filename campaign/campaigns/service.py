@@ -87,18 +87,22 @@ def ended_at() -> ColumnElement[datetime | None]:
     return func.coalesce(Campaign.closed_at, Campaign.closes_at)
 
 
-def ended_campaigns(page: int) -> tuple[Sequence[Campaign], bool]:
-    """A page of the campaigns that ended (closed, or past their deadline; never one taken down),
-    the latest to end first; and whether a page follows."""
-    now = clock.now()
-    ended = or_(
+def has_ended(now: datetime) -> ColumnElement[bool]:
+    """Whether a campaign had ended by `now`: closed, or open past its deadline (one taken down is not
+    said to have ended: it is gone)."""
+    return or_(
         Campaign.status == CampaignStatus.CLOSED,
         and_(Campaign.status == CampaignStatus.OPEN, Campaign.closes_at <= now),
     )
+
+
+def ended_campaigns(page: int) -> tuple[Sequence[Campaign], bool]:
+    """A page of the campaigns that ended (never one taken down), the latest to end first; and
+    whether a page follows."""
     rows = (
         db.session.execute(
             select(Campaign)
-            .where(ended)
+            .where(has_ended(clock.now()))
             .order_by(ended_at().desc(), Campaign.id.desc())
             .offset((page - 1) * ENDED_PER_PAGE)
             .limit(ENDED_PER_PAGE + 1)
