@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from campaign import clock, i18n
 from campaign.campaigns.models import Campaign
-from campaign.campaigns.service import ended_at, has_ended
+from campaign.campaigns.service import has_ended
 from campaign.campaigns.translations import in_language
 from campaign.counts.read import read_totals
 from campaign.extensions import db
@@ -34,7 +34,7 @@ def tell_organizers_of_ended_campaigns(now: datetime | None = None) -> int:
     ended = db.session.execute(
         select(Campaign).where(
             has_ended(now),
-            ended_at() > now - _LATE,
+            Campaign.ended_at > now - _LATE,
             Campaign.outcome_kind.is_(None),
             Campaign.contact_email.is_not(None),
         )
@@ -46,7 +46,7 @@ def tell_organizers_of_ended_campaigns(now: datetime | None = None) -> int:
 
 def _tell(campaign: Campaign) -> bool:
     """Owe one campaign's note (once per ending: its key holds when it ended)."""
-    ended = campaign.closed_at or campaign.closes_at
+    ended = campaign.ended_at
     assert campaign.contact_email is not None and ended is not None  # as the query chose it
     language = campaign.language
     quoted = in_language(campaign, language)

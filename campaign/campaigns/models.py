@@ -15,8 +15,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    func,
     or_,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign import clock
@@ -143,6 +145,17 @@ class Campaign(db.Model):  # type: ignore[name-defined]
     def is_letter(self) -> bool:
         """Tell whether signing sends letters to officials."""
         return self.kind == CampaignKind.LETTER
+
+    @hybrid_property
+    def ended_at(self) -> datetime | None:
+        """When it stopped taking signatures (or will, at its deadline): closed by its people, else its
+        deadline; None with neither."""
+        return self.closed_at or self.closes_at
+
+    @ended_at.inplace.expression
+    @classmethod
+    def _ended_at_expression(cls) -> ColumnElement[datetime | None]:
+        return func.coalesce(cls.closed_at, cls.closes_at)
 
 
 def takes_signatures_sql(moment: Any) -> ColumnElement[bool]:

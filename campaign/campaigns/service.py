@@ -11,7 +11,7 @@ import nh3
 from flask import abort, current_app
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from campaign import cache, clock
 from campaign.campaigns.models import (
@@ -82,11 +82,6 @@ ENDED_PER_PAGE = 20
 ENDED_PAGES = 1000  # a page number past this is no page: no query skips that far
 
 
-def ended_at() -> ColumnElement[datetime | None]:
-    """When a campaign stopped taking signatures: closed by its people, else at its deadline."""
-    return func.coalesce(Campaign.closed_at, Campaign.closes_at)
-
-
 def has_ended(now: datetime) -> ColumnElement[bool]:
     """Whether a campaign had ended by `now`: closed, or open past its deadline (one taken down is not
     said to have ended: it is gone)."""
@@ -103,7 +98,7 @@ def ended_campaigns(page: int) -> tuple[Sequence[Campaign], bool]:
         db.session.execute(
             select(Campaign)
             .where(has_ended(clock.now()))
-            .order_by(ended_at().desc(), Campaign.id.desc())
+            .order_by(Campaign.ended_at.desc(), Campaign.id.desc())
             .offset((page - 1) * ENDED_PER_PAGE)
             .limit(ENDED_PER_PAGE + 1)
         )
