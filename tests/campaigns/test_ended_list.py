@@ -51,8 +51,11 @@ def test_the_list_shows_what_ended_latest_first_with_its_count_and_outcome(
     assert '<p class="outcome-mark outcome-victory">Victory</p>' in page
     assert "1,234 of 2,500 signatures" in page  # its goal raised as it passed 1,000, as on its page
     assert f"ended {now - timedelta(days=2):%B %-d, %Y}" in page
-    # The open campaigns' page leads here.
+    # The open campaigns' page leads here, and so does an ended campaign's, with the way to those still open.
     assert 'href="/ended"' in client.get("/").get_data(as_text=True)
+    ended_page = client.get("/campaigns/suspend-exports").get_data(as_text=True)
+    assert 'href="/ended"' in ended_page and 'href="/"' in ended_page
+    assert 'href="/ended"' not in client.get("/campaigns/open-now").get_data(as_text=True)
 
 
 def test_the_list_reads_in_the_readers_language(client: Any, db: Any, make_campaign: Any) -> None:

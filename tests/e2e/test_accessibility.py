@@ -35,6 +35,7 @@ def public_pages(world: World) -> list[str]:
     return [
         "/",
         "/ended",
+        "/campaigns/ended",  # a campaign that ended: no form, the ways to the others
         f"/campaigns/{petition}",
         f"/campaigns/{letter}",
         f"/campaigns/{petition}/check-your-inbox",
