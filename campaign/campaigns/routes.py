@@ -57,6 +57,9 @@ def ended() -> Response:
     return security.public(Response(html, mimetype="text/html"))
 
 
+CRAWLERS_MAX_AGE = 300  # seconds a cache may keep the sitemap and robots.txt
+
+
 @bp.get("/sitemap.xml")
 def sitemap() -> Response:
     """The public pages for search engines: the lists and every open or ended campaign, each with its
@@ -73,7 +76,8 @@ def sitemap() -> Response:
             for endpoint, values, changed in pages
         ],
     )
-    return security.public(Response(xml, mimetype="application/xml"))
+    # Crawlers need no copy fresher than a few minutes old; one kept longer is made less often.
+    return security.public(Response(xml, mimetype="application/xml"), max_age=CRAWLERS_MAX_AGE)
 
 
 def _in_each_language(endpoint: str, values: dict[str, str]) -> list[tuple[str, str]]:
@@ -96,7 +100,7 @@ def robots() -> Response:
             "",
         ]
     )
-    return security.public(Response(text, mimetype="text/plain"))
+    return security.public(Response(text, mimetype="text/plain"), max_age=CRAWLERS_MAX_AGE)
 
 
 def _page_number(value: str | None) -> int:

@@ -27,6 +27,7 @@ def test_the_sitemap_lists_every_public_campaign_in_every_language(
 
     response = client.get("/sitemap.xml")
     assert_cacheable(response)
+    assert response.cache_control.max_age == 300  # made at most every five minutes per copy
     assert response.mimetype == "application/xml"
     urls = ElementTree.fromstring(response.data).findall(f"{SITEMAP}url")
     listed = {url.findtext(f"{SITEMAP}loc"): url for url in urls}
