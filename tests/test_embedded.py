@@ -38,11 +38,11 @@ def embedded(tmp_path):
     vault.forget()
 
 
-def test_a_fresh_laptop_runs_the_whole_path(embedded, tmp_path):
+def embedded_app(instance: Path):
+    """The app as `make run` makes it on that instance: SQLite, no Redis, mail kept on disk."""
     from campaign import create_app
 
-    instance = Path(embedded["INSTANCE_PATH"])
-    app = create_app(
+    return create_app(
         {
             "TESTING": True,
             "INSTANCE_PATH": str(instance),
@@ -51,6 +51,11 @@ def test_a_fresh_laptop_runs_the_whole_path(embedded, tmp_path):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'campaign.sqlite'}",
         }
     )
+
+
+def test_a_fresh_laptop_runs_the_whole_path(embedded, tmp_path):
+    instance = Path(embedded["INSTANCE_PATH"])
+    app = embedded_app(instance)
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:")
     browser = app.test_client()
     home = browser.get("/").get_data(as_text=True)
@@ -95,21 +100,12 @@ def test_the_reminder_and_the_lists_for_search_engines_work_on_sqlite(embedded):
 
     from sqlalchemy import update
 
-    from campaign import clock, create_app
+    from campaign import clock
     from campaign.extensions import db
     from campaign.signing import reminders
     from campaign.signing.models import Signature
 
-    instance = Path(embedded["INSTANCE_PATH"])
-    app = create_app(
-        {
-            "TESTING": True,
-            "INSTANCE_PATH": str(instance),
-            "REDIS_URL": None,
-            "SMTP_URL": None,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'campaign.sqlite'}",
-        }
-    )
+    app = embedded_app(Path(embedded["INSTANCE_PATH"]))
     browser = app.test_client()
     page = browser.get("/campaigns/recognize-artsakh")
     form = {"csrf_token": csrf_token(page.get_data(as_text=True)), "given_name": "Anahit"}

@@ -6,16 +6,15 @@ from typing import Any
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from tests.support.migrations import migrated_app
+
 
 def test_the_migrations_build_what_the_models_describe(app: Any, database_url: str) -> None:
     from flask_migrate import downgrade, upgrade
 
-    from campaign import create_app
-    from campaign.config import database_uri
     from campaign.extensions import db
 
-    migrated = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri(database_url)})
-    with migrated.app_context():
+    with migrated_app(database_url):
         upgrade()
         with db.engine.connect() as connection:
             differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
@@ -25,5 +24,3 @@ def test_the_migrations_build_what_the_models_describe(app: Any, database_url: s
         downgrade(revision="0012")
         with db.engine.connect() as connection:
             assert MigrationContext.configure(connection).get_current_revision() == "0012"
-        db.session.remove()
-        db.engine.dispose()

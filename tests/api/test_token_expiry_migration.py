@@ -5,18 +5,17 @@ from typing import Any
 
 from sqlalchemy import text
 
+from tests.support.migrations import migrated_app
+
 MADE_AT = datetime(2026, 1, 31, 12, 30)
 
 
 def test_existing_tokens_expire_90_days_after_they_were_made(app: Any, database_url: str) -> None:
     from flask_migrate import downgrade, upgrade
 
-    from campaign import create_app
-    from campaign.config import database_uri
     from campaign.extensions import db
 
-    migrated = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri(database_url)})
-    with migrated.app_context():
+    with migrated_app(database_url):
         upgrade(revision="0010")
         db.session.execute(
             text(
@@ -41,5 +40,3 @@ def test_existing_tokens_expire_90_days_after_they_were_made(app: Any, database_
             expires_at = datetime.fromisoformat(expires_at)
         assert expires_at == MADE_AT + timedelta(days=90)
         downgrade(revision="0010")
-        db.session.remove()
-        db.engine.dispose()

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select, text
 
+from tests.support.migrations import migrated_app
 from tests.support.run import forget_caches
 
 AT = datetime(2026, 12, 1, 9, 0)
@@ -42,8 +43,6 @@ def test_stored_receipts_keep_proving_and_new_signatures_get_computed_ones(
 ) -> None:
     from flask_migrate import upgrade
 
-    from campaign import create_app
-    from campaign.config import database_uri
     from campaign.counts import fold
     from campaign.extensions import db
     from campaign.ledger import heads, keys, merkle, proofs, receipt_ids
@@ -51,16 +50,9 @@ def test_stored_receipts_keep_proving_and_new_signatures_get_computed_ones(
     from campaign.ledger.verify import verify_inclusion
     from campaign.privacy import keys as privacy_keys
 
-    migrated = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_uri(database_url),
-            "KEYS_PATH": str(tmp_path / "k"),
-        }
-    )
     privacy_keys.forget()
     try:
-        with migrated.app_context():
+        with migrated_app(database_url, KEYS_PATH=str(tmp_path / "k")):
             upgrade(revision="0028")
             blob = "bytea" if db.engine.dialect.name == "postgresql" else "BLOB"
             for statement in LEGACY:
@@ -113,8 +105,6 @@ def test_stored_receipts_keep_proving_and_new_signatures_get_computed_ones(
                     list(state.audit_path),
                     state.root_hash,
                 )
-            db.session.remove()
-            db.engine.dispose()
     finally:
         # Its fold published campaign 1's count (a later version than the next test's campaign 1).
         forget_caches()

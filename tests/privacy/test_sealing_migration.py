@@ -5,14 +5,14 @@ from typing import Any
 
 from sqlalchemy import select, text
 
+from tests.support.migrations import migrated_app
+
 AT = datetime(2026, 11, 30, 9, 0)
 
 
 def test_clear_rows_are_sealed_and_still_read_the_same(app: Any, database_url: str, tmp_path: Any) -> None:
     from flask_migrate import upgrade
 
-    from campaign import create_app
-    from campaign.config import database_uri
     from campaign.extensions import db
     from campaign.mail import composing as mail
     from campaign.mail.models import OutboxMessage
@@ -20,17 +20,10 @@ def test_clear_rows_are_sealed_and_still_read_the_same(app: Any, database_url: s
     from campaign.signing.models import Person, Signature
     from campaign.signing.service import email_index
 
-    migrated = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_uri(database_url),
-            "KEYS_PATH": str(tmp_path / "k"),
-        }
-    )
     keys.forget()
     vault.forget()
     try:
-        with migrated.app_context():
+        with migrated_app(database_url, KEYS_PATH=str(tmp_path / "k")):
             upgrade(revision="0011")
             for statement in (
                 "INSERT INTO campaigns (id, slug, kind, title, summary, body_markdown, goal, status,"
@@ -76,8 +69,6 @@ def test_clear_rows_are_sealed_and_still_read_the_same(app: Any, database_url: s
             )
             for secret in ("Ani.P", "anip@gmail", "Petrosyan", "For Shushi", "My own words", "Owed words"):
                 assert secret not in columns
-            db.session.remove()
-            db.engine.dispose()
     finally:
         keys.forget()
         vault.forget()

@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from tests.support.migrations import migrated_app
+
 STOPPED_AT = datetime(2026, 11, 2, 9, 15)
 INSERT_PERSON = (
     "INSERT INTO people (id, email_index, created_at, email_stopped_at) VALUES (:id, :index, :at, :stopped)"
@@ -20,12 +22,9 @@ INSERT_STOP = (
 def test_an_earlier_stop_becomes_a_stop_of_all_email_to_the_address(app: Any, database_url: str) -> None:
     from flask_migrate import downgrade, upgrade
 
-    from campaign import create_app
-    from campaign.config import database_uri
     from campaign.extensions import db
 
-    migrated = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri(database_url)})
-    with migrated.app_context():
+    with migrated_app(database_url):
         upgrade(revision="0029")
         db.session.execute(
             text(INSERT_PERSON), {"id": 1, "index": "a" * 64, "at": STOPPED_AT, "stopped": STOPPED_AT}
@@ -47,5 +46,3 @@ def test_an_earlier_stop_becomes_a_stop_of_all_email_to_the_address(app: Any, da
         downgrade(revision="0029")
         assert db.session.execute(text("SELECT count(*) FROM mail_suppressions")).scalar_one() == 0
         db.session.commit()
-        db.session.remove()
-        db.engine.dispose()

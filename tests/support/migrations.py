@@ -35,3 +35,20 @@ def empty_database(kind: str, folder: Path, suffix: str) -> Iterator[str]:
         return
     with new_database(suffix) as url:
         yield url
+
+
+@contextmanager
+def migrated_app(database_url: str, **config: object) -> Iterator[None]:
+    """Within an app of its own on this database (a migration's test upgrades and downgrades it);
+    its connections closed at the end, so the database can be dropped."""
+    from campaign import create_app
+    from campaign.config import database_uri
+    from campaign.extensions import db
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri(database_url), **config})
+    with app.app_context():
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.engine.dispose()

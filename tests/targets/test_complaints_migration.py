@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from tests.support.migrations import migrated_app
+
 AT = datetime(2026, 11, 2, 9, 15)
 INSERT_OFFICIAL = (
     "INSERT INTO officials (id, name, title, body, country, email, is_email_bad, bad_since, created_at,"
@@ -20,12 +22,9 @@ def test_addresses_marked_bad_before_read_as_refused_and_only_known_reasons_are_
 ) -> None:
     from flask_migrate import downgrade, upgrade
 
-    from campaign import create_app
-    from campaign.config import database_uri
     from campaign.extensions import db
 
-    migrated = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri(database_url)})
-    with migrated.app_context():
+    with migrated_app(database_url):
         upgrade(revision="0030")
         for id_, bad in ((1, True), (2, False)):
             values = {"id": id_, "name": f"Official {id_}", "email": f"o{id_}@example.org", "at": AT}
@@ -45,8 +44,6 @@ def test_addresses_marked_bad_before_read_as_refused_and_only_known_reasons_are_
         bad = db.session.execute(text("SELECT id FROM officials WHERE is_email_bad ORDER BY id")).scalars()
         assert list(bad) == [1]
         db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_a_pause_is_its_reason_and_its_time_and_the_old_flag_comes_back_on_downgrade(
@@ -54,12 +51,9 @@ def test_a_pause_is_its_reason_and_its_time_and_the_old_flag_comes_back_on_downg
 ) -> None:
     from flask_migrate import downgrade, upgrade
 
-    from campaign import create_app
-    from campaign.config import database_uri
     from campaign.extensions import db
 
-    migrated = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri(database_url)})
-    with migrated.app_context():
+    with migrated_app(database_url):
         upgrade(revision="0031")
         # Paused with no time kept, not paused with a stale time, and paused as it should be.
         for id_, bad, since in ((1, True, None), (2, False, AT), (3, True, AT)):
@@ -85,5 +79,3 @@ def test_a_pause_is_its_reason_and_its_time_and_the_old_flag_comes_back_on_downg
         bad = db.session.execute(text("SELECT id FROM officials WHERE is_email_bad ORDER BY id")).scalars()
         assert list(bad) == [1, 3]
         db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
