@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
@@ -18,6 +17,7 @@ from campaign.ledger import receipts
 from campaign.links import absolute_url
 from campaign.signing.forms import SignForm
 from campaign.signing.service import CampaignClosed
+from campaign.validation import page_number
 
 bp = Blueprint("campaigns", __name__)
 # Public reads under a surge: no rate-limit bookkeeping on them (the proxy
@@ -45,7 +45,7 @@ def index() -> Response:
 @bp.get("/ended")
 def ended() -> Response:
     """List the campaigns that ended and what came of them, a page at a time (public: a cache may keep it)."""
-    page = _page_number(request.args.get("page"))
+    page = page_number(request.args)
     campaigns, has_next = service.ended_campaigns(page)
     if page > 1 and not campaigns:
         abort(404)
@@ -101,15 +101,6 @@ def robots() -> Response:
         ]
     )
     return security.public(Response(text, mimetype="text/plain"), max_age=CRAWLERS_MAX_AGE)
-
-
-def _page_number(value: str | None) -> int:
-    """The page a list is asked for: 1 unless given as a number from 1 to ENDED_PAGES (else no page: 404)."""
-    if value is None:
-        return 1
-    if not re.fullmatch(r"[1-9][0-9]{0,3}", value) or int(value) > service.ENDED_PAGES:
-        abort(404)
-    return int(value)
 
 
 @bp.get("/campaigns/<slug>")

@@ -79,7 +79,6 @@ def open_campaigns() -> Sequence[Campaign]:
 
 
 ENDED_PER_PAGE = 20
-ENDED_PAGES = 1000  # a page number past this is no page: no query skips that far
 
 
 def has_ended(now: datetime) -> ColumnElement[bool]:
