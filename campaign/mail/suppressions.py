@@ -15,7 +15,8 @@ from datetime import datetime
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, Exists, delete, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from campaign import clock
 from campaign.database import insert
@@ -43,11 +44,15 @@ def is_stopped(index: str) -> bool:
     return db.session.execute(found.limit(1)).first() is not None
 
 
+def closes(index: str | ColumnElement[str] | InstrumentedAttribute[str]) -> Exists:
+    """Whether mail a supporter did not ask for again goes nowhere, as SQL: the address (a keyed hash,
+    or the column holding one) bounced for good, or its owner stopped all email to it; any reason does."""
+    return select(MailSuppression.reason).where(MailSuppression.recipient_index == index).exists()
+
+
 def is_closed(index: str) -> bool:
-    """Tell whether mail a supporter did not ask for again goes nowhere: the address bounced for good,
-    or its owner stopped all email to it (one lookup: every reason closes it)."""
-    found = select(MailSuppression.reason).where(MailSuppression.recipient_index == index)
-    return db.session.execute(found.limit(1)).first() is not None
+    """`closes`, asked of one address."""
+    return bool(db.session.execute(select(closes(index))).scalar())
 
 
 def suppress(index: str, reason: SuppressionReason, now: datetime | None = None) -> None:

@@ -29,7 +29,8 @@ from campaign import clock
 from campaign.campaigns.models import Campaign, CampaignStatus
 from campaign.extensions import db
 from campaign.mail import service as mail
-from campaign.mail.models import MailSuppression, OutboxMessage
+from campaign.mail import suppressions
+from campaign.mail.models import OutboxMessage
 from campaign.signing.messages import CONFIRM_REMINDER_KIND
 from campaign.signing.models import Person, Signature, SignatureStatus
 
@@ -86,9 +87,7 @@ def _due(given_before: datetime, after_id: int) -> Select[int, str]:
                 other.status == SignatureStatus.PENDING,
             )
             .exists(),
-            ~select(MailSuppression.reason)
-            .where(MailSuppression.recipient_index == Person.email_index)
-            .exists(),
+            ~suppressions.closes(Person.email_index),
             ~select(OutboxMessage.id)
             .where(OutboxMessage.dedupe_key == literal(_KEY, String) + cast(Signature.id, String))
             .exists(),
