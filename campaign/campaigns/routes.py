@@ -25,6 +25,8 @@ bp = Blueprint("campaigns", __name__)
 limiter.skip(bp)
 bp.add_app_template_global(sharing.share_links, "share_links")
 bp.add_app_template_global(sharing.campaign_url, "campaign_url")
+bp.add_app_template_global(sharing.canonical_url, "canonical_url")
+bp.add_app_template_global(sharing.language_alternates, "language_alternates")
 bp.add_app_template_global(i18n.requested_language, "requested_language")
 bp.add_app_template_global(widget.snippet, "embed_snippet")
 
@@ -72,17 +74,12 @@ def sitemap() -> Response:
     xml = render_template(
         "campaigns/sitemap.xml",
         pages=[
-            (absolute_url(endpoint, **values), changed, _in_each_language(endpoint, values))
+            (absolute_url(endpoint, **values), changed, sharing.language_alternates(endpoint, **values))
             for endpoint, values, changed in pages
         ],
     )
     # Crawlers need no copy fresher than a few minutes old; one kept longer is made less often.
     return security.public(Response(xml, mimetype="application/xml"), max_age=CRAWLERS_MAX_AGE)
-
-
-def _in_each_language(endpoint: str, values: dict[str, str]) -> list[tuple[str, str]]:
-    """A page's address in each language the site speaks, by language code."""
-    return [(code, absolute_url(endpoint, lang=code, **values)) for code in i18n.LANGUAGES]
 
 
 @bp.get("/robots.txt")

@@ -29,6 +29,7 @@ from campaign.builder import images
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.service import CampaignView
 from campaign.extensions import db
+from campaign.links import absolute_url
 
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 72
@@ -65,6 +66,19 @@ def campaign_url(view: CampaignView, *, source: str | None = None, language: str
     if source:
         values["source"] = source
     return current_app.config["BASE_URL"] + url_for("campaigns.show", slug=view.slug, **values)
+
+
+def canonical_url(endpoint: str, **values: Any) -> str:
+    """A public page's one address for search engines: what names its content (the language the
+    address asks for, a list's page) and nothing of the tags other sites or our share links add."""
+    return absolute_url(endpoint, lang=i18n.requested_language(), **values)
+
+
+def language_alternates(endpoint: str, **values: Any) -> list[tuple[str, str]]:
+    """A public page's address in each language the site speaks, by hreflang code, then `x-default`:
+    the address that speaks the reader's language, as their browser asks for it."""
+    each = [(code, absolute_url(endpoint, lang=code, **values)) for code in i18n.LANGUAGES]
+    return [*each, ("x-default", absolute_url(endpoint, **values))]
 
 
 def share_links(view: CampaignView, text: str) -> list[ShareLink]:
