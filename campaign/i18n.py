@@ -1,11 +1,10 @@
 """The reader's language: chosen per request, formatted by Babel, kept in links and on signatures.
 
-A page's language is the `?lang=` of its address when it names one we ship,
-else the best of the browser's Accept-Language, else English. Nothing is kept
-in a cookie: public pages stay the same bytes for every visitor in a language,
-and a shared cache keys them by the address (`?lang=`) or, where the header
-chose, by `Vary: Accept-Language`. Links from a page that named its language
-carry it on, so a reader who chose a language keeps it from page to page.
+A page's language is the `?lang=` of its address when it names one we ship, else the best of the
+browser's Accept-Language, else English. Nothing is kept in a cookie: public pages stay the same
+bytes for every visitor in a language, and a shared cache keys them by the address (`?lang=`) or,
+where the header chose, by `Vary: Accept-Language`. Links from a page that named its language carry
+it on, so a reader who chose a language keeps it from page to page.
 """
 
 from __future__ import annotations
@@ -269,8 +268,9 @@ def _keep_language(endpoint: str, values: dict[str, Any]) -> None:
 
 
 def _vary_on_language(response: Response) -> Response:
-    """An HTML page whose language the browser's header chose may differ by that header: say so."""
-    if has_request_context() and requested_language() is None and response.mimetype == "text/html":
+    """A page or feed whose language the browser's header chose may differ by that header: say so."""
+    chose = has_request_context() and requested_language() is None
+    if chose and response.mimetype in ("text/html", "application/atom+xml"):
         response.vary.add("Accept-Language")
     return response
 

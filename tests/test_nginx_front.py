@@ -99,7 +99,7 @@ def test_the_campaign_page_is_served_from_the_cache_on_a_second_request(front, d
     assert [c.headers["x-cache-status"] for c in count] == ["MISS", "HIT"]
 
 
-def test_the_list_of_campaigns_that_ended_is_kept_at_the_front_like_the_home_page(front, db, make_campaign):
+def test_the_ended_list_and_the_feeds_are_kept_at_the_front_like_the_home_page(front, db, make_campaign):
     from campaign import clock
     from campaign.campaigns.models import CampaignStatus
 
@@ -108,6 +108,11 @@ def test_the_list_of_campaigns_that_ended_is_kept_at_the_front_like_the_home_pag
     assert [a.status for a in answers] == [200, 200]
     assert [a.headers["x-cache-status"] for a in answers] == ["MISS", "HIT"]
     assert b'href="/campaigns/front-ended"' in answers[1].body
+    # Their feeds too: a feed reader polls every few minutes, thousands of them the same copy.
+    for path in ("/ended.atom", "/feed.atom"):
+        feeds = [front.get(path) for _ in range(2)]
+        assert [f.headers["x-cache-status"] for f in feeds] == ["MISS", "HIT"], path
+    assert b'<link rel="alternate" type="text/html" href="http' in feeds[1].body
 
 
 def test_each_language_is_kept_apart(front, db, make_campaign):

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from campaign import i18n, security
 from campaign.campaigns import embed as widget
-from campaign.campaigns import pages, service, sharing, translations
+from campaign.campaigns import feeds, pages, service, sharing, translations
 from campaign.counts.read import read_count, read_totals, trending
 from campaign.extensions import csrf, db, limiter
 from campaign.ledger import receipts
@@ -80,6 +80,24 @@ def sitemap() -> Response:
     )
     # Crawlers need no copy fresher than a few minutes old; one kept longer is made less often.
     return security.public(Response(xml, mimetype="application/xml"), max_age=CRAWLERS_MAX_AGE)
+
+
+@bp.get("/feed.atom")
+def open_feed() -> Response:
+    """The open campaigns as an Atom feed, the newest first (public: a cache may keep it)."""
+    return _atom(feeds.opened())
+
+
+@bp.get("/ended.atom")
+def ended_feed() -> Response:
+    """The campaigns that ended and what came of them, as an Atom feed (public: a cache may keep it)."""
+    return _atom(feeds.ended())
+
+
+def _atom(feed: feeds.Feed) -> Response:
+    """A feed as its readers take it; polled every few minutes, so made at most as often per copy."""
+    xml = render_template("campaigns/feed.xml", feed=feed)
+    return security.public(Response(xml, mimetype="application/atom+xml"), max_age=CRAWLERS_MAX_AGE)
 
 
 @bp.get("/robots.txt")

@@ -58,7 +58,9 @@ def test_the_list_shows_what_ended_latest_first_with_its_count_and_outcome(
     assert 'href="/ended"' not in client.get("/campaigns/open-now").get_data(as_text=True)
 
 
-def test_the_list_reads_in_the_readers_language(client: Any, db: Any, make_campaign: Any) -> None:
+def ended_with_a_response_in_french(db: Any, make_campaign: Any) -> None:
+    """A campaign "recognize", in English, that ended with the decision makers' response and is
+    translated into French (the response stays in English: organizers write it once)."""
     campaign = make_campaign(
         slug="recognize",
         title="Recognize Artsakh",
@@ -71,6 +73,9 @@ def test_the_list_reads_in_the_readers_language(client: Any, db: Any, make_campa
     translations.save(campaign, "fr", translations.TranslationDraft("Reconnaissez l’Artsakh", "Signez.", "…"))
     db.session.commit()
 
+
+def test_the_list_reads_in_the_readers_language(client: Any, db: Any, make_campaign: Any) -> None:
+    ended_with_a_response_in_french(db, make_campaign)
     page = client.get("/ended?lang=fr").get_data(as_text=True)
     assert "<h1>Campagnes terminées</h1>" in page
     assert '<h2 lang="fr"><a href="/campaigns/recognize?lang=fr">Reconnaissez l’Artsakh</a></h2>' in page
