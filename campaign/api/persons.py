@@ -17,6 +17,7 @@ from campaign.api.scope import personal_scope
 from campaign.campaigns.models import Campaign, CampaignKind
 from campaign.extensions import db
 from campaign.links import absolute_url
+from campaign.mail import suppressions
 from campaign.signing.models import Person, Personal, Signature, SignatureStatus
 
 
@@ -43,7 +44,7 @@ def person_modified(user: User) -> ColumnElement[datetime]:
         .scalar_subquery()
     )
     changed = coalesce(latest, Person.created_at)
-    stopped = Person.email_stopped_at
+    stopped = suppressions.stopped_at(Person.email_index)
     return case((stopped.is_not(None) & (stopped > changed), stopped), else_=changed)
 
 
@@ -89,7 +90,7 @@ def person(row: Person, user: User) -> dict[str, Any]:
         latest is not None
         and latest.status == SignatureStatus.VALIDATED
         and latest.has_email_opt_in
-        and row.email_stopped_at is None
+        and not suppressions.is_stopped(row.email_index)
     )
     personal = latest.personal if latest is not None else Personal()
     shown: dict[str, Any] = {

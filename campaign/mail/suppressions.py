@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import ColumnElement, Exists, delete, select
+from sqlalchemy import ColumnElement, Exists, ScalarSelect, Select, delete, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from campaign import clock
@@ -36,12 +37,22 @@ _SALT = "stop-all-email"
 _INDEX_LENGTH = 64
 
 
-def is_stopped(index: str) -> bool:
-    """Tell whether the address's owner stopped all email to it (or called our mail spam)."""
-    found = select(MailSuppression.reason).where(
+def _stops_of(index: str | ColumnElement[str] | InstrumentedAttribute[str]) -> Select[Any]:
+    """The stops of the address (a keyed hash, or the column holding one) by its owner."""
+    return select(MailSuppression.created_at).where(
         MailSuppression.recipient_index == index, MailSuppression.reason.in_(_STOPS)
     )
-    return db.session.execute(found.limit(1)).first() is not None
+
+
+def is_stopped(index: str) -> bool:
+    """Tell whether the address's owner stopped all email to it (or called our mail spam)."""
+    return db.session.execute(_stops_of(index).limit(1)).first() is not None
+
+
+def stopped_at(index: str | ColumnElement[str] | InstrumentedAttribute[str]) -> ScalarSelect[datetime]:
+    """When the address's owner stopped all email to it (or called our mail spam), as SQL; NULL if
+    mail goes to it."""
+    return _stops_of(index).with_only_columns(func.min(MailSuppression.created_at)).scalar_subquery()
 
 
 def closes(index: str | ColumnElement[str] | InstrumentedAttribute[str]) -> Exists:

@@ -59,8 +59,6 @@ class Person(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     email_index: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
-    # Asked for no more email of any kind but what they ask for themselves.
-    email_stopped_at: Mapped[datetime | None]
 
 
 class SignatureStatus(enum.StrEnum):

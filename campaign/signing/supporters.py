@@ -124,19 +124,6 @@ def withdraw(person_id: int, signature_id: int, now: datetime | None = None) -> 
     return True
 
 
-def stop_email(person_id: int, now: datetime | None = None) -> None:
-    """No more updates or follow-ups to this person from any campaign; what is owed is not sent."""
-    from campaign.updates import service as updates
-
-    stopped = update(Person).where(Person.id == person_id).values(email_stopped_at=now or clock.now())
-    db.session.execute(stopped)
-    campaign_ids = db.session.execute(
-        select(Signature.campaign_id).where(Signature.person_id == person_id)
-    ).scalars()
-    for campaign_id in campaign_ids:
-        updates.unsubscribe(campaign_id, person_id)
-
-
 def stop_all_email(
     index: str, now: datetime | None = None, reason: SuppressionReason = SuppressionReason.STOPPED
 ) -> None:
@@ -146,11 +133,18 @@ def stop_all_email(
 
     Only mail about one's own account, and this page's link once a week, still go to it.
     """
-    now = now or clock.now()
-    suppressions.suppress(index, reason, now)
+    from campaign.updates import service as updates
+
+    suppressions.suppress(index, reason, now or clock.now())
     person_id = db.session.execute(select(Person.id).where(Person.email_index == index)).scalar()
-    if person_id is not None:
-        stop_email(person_id, now)
+    if person_id is None:
+        return
+    # Each campaign's updates are stopped too: they stay so if the owner lets email come again.
+    campaign_ids = db.session.execute(
+        select(Signature.campaign_id).where(Signature.person_id == person_id)
+    ).scalars()
+    for campaign_id in campaign_ids:
+        updates.unsubscribe(campaign_id, person_id)
 
 
 def index_of(person_id: int) -> str:
@@ -169,14 +163,7 @@ def resume_email(index: str) -> bool:
 
     Updates stopped campaign by campaign stay stopped: the person chose that for each.
     """
-    cleared = db.session.execute(
-        update(Person)
-        .where(Person.email_index == index, Person.email_stopped_at.is_not(None))
-        .values(email_stopped_at=None)
-        .returning(Person.id)
-        .execution_options(synchronize_session=False)
-    ).first()
-    return suppressions.resume(index) or cleared is not None
+    return suppressions.resume(index)
 
 
 def erase(person_id: int, now: datetime | None = None) -> int:

@@ -104,7 +104,7 @@ def _compose_question(row: OutboxMessage) -> mail.Composed | None:
     signature = db.session.get(Signature, row.ref_id)
     if signature is None or signature.status != SignatureStatus.VALIDATED or signature.sealed is None:
         return None
-    if signature.person is None or signature.person.email_stopped_at is not None:
+    if signature.person is None:
         return None
     language = signature.language
     campaign = in_language(db.session.get_one(Campaign, signature.campaign_id), language)

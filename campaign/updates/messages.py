@@ -44,7 +44,6 @@ def _compose_update(row: OutboxMessage) -> mail.Composed | None:
         or signature.status != SignatureStatus.VALIDATED
         or not signature.has_email_opt_in
         or signature.person is None
-        or signature.person.email_stopped_at is not None
     ):
         return None
     sending = db.session.get_one(Update, carrier.update_id)

@@ -138,7 +138,7 @@ def test_a_complaint_unsubscribes_the_signer_and_stops_all_email_to_the_address(
     db.session.expire_all()
     assert updates.is_unsubscribed(campaign.id, person_id)
     assert not db.session.execute(select(Signature.has_email_opt_in)).scalar_one()
-    assert db.session.get_one(Person, person_id).email_stopped_at is not None
+    assert suppressions.is_stopped(db.session.get_one(Person, person_id).email_index)
     # Whoever signs the address up again, no confirmation goes to it.
     assert sign("later", email="reader@example.org").status_code == 303
 

@@ -5,6 +5,7 @@ import re
 from sqlalchemy import func, select
 
 from campaign.counts import read
+from campaign.mail import suppressions
 from campaign.mail.models import OutboxMessage
 from campaign.signing.models import Person, Signature, SignatureStatus
 from tests.support.counts import fold_all
@@ -119,7 +120,7 @@ def test_stop_all_email_unsubscribes_from_every_campaign(db, client, make_campai
 
     db.session.expire_all()
     assert not any(db.session.execute(select(Signature.has_email_opt_in)).scalars())
-    assert db.session.execute(select(Person.email_stopped_at)).scalar_one() is not None
+    assert suppressions.is_stopped(db.session.execute(select(Person.email_index)).scalar_one())
 
 
 def test_the_link_is_sent_again_only_to_a_known_address_and_the_answer_is_the_same(
