@@ -12,9 +12,11 @@ translation added after approval is a change of words under review.
 
 from __future__ import annotations
 
+import html as html_module
 import re
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from campaign.builder.models import ChangeKind, ChangeRequest, ChangeStatus
@@ -30,12 +32,19 @@ HY_SUMMARY = "Խնդրեք մեր խորհրդարանին ճանաչել Արց
 HY_BODY = "Խորհրդարանը պետք է **ճանաչի** Արցախը։"
 
 
-def _translate(team: Team, campaign: Any, language: str = "hy", **fields: str) -> Any:
-    """Post the translation form as the organizer (opening the form first for its CSRF token)."""
+def _translate(team: Team, campaign: Any, language: str = "hy", interface: str = "en", **fields: str) -> Any:
+    """Post the translation form as the organizer would: open it (its CSRF token, and the address its
+    form posts to) in an interface in `interface`, and post it."""
     values = {"title": HY_TITLE, "summary": HY_SUMMARY, "body_markdown": HY_BODY, "share_text": ""}
     values.update(fields)
-    page = f"/organize/campaigns/{campaign.id}/translations/{language}"
-    return post_form(team.organizer.browser, page, **values)
+    page = team.organizer.browser.get(
+        f"/organize/campaigns/{campaign.id}/translations/{language}?lang={interface}"
+    )
+    if page.status_code != 200:
+        return page
+    html = page.get_data(as_text=True)
+    action = html_module.unescape(re.findall(r'<form method="post" action="([^"]+)"', html)[-1])
+    return team.organizer.browser.post(action, data={"csrf_token": csrf_token(html), **values})
 
 
 def _heading(page: str) -> tuple[str, str]:
@@ -75,6 +84,19 @@ def test_a_translated_draft_is_read_in_armenian_and_staff_review_every_translati
     assert '<html lang="ru"' in russian
     assert _heading(russian) == ("en", "Recognize the Republic of Artsakh")
     assert '<section class="body" lang="en">' in russian
+
+
+@pytest.mark.parametrize("interface", ["en", "hy", "fr"])
+def test_a_translation_is_saved_in_its_language_whatever_language_the_organizer_reads(
+    db: Any, team: Team, interface: str
+) -> None:
+    """The form's own address names the language translated into, not the interface's: an organizer
+    reading in English saved Armenian words as English, and one reading in the campaign's own
+    language lost them to a 404."""
+    campaign = draft_of(db, team.organizer, team.organization, language="fr")
+    assert _translate(team, campaign, "hy", interface=interface).status_code == 303
+    saved = db.session.execute(select(CampaignTranslation.language, CampaignTranslation.title)).all()
+    assert [tuple(row) for row in saved] == [("hy", HY_TITLE)]
 
 
 def test_a_translation_after_approval_waits_like_other_new_words(db: Any, team: Team) -> None:
