@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from flask import Flask
+from flask_babel import gettext as _
 
 from campaign import i18n, labels
 from campaign.audit.actors import actor_names
@@ -20,9 +23,18 @@ def percent(count: int, goal: int) -> int:
     return max(0, min(100, count * 100 // goal)) if goal > 0 else 0
 
 
+def deadline(closes_at: datetime) -> str:
+    """When a campaign stops taking signatures, in the reader's language. The builder sets a deadline
+    at midnight UTC after the last day chosen (campaign.builder.forms): that reads as the day itself."""
+    if closes_at.time() == time(0):
+        return _("Last day to sign: %(day)s (UTC)", day=i18n.day(closes_at - timedelta(days=1)))
+    return _("Signatures are taken until %(moment)s UTC", moment=i18n.moment(closes_at))
+
+
 def init_app(app: Flask) -> None:
     """Register filters and globals (the language ones come from campaign/i18n.py)."""
     app.jinja_env.globals["percent"] = percent
+    app.jinja_env.globals["deadline"] = deadline
     # A stored English value (a role, a state) named in the reader's language: {{ user.role|label('role') }}.
     app.jinja_env.filters["label"] = labels.label
     # A name someone typed, as mail shows it: one line, trimmed (campaign.mail.service.short_name).
