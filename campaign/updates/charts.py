@@ -23,6 +23,8 @@ class Bar:
     height: float
     # Whether its label is written under the axis (columns: a few of them only).
     is_labelled: bool = True
+    # What is written under the axis: the label, or a shorter one ("14:00" for "Nov 8, 14:00").
+    axis_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,22 @@ def nice_maximum(value: int) -> int:
         step *= 10
 
 
-def column_chart(points: Sequence[tuple[str, int]], *, width: int = CHART_WIDTH, height: int = 200) -> Chart:
-    """Columns, one per point in order (a time series), with round guide lines."""
+def guide_values(maximum: int) -> list[int]:
+    """Whole numbers cutting 0..maximum in equal steps: the middle if whole (0, 5, 10), else each (0..5)."""
+    if maximum <= 0:
+        return []
+    parts = next(parts for parts in (2, 5, 1) if maximum % parts == 0)
+    return [maximum * part // parts for part in range(parts + 1)]
+
+
+def column_chart(
+    points: Sequence[tuple[str, int]],
+    *,
+    axis_labels: Sequence[str] | None = None,
+    width: int = CHART_WIDTH,
+    height: int = 200,
+) -> Chart:
+    """Columns, one per point in order (a time series), with guide lines at whole values."""
     maximum = nice_maximum(max((value for _, value in points), default=0))
     plot_width = width - COLUMN_LEFT
     plot_height = height - COLUMN_BOTTOM - 8
@@ -86,12 +102,12 @@ def column_chart(points: Sequence[tuple[str, int]], *, width: int = CHART_WIDTH,
                 width=round(slot * 0.8, 2),
                 height=round(bar_height, 2),
                 is_labelled=index % every == 0,
+                axis_label=axis_labels[index] if axis_labels else label,
             )
         )
-    guides = [(round(8 + plot_height * (1 - share), 2), round(maximum * share)) for share in (0, 0.5, 1)]
-    return Chart(
-        "columns", width, height, maximum, bars, guides if maximum else [], COLUMN_LEFT, COLUMN_BOTTOM
-    )
+    # Each guide is drawn where its value is: a middle of 2.5 is not labelled "2".
+    guides = [(round(8 + plot_height * (1 - value / maximum), 2), value) for value in guide_values(maximum)]
+    return Chart("columns", width, height, maximum, bars, guides, COLUMN_LEFT, COLUMN_BOTTOM)
 
 
 def row_chart(points: Sequence[tuple[str, int]], *, width: int = CHART_WIDTH, row_height: int = 28) -> Chart:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-import pycountry
+from babel import Locale
+from babel.dates import format_skeleton
 from flask_babel import gettext
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.sql.functions import coalesce
@@ -19,6 +20,7 @@ from campaign import clock
 from campaign.campaigns.models import Campaign
 from campaign.counts.read import countries_by_total, stored_total, windows_since
 from campaign.extensions import db
+from campaign.i18n import country_name, current_language
 from campaign.mail import service as mail
 from campaign.signing.models import Signature, SignatureStatus
 from campaign.targets.delivery import DELIVERY_STATES, OfficialDelivery, delivery_status
@@ -85,34 +87,51 @@ def build(campaign: Campaign, now: datetime | None = None) -> Dashboard:
         campaign=campaign,
         validated=validated_total(campaign.id),
         by_status=signatures_by_status(campaign.id),
-        daily=_series(
+        daily=_time_series(
             gettext("Confirmed signatures per day"),
             gettext("Day"),
-            daily_signatures(campaign.id, moment),
-            True,
+            [(_day_label(d), _day_label(d), n) for d, n in daily_signatures(campaign.id, moment)],
         ),
-        hourly=_series(
+        hourly=_time_series(
             gettext("Confirmed signatures per hour"),
             gettext("Hour (UTC)"),
-            hourly_signatures(campaign.id, moment),
-            True,
+            [(_hour_label(h), _clock_label(h), n) for h, n in hourly_signatures(campaign.id, moment)],
         ),
         countries=_series(
-            gettext("Confirmed signatures by country"), gettext("Country"), by_country(campaign.id), False
+            gettext("Confirmed signatures by country"), gettext("Country"), by_country(campaign.id)
         ),
-        sources=_series(
-            gettext("Confirmed signatures by source"), gettext("Source"), by_source(campaign.id), False
-        ),
+        sources=_series(gettext("Confirmed signatures by source"), gettext("Source"), by_source(campaign.id)),
         update_mail=update_mail(campaign.id),
         letters={state: sum(o.count(state) for o in officials) for state in DELIVERY_STATES},
         officials=officials,
     )
 
 
-def _series(title: str, heading: str, points: list[tuple[str, int]], is_time: bool) -> Series:
-    """A series with its chart."""
-    chart = column_chart(points) if is_time else row_chart(points)
-    return Series(title, heading, points, chart)
+def _series(title: str, heading: str, points: list[tuple[str, int]]) -> Series:
+    """A series of categories, drawn as rows."""
+    return Series(title, heading, points, row_chart(points))
+
+
+def _time_series(title: str, heading: str, labelled: list[tuple[str, str, int]]) -> Series:
+    """A series over time, drawn as columns: (label in the table, label under the axis, value) each."""
+    points = [(label, value) for label, _, value in labelled]
+    return Series(title, heading, points, column_chart(points, axis_labels=[axis for _, axis, _ in labelled]))
+
+
+def _day_label(day: date | datetime) -> str:
+    """A day as the reader's language writes it short: Nov 8 / 8 nov. / 8 нояб. / 8 նոյ."""
+    return str(format_skeleton("MMMd", day, locale=current_language()))
+
+
+def _clock_label(hour: datetime) -> str:
+    """An hour of the day (UTC) as the reader's language writes it: 14:00."""
+    return str(format_skeleton("Hm", hour, locale=current_language()))
+
+
+def _hour_label(hour: datetime) -> str:
+    """A day and hour (UTC) joined as the reader's language joins them: Nov 8, 14:00 / 8 nov. 14:00."""
+    joined = Locale.parse(current_language()).datetime_formats["short"]
+    return str(joined).format(_clock_label(hour), _day_label(hour))
 
 
 def validated_total(campaign_id: int) -> int:
@@ -130,7 +149,7 @@ def signatures_by_status(campaign_id: int) -> dict[str, int]:
     return {str(status.value if hasattr(status, "value") else status): int(n) for status, n in rows}
 
 
-def daily_signatures(campaign_id: int, now: datetime, days: int = DAYS) -> list[tuple[str, int]]:
+def daily_signatures(campaign_id: int, now: datetime, days: int = DAYS) -> list[tuple[date, int]]:
     """Signatures confirmed on each of the last `days` days (UTC), oldest first, empty days included."""
     first = now.date() - timedelta(days=days - 1)
     day = func.date(Signature.validated_at)
@@ -145,15 +164,10 @@ def daily_signatures(campaign_id: int, now: datetime, days: int = DAYS) -> list[
     ).all()
     counts = {str(value)[:10]: int(n) for value, n in rows}
     days_shown = [first + timedelta(days=offset) for offset in range(days)]
-    return [(_day_label(d), counts.get(d.isoformat(), 0)) for d in days_shown]
+    return [(d, counts.get(d.isoformat(), 0)) for d in days_shown]
 
 
-def _day_label(day: date) -> str:
-    """A short, unambiguous day: 2026-11-28."""
-    return day.isoformat()
-
-
-def hourly_signatures(campaign_id: int, now: datetime, hours: int = HOURS) -> list[tuple[str, int]]:
+def hourly_signatures(campaign_id: int, now: datetime, hours: int = HOURS) -> list[tuple[datetime, int]]:
     """Signatures confirmed in each of the last `hours` hours, from the five-minute windows."""
     this_hour = now.replace(minute=0, second=0, microsecond=0)
     first = this_hour - timedelta(hours=hours - 1)
@@ -162,21 +176,15 @@ def hourly_signatures(campaign_id: int, now: datetime, hours: int = HOURS) -> li
         hour = window_at.replace(minute=0, second=0, microsecond=0)
         per_hour[hour] = per_hour.get(hour, 0) + total
     shown = [first + timedelta(hours=offset) for offset in range(hours)]
-    return [(f"{h:%d %H}:00", max(0, per_hour.get(h, 0))) for h in shown]
+    return [(h, max(0, per_hour.get(h, 0))) for h in shown]
 
 
 def by_country(campaign_id: int, top: int = TOP) -> list[tuple[str, int]]:
     """The countries with the most confirmed signatures (from their counters), the rest as one line."""
     rows = countries_by_total(campaign_id)
-    shown = [(_country_name(code), total) for code, total in rows[:top]]
+    shown = [(country_name(code), total) for code, total in rows[:top]]
     rest = sum(total for _, total in rows[top:])
     return [*shown, (gettext("Other countries"), rest)] if rest else shown
-
-
-def _country_name(code: str) -> str:
-    """A country's English name, or its code if unknown."""
-    country = pycountry.countries.get(alpha_2=code)
-    return f"{country.name} ({code})" if country else code
 
 
 def by_source(campaign_id: int, top: int = TOP) -> list[tuple[str, int]]:
@@ -189,7 +197,9 @@ def by_source(campaign_id: int, top: int = TOP) -> list[tuple[str, int]]:
         .order_by(func.count().desc(), source)
         .limit(top)
     ).all()
-    return [(value or "(direct)", int(n)) for value, n in rows]
+    # Signatures whose link carried no ?source= tag.
+    direct = gettext("(direct)")
+    return [(value or direct, int(n)) for value, n in rows]
 
 
 def update_mail(campaign_id: int) -> dict[str, int]:
