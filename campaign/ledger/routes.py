@@ -11,8 +11,9 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
-from campaign import security
-from campaign.campaigns.service import public_view_or_404
+from campaign import i18n, security
+from campaign.campaigns import translations
+from campaign.campaigns.service import CampaignView, public_view_or_404
 from campaign.extensions import db, limiter
 from campaign.ledger import heads, keys, proofs, tally
 from campaign.ledger.models import LedgerHead
@@ -83,7 +84,7 @@ def page(slug: str) -> Response:
     found = heads.latest_head(view.id)
     html = render_template(
         "ledger/ledger.html",
-        campaign=view,
+        campaign=_in_reader_language(view),
         head=None if found is None else found[0],
         public_key=None if found is None else found[1].hex(),
         tally=tally.tally(view.id),
@@ -93,6 +94,15 @@ def page(slug: str) -> Response:
     )
     response = Response(html, mimetype="text/html")
     return security.public(response, max_age=min(60, current_app.config["LEDGER_SECONDS"]))
+
+
+def _in_reader_language(view: CampaignView) -> translations.CampaignInLanguage:
+    """The campaign's title in the page's language where translated, else its own.
+
+    The same words for every reader of a language, so the page stays the same bytes for each:
+    the translations are read by the campaign's version, as its own page reads them.
+    """
+    return translations.in_language(view, i18n.current_language())
 
 
 def _verify_command(slug: str) -> str:
@@ -151,7 +161,7 @@ def receipt(slug: str, receipt: str) -> Response:
     else:
         html = render_template(
             "ledger/receipt.html",
-            campaign=view,
+            campaign=_in_reader_language(view),
             state=state,
             # The command line is the same in every language.
             verify_command=f"{_verify_command(view.slug)} --receipt {request.base_url}",

@@ -11,12 +11,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from campaign import clock
+from campaign import clock, i18n
 from campaign.accounts.blueprint import config_limit
+from campaign.campaigns import translations
 from campaign.campaigns.pages import page_with_errors
 from campaign.campaigns.service import public_view_or_404
 from campaign.extensions import csrf, db, limiter
 from campaign.ledger import receipts
+from campaign.mail import suppressions
 from campaign.partners import consents as partner_consents
 from campaign.security import refuse_cross_site_post
 from campaign.signing import confirmation, fill_time, proof_of_work, service, submission, supporters
@@ -80,7 +82,9 @@ def challenge(slug: str) -> Response:
 @bp.get("/campaigns/<slug>/check-your-inbox")
 def check_inbox(slug: str) -> str:
     """Ask the supporter to open the email we sent."""
-    return render_template("signing/check_inbox.html", campaign=public_view_or_404(slug))
+    # The campaign's title in the reader's language where translated, as on its page and in the mail.
+    campaign = translations.in_language(public_view_or_404(slug), i18n.current_language())
+    return render_template("signing/check_inbox.html", campaign=campaign)
 
 
 @bp.get("/confirm/<token>")
@@ -92,7 +96,8 @@ def confirm(token: str) -> Response | tuple[str, int]:
     signature = confirmation.signature_or_none(check.signature_id)
     if signature is None:
         return _bad_token(token, is_expired=False)
-    return _private(render_template("signing/confirm.html", token=token, campaign=signature.campaign))
+    campaign = translations.in_language(signature.campaign, i18n.current_language())
+    return _private(render_template("signing/confirm.html", token=token, campaign=campaign))
 
 
 @bp.post("/confirm/<token>")
@@ -177,10 +182,13 @@ def my_page(token: str, person_id: int) -> Response:
     ids = [item.signature.id for item in held]
     partners = partner_consents.withdrawable(ids)
     is_stopped = supporters.is_email_stopped(person_id)
+    # Each signature's campaign in the reader's language where translated: one query for them all.
+    shown = translations.all_in_language([item.campaign for item in held], i18n.current_language())
     page = render_template(
         "signing/my_page.html",
         token=token,
         held=held,
+        campaigns={campaign.id: campaign for campaign in shown},
         partners=partners,
         letters=delivery.letters_of(ids),
         is_stopped=is_stopped,
@@ -257,11 +265,13 @@ def my_erase_confirm(token: str, person_id: int) -> Response:
 @_person_of_link
 def my_erase(token: str, person_id: int) -> Response:
     """Erase everything held for the address; and, if asked, stop all email to it for good."""
+    index = supporters.index_of(person_id)
     if request.form.get("stop_email"):
-        supporters.stop_all_email(supporters.index_of(person_id))
+        supporters.stop_all_email(index)
     supporters.erase(person_id)
     db.session.commit()
-    return _private(render_template("signing/my_erased.html"))
+    # Without a stop, signing the address up again makes us write to it: the page must not promise otherwise.
+    return _private(render_template("signing/my_erased.html", is_stopped=suppressions.is_stopped(index)))
 
 
 def _my_bad_link() -> tuple[Response, int]:

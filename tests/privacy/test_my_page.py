@@ -98,6 +98,10 @@ def test_erasing_takes_a_confirmation_step_then_removes_the_person_and_unsent_ma
     answer = press(client, f"{path}/erase", f"{path}/erase")
 
     assert answer.status_code == 200 and "erased" in answer.get_data(as_text=True).lower()
+    # No stop was asked for: the page promises no silence it will not keep.
+    said = " ".join(answer.get_data(as_text=True).split())
+    assert "we will not write to you again" not in said
+    assert "If this address is used to sign again, we will write to it once to ask for confirmation" in said
     db.session.expire_all()
     assert db.session.execute(select(func.count(Person.id))).scalar_one() == 0
     [signature] = db.session.execute(select(Signature)).scalars().all()

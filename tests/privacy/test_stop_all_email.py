@@ -107,6 +107,7 @@ def test_erasing_can_stop_all_email_at_the_same_time(app, db, client, make_campa
     erased = post_form(client, f"{my_path}/erase", stop_email="1")
 
     assert erased.status_code == 200
+    assert "we will not write to you again" in " ".join(erased.get_data(as_text=True).split())
     sign("two", email=VICTIM)
     assert outcome(db, "confirm:").last_error == suppressions.STOPPED
     [suppression] = db.session.execute(select(MailSuppression)).scalars()
