@@ -12,7 +12,7 @@ from sqlalchemy import select
 from campaign.extensions import db
 from campaign.i18n import current_language
 from campaign.targets import letters
-from campaign.targets.models import Official, Targeting
+from campaign.targets.models import LetterCampaign, Official, Targeting
 from campaign.targets.service import letter_settings, officials_for
 
 
@@ -45,7 +45,7 @@ def build_preview(campaign_id: int, signer: dict[str, str | None]) -> LetterPrev
         "family_name": signer.get("family_name"),
         "postal_code": signer.get("postal_code"),
         "message": signer.get("message") if settings.is_signer_editable and not whole else "",
-        "place": letters.place_of(country, region) if country else None,
+        "place": letter_place(settings, country, region) if country else None,
     }
     if values["given_name"] and values["family_name"]:
         values["name"] = f"{values['given_name']} {values['family_name']}"
@@ -68,6 +68,12 @@ def build_preview(campaign_id: int, signer: dict[str, str | None]) -> LetterPrev
         officials=officials_for(settings, country, region) if (country or not is_routed) else [],
         regions=routed_regions() if is_routed else [],
     )
+
+
+def letter_place(settings: LetterCampaign, country: str, region: str | None) -> str:
+    """The signer's place as the letter they would send names it: in the letter's language, which is
+    the campaign's own where the letter is not translated into the reader's (letters.signer_values)."""
+    return letters.place_of(country, region, letters.letter_language(settings, current_language()))
 
 
 # A line that starts an item of a list ("- ", "* ", "1. ", "2) "): its line break stays.

@@ -32,7 +32,7 @@ from campaign.targets import pages as pages
 from campaign.targets.blueprint import bp
 from campaign.targets.forms import OfficialsQuery, signer_fields
 from campaign.targets.models import DeliveryMode, ReplyAnswer
-from campaign.targets.preview import LetterPreview, build_preview
+from campaign.targets.preview import LetterPreview, build_preview, letter_place
 
 
 @bp.app_template_global()
@@ -55,15 +55,18 @@ def preview(slug: str) -> tuple[str, int]:
 
 @bp.get("/campaigns/<slug>/officials.json")
 def officials(slug: str) -> BaseResponse | tuple[BaseResponse, int]:
-    """The officials a signer from ?country=CA&region=CA-ON would write to (public office holders)."""
+    """The officials a signer from ?country=CA&region=CA-ON would write to (public office holders), and
+    their place as the letter names it (letter.js shows it in the preview)."""
     settings = service.letter_settings(public_view_or_404(slug).id)
     if settings is None:
         abort(404)
     query = OfficialsQuery(request.args)
     if not query.validate():
         return jsonify({"errors": query.errors}), 400
-    found = service.officials_for(settings, query.country.data, query.region.data)
-    return jsonify({"officials": [{"name": o.name, "title": o.title, "body": o.body} for o in found]})
+    country, region = query.country.data, query.region.data
+    found = service.officials_for(settings, country, region)
+    listed = [{"name": o.name, "title": o.title, "body": o.body} for o in found]
+    return jsonify({"officials": listed, "place": letter_place(settings, country, region)})
 
 
 # The blueprint's command group, `campaign officials` (campaign.targets.blueprint names it).

@@ -1,7 +1,9 @@
 // Fills the letter preview in as the signer types, so they see exactly what
 // will be sent; and, for routed campaigns, lists the officials their country
-// and region write to. Without JavaScript the "Preview my letter" button
-// shows the same, rendered by the server.
+// and region write to. The signer's place comes from the server too: the
+// letter names it in its own language, which may not be the page's. Without
+// JavaScript the "Preview my letter" button shows the same, rendered by the
+// server.
 (function () {
   "use strict";
   var preview = document.querySelector("[data-letter-preview]");
@@ -14,11 +16,9 @@
     var element = input(name);
     return element && element.value ? element.value.trim() : "";
   }
-  function chosen(name) {
-    var element = input(name);
-    if (!element || !element.value || element.selectedIndex < 0) { return ""; }
-    return element.options[element.selectedIndex].text;
-  }
+
+  // The signer's place as the letter names it, from the server's answer for their country and region.
+  var place = "";
 
   var values = {
     given_name: function () { return text("given_name"); },
@@ -29,11 +29,8 @@
     },
     postal_code: function () { return text("postal_code"); },
     message: function () { return text("message"); },
-    place: function () {
-      var region = chosen("region"), country = chosen("country");
-      if (region) { return region; }
-      return country;
-    }
+    // Not the chosen option's text: that is in the page's language (see route).
+    place: function () { return place; }
   };
 
   var slots = preview.querySelectorAll("[data-slot]");
@@ -52,40 +49,58 @@
   }
 
   var list = preview.querySelector("[data-officials]");
+  // Only routed campaigns have the note: their officials follow the country and region.
   var note = preview.querySelector("[data-routing-note]");
   var url = preview.getAttribute("data-officials-url");
 
   // Answers can arrive out of order (country, then region, chosen quickly):
-  // only the answer to the latest question may fill the list.
+  // only the answer to the latest question may fill the preview.
   var asked = 0;
 
+  // The officials.json address for a country and region, built with URL rather
+  // than by appending "?...": the address may already hold a query (?lang=fr,
+  // which url_for keeps), and the answer must be in the page's language.
+  function officialsUrl(country, region) {
+    var address = new URL(url, document.baseURI);
+    address.searchParams.set("country", country);
+    address.searchParams.set("region", region);
+    return address.href;
+  }
+
+  function showOfficials(officials) {
+    list.textContent = "";
+    officials.forEach(function (official) {
+      var item = document.createElement("li");
+      item.textContent = official.name + ", " + official.title;
+      list.appendChild(item);
+    });
+    // The sentence comes from the page, in its language.
+    note.textContent = officials.length ? "" : (note.getAttribute("data-none-label") || "");
+  }
+
   function route() {
-    if (!note || !list || !window.fetch) { return; }
-    var country = text("country");
-    if (!country) { return; }
-    var query = "?country=" + encodeURIComponent(country) + "&region=" + encodeURIComponent(text("region"));
+    // An answer still on its way is about the country chosen before, and so is its place:
+    // the placeholder until this question's answer.
     var question = ++asked;
-    fetch(url + query, { headers: { "Accept": "application/json" } })
+    place = "";
+    var country = text("country");
+    if (!country || !url || !window.fetch || !window.URL) { return; }
+    fetch(officialsUrl(country, text("region")), { headers: { "Accept": "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
         if (!data || question !== asked) { return; }
-        list.textContent = "";
-        data.officials.forEach(function (official) {
-          var item = document.createElement("li");
-          item.textContent = official.name + ", " + official.title;
-          list.appendChild(item);
-        });
-        // The sentence comes from the page, in its language.
-        note.textContent = data.officials.length ? "" : (note.getAttribute("data-none-label") || "");
+        place = data.place || "";
+        fill();
+        if (note && list) { showOfficials(data.officials); }
       })
       .catch(function () { /* the server-rendered note stays */ });
   }
 
   form.addEventListener("input", fill);
   form.addEventListener("change", function (event) {
-    fill();
     if (event.target && (event.target.name === "country" || event.target.name === "region")) { route(); }
+    fill();
   });
-  fill();
   route();
+  fill();
 })();
