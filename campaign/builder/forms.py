@@ -24,7 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from campaign import clock
+from campaign import clock, i18n
 from campaign.builder.letters import LetterDraft, unknown_placeholders, whole_letter_problem
 from campaign.builder.service import SLUG_PATTERN, CampaignDraft
 from campaign.builder.setting_forms import alt_field
@@ -47,6 +47,12 @@ LANGUAGES = [
     ("ar", lazy_gettext("العربية (Arabic)")),
     ("el", lazy_gettext("Ελληνικά (Greek)")),
 ]
+
+# The furthest a deadline may be set, counted from today: five years (a leap day among them). Petitions
+# elsewhere run for months (six on the UK Parliament's, twelve for a European Citizens' Initiative); a
+# campaign needing longer sets a new deadline later. It also keeps every accepted day's closing moment,
+# the following midnight, far from the end of the calendar (closes_at_of).
+LONGEST_DEADLINE = timedelta(days=5 * 365 + 1)
 
 
 class CampaignForm(FlaskForm):
@@ -95,9 +101,16 @@ class CampaignForm(FlaskForm):
     preview = SubmitField(lazy_gettext("Preview"))
 
     def validate_closes_on(self, field: Any) -> None:
-        """A deadline lies in the future."""
-        if field.data and closes_at_of(field.data) <= clock.now():
+        """A deadline lies in the future, and at most LONGEST_DEADLINE away."""
+        if not field.data:
+            return
+        today = clock.now().date()
+        # Today is still a last day to sign: the campaign closes at the following midnight.
+        if field.data < today:
             raise ValidationError(_("Please choose a day after today."))
+        latest = today + LONGEST_DEADLINE
+        if field.data > latest:
+            raise ValidationError(_("Please choose a day no later than %(day)s.", day=i18n.day(latest)))
 
     def draft(self) -> CampaignDraft:
         """The form's values, for the service."""
@@ -256,6 +269,9 @@ class ButtonForm(FlaskForm):
 
 def closes_at_of(day: date) -> datetime:
     """The moment a campaign whose last day is `day` closes: the following midnight, UTC."""
+    if day == date.max:
+        # The calendar's last day has no following midnight: its last moment (last_day_of reads it back).
+        return datetime.max
     return datetime.combine(day + timedelta(days=1), time())
 
 

@@ -112,8 +112,9 @@ def _filtered(query: Select[Any], campaign_id: int, filters: ExportFilters) -> S
         query = query.where(Signature.status == SignatureStatus(filters.status))
     if filters.signed_from:
         query = query.where(Signature.created_at >= _midnight(filters.signed_from))
-    if filters.signed_to:
-        query = query.where(Signature.created_at < _midnight(filters.signed_to) + timedelta(days=1))
+    if filters.signed_to and filters.signed_to < date.max:
+        # Up to the end of that day; the calendar's last day has no end to write (and no signature after it).
+        query = query.where(Signature.created_at < _midnight(filters.signed_to + timedelta(days=1)))
     if filters.country:
         query = query.where(Signature.country == filters.country)
     if filters.region:

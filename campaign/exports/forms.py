@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -11,12 +12,15 @@ from wtforms import BooleanField, DateField, SelectChoice, SelectField, SelectMu
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from campaign import labels
+from campaign import clock, i18n, labels
 from campaign.exports.filters import COLUMNS, DEFAULT_COLUMNS, STATUSES
 from campaign.validation import single_line
 
 # How each choice of signatures is named on the form.
 STATUS_LABELS = labels.SIGNATURE_CHOICES
+# How far ahead a range may reach: no one has signed later than today, but a range for this year, typed
+# in advance, reads as staff mean it. Further is a typo (9999-12-31), refused where it is typed.
+LATEST_AHEAD = timedelta(days=366)
 
 
 class ExportForm(FlaskForm):
@@ -58,7 +62,19 @@ class ExportForm(FlaskForm):
     is_excel = BooleanField(lazy_gettext("For Excel (adds a byte-order mark)"))
     is_gzip = BooleanField(lazy_gettext("Compress (gzip)"))
 
+    def validate_signed_from(self, field: Any) -> None:
+        """The range starts no later than LATEST_AHEAD from today."""
+        _check_not_too_late(field)
+
     def validate_signed_to(self, field: Any) -> None:
-        """The range must run forwards."""
+        """The range ends no later than LATEST_AHEAD from today, and runs forwards."""
+        _check_not_too_late(field)
         if field.data and self.signed_from.data and field.data < self.signed_from.data:
             raise ValidationError(_("The end date is before the start date."))
+
+
+def _check_not_too_late(field: Any) -> None:
+    """Raise a ValidationError naming the latest day a range may reach, if the field's day is after it."""
+    latest = clock.now().date() + LATEST_AHEAD
+    if field.data and field.data > latest:
+        raise ValidationError(_("Please choose a day no later than %(day)s.", day=i18n.day(latest)))

@@ -14,6 +14,7 @@ import functools
 import re
 from collections.abc import Sequence
 from email.charset import QP, Charset
+from email.header import Header
 from email.message import EmailMessage
 from email.mime.nonmultipart import MIMENonMultipart
 from email.policy import Compat32
@@ -49,6 +50,7 @@ _LINE_ENDS = re.compile(r"\r\n|\r")
 _ASCII, _UTF8 = Charset("us-ascii"), Charset("utf-8")
 _UTF8_QP = Charset("utf-8")
 _UTF8_QP.body_encoding = QP
+_ENCODED_WORD_MAX = 75  # RFC 2047, section 2
 
 
 def composed(row: OutboxMessage) -> Composed | None:
@@ -135,7 +137,15 @@ def _encoded(value: str) -> tuple[str, str] | None:
     if not spec or not spec.isascii() or "@" not in spec or "=?" in display:
         # A name typed as an encoded word would be read decoded: EmailMessage encodes it as typed.
         return None
-    return formataddr((display, spec), charset="utf-8"), spec
+    if display.isascii():
+        return formataddr((display, spec)), spec
+    word = _UTF8.header_encode(display)
+    if len(word) > _ENCODED_WORD_MAX:
+        # RFC 2047 sets 75 characters as an encoded word's most: a long name is cut into several, on
+        # whole characters, each on a line of its own with the longest address header's name before it.
+        header = Header(display, _UTF8, maxlinelen=_ENCODED_WORD_MAX + 1, header_name="Reply-To")
+        word = " ".join(header.encode().split())
+    return f"{word} <{spec}>", spec
 
 
 _platform_from = functools.lru_cache(maxsize=8)(_encoded)

@@ -237,8 +237,11 @@ def check_pattern(pattern: str) -> str:
         )
     if _is_regex(pattern):
         try:
-            re.compile(pattern[1:-1])
-        except re.error as error:
+            # Compiled as email_matcher compiles it. re raises more than re.error on a pattern it cannot
+            # take: OverflowError for a repetition past its limit (/a{99999999999}/), RecursionError
+            # for nesting too deep for the parser.
+            re.compile(pattern[1:-1], re.IGNORECASE)
+        except (re.error, OverflowError, RecursionError) as error:
             raise CriteriaError(
                 gettext("The pattern is not a valid regular expression: %(error)s.", error=str(error))
             ) from None
