@@ -9,7 +9,6 @@ only be matched where the sealed rows are opened: in the worker.
 
 from __future__ import annotations
 
-import fnmatch
 import ipaddress
 import re
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from sqlalchemy import Select
 from campaign.campaigns.models import Campaign
 from campaign.extensions import db
 from campaign.i18n import N_
+from campaign.moderation import patterns
 from campaign.signing import email_domains, floods
 from campaign.signing.models import Signature, SignatureStatus
 
@@ -33,7 +33,6 @@ STATUSES = (SignatureStatus.PENDING.value, SignatureStatus.VALIDATED.value)
 IPV4_UNIT, IPV6_UNIT = 24, 64
 # A typed range covers at most this many of those networks (a /16, a /56).
 MAX_NETWORKS = 256
-PATTERN_MAX_LENGTH = 200
 
 
 NO_CRITERIA = N_(
@@ -163,7 +162,7 @@ class Criteria:
 
     def email_matcher(self) -> Callable[[str], bool] | None:
         """Whether an address matches the pattern (None when there is no pattern)."""
-        return email_matcher(self.pattern) if self.pattern else None
+        return patterns.email_matcher(self.pattern) if self.pattern else None
 
 
 def normal_range(text: str) -> str:
@@ -229,41 +228,10 @@ def normal_domain(text: str) -> str:
 
 def check_pattern(pattern: str) -> str:
     """A glob, or a regular expression between slashes, that compiles; empty if none."""
-    if not pattern:
-        return ""
-    if len(pattern) > PATTERN_MAX_LENGTH:
-        raise CriteriaError(
-            gettext("The pattern is too long (at most %(count)s characters).", count=PATTERN_MAX_LENGTH)
-        )
-    if _is_regex(pattern):
-        try:
-            # Compiled as email_matcher compiles it. re raises more than re.error on a pattern it cannot
-            # take: OverflowError for a repetition past its limit (/a{99999999999}/), RecursionError
-            # for nesting too deep for the parser.
-            re.compile(pattern[1:-1], re.IGNORECASE)
-        except (re.error, OverflowError, RecursionError) as error:
-            raise CriteriaError(
-                gettext("The pattern is not a valid regular expression: %(error)s.", error=str(error))
-            ) from None
+    problem = patterns.problem(pattern)
+    if problem:
+        raise CriteriaError(problem)
     return pattern
-
-
-def email_matcher(pattern: str) -> Callable[[str], bool]:
-    """A test of an address against a pattern: a glob on the whole address, or a regex searched in it.
-
-    Both ignore case: an address is the same whatever case it is written in.
-    """
-    if _is_regex(pattern):
-        regex = re.compile(pattern[1:-1], re.IGNORECASE)
-        return lambda email: regex.search(email) is not None
-    # fnmatch's translation of a glob to a regex, anchored at both ends.
-    glob = re.compile(fnmatch.translate(pattern.casefold()))
-    return lambda email: glob.match(email.casefold()) is not None
-
-
-def _is_regex(pattern: str) -> bool:
-    """Whether the pattern is a regular expression (written between slashes)."""
-    return len(pattern) >= 2 and pattern.startswith("/") and pattern.endswith("/")
 
 
 def check_country(code: str) -> str:

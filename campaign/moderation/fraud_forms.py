@@ -9,7 +9,8 @@ from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from campaign import labels
-from campaign.moderation.criteria import PATTERN_MAX_LENGTH, STATUSES
+from campaign.moderation.criteria import STATUSES
+from campaign.moderation.patterns import PATTERN_MAX_LENGTH
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 # How each status a bulk invalidation may change is named on the form.
