@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from babel import Locale, UnknownLocaleError
 from flask import Flask
 from flask_babel import gettext as _
 
@@ -31,10 +32,19 @@ def deadline(closes_at: datetime) -> str:
     return _("Signatures are taken until %(moment)s UTC", moment=i18n.moment(closes_at))
 
 
+def language_name(code: str) -> str:
+    """A language's name in the reader's language ('fr': 'French', 'français'); its code if unknown."""
+    try:
+        return Locale.parse(code).get_display_name(i18n.current_language()) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
 def init_app(app: Flask) -> None:
     """Register filters and globals (the language ones come from campaign/i18n.py)."""
     app.jinja_env.globals["percent"] = percent
     app.jinja_env.globals["deadline"] = deadline
+    app.jinja_env.filters["language_name"] = language_name
     # A stored English value (a role, a state) named in the reader's language: {{ user.role|label('role') }}.
     app.jinja_env.filters["label"] = labels.label
     # A name someone typed, as mail shows it: one line, trimmed (campaign.mail.service.short_name).

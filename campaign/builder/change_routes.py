@@ -31,6 +31,15 @@ from campaign.targets.letters import PLACEHOLDERS
 from campaign.updates import links
 
 
+@bp.get("/organize/campaigns/<int:campaign_id>/close")
+@login_required
+def close_confirm(campaign_id: int) -> Response:
+    """The one confirmation step before closing: a campaign closed takes no signature again."""
+    campaign = campaign_or_404(campaign_id)
+    is_owner = change_rules.is_trusted(current_user_or_401(), campaign)
+    return page("close_confirm.html", campaign=campaign, form=ButtonForm(), is_owner=is_owner)
+
+
 @bp.post("/organize/campaigns/<int:campaign_id>/close")
 @login_required
 def close(campaign_id: int) -> BaseResponse:

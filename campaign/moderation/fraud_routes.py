@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from flask import Blueprint, Response, abort, redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
@@ -62,7 +63,7 @@ def _form(**prefill: Any) -> InvalidationForm:
     """The criteria form, with every campaign to choose from."""
     form = InvalidationForm(**prefill)
     campaigns = db.session.execute(select(Campaign.id, Campaign.title).order_by(Campaign.title)).all()
-    form.campaign_id.choices = [SelectChoice("0", "Any campaign")] + [
+    form.campaign_id.choices = [SelectChoice("0", gettext("Any campaign"))] + [
         SelectChoice(str(campaign_id), title) for campaign_id, title in campaigns
     ]
     return form

@@ -20,7 +20,16 @@ def test_closing_by_hand_keeps_the_page_and_stops_signatures(db, team):
     assert "Sign this petition" in open_page
     page = f"/organize/campaigns/{campaign.id}"
 
-    assert press(team.organizer, page, f"{page}/close").status_code == 303
+    # The campaign's page leads to a step that says what closing does, and changes nothing itself.
+    assert f'href="{page}/close"' in team.organizer.browser.get(page).get_data(as_text=True)
+    step = team.organizer.browser.get(f"{page}/close")
+    assert step.status_code == 200
+    said = step.get_data(as_text=True)
+    assert "It will take no more signatures, and cannot be opened again." in said
+    assert f'action="{page}/close"' in said and "Yes, close it now" in said
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).status == CampaignStatus.OPEN
+    assert press(team.organizer, f"{page}/close", f"{page}/close").status_code == 303
 
     db.session.expire_all()
     found = db.session.get(Campaign, campaign.id)

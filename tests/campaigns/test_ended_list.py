@@ -49,7 +49,7 @@ def test_the_list_shows_what_ended_latest_first_with_its_count_and_outcome(
     assert response.status_code == 200
     assert names(page) == ["past-deadline", "suspend-exports"]
     assert '<p class="outcome-mark outcome-victory">Victory</p>' in page
-    assert "1,234 of 2,500 signatures" in page  # its goal raised as it passed 1,000, as on its page
+    assert "1,234 signatures of 2,500" in page  # its goal raised as it passed 1,000, as on its page
     assert f"ended {now - timedelta(days=2):%B %-d, %Y}" in page
     # The open campaigns' page leads here, and so does an ended campaign's, with the way to those still open.
     assert 'href="/ended"' in client.get("/").get_data(as_text=True)

@@ -76,7 +76,7 @@ def test_the_feed_of_open_campaigns_holds_each_as_it_opened(client: Any, db: Any
     assert entry.findtext(f"{ATOM}title") == "Suspend the arms exports"
     assert entry.findtext(f"{ATOM}summary") == "Ask the minister to suspend the permits."
     assert entry.findtext(f"{ATOM}published") == f"{now - timedelta(days=3):%Y-%m-%dT%H:%M:%SZ}"
-    assert "Letter to officials · 3 of 1,000 signatures" in " ".join(content(entry).split())
+    assert "Letter to officials · 3 signatures of 1,000" in " ".join(content(entry).split())
     assert entry.findtext(f"{ATOM}id", "").startswith("tag:localhost,")
 
     # The lists lead feed readers to their feeds, and tell people they need give no address for it.

@@ -56,6 +56,7 @@ def test_withdrawing_drops_the_count_and_the_sealed_data(db, client, make_campai
     fold_all(db)
     assert read.read_count(campaign.id).total == 1
     [signature] = db.session.execute(select(Signature)).scalars().all()
+    assert "Check that it was counted" in client.get(path).get_data(as_text=True)
 
     answer = press(client, path, f"{path}/withdraw/{signature.id}")
 
@@ -66,7 +67,10 @@ def test_withdrawing_drops_the_count_and_the_sealed_data(db, client, make_campai
     assert signature.sealed is None and signature.masked_name is None
     fold_all(db)
     assert read.read_count(campaign.id).total == 0
-    assert "withdrawn" in client.get(path).get_data(as_text=True)
+    page = client.get(path).get_data(as_text=True)
+    assert "withdrawn" in page
+    # Its receipt is still there to read, but it no longer counts: the link does not say it does.
+    assert "See what the public ledger records of it" in page and "Check that it was counted" not in page
 
 
 def test_someone_elses_signature_cannot_be_withdrawn(db, client, make_campaign, sign):
