@@ -50,6 +50,12 @@ def current_path() -> str:
     return request.full_path.rstrip("?") if request.query_string else request.path
 
 
+def coming_back() -> str | None:
+    """This page, to come back to once a step elsewhere is done; None for a form's post (its address
+    opens nothing)."""
+    return current_path() if request.method == "GET" else None
+
+
 def signed_in_user() -> User | None:
     """The signed-in user, without touching the session of a visitor who has none (keeps pages cacheable)."""
     if not has_request_context() or current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
@@ -151,7 +157,7 @@ def two_factor_fresh_required(max_age_seconds: int = 300, return_to: str | None 
             if not current_user.is_authenticated:
                 return redirect(url_for("accounts.login", next=current_path()))
             if not current_user.has_two_factor:
-                return redirect(url_for("accounts.two_factor_setup"))
+                return redirect(url_for("accounts.two_factor_setup", next=coming_back()))
             if not sessions.has_fresh_two_factor(max_age_seconds):
                 back = url_for(return_to, **kwargs) if return_to else current_path()
                 return redirect(url_for("accounts.two_factor_verify", next=back))
@@ -174,7 +180,7 @@ def two_factor_gate() -> BaseResponse | None:
         return None
     if current_user.has_two_factor:
         return redirect(url_for("accounts.two_factor_verify", next=current_path()))
-    return redirect(url_for("accounts.two_factor_setup"))
+    return redirect(url_for("accounts.two_factor_setup", next=coming_back()))
 
 
 @login_manager.user_loader

@@ -89,7 +89,7 @@ def login() -> BaseResponse:
     sessions.begin_session(user, two_factor_verified=False)
     db.session.commit()
     if second_factor.needs_two_factor(user):
-        return redirect(url_for("accounts.two_factor_setup"), code=303)
+        return redirect(url_for("accounts.two_factor_setup", next=next_path), code=303)
     return landing(next_path)
 
 
@@ -155,7 +155,8 @@ def two_factor_setup() -> BaseResponse:
         return redirect(url_for("accounts.account"), code=303)
     # Kept on the server, with this session, until a code proves the app has it.
     secret = second_factor.enrolment_secret()
-    form = TwoFactorForm()
+    # Where the person was going when they were sent here (a new owner: on to their first campaign).
+    form = TwoFactorForm(next=request.args.get("next", ""))
     if not form.validate_on_submit():
         db.session.commit()
         return _setup_page(user, secret, form, 400 if request.method == "POST" else 200)
@@ -163,7 +164,8 @@ def two_factor_setup() -> BaseResponse:
     db.session.commit()
     if codes is None:
         return _setup_page(user, secret, form, 400, failure=WRONG_CODE)
-    return page("recovery_codes.html", codes=codes, is_new=True)
+    going_on = safe_next(form.next.data) or url_for("accounts.account")
+    return page("recovery_codes.html", codes=codes, is_new=True, going_on=going_on)
 
 
 def _setup_page(user: User, secret: str, form: TwoFactorForm, status: int, failure: str = "") -> Response:

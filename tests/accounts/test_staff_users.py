@@ -77,7 +77,7 @@ def test_a_role_change_applies_at_once_and_is_audited(app, db, make_user):
     [event] = events(db, "user.role_changed")
     assert event.actor == f"user:{staff.id}" and event.details == {"old": "organizer", "new": "staff"}
     # Staff sign in with two-factor: the new staff member is sent to enrol before anything else.
-    assert aram.get("/staff/moderation/").headers["Location"] == "/account/two-factor"
+    assert aram.get("/staff/moderation/").headers["Location"] == "/account/two-factor?next=/staff/moderation/"
 
 
 def test_no_one_raises_themselves_or_touches_an_admin_without_being_one(app, db, make_user):

@@ -138,7 +138,7 @@ def test_staff_must_enrol_before_reaching_anything(db, client, make_user, make_c
     for path in ("/", "/account", "/organizations", "/campaigns/recognize"):
         blocked = client.get(path)
         assert blocked.status_code == 302, path
-        assert blocked.headers["Location"] == "/account/two-factor"
+        assert blocked.headers["Location"] == f"/account/two-factor?next={path}"  # and back, once enrolled
 
     enrol(client)
 

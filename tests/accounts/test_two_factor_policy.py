@@ -21,7 +21,8 @@ def test_an_organizer_who_starts_an_organization_is_sent_to_enrol(client, make_u
     # Now an owner: nothing but the two-factor pages (and signing out) until enrolled.
     for path in (made.headers["Location"], "/organize/", "/account/tokens/"):
         answer = client.get(path)
-        assert answer.status_code == 302 and answer.headers["Location"] == "/account/two-factor", path
+        assert answer.status_code == 302, path
+        assert answer.headers["Location"] == f"/account/two-factor?next={path}", path
     assert "Please set it up to continue" in client.get("/account/two-factor").get_data(as_text=True)
     enrol(client)
     assert client.get(made.headers["Location"]).status_code == 200
@@ -55,7 +56,7 @@ def test_an_owner_asks_it_of_every_member_and_members_are_sent_to_enrol(app, db,
     assert post_form(owner, path, action=f"{path}/two-factor", require="yes").status_code == 303
 
     blocked = member.get("/organize/")
-    assert blocked.status_code == 302 and blocked.headers["Location"] == "/account/two-factor"
+    assert blocked.status_code == 302 and blocked.headers["Location"] == "/account/two-factor?next=/organize/"
     enrol(member)
     assert member.get("/organize/").status_code == 200
     # While the organization asks it, the member cannot switch it off.

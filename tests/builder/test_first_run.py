@@ -1,5 +1,7 @@
 """A new organizer's first run: from "Your campaigns" with no organization to the first campaign's form."""
 
+import re
+
 from campaign.accounts.models import Role
 from tests.support.forms import csrf_token
 from tests.support.people import signed_in
@@ -54,3 +56,33 @@ def test_a_drafts_overview_lists_every_step_with_where_it_stands_and_submit_as_t
     assert "An image, and what it shows</a> (optional)" in steps
     assert page.count('class="button primary"') == 1
     assert '<button type="submit" class="button primary">Submit for review</button>' in page
+
+
+def test_a_new_owner_made_to_turn_on_two_factor_goes_on_to_the_first_campaign_after(app, db):
+    """Naming an organization makes its owner turn on two-factor before anything else; once it is on,
+    "Continue" leads where they were going, the first campaign's form, not their account page."""
+    import pyotp
+
+    browser, _user = signed_in(app, db, "fourth@example.org", Role.ORGANIZER, two_factor=False)
+    page = browser.get("/organize/").get_data(as_text=True)
+    made = browser.post(
+        "/organizations",
+        data={"csrf_token": csrf_token(page), "name": "Artsakh Relief Lyon", "then": "campaign"},
+    )
+    asked = browser.get(made.headers["Location"])
+    assert asked.status_code == 302
+    assert asked.headers["Location"] == "/account/two-factor?next=/organize/campaigns/new"
+    setup = browser.get(asked.headers["Location"]).get_data(as_text=True)
+    secret = re.search(r'class="totp-secret">([A-Z2-7]+)<', setup).group(1)
+    codes = browser.post(
+        "/account/two-factor",
+        data={
+            "csrf_token": csrf_token(setup),
+            "code": pyotp.TOTP(secret).now(),
+            "next": "/organize/campaigns/new",
+        },
+    ).get_data(as_text=True)
+    assert '<a class="button" href="/organize/campaigns/new">Continue</a>' in codes
+    assert "Artsakh Relief Lyon</option>" in browser.get("/organize/campaigns/new").get_data(as_text=True)
+    # The enrolment form itself carries where they were going (its address names no query).
+    assert 'name="next" type="hidden" value="/organize/campaigns/new"' in setup
