@@ -161,6 +161,7 @@ def edit_letter(campaign_id: int) -> BaseResponse:
         return page("letter.html", status, campaign=campaign, form=form, placeholders=PLACEHOLDERS)
     problem = _saved(lambda: letters.update(campaign, form.draft()), lifecycle.LifecycleError)
     if problem is None:
+        flash(gettext("The letters are saved."))
         return to_campaign(campaign)
     form.official_ids.errors = [problem]
     return page("letter.html", 400, campaign=campaign, form=form, placeholders=PLACEHOLDERS)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import cast
 
-from flask import Blueprint, Response, abort, redirect, url_for
+from flask import Blueprint, Response, abort, flash, redirect, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -98,7 +99,8 @@ def approve(campaign_id: int) -> BaseResponse:
     campaign = db.get_or_404(Campaign, campaign_id)
     if not ApproveForm().validate_on_submit():
         abort(400)
-    return _decide(campaign, lambda: service.approve(campaign, _staff()), url_for("moderation.index"))
+    done = gettext("“%(title)s” is approved: it is open.", title=campaign.title)
+    return _decide(campaign, lambda: service.approve(campaign, _staff()), url_for("moderation.index"), done)
 
 
 @bp.post("/<int:campaign_id>/reject")
@@ -110,7 +112,10 @@ def reject(campaign_id: int) -> BaseResponse:
     if not form.validate_on_submit():
         return _review_page(campaign, 400, reject_form=form)
     reason = form.reason.data or ""
-    return _decide(campaign, lambda: service.reject(campaign, _staff(), reason), url_for("moderation.index"))
+    done = gettext("“%(title)s” went back to its organizers with your reason.", title=campaign.title)
+    return _decide(
+        campaign, lambda: service.reject(campaign, _staff(), reason), url_for("moderation.index"), done
+    )
 
 
 @bp.post("/<int:campaign_id>/take-down")
@@ -123,17 +128,20 @@ def take_down(campaign_id: int) -> BaseResponse:
         return _review_page(campaign, 400, takedown_form=form)
     reason = form.reason.data or ""
     back = url_for("moderation.show", campaign_id=campaign.id)
-    return _decide(campaign, lambda: service.take_down(campaign, _staff(), reason), back)
+    done = gettext("“%(title)s” is taken down.", title=campaign.title)
+    return _decide(campaign, lambda: service.take_down(campaign, _staff(), reason), back, done)
 
 
-def _decide(campaign: Campaign, decision: Callable[[], object], then: str) -> BaseResponse:
-    """Carry out a staff decision on a campaign, then go to `then`; a refused one shows the review again."""
+def _decide(campaign: Campaign, decision: Callable[[], object], then: str, done: str) -> BaseResponse:
+    """Carry out a staff decision on a campaign, then go to `then` saying it was `done`; a refused one
+    shows the review again."""
     try:
         decision()
     except lifecycle.LifecycleError as problem:
         db.session.rollback()
         return _review_page(campaign, 409, problem=str(problem))
     db.session.commit()
+    flash(done)
     return redirect(then, code=303)
 
 

@@ -42,6 +42,8 @@ def test_the_thank_you_page_links_to_a_receipt_that_is_pending_then_proven(db, c
     thanks = confirm_and_follow(client, db)
 
     assert "Your receipt" in thanks
+    # Counting comes a moment later: a signer reading 0 without a script is told theirs is on its way.
+    assert "Your signature joins the count within a few seconds." in thanks
     path, receipt = receipt_link(thanks)
     # Not yet in a published head: the signer is told to come back.
     pending = client.get(path, headers={"Accept": "application/json"})
