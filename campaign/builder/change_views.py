@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from flask import url_for
@@ -99,15 +99,15 @@ def _translation_view(payload: dict[str, Any], campaign: Campaign) -> dict[str, 
 
 def _words_of(found: CampaignTranslation) -> dict[str, Any]:
     """A translation in place, as the words of a proposal."""
-    names = ("title", "summary", "body_markdown", "share_text", "letter_subject", "letter_body")
-    return {name: getattr(found, name) for name in names}
+    return {field.name: getattr(found, field.name) for field in fields(translations.TranslationDraft)}
 
 
 def _translation_text(words: dict[str, Any]) -> str:
-    """A translation's words (page, share text, letter) as one text to compare."""
+    """A translation's words (page, share text, decision maker, letter) as one text to compare."""
     page = _page_text(words.get("title") or "", words.get("summary") or "", words.get("body_markdown") or "")
     letter = _letter_text(words.get("letter_subject") or "", words.get("letter_body") or "")
-    return f"{page}\nShare text: {words.get('share_text') or ''}\n\n{letter}"
+    addressed = f"\nAddressed to: {words['decision_maker']}" if words.get("decision_maker") else ""
+    return f"{page}\nShare text: {words.get('share_text') or ''}{addressed}\n\n{letter}"
 
 
 def _page_text(title: str, summary: str, body: str) -> str:

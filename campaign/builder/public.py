@@ -1,9 +1,10 @@
 """What the public campaign page shows from the builder: the outcome, the image, the share text, and
 what supporters trust: who runs it (the organization's name and logo) and whom it addresses.
 
-The page is rendered from a CampaignView and cached per campaign version; these
-parts are read for the same version when a skeleton is rendered, so an edit
-(which moves `updated_at`) shows at once and nothing here is user-specific.
+The page is rendered from a CampaignView (in the reader's language, campaign.campaigns.translations)
+and cached per campaign version and language; these parts are read for the same version when a
+skeleton is rendered, so an edit or a translation (each moves `updated_at`) shows at once and
+nothing here is user-specific.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from campaign.accounts.models import Organization
 from campaign.builder.lifecycle import Outcome, outcome_of
 from campaign.campaigns.models import Campaign, CampaignKind
 from campaign.campaigns.service import CampaignView
+from campaign.campaigns.translations import LocalizedView
 from campaign.extensions import db
 from campaign.links import absolute_url
 from campaign.targets.models import LetterCampaign, LetterTarget, Official, Targeting
@@ -65,8 +67,10 @@ class PageExtras:
     # What the image shows ("" for none: the default picture is decorative), and that picture.
     image_alt: str = ""
     default_image_path: str = ""
-    # Who a petition is addressed to; a letter campaign's officials (fixed list) or routing.
+    # Who a petition is addressed to (in the reader's language where translated, in
+    # `decision_maker_language`); a letter campaign's officials (fixed list) or routing.
     decision_maker: str = ""
+    decision_maker_language: str = ""
     addressees: tuple[Addressee, ...] = ()
     more_addressees: int = 0
     is_routed: bool = False
@@ -83,6 +87,7 @@ def page_extras(view: CampaignView) -> PageExtras:
     if campaign is None:
         return PageExtras()
     addressees, more, is_routed = _addressees(campaign)
+    decision_maker, decision_maker_language = _decision_maker(view, campaign)
     return PageExtras(
         outcome=outcome_of(campaign),
         image_path=url_for("builder.image", name=campaign.image_name) if campaign.image_name else None,
@@ -93,12 +98,20 @@ def page_extras(view: CampaignView) -> PageExtras:
         share_text=campaign.share_text,
         image_alt=campaign.image_alt or "",
         default_image_path=url_for("static", filename=DEFAULT_IMAGES[campaign.kind]),
-        decision_maker=campaign.decision_maker,
+        decision_maker=decision_maker,
+        decision_maker_language=decision_maker_language,
         addressees=addressees,
         more_addressees=more,
         is_routed=is_routed,
         host=_host(campaign.organization_id),
     )
+
+
+def _decision_maker(view: CampaignView, campaign: Campaign) -> tuple[str, str]:
+    """Whom the campaign addresses, as the page's reader reads it (a translated view's), and its language."""
+    if isinstance(view, LocalizedView):
+        return view.decision_maker, view.decision_maker_language
+    return campaign.decision_maker, campaign.language
 
 
 def _host(organization_id: int | None) -> Host | None:

@@ -1,4 +1,5 @@
-"""The form an organizer translates a campaign's words in: page, share text and (letter campaigns) letter."""
+"""The form an organizer translates a campaign's words in: page, share text, decision maker and (letter
+campaigns) letter."""
 
 from __future__ import annotations
 
@@ -36,6 +37,10 @@ class TranslationForm(FlaskForm):
     share_text = TextAreaField(
         lazy_gettext("Text offered to people who share it"), validators=[Length(max=280), multi_line]
     )
+    # Shown only when the campaign names a decision maker itself (templates/builder/translation.html).
+    decision_maker = StringField(
+        lazy_gettext("Addressed to (the decision maker)"), validators=[Length(max=200), single_line]
+    )
     letter_subject = StringField(lazy_gettext("Letter's subject"), validators=[Length(max=300), single_line])
     letter_body = TextAreaField(lazy_gettext("Letter"), validators=[Length(max=10_000), multi_line])
 
@@ -52,6 +57,7 @@ class TranslationForm(FlaskForm):
             self.summary,
             self.body_markdown,
             self.share_text,
+            self.decision_maker,
             self.letter_subject,
             self.letter_body,
         ):
@@ -75,6 +81,7 @@ class TranslationForm(FlaskForm):
             summary=(self.summary.data or "").strip(),
             body_markdown=self.body_markdown.data or "",
             share_text=(self.share_text.data or "").strip(),
+            decision_maker=(self.decision_maker.data or "").strip(),
             letter_subject=(self.letter_subject.data or "").strip() or None,
             letter_body=self.letter_body.data or None,
         )

@@ -137,6 +137,7 @@ DEMO_TRANSLATIONS: dict[str, dict[str, dict[str, str]]] = {
                 "բնակիչների դեմ հարձակումները։"
             ),
             "body_markdown": RECOGNIZE_ARTSAKH_HY,
+            "decision_maker": "Մեր ազգային խորհրդարաններն ու կառավարությունները",
         },
         "fr": {
             "title": "Reconnaître la République d'Artsakh pour protéger sa population civile",
@@ -146,6 +147,7 @@ DEMO_TRANSLATIONS: dict[str, dict[str, dict[str, str]]] = {
                 "attaques contre les civils."
             ),
             "body_markdown": RECOGNIZE_ARTSAKH_FR,
+            "decision_maker": "Nos parlements et gouvernements nationaux",
         },
         "ru": {
             "title": "Признайте Республику Арцах, чтобы защитить её мирных жителей",
@@ -154,6 +156,7 @@ DEMO_TRANSLATIONS: dict[str, dict[str, dict[str, str]]] = {
                 "Подпишите петицию, чтобы наш парламент сделал это и осудил нападения на мирных жителей."
             ),
             "body_markdown": RECOGNIZE_ARTSAKH_RU,
+            "decision_maker": "Наши национальные парламенты и правительства",
         },
     },
 }

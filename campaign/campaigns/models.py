@@ -180,6 +180,8 @@ class CampaignTranslation(db.Model):  # type: ignore[name-defined]
     summary: Mapped[str] = mapped_column(String(500))
     body_markdown: Mapped[str] = mapped_column(Text, default="")
     share_text: Mapped[str] = mapped_column(String(280), default="", server_default="")
+    # Whom the campaign addresses, in this language; "": its page names them in the campaign's own words.
+    decision_maker: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # A letter campaign's letter in this language; None: its letters stay in the campaign's language.
     letter_subject: Mapped[str | None] = mapped_column(String(300))
     letter_body: Mapped[str | None] = mapped_column(Text)

@@ -1,26 +1,24 @@
 """A campaign's words in the supporters' languages: kept per language, read in the reader's, or its own.
 
-Organizers translate a campaign's title, summary, text and share text (and a
-letter campaign's letter) into the languages the interface speaks
+Organizers translate a campaign's title, summary, text, share text and decision
+maker (and a letter campaign's letter) into the languages the interface speaks
 (campaign.i18n.LANGUAGES). A reader sees the translation into their
 language, or the campaign's own words where there is none; either way the
 words carry their real language, so `lang` attributes never lie.
 
 Every change of a translation moves the campaign's `updated_at`: the public
-page's skeletons and the texts kept here are keyed by it, so a new
-translation reaches every process once its cached view expires, like any
-other edit.
+page's skeletons and the texts kept in campaign.campaigns.translation_texts
+are keyed by it, so a new translation reaches every process once its cached
+view expires, like any other edit.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Protocol
 
-from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +27,10 @@ from campaign import clock, i18n
 from campaign.campaigns import service as campaigns
 from campaign.campaigns.models import Campaign, CampaignTranslation
 from campaign.campaigns.service import CampaignView
+from campaign.campaigns.translation_texts import CampaignTexts, TranslatedText, text_of, texts_of
+from campaign.campaigns.translation_texts import forget as forget
+from campaign.campaigns.translation_texts import translation_of as translation_of
+from campaign.campaigns.translation_texts import translations_of as translations_of
 from campaign.extensions import db
 
 # The languages a campaign can be translated into: those the interface speaks.
@@ -49,6 +51,8 @@ class TranslationDraft:
     share_text: str = ""
     letter_subject: str | None = None
     letter_body: str | None = None
+    # Whom the campaign addresses, in this language ("": the campaign's own words are shown).
+    decision_maker: str = ""
 
     def payload(self, language: str) -> dict[str, Any]:
         """The draft as a change request's payload (JSON)."""
@@ -64,30 +68,13 @@ class TranslationDraft:
             share_text=str(payload.get("share_text") or ""),
             letter_subject=payload.get("letter_subject") or None,
             letter_body=payload.get("letter_body") or None,
+            decision_maker=str(payload.get("decision_maker") or ""),
         )
 
 
 def languages_for(campaign: Campaign) -> list[str]:
     """The languages a campaign may be translated into: every interface language but its own."""
     return [code for code in LANGUAGES if code != campaign.language]
-
-
-def translations_of(campaign_id: int) -> Sequence[CampaignTranslation]:
-    """A campaign's translations, in the order of the interface's languages."""
-    found = db.session.execute(
-        select(CampaignTranslation).where(CampaignTranslation.campaign_id == campaign_id)
-    ).scalars()
-    order = list(LANGUAGES)
-    return sorted(found, key=lambda t: order.index(t.language) if t.language in order else len(order))
-
-
-def translation_of(campaign_id: int, language: str) -> CampaignTranslation | None:
-    """A campaign's translation into one language, if it has one."""
-    return db.session.execute(
-        select(CampaignTranslation).where(
-            CampaignTranslation.campaign_id == campaign_id, CampaignTranslation.language == language
-        )
-    ).scalar_one_or_none()
 
 
 def save(campaign: Campaign, language: str, draft: TranslationDraft) -> CampaignTranslation:
@@ -119,6 +106,7 @@ def _write(row: CampaignTranslation, draft: TranslationDraft, is_letter: bool) -
     row.summary = draft.summary.strip()
     row.body_markdown = draft.body_markdown
     row.share_text = draft.share_text.strip()
+    row.decision_maker = draft.decision_maker.strip()
     has_letter = is_letter and bool(draft.letter_subject and draft.letter_body)
     row.letter_subject = (draft.letter_subject or "").strip() if has_letter else None
     row.letter_body = draft.letter_body if has_letter else None
@@ -128,65 +116,21 @@ def _write(row: CampaignTranslation, draft: TranslationDraft, is_letter: bool) -
 
 
 @dataclass(frozen=True)
-class TranslatedText:
-    """One translation as the public side reads it."""
-
-    language: str
-    title: str
-    summary: str
-    body_markdown: str
-    share_text: str
-    letter_subject: str | None
-    letter_body: str | None
-
-
-@dataclass(frozen=True)
-class CampaignTexts:
-    """A campaign's share text in its own language, and its translations by language."""
-
-    share_text: str
-    by_language: dict[str, TranslatedText]
-
-
-# (campaign id, its version) -> (expires at, its texts). Kept briefly: a page view costs no query.
-_texts: dict[tuple[int, datetime], tuple[float, CampaignTexts]] = {}
-
-
-def texts_of(campaign_id: int, version: datetime) -> CampaignTexts:
-    """A campaign's translations at a version, kept for PUBLIC_VIEW_SECONDS per process."""
-    now = time.monotonic()
-    key = (campaign_id, version)
-    kept = _texts.get(key)
-    if kept is not None and kept[0] > now:
-        return kept[1]
-    share_text = db.session.execute(select(Campaign.share_text).where(Campaign.id == campaign_id)).scalar()
-    texts = CampaignTexts(
-        share_text or "",
-        {row.language: _text_of(row) for row in translations_of(campaign_id)},
-    )
-    if len(_texts) > 10_000:
-        _texts.clear()
-    _texts[key] = (now + current_app.config["PUBLIC_VIEW_SECONDS"], texts)
-    return texts
-
-
-def forget() -> None:
-    """Drop the texts kept in this process (tests)."""
-    _texts.clear()
-
-
-@dataclass(frozen=True)
 class LocalizedView(CampaignView):
     """A campaign's public view in the reader's language where it has a translation, else in its own.
 
     `language` is the language its words are in (for `lang` attributes),
     share text included: a translation without one offers its title to share
-    rather than words in another language.
+    rather than words in another language. The decision maker is the
+    translation's where it has one, else the campaign's own, in
+    `decision_maker_language`.
     """
 
     share_text: str = ""
     own_language: str = ""
     is_translated: bool = False
+    decision_maker: str = ""
+    decision_maker_language: str = ""
 
 
 def localized(view: CampaignView, language: str) -> LocalizedView:
@@ -195,10 +139,11 @@ def localized(view: CampaignView, language: str) -> LocalizedView:
         return view
     texts = texts_of(view.id, view.updated_at)
     base = {f.name: getattr(view, f.name) for f in fields(CampaignView)}
-    own = LocalizedView(**base, share_text=texts.share_text, own_language=view.language)
     text = texts.by_language.get(language) if language != view.language else None
+    # Whom it addresses (a CampaignView holds none): the translation's words or the campaign's own.
+    base["decision_maker"], base["decision_maker_language"] = _decision_maker(texts, text, view.language)
     if text is None:
-        return own
+        return LocalizedView(**base, share_text=texts.share_text, own_language=view.language)
     return LocalizedView(
         **{
             **base,
@@ -211,6 +156,16 @@ def localized(view: CampaignView, language: str) -> LocalizedView:
         own_language=view.language,
         is_translated=True,
     )
+
+
+def _decision_maker(texts: CampaignTexts, text: TranslatedText | None, own_language: str) -> tuple[str, str]:
+    """Whom the campaign addresses, in the translation's words where it has them, and their language.
+
+    Only while the campaign names one itself: a translation does not add a decision maker to a page.
+    """
+    if text is not None and text.decision_maker and texts.decision_maker:
+        return text.decision_maker, text.language
+    return texts.decision_maker, own_language
 
 
 class CampaignWords(Protocol):
@@ -278,18 +233,5 @@ def all_in_language(campaigns: Sequence[Campaign], language: str | None) -> list
                 CampaignTranslation.campaign_id.in_(ids), CampaignTranslation.language == chosen
             )
         ).scalars()
-        found = {row.campaign_id: _text_of(row) for row in rows}
+        found = {row.campaign_id: text_of(row) for row in rows}
     return [CampaignInLanguage(campaign, found.get(campaign.id)) for campaign in campaigns]
-
-
-def _text_of(row: CampaignTranslation) -> TranslatedText:
-    """A translation row as the public side reads it."""
-    return TranslatedText(
-        row.language,
-        row.title,
-        row.summary,
-        row.body_markdown,
-        row.share_text,
-        row.letter_subject,
-        row.letter_body,
-    )

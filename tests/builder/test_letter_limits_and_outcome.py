@@ -15,16 +15,15 @@ import pytest
 from sqlalchemy import func, select
 
 from campaign import clock
-from campaign.accounts.models import ChangeReview, MemberRole, Membership, Role
+from campaign.accounts.models import ChangeReview
 from campaign.builder.models import ChangeKind, ChangeRequest, ChangeStatus
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignTranslation
 from campaign.signing.models import SignatureStatus
 from campaign.targets.letters import without_message_slot
 from campaign.targets.models import LetterCampaign
-from tests.support.builder import Person, Team
+from tests.support.builder import Person, Team, staff_reviewed_member
 from tests.support.forms import post_form
 from tests.support.letters import BODY, SUBJECT
-from tests.support.people import signed_in
 from tests.support.signers import add_signer
 
 TOO_LONG = "A letter signers edit can have at most 5,000 characters: please shorten it."
@@ -155,13 +154,7 @@ def test_a_letter_kept_from_before_the_limit_is_not_applied_on_approval(db, team
 @pytest.fixture
 def member(app: Any, db: Any, team: Team) -> Person:
     """A member (not an owner) of the organizer's organization, whose changes staff approve."""
-    person = Person(*signed_in(app, db, "member@example.org", Role.ORGANIZER, two_factor=False))
-    db.session.add(
-        Membership(organization_id=team.organization.id, user_id=person.user.id, role=MemberRole.MEMBER)
-    )
-    team.organization.change_review = ChangeReview.STAFF
-    db.session.commit()
-    return person
+    return staff_reviewed_member(app, db, team)
 
 
 def test_staff_reviewing_an_outcome_see_how_many_signers_approving_it_emails(db, team, member, make_campaign):

@@ -12,7 +12,6 @@ translation added after approval is a change of words under review.
 
 from __future__ import annotations
 
-import html as html_module
 import re
 from typing import Any
 
@@ -26,25 +25,12 @@ from tests.support.accounts import age_second_factor
 from tests.support.builder import Team, draft_of, open_campaign, press
 from tests.support.forms import csrf_token, post_form
 from tests.support.outbox import composed
-
-HY_TITLE = "Ճանաչե՛ք Արցախի Հանրապետությունը"
-HY_SUMMARY = "Խնդրեք մեր խորհրդարանին ճանաչել Արցախը։"
-HY_BODY = "Խորհրդարանը պետք է **ճանաչի** Արցախը։"
+from tests.support.translations import HY_BODY, HY_SUMMARY, HY_TITLE, translate
 
 
 def _translate(team: Team, campaign: Any, language: str = "hy", interface: str = "en", **fields: str) -> Any:
-    """Post the translation form as the organizer would: open it (its CSRF token, and the address its
-    form posts to) in an interface in `interface`, and post it."""
-    values = {"title": HY_TITLE, "summary": HY_SUMMARY, "body_markdown": HY_BODY, "share_text": ""}
-    values.update(fields)
-    page = team.organizer.browser.get(
-        f"/organize/campaigns/{campaign.id}/translations/{language}?lang={interface}"
-    )
-    if page.status_code != 200:
-        return page
-    html = page.get_data(as_text=True)
-    action = html_module.unescape(re.findall(r'<form method="post" action="([^"]+)"', html)[-1])
-    return team.organizer.browser.post(action, data={"csrf_token": csrf_token(html), **values})
+    """Post the translation form as the team's organizer would (tests.support.translations.translate)."""
+    return translate(team.organizer.browser, campaign, language, interface, **fields)
 
 
 def _heading(page: str) -> tuple[str, str]:

@@ -86,3 +86,17 @@ def open_campaign(db: Any, team: Team, **fields: Any) -> Any:
     assert press(team.staff, review, f"{review}/approve").status_code == 303
     db.session.expire_all()
     return campaign
+
+
+def staff_reviewed_member(app: Any, db: Any, team: Team) -> Person:
+    """A member (not an owner) of the organizer's organization, whose members' changes staff now approve."""
+    from campaign.accounts.models import ChangeReview, MemberRole, Membership, Role
+    from tests.support.people import signed_in
+
+    person = Person(*signed_in(app, db, "member@example.org", Role.ORGANIZER, two_factor=False))
+    db.session.add(
+        Membership(organization_id=team.organization.id, user_id=person.user.id, role=MemberRole.MEMBER)
+    )
+    team.organization.change_review = ChangeReview.STAFF
+    db.session.commit()
+    return person
