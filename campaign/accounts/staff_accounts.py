@@ -33,6 +33,19 @@ class NotAllowed(AccountError):
     """A staff member may not do this to this account."""
 
 
+# The roles only an admin gives, takes or touches (check_may_manage).
+PRIVILEGED = (Role.STAFF, Role.ADMIN)
+
+
+def may_manage(actor: User, target: User | None = None, role: Role | None = None) -> bool:
+    """Whether check_may_manage lets the actor do this: for pages to offer only what it allows."""
+    try:
+        check_may_manage(actor, target, role)
+    except NotAllowed:
+        return False
+    return True
+
+
 def check_may_manage(actor: User, target: User | None, role: Role | None = None) -> None:
     """Refuse what would let staff lock themselves out, or widen who holds staff powers.
 
@@ -45,8 +58,7 @@ def check_may_manage(actor: User, target: User | None, role: Role | None = None)
         raise NotAllowed(gettext("Only staff manage accounts."))
     if target is not None and target.id == actor.id:
         raise NotAllowed(gettext("You cannot change your own account here."))
-    privileged = (Role.STAFF, Role.ADMIN)
-    touches_staff = role in privileged or (target is not None and target.role in privileged)
+    touches_staff = role in PRIVILEGED or (target is not None and target.role in PRIVILEGED)
     if touches_staff and actor.role != Role.ADMIN:
         raise NotAllowed(gettext("Only an admin manages staff and admin accounts."))
 

@@ -29,6 +29,15 @@ def _actor() -> str:
     return f"user:{current_user_or_401().id}"
 
 
+def _offering_what_may_be_given(form: Any, target: User | None) -> Any:
+    """The form, its roles cut to those the signed-in account may give (staff: not staff or admin).
+    Only what the page offers: a post is still checked by staff_accounts.check_may_manage."""
+    actor = current_user_or_401()
+    choices = form.role.choices
+    form.role.choices = [c for c in choices if staff_accounts.may_manage(actor, target, Role(c.value))]
+    return form
+
+
 def _target(user_id: int) -> User:
     """The account acted on; 404 if there is none."""
     return db.get_or_404(User, user_id)
@@ -42,7 +51,8 @@ def _user_page(
         "staff_user.html",
         status,
         target=user,
-        form=form or RoleForm(role=user.role.value),
+        form=_offering_what_may_be_given(form or RoleForm(role=user.role.value), user),
+        may_manage=staff_accounts.may_manage(current_user_or_401(), user),
         failure=failure,
         needs_two_factor=second_factor.needs_two_factor(user),
         history=staff_accounts.account_history(user),
@@ -70,7 +80,7 @@ def _list_page(form: StaffUserForm, status: int, failure: str = "") -> BaseRespo
         users=found.users,
         has_next=found.has_next,
         page_number=number,
-        form=form,
+        form=_offering_what_may_be_given(form, None),
         query=text,
         role=role,
         state=state,

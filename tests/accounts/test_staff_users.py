@@ -183,3 +183,29 @@ def test_only_staff_with_a_fresh_second_factor_reach_the_page(app, db, make_user
     assert stale.headers["Location"] == f"/account/two-factor/verify?next={page}"
     assert user_row(db, "aram@example.org").is_active
     assert browser.get("/staff/users").headers["Location"].startswith("/account/two-factor/verify")
+
+
+def offered_roles(page: str) -> list[str]:
+    """The roles a page's form that posts offers to give (not the list's filter, which searches by any)."""
+    page = page.split('<form method="post"', 1)[1]
+    return re.findall(
+        r'<option (?:selected )?value="(\w+)"', page.split('name="role"', 1)[1].split("</select>", 1)[0]
+    )
+
+
+def test_the_pages_offer_only_the_roles_the_reader_may_give(app, db, make_user):
+    """Staff were offered the staff and admin roles, then refused: the pages now offer what is allowed."""
+    browser, staff = staff_browser(app, make_user)
+    organizer = make_user("aram@example.org")
+    colleague = make_user("sona@example.org", role=Role.STAFF)
+    assert offered_roles(browser.get(f"/staff/users/{organizer.id}").get_data(as_text=True)) == ["organizer"]
+    assert offered_roles(browser.get("/staff/users").get_data(as_text=True)) == ["organizer"]
+    # No role form at all on an account they may not manage: a colleague's, or their own.
+    for account in (colleague, staff):
+        page = browser.get(f"/staff/users/{account.id}").get_data(as_text=True)
+        assert f'action="/staff/users/{account.id}/role"' not in page
+        assert "Only an admin manages staff and admin accounts" in page
+
+    boss, _ = staff_browser(app, make_user, Role.ADMIN, "boss@example.org")
+    offered = offered_roles(boss.get(f"/staff/users/{organizer.id}").get_data(as_text=True))
+    assert offered == ["admin", "staff", "organizer"]
