@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask
@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from campaign import i18n, labels
 from campaign.audit.actors import actor_names
 from campaign.audit.phrases import action_phrase
+from campaign.campaigns.models import last_day_of
 from campaign.mail.service import short_name
 
 
@@ -25,10 +26,10 @@ def percent(count: int, goal: int) -> int:
 
 
 def deadline(closes_at: datetime) -> str:
-    """When a campaign stops taking signatures, in the reader's language. The builder sets a deadline
-    at midnight UTC after the last day chosen (campaign.builder.forms): that reads as the day itself."""
+    """When a campaign stops taking signatures, in the reader's language: a deadline set as a last day
+    (closes_at_of) reads as that day; one set to another moment (by the API), to the minute."""
     if closes_at.time() == time(0):
-        return _("Last day to sign: %(day)s (UTC)", day=i18n.day(closes_at - timedelta(days=1)))
+        return _("Last day to sign: %(day)s (UTC)", day=i18n.day(last_day_of(closes_at)))
     return _("Signatures are taken until %(moment)s UTC", moment=i18n.moment(closes_at))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -28,7 +28,7 @@ from campaign import clock, i18n
 from campaign.builder.letters import LetterDraft, unknown_placeholders, whole_letter_problem
 from campaign.builder.service import SLUG_PATTERN, CampaignDraft
 from campaign.builder.setting_forms import alt_field
-from campaign.campaigns.models import CampaignKind, OutcomeKind
+from campaign.campaigns.models import CampaignKind, OutcomeKind, closes_at_of
 from campaign.targets.models import DeliveryMode, Targeting
 from campaign.validation import multi_line, single_line
 
@@ -51,7 +51,7 @@ LANGUAGES = [
 # The furthest a deadline may be set, counted from today: five years (a leap day among them). Petitions
 # elsewhere run for months (six on the UK Parliament's, twelve for a European Citizens' Initiative); a
 # campaign needing longer sets a new deadline later. It also keeps every accepted day's closing moment,
-# the following midnight, far from the end of the calendar (closes_at_of).
+# the following midnight (campaign.campaigns.models.closes_at_of), far from the end of the calendar.
 LONGEST_DEADLINE = timedelta(days=5 * 365 + 1)
 
 
@@ -265,16 +265,3 @@ class OutcomeForm(FlaskForm):
 
 class ButtonForm(FlaskForm):
     """A button that changes something (submit, close, remove the image): only its CSRF token."""
-
-
-def closes_at_of(day: date) -> datetime:
-    """The moment a campaign whose last day is `day` closes: the following midnight, UTC."""
-    if day == date.max:
-        # The calendar's last day has no following midnight: its last moment (last_day_of reads it back).
-        return datetime.max
-    return datetime.combine(day + timedelta(days=1), time())
-
-
-def last_day_of(closes_at: datetime | None) -> date | None:
-    """The last day to sign of a campaign closing at this moment (the inverse of closes_at_of)."""
-    return (closes_at - timedelta(microseconds=1)).date() if closes_at else None

@@ -24,7 +24,7 @@ from campaign.accounts.organizations import organizations_of
 # These add their routes to bp: changes after approval, comments, settings, translations.
 from campaign.builder import change_routes as change_routes
 from campaign.builder import comment_routes as comment_routes
-from campaign.builder import forms, images, letters, lifecycle, service
+from campaign.builder import images, letters, lifecycle, service
 from campaign.builder import setting_routes as setting_routes
 from campaign.builder import translation_routes as translation_routes
 from campaign.builder.blueprint import bp, campaign_or_404, campaign_page, page, to_campaign
@@ -35,7 +35,7 @@ from campaign.builder.forms import (
     LetterForm,
     NewCampaignForm,
 )
-from campaign.campaigns.models import Campaign, CampaignKind
+from campaign.campaigns.models import Campaign, CampaignKind, last_day_of
 from campaign.campaigns.service import render_markdown
 from campaign.extensions import db
 from campaign.security import private
@@ -104,7 +104,8 @@ def edit(campaign_id: int) -> BaseResponse:
     campaign = campaign_or_404(campaign_id)
     if not lifecycle.is_editable(campaign):
         return campaign_page(campaign, 409, problem=gettext("Only a draft can be edited."))
-    form = CampaignForm(obj=campaign, closes_on=forms.last_day_of(campaign.closes_at))
+    closes_on = last_day_of(campaign.closes_at) if campaign.closes_at else None
+    form = CampaignForm(obj=campaign, closes_on=closes_on)
     if request.method == "GET":
         return page("edit.html", campaign=campaign, form=form, preview_html=None)
     if not form.validate():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -82,6 +82,18 @@ def takes_signatures(
     if opens_at is not None and moment < opens_at:
         return False
     return closes_at is None or moment < closes_at
+
+
+# A deadline is set as a last day to sign; the campaign closes at the following midnight, UTC. Said
+# once, both ways: the builder's form writes it, every page that names the last day reads it back.
+def closes_at_of(day: date) -> datetime:
+    """The moment a campaign whose last day is `day` closes: the following midnight, UTC."""
+    return datetime.combine(day + timedelta(days=1), time())
+
+
+def last_day_of(closes_at: datetime) -> date:
+    """The last day to sign of a campaign closing at this moment (the inverse of closes_at_of)."""
+    return (closes_at - timedelta(microseconds=1)).date()
 
 
 class Campaign(db.Model):  # type: ignore[name-defined]

