@@ -14,6 +14,7 @@ from campaign.targets import delivery, digests, followups
 from campaign.targets import service as targets
 from campaign.targets.models import DeliveryMode, FollowUp, Letter, ReplyAnswer
 from tests.support.forms import csrf_token
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.usefixtures("celery_worker")
 
@@ -126,3 +127,30 @@ def test_a_writer_whose_letter_bounced_is_not_asked_whether_the_official_replied
         assert followups.ask_for_replies(DELIVERED_AT + timedelta(days=14)) == 0
         assert followups.ask_for_replies(DELIVERED_AT + timedelta(days=21)) == 0
     assert db.session.get(FollowUp, writer.id) is None
+
+
+def test_a_writer_who_stopped_all_email_is_not_asked_whether_the_official_replied(
+    app, db, mailbox, officials, make_letter_campaign, make_signature
+):
+    """The stop is kept by the address (campaign.mail.suppressions): the worker refuses the question
+    owed to it, as it refuses every kind a stop covers."""
+    from campaign.mail import suppressions
+    from campaign.signing import supporters
+
+    _settings, writer = a_letter_delivered(app, db, mailbox, officials, make_letter_campaign, make_signature)
+    db.session.commit()
+    with app.test_request_context():
+        supporters.stop_all_email(supporters.index_of(writer.person_id))
+        db.session.commit()
+        assert followups.ask_for_replies(DELIVERED_AT + timedelta(days=14)) == 1
+        db.session.commit()
+
+    def refused():
+        db.session.expire_all()
+        row = db.session.execute(
+            select(OutboxMessage).where(OutboxMessage.kind == followups.FOLLOWUP_KIND)
+        ).scalar_one()
+        return row if row.status == OutboxStatus.FAILED else None
+
+    assert wait_until(refused).last_error == suppressions.STOPPED
+    assert mailbox.to("writer@example.org") == []
